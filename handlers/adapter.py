@@ -1,0 +1,40 @@
+"""The Telegram adapter, found by ``bot.cli`` through the ``gridbot.adapters`` entry point."""
+
+from __future__ import annotations
+
+import logging
+import os
+from typing import TextIO
+
+from telegram import Update
+
+from bot.config import Config
+
+log = logging.getLogger(__name__)
+
+
+class TelegramAdapter:
+    name = "telegram"
+
+    def run(self, config: Config) -> None:
+        """Run the bot: long polling by default, a webhook when ``[webhook] enabled = true``."""
+        from handlers.app import build_application
+
+        app = build_application(config)
+        if config.webhook.enabled:
+            log.info("starting webhook on %s:%d", config.webhook.listen, config.webhook.port)
+            app.run_webhook(
+                listen=config.webhook.listen,
+                port=config.webhook.port,
+                webhook_url=config.webhook.url,
+                secret_token=os.environ.get(config.webhook.secret_token_env) or None,
+                allowed_updates=Update.ALL_TYPES,
+            )
+        else:
+            log.info("starting long polling against %s", config.base_url)
+            app.run_polling(allowed_updates=Update.ALL_TYPES)
+
+    def demo(self, config: Config, out: TextIO) -> int:
+        from handlers.demo import run_demo
+
+        return run_demo(config, out)

@@ -1,0 +1,159 @@
+"""Numbered schema migrations. The database's ``PRAGMA user_version`` is the last one applied.
+
+Never edit a migration that has shipped: add a new one. Each runs in its own transaction.
+"""
+
+from __future__ import annotations
+
+MIGRATIONS: list[tuple[int, str, str]] = [
+    (
+        1,
+        "initial schema: roster, bindings, links, messages, reports, audit",
+        """
+        CREATE TABLE grids (
+            id INTEGER PRIMARY KEY,
+            town TEXT NOT NULL DEFAULT '',
+            village TEXT NOT NULL DEFAULT '',
+            name TEXT NOT NULL,
+            leader_name TEXT,
+            leader_account TEXT,
+            leader_user_id INTEGER,
+            active INTEGER NOT NULL DEFAULT 1,
+            UNIQUE (town, village, name)
+        );
+        CREATE TABLE members (
+            id INTEGER PRIMARY KEY,
+            grid_id INTEGER NOT NULL REFERENCES grids(id),
+            name TEXT NOT NULL,
+            account TEXT,
+            tg_user_id INTEGER,
+            tg_username TEXT,
+            active INTEGER NOT NULL DEFAULT 1,
+            UNIQUE (grid_id, name)
+        );
+        CREATE INDEX members_user ON members(tg_user_id);
+        CREATE TABLE households (
+            id INTEGER PRIMARY KEY,
+            town TEXT NOT NULL DEFAULT '',
+            village TEXT NOT NULL DEFAULT '',
+            name TEXT NOT NULL,
+            address TEXT NOT NULL DEFAULT '',
+            member_id INTEGER NOT NULL REFERENCES members(id),
+            people INTEGER,
+            position INTEGER NOT NULL DEFAULT 0,
+            active INTEGER NOT NULL DEFAULT 1,
+            UNIQUE (town, village, name, address)
+        );
+        CREATE INDEX households_member ON households(member_id);
+        CREATE TABLE bindings (
+            chat_id INTEGER NOT NULL,
+            grid_id INTEGER NOT NULL REFERENCES grids(id),
+            active INTEGER NOT NULL DEFAULT 1,
+            bound_by INTEGER,
+            bound_at TEXT NOT NULL,
+            PRIMARY KEY (chat_id, grid_id)
+        );
+        CREATE TABLE link_requests (
+            id INTEGER PRIMARY KEY,
+            chat_id INTEGER NOT NULL,
+            user_id INTEGER NOT NULL,
+            username TEXT,
+            member_id INTEGER NOT NULL REFERENCES members(id),
+            status TEXT NOT NULL DEFAULT 'pending',
+            created_at TEXT NOT NULL,
+            decided_by INTEGER,
+            decided_at TEXT
+        );
+        CREATE INDEX link_requests_user ON link_requests(user_id, status);
+        CREATE TABLE messages (
+            id INTEGER PRIMARY KEY,
+            chat_id INTEGER NOT NULL,
+            message_id INTEGER NOT NULL,
+            sender_user_id INTEGER,
+            day TEXT NOT NULL,
+            text TEXT NOT NULL,
+            received_at TEXT NOT NULL,
+            UNIQUE (chat_id, message_id)
+        );
+        CREATE TABLE member_reports (
+            id INTEGER PRIMARY KEY,
+            message_row_id INTEGER REFERENCES messages(id),
+            member_id INTEGER NOT NULL REFERENCES members(id),
+            day TEXT NOT NULL,
+            covers_all INTEGER NOT NULL DEFAULT 0,
+            same_as_yesterday INTEGER NOT NULL DEFAULT 0,
+            totals_households INTEGER,
+            totals_people INTEGER,
+            unmatched TEXT NOT NULL DEFAULT '[]',
+            chain_hash TEXT,
+            via TEXT NOT NULL DEFAULT 'text',
+            sender_user_id INTEGER,
+            created_at TEXT NOT NULL,
+            undone INTEGER NOT NULL DEFAULT 0
+        );
+        CREATE INDEX member_reports_member_day ON member_reports(member_id, day);
+        CREATE TABLE reports (
+            id INTEGER PRIMARY KEY,
+            household_id INTEGER NOT NULL REFERENCES households(id),
+            day TEXT NOT NULL,
+            member_id INTEGER NOT NULL REFERENCES members(id),
+            member_report_id INTEGER NOT NULL REFERENCES member_reports(id),
+            data TEXT NOT NULL,
+            anomaly INTEGER NOT NULL DEFAULT 0,
+            source_chat_id INTEGER,
+            source_message_id INTEGER,
+            sender_user_id INTEGER,
+            reported_at TEXT NOT NULL,
+            via TEXT NOT NULL DEFAULT 'text',
+            UNIQUE (household_id, day)
+        );
+        CREATE INDEX reports_day_member ON reports(day, member_id);
+        CREATE TABLE report_audit (
+            id INTEGER PRIMARY KEY,
+            household_id INTEGER NOT NULL,
+            day TEXT NOT NULL,
+            member_id INTEGER NOT NULL,
+            member_report_id INTEGER NOT NULL,
+            data TEXT NOT NULL,
+            source_chat_id INTEGER,
+            source_message_id INTEGER,
+            sender_user_id INTEGER,
+            reported_at TEXT NOT NULL,
+            via TEXT NOT NULL,
+            replaced_at TEXT NOT NULL,
+            reason TEXT NOT NULL
+        );
+        CREATE INDEX report_audit_household_day ON report_audit(household_id, day);
+        CREATE TABLE processed_updates (
+            update_id INTEGER PRIMARY KEY,
+            processed_at TEXT NOT NULL
+        );
+        """,
+    ),
+    (
+        2,
+        "photo file ids on reports, hint throttling, roster import log",
+        """
+        ALTER TABLE reports ADD COLUMN photo_file_id TEXT;
+        ALTER TABLE report_audit ADD COLUMN photo_file_id TEXT;
+        CREATE TABLE hints (
+            user_id INTEGER NOT NULL,
+            chat_id INTEGER NOT NULL,
+            kind TEXT NOT NULL,
+            sent_at TEXT NOT NULL,
+            PRIMARY KEY (user_id, chat_id, kind)
+        );
+        CREATE TABLE roster_imports (
+            id INTEGER PRIMARY KEY,
+            imported_at TEXT NOT NULL,
+            source TEXT NOT NULL,
+            added INTEGER NOT NULL,
+            updated INTEGER NOT NULL,
+            moved INTEGER NOT NULL,
+            deactivated INTEGER NOT NULL
+        );
+        """,
+    ),
+]
+
+LATEST = MIGRATIONS[-1][0]
