@@ -166,7 +166,7 @@ class GridService:
         if member["tg_user_id"] is not None and member["tg_user_id"] != sender.user_id:
             return Reply(texts.IAM_TAKEN.format(name=name))
         req_id = await self.repo.create_link_request(
-            chat_id, sender.user_id, sender.username, member["id"], _now_iso(self.now())
+            chat_id, sender.user_id, sender.username, member["id"], _now_iso(self.now()), sender.display_name
         )
         grid = await self.repo.grid(member["grid_id"])
         return Reply(
@@ -195,7 +195,7 @@ class GridService:
         )
         if not ok:
             return False, texts.IAM_DONE_ALREADY
-        user = f"@{req['username']}" if req["username"] else f"用户{req['user_id']}"
+        user = req["display_name"] or (f"@{req['username']}" if req["username"] else f"用户{req['user_id']}")
         grid = await self.repo.grid(member["grid_id"])
         tpl = texts.IAM_APPROVED if approve else texts.IAM_REJECTED
         log.info("link request %s %s by %s", request_id, "approved" if approve else "rejected", decider.user_id)
@@ -318,10 +318,8 @@ class GridService:
                     questions.append(texts.REPORT_NOTHING)
                 continue
             write.chain_hash = chain_hash
-            if result.correction and previous is None:
-                latest = await self.repo.latest_member_report(member.id, day)
-                if latest is not None and latest["id"] not in retire:
-                    retire.append(latest["id"])
+            # A correction restates some households: writing them replaces today's values (the old ones go to
+            # the audit table); households it does not mention keep what was reported.
             writes.append(write)
             lines.append(self._summary_line(rep, member, write, result.correction, chain=from_chain))
             expected = len(member.households)

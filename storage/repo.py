@@ -181,7 +181,7 @@ class Repo:
             ids = list(grid_ids)
             sql += " AND g.id IN (SELECT value FROM json_each(?))"
             params.append(json.dumps(ids))
-        sql += " ORDER BY g.town, g.village, g.name, m.id, h.position, h.id"
+        sql += " ORDER BY g.town, g.village, g.id, m.id, h.position, h.id"
         return await self.db.fetchall(sql, tuple(params))
 
     async def grids(self, active_only: bool = True) -> list[aiosqlite.Row]:
@@ -301,7 +301,7 @@ class Repo:
 
     # ------------------------------------------------------------------ links
     async def create_link_request(
-        self, chat_id: int, user_id: int, username: str | None, member_id: int, now: str
+        self, chat_id: int, user_id: int, username: str | None, member_id: int, now: str, display_name: str = ""
     ) -> int:
         async with self.db.transaction() as c:
             await c.execute(
@@ -309,8 +309,9 @@ class Repo:
                 (user_id,),
             )
             cur = await c.execute(
-                "INSERT INTO link_requests (chat_id, user_id, username, member_id, created_at) VALUES (?, ?, ?, ?, ?)",
-                (chat_id, user_id, username, member_id, now),
+                "INSERT INTO link_requests (chat_id, user_id, username, display_name, member_id, created_at) "
+                "VALUES (?, ?, ?, ?, ?, ?)",
+                (chat_id, user_id, username, display_name, member_id, now),
             )
             return int(cur.lastrowid or 0)
 
@@ -580,4 +581,4 @@ class Repo:
         if grid_ids is not None:
             sql += " AND g.id IN (SELECT value FROM json_each(?))"
             params.append(json.dumps(list(grid_ids)))
-        return await self.db.fetchall(sql + " ORDER BY g.village, g.name, m.id, h.position", tuple(params))
+        return await self.db.fetchall(sql + " ORDER BY g.town, g.village, g.id, m.id, h.position", tuple(params))
