@@ -121,10 +121,14 @@ async def test_edited_message_replaces_what_it_recorded(bot) -> None:
 
 
 async def test_correction_replaces_earlier_report(bot) -> None:
+    mine = await households_of(bot, "刘志宇")
+    await bot.post(GROUP1, LIU, f"包联{len(mine)}户，均正常", "08:50")
     await bot.post(GROUP1, LIU, "王建国家4人 体温36.5", "09:00")
     _, calls = await bot.post(GROUP1, LIU, "更正：王建国家5人 体温36.5", "09:10")
     assert "更正" in replies(calls)[0]
-    assert (await stored(bot))["王建国"]["people"] == 5
+    got = await stored(bot)
+    assert got["王建国"]["people"] == 5
+    assert set(got) == set(mine)  # the households the correction does not mention keep their report
     hid = (await bot.services.db.fetchone("SELECT id FROM households WHERE name = '王建国'"))[0]
     assert len(await bot.services.repo.audit_rows(hid, DAY.isoformat())) >= 1
 
