@@ -13,11 +13,17 @@ Approach
 4. **Segment**: lines; a line that is a table header (``户主 人数 体温 …``) starts a table whose columns come
    from the header. Other lines split into *units* (``|`` ``。`` ``!``) and units into *clauses* (``,``
    ``;`` ``、`` spaces). Parentheses are set aside and attached to their clause. Markers are taken out of
-   each unit first: ``同上`` / ``无变化`` (same as yesterday), ``更正`` and its noise (``不是15户``).
+   each unit first: ``同上`` / ``无变化`` (same as yesterday), ``更正`` and its noise (``不是15户``), and
+   exception phrases (``除霍建军家外`` / ``除了霍建军家，其他…`` / ``霍建军家除外``), which leave a mark
+   where they stood. Members skip punctuation, so a clause is also broken before a roster household name
+   or a rest word (``其他`` ``其余`` …) glued to a finished statement (``15户均正常霍建军家…``,
+   ``王建国4人36.5薛文斌1人36.6``, ``…36.7其他都正常``).
 5. **Resolve names** only where the shape says a household is named: at the start of a unit (after a
    list marker ``1.`` ``(1)`` ``①``), at the start of a clause before ``家``/``户`` or a count, a roster name
-   followed by ``家``/``户`` anywhere, inside ``除…外``, in a table's name column, inside a parenthesis
-   after a count. Names are checked against the roster: exact among the member's households, exact among
+   followed by ``家``/``户`` anywhere, after a field's label (``外来人员：李四家亲戚1人``), inside ``除…外``
+   (whose remaining words are statements about the excepted households: ``除霍建军家体温37.5外``), in a
+   table's name column, inside a parenthesis after a count or one that names exceptions
+   (``全部正常（除霍建军家体温37.5）``). Names are checked against the roster: exact among the member's households, exact among
    other members' households (→ ``foreign``), one character off among the member's own households only,
    else ``unmatched`` (only when the candidate looks like a person's name). ``王家`` / ``3号楼王家`` is
    matched only when exactly one of the member's households fits, and is flagged as a guess.
@@ -25,11 +31,18 @@ Approach
    units (``4人`` ``15户`` ``36.5℃`` ``36.1~36.8``), negations (``无`` ``没有`` ``未`` ``否`` ``×``), yes-words
    (``有`` ``是`` ``√``) and "all normal" phrases (``均正常`` ``无异常`` ``零报告``); then **bind** values to
    fields: ``无返乡`` / ``返乡:0`` / ``2人返乡`` / ``返乡人员2人`` / ``外出:是`` / ``发热37.5`` / a bare alias
-   (``儿子从武汉回来了`` → returned 1). What no field takes: ``N户`` is a household count, ``N人`` a people
-   count, ``36.5`` a temperature, a free normal-word an "all normal" statement.
+   (``儿子从武汉回来了`` → returned 1). A count belongs to the nearest field word before it, also across a
+   verb (``亲戚来访2人`` / ``回来了2个人``). What no field takes: ``N户`` is a household count, ``N人`` a
+   people count, ``36.5`` a temperature, a free normal-word an "all normal" statement, an ``已…`` remark
+   after a household's statements a note. A parenthesis that names no household still states what it says
+   (``返乡1人（已居家隔离）``); a count-less statement of one anomaly count field right after another's
+   count on the same target takes that count (``返乡2人，均已隔离`` → isolated 2).
 7. **Accumulate** the statements into a *target*: the named household(s), the member's whole grid
-   ("blanket"), or "the rest" (``其余均正常``, ``除…外``). A clause that names a household switches the
-   target until the end of the unit.
+   ("blanket"), or "the rest" (``其余均正常``, the clauses after a ``除…外`` mark; the clauses before it,
+   such as the totals in ``包联15户44人，除霍建军家外均正常``, still speak of the whole grid). A clause that
+   names a household switches the target until the end of the unit; a rest word followed by a normal
+   phrase (``其他都正常`` ``别的都没问题`` ``剩下的都正常``) switches to "the rest" whatever the target
+   was (but ``其他人都正常`` after a household is about that household's other people).
 8. **Assemble** one :class:`MemberReport`: blanket statements make ``covers_all`` (every household of the
    member, roster order; the ones the message names carry their own values, the rest get
    ``template.normal_values()``); counts stated without a household become Chinese warnings asking which
@@ -68,9 +81,21 @@ _CJK_RUN_RE = re.compile(f"[{_CJK}·]+")
 
 #: "Everything is normal" phrases (strong), longest first inside the regex.
 _NORMAL_STRONG = tuple(
-    "一切正常 全部正常 全都正常 均属正常 均为正常 均正常 都正常 皆正常 无异常 无异样 无异况 没有异常 没异常 未见异常 未发现异常 无特殊情况 无其他情况 无其它情况 无特殊 零报告 0报告 无情况 一切都好 一切安好".split()
+    "一切正常 全部正常 全都正常 均属正常 均为正常 均正常 都正常 皆正常 无异常 无异样 无异况 没有异常 没异常 未见异常 未发现异常 无特殊情况 无其他情况 无其它情况 无特殊 零报告 0报告 无情况 一切都好 一切安好 都没问题 均没问题 全没问题 都没有问题 均无问题 都无问题 一切都正常 一切正常的".split()
 )
-_NORMAL_WEAK = ("正常", "良好", "平安", "安好", "都好", "均好")
+_NORMAL_WEAK = (
+    "正常",
+    "良好",
+    "平安",
+    "安好",
+    "都好",
+    "均好",
+    "挺好",
+    "很好",
+    "好好的",
+    "都好好的",
+    "都好着",
+)
 _NORMAL_RE_PART = r"(?:异常|特殊|其他|其它)(?:情况)?[:=]?(?:无|没有|0|否|暂无)|" + "|".join(
     sorted(_NORMAL_STRONG + _NORMAL_WEAK, key=len, reverse=True)
 )
@@ -109,9 +134,36 @@ _TITLE_RE = re.compile(r"【[^】]*】|\[[^\]]*\]")
 _PAREN_RE = re.compile(r"\(([^()]*)\)")
 _PAREN_BASE = 0xF0100
 _PAREN_CLASS = "\U000f0100-\U000f01ff"
-_EXCEPT_RE = re.compile(r"除(?:了)?([^,;。|]{1,40}?)(?:以)?外")
+#: Marks where a ``除…外`` phrase stood: the clauses after it speak of "the rest".
+_EXC_MARK = "\ue000"
+#: Words that open a statement about the rest after ``除了X，…`` (no 外).
+_REST_AFTER = r"(?:其他|其它|其余|剩下|剩余|余下|别的|均|都|全|也|一切)"
+#: ``除霍建军家外`` / ``除了霍建军家以外`` / ``除了霍建军家，其他…`` / ``除霍建军家其余…`` (not 排除, 解除…).
+_EXCEPT_RE = re.compile(
+    r"(?<![排解消清删扣免去剔])除(?:了|开)?(?!夕|外(?![来出地省市县面国人]))"
+    r"(?:(?P<a>[^,;。|" + _EXC_MARK + r"]{1,40}?)(?:以外|之外|外(?![来出地省市县面国]))"
+    r"|(?P<b>[^,;。|\s" + _EXC_MARK + r"]{1,30}?)(?:[,;\s]+|(?<=[家户]))(?=" + _REST_AFTER + r"))"
+)
+#: ``霍建军家除外``.
+_EXCEPT_AFTER_RE = re.compile(
+    r"(?P<c>[^,;。|\s" + _EXC_MARK + r"]{2,30}?)(?:都|均)?除外(?![出来地省市县面国])"
+)
+#: A parenthesis that names the exceptions: ``（除霍建军家体温37.5）`` / ``（霍建军家除外）``.
+_EXCEPT_PAREN_RE = re.compile(
+    r"^\s*(?:除(?:了|开)?(?P<a>.+?)(?:以外|之外|外)?|(?P<b>.+?)(?:都|均)?除外)\s*$", re.S
+)
 _REST_RE = re.compile(r"其余|剩下|剩余|余下|(?:其他|其它|别的)(?:各)?(?:户|家|住户|农户|人家)")
-_REST_WEAK_RE = re.compile(r"^(?:其他|其它)(?!人|家人|成员)")
+_REST_WEAK_RE = re.compile(r"^(?:其他|其它|别的)(?!人|家人|成员)")
+_REST_LEAD = r"(?:其他|其它|别的|其余|剩下|剩余|余下)(?:的)?(?:各)?(?:\d+)?(?:户|家|住户|农户|人家)?"
+_REST_WORDS_RE = re.compile(r"其他|其它|其余|剩下|剩余|余下|别的")
+#: ``其他都正常`` / ``别的都没问题`` / ``其它户都没发烧``: the rest, whatever the target was.
+_REST_NORMAL_BODY = rf"{_REST_LEAD}(?:也|都|均|全|全部|全都|皆|是|还)*(?:(?:{_NORMAL_RE_PART})|(?<=[也都均全皆])(?:没有|没|无|不|未))"
+_REST_NORMAL_RE = re.compile("^" + _REST_NORMAL_BODY)
+_REST_NORMAL_AT_RE = re.compile(_REST_NORMAL_BODY)
+#: What a finished statement ends with, so that a household name right after it starts a new clause.
+_GLUE_BEFORE_RE = re.compile(rf"(?:\d\.\d|℃|\d户(?:\d+(?:口人|个人|人|口))?|(?:{_NORMAL_RE_PART}))$")
+#: A count that ends a household's line (``王建国4人薛文斌1人``): a name followed by a number starts the next.
+_GLUE_COUNT_RE = re.compile(r"\d(?:口人|个人|人|口)$")
 _LABEL_RE = re.compile(
     r"(网格员|网格长|填报人|上报人|报告人|报送人|汇报人)(\s*[:]\s*|\s+)?([" + _CJK + r"]{2,4})"
 )
@@ -140,6 +192,11 @@ _FAMILY_RE = re.compile(
 _TITLES = tuple(
     "大爷 大妈 大娘 大叔 大婶 大哥 大姐 阿姨 叔叔 婶婶 奶奶 爷爷 老师 书记 主任 组长 队长 村长 网格员 网格长 会计 医生 师傅 老板 同志 先生 女士 老汉 老太 老人".split()
 )
+#: Family words that may follow a household head's name (``胡秋菊老人一个人住``, ``王建国儿子``).
+_KIN_WORDS = tuple(
+    "老人 老两口 老俩口 老伴 夫妇 夫妻 两口子 儿子 女儿 闺女 儿媳 媳妇 女婿 孙子 孙女 外孙 爷爷 奶奶 "
+    "父亲 母亲 老父亲 老母亲 本人 独居 一人 一个人 1个人 老2口 2口子".split()
+)
 #: Characters that do not occur in the given names members write; a candidate containing one is no name.
 _NON_NAME_CHARS = set(
     "的了在是无不没均都异体温热烧户口网格村组楼号报告况返隔离共计包查访排外例位人员数情应该今昨日已经请收到好吗呢吧啊哦嗯各其余他它"
@@ -147,13 +204,13 @@ _NON_NAME_CHARS = set(
 _PLACE_SUFFIXES = ("村", "组", "镇", "乡", "社区", "小区", "街", "路", "区", "县", "市", "省", "队")
 _HEADER_CONTEXT_RE = re.compile(r"(?:网格|村|社区|小区|组|片区|】|\])\s*$")
 
-_PERSON_UNITS = ("人", "口人", "口", "名", "个", "例", "位", "人次")
+_PERSON_UNITS = ("人", "口人", "个人", "口", "名", "个", "例", "位", "人次")
 _HOUSEHOLD_UNITS = ("户", "家")
 _DATE_UNITS = tuple("号 楼 栋 单元 层 组 队 天 日 月 次 岁 点 时 分 网格 年 周 小时 公里 米 元 块".split())
 
 _NUM_PAT = (
     r"(?P<na>\d{1,7}(?:\.\d{1,4})?)\s*(?P<nc1>℃)?(?:\s*[~\-]\s*(?P<nb>\d{1,7}(?:\.\d{1,4})?)\s*(?P<nc2>℃)?)?\s*"
-    r"(?P<nu>口人|人次|单元|网格|小时|公里|口|人|户|家|名|位|个|例|号|楼|栋|层|组|队|天|日|月|次|岁|点|时|分|年|周|米|元|块)?"
+    r"(?P<nu>口人|个人|人次|单元|网格|小时|公里|口|人|户|家|名|位|个|例|号|楼|栋|层|组|队|天|日|月|次|岁|点|时|分|年|周|米|元|块)?"
 )
 _NAME_HEADERS = ("户主姓名", "户主名", "户主", "姓名", "户名", "名字", "住户", "家庭")
 _INDEX_HEADERS = ("序号", "编号", "No", "NO", "no", "#")
@@ -231,7 +288,7 @@ class _Schema:
             r"|(?P<hh>总户数|户数)"
             rf"|(?P<num>{_NUM_PAT})"
             r"|(?P<fill>是否|有无|人员|人数|共计|合计|总计|共有|共|计|约|为|的|者|和|及|与|或|以及|[:=/+])"
-            r"|(?P<neg>没有|暂无|没|无|未|不|否|非|×)"
+            r"|(?P<neg>已解除|已结束|已期满|解除|结束|期满|没有|暂无|没|无|未|不|否|非|×)"
             r"|(?P<yes>有|是|√|已)"
             r"|(?P<all>全部|全都|均|都|皆|全|各)"
             r"|(?P<other>.)",
@@ -344,8 +401,13 @@ def _temp_of(tok: _Tok, bound: bool) -> float | None:
     return max(out)
 
 
+#: Verbs between a field word and its count (``亲戚来访2人``, ``儿子回来了2个人``).
+_GAP_VERB_RE = re.compile(
+    r"(?:来访|到访|探访|探亲|拜访|过来|回来|来家|来|到家|到|走亲戚|串门|务工|打工|上班|上学|共|了|的)+"
+)
+
 #: Verbs a negation after a field word may belong to (``外出未归``: out, not back — not "no outing").
-_NEG_VERBS = set("归回到见测在返去来")
+_NEG_VERBS = set("归回到见测在返去来退止降")
 
 #: Token kinds of a clause that is prose (a note), not a statement: ``已就医``, ``儿子在县城上班``.
 _PROSE = ("other", "fill", "all", "yes", "paren")
@@ -378,6 +440,7 @@ class _Stmt:
     key: str | None = None
     how: str = ""  # for field: count none yes presence normal
     value: Any = None
+    quiet: bool = False  # a count taken over from the statement before it (no warning of its own)
 
 
 def _skip(toks: list[_Tok], j: int, step: int) -> int:
@@ -440,6 +503,14 @@ def _bind(toks: list[_Tok], schema: _Schema, clause_text: str, warnings: list[st
                 bound[i] = ("note", rest)
             continue
         j = _skip(toks, i + 1, 1)
+        if (
+            j + 1 < n
+            and toks[j].kind == "other"
+            and _GAP_VERB_RE.fullmatch(toks[j].text)
+            and toks[j + 1].kind == "num"
+            and toks[j + 1].unit in _PERSON_UNITS
+        ):
+            j += 1  # 亲戚来访2人 / 儿子回来了2个人: the count after the verb is the field's
         if j < n and not toks[j].used:
             v = toks[j]
             if v.kind == "num" and not v.ordinal and (not v.unit or v.unit not in _DATE_UNITS):
@@ -495,7 +566,7 @@ def _bind(toks: list[_Tok], schema: _Schema, clause_text: str, warnings: list[st
                 out.append(_Stmt("temp", value=temp))
             elif t.unit in _HOUSEHOLD_UNITS and isinstance(t.value, int):
                 out.append(_Stmt("households", value=t.value))
-            elif t.unit in ("人", "口人", "口", "名") and isinstance(t.value, int):
+            elif t.unit in ("人", "口人", "个人", "口", "名") and isinstance(t.value, int):
                 out.append(_Stmt("people", value=t.value))
             elif _is_temp3(t) is not None:
                 out.append(_Stmt("temp3", value=_is_temp3(t)))
@@ -503,6 +574,27 @@ def _bind(toks: list[_Tok], schema: _Schema, clause_text: str, warnings: list[st
             if _normal_strength(t.text, toks):
                 out.append(_Stmt("normal", how="strong"))
     return out
+
+
+def _tail_note(toks: list[_Tok]) -> str:
+    """``…2人已登记`` / ``…38.5℃已送医院``: an ``已…`` remark after a clause's statements."""
+    k = len(toks)
+    while k > 0 and toks[k - 1].kind in ("yes", "other", "fill") and not toks[k - 1].used:
+        k -= 1
+    tail = "".join(t.text for t in toks[k:])
+    if k == 0 or not tail.startswith(("已", "正在")) or len(_CJK_RE.findall(tail)) < 3:
+        return ""
+    return tail
+
+
+def _has_prose(text: str, schema: _Schema) -> bool:
+    """Whether ``text`` says more than its statements (``杭州`` / ``第3天``): then it is kept as a note."""
+    for t in _tokenize(text, schema):
+        if t.kind == "other" and re.sub(r"[了的人个都均也已经\s:,]", "", t.text):
+            return True
+        if t.kind == "num" and (t.ordinal or t.unit in _DATE_UNITS):
+            return True
+    return False
 
 
 def schema_normal(text: str) -> bool:
@@ -515,7 +607,9 @@ def _normal_strength(text: str, toks: list[_Tok]) -> bool:
         return True
     other = "".join(t.text for t in toks if t.kind == "other")
     other = re.sub(
-        r"今日|今天|目前|现在|本网格|网格|我|各户|所有|住户|农户|家庭|一切|情况|村|本组|人员|全体|其余|其他|其它|剩下|剩余|余下|别的|户|家|人",
+        r"今日|今天|目前|现在|本网格|网格|我们|我|各户|所有|住户|农户|家庭|家里|屋里|组里|大家|身体|一切|情况|村|全组|本组|"
+        r"人员|全体|其余|其他|其它|剩下|剩余|余下|别的|老人|小孩|孩子|儿子|女儿|孙子|孙女|老伴|"
+        r"户|家|人|也|还|着呢|呢|的|老|子",
         "",
         other,
     )
@@ -720,6 +814,7 @@ class _Builder:
         self.same = False
         self.totals: dict[str, int | None] = {"households": None, "people": None}
         self.chain_index: int | None = None
+        self._last_count: tuple[tuple[Any, ...], str | None, int] | None = None
 
     # ---------------------------------------------------------------- names
 
@@ -729,6 +824,7 @@ class _Builder:
             or not _CJK_RE.match(rest[0])
             or rest[0] in "家户两俩几各等"
             or rest.startswith(("一家", "全家"))
+            or rest.startswith(_KIN_WORDS)
             or bool(self.schema.vocab_re.match(rest))
         )
 
@@ -813,7 +909,7 @@ class _Builder:
         """
         refs: list[_Ref] = []
         rest = clause
-        lead = re.match(r"^[\s:]*(?:户主|姓名|户名)?[\s:]*", rest)
+        lead = re.match(r"^[\s:]*(?:户主|姓名|户名|其中|另外|另|还有|但是|但|只有)?[\s:]*", rest)
         body = rest[lead.end() :] if lead else rest
         ref, took = self.name_at_start(body, strict=strict)
         if ref is not None:
@@ -842,6 +938,13 @@ class _Builder:
             out.append(rest[i])
             i += 1
         rest = "".join(out)
+        if not refs:  # 外来人员:李四家亲戚1人 — a name after a field's label
+            colon = re.match(r"^([^:]{1,8}):\s*", rest)
+            if colon and self.schema.vocab_re.search(colon.group(1)):
+                ref, took = self.name_at_start(rest[colon.end() :], strict=True)
+                if ref is not None:
+                    refs.append(ref)
+                    rest = rest[: colon.end()] + rest[colon.end() + took :]
         if not refs:
             fam = _FAMILY_RE.search(rest)
             if fam:
@@ -893,9 +996,31 @@ class _Builder:
                 accs.append(self.sinks[key][1])
         return _Target("hh", accs)
 
+    def _target_key(self, target: _Target) -> tuple[Any, ...]:
+        if target.kind == "hh":
+            return ("hh", *(id(a) for a in target.accs))
+        return (target.kind,)
+
+    def _inherit(self, s: _Stmt, target: _Target) -> _Stmt:
+        """``返乡2人（均已隔离）``: a count-less statement of an anomaly count field right after another
+        anomaly field's count on the same target takes that count (quietly: it is the same people)."""
+        f = self.schema.fields.get(s.key or "")
+        if f is None or not f.anomaly or f.type != "int":
+            return s
+        last = self._last_count
+        if s.kind == "field" and s.how == "count" and isinstance(s.value, int) and s.value > 0:
+            self._last_count = (self._target_key(target), s.key, s.value)
+            return s
+        if s.kind == "field" and s.how in ("presence", "yes") and last is not None:
+            tkey, key, n = last
+            if key != s.key and tkey == self._target_key(target):
+                return _Stmt("field", s.key, "count", n, quiet=True)
+        return s
+
     def apply(self, stmts: list[_Stmt], target: _Target, annotation: str = "") -> None:
         people = self.schema.people
         fields = self.schema.fields
+        stmts = [self._inherit(s, target) if s.kind == "field" else s for s in stmts]
         if target.kind in ("all", "rest"):
             acc = self.blanket if target.kind == "all" else self.rest
             for s in stmts:
@@ -918,7 +1043,7 @@ class _Builder:
                     if value is None:
                         continue
                     acc.set(s.key, value, people)
-                    if _rank(value) > 0:
+                    if _rank(value) > 0 and not s.quiet:
                         acc.positives.setdefault(s.key, [])
                         if s.how == "count" and isinstance(s.value, int):
                             acc.counts[s.key] = max(acc.counts.get(s.key, 0), s.value)
@@ -979,9 +1104,9 @@ class _Builder:
     def feed_unit(self, unit: str, carry: list[_Ref] | None) -> tuple[list[_Ref], list[_Ref] | None]:
         """Feed one unit (a line or a sentence of one). Returns (refs named at its start, refs to carry on).
 
-        The target starts as the member's whole grid ("all"), or "the rest" in a ``除…外`` unit, or the
-        households carried over from a name-only line. A clause that names households switches the target
-        to them (names joined by ``、`` share the next statement); ``其余`` switches to "the rest".
+        The target starts as the member's whole grid ("all"), or the households carried over from a
+        name-only line. A clause that names households switches the target to them (names joined by ``、``
+        share the next statement); ``其余`` and the place of a ``除…外`` phrase switch to "the rest".
         """
         unit = _prepare_unit(unit)
         if _SAME_RE.search(unit):
@@ -990,8 +1115,10 @@ class _Builder:
         if _CORRECTION_RE.search(unit) or "不是" in unit or "改为" in unit or "改成" in unit:
             unit = _CORRECTION_NOISE_RE.sub(" ", _CORRECTION_RE.sub(" ", unit))
         unit = _LIST_MARK_RE.sub("", unit, count=1)
-        unit, rest_mode = self._exceptions(unit)
-        default = _Target("rest" if rest_mode else "all")
+        self._last_count = None
+        unit = self._exceptions(unit)
+        unit = self._split_glued(unit)
+        default = _Target("all")
         target = self.target_for(carry) if carry else default
         start_refs: list[_Ref] = []
         group: list[_Ref] = list(carry) if carry else []
@@ -999,16 +1126,28 @@ class _Builder:
         pending: _Tok | None = None  # 体温 36.5: an alias waiting for its value in the next clause
         pending_target = default
         prev_negated = False
+        label: _Tok | None = None  # 返乡人员：王建国家儿子、李秀兰家女儿 — the label covers every name
         only_names = True
         for n, (clause, sep) in enumerate(_clauses(unit)):
+            if _EXC_MARK in clause:
+                default = target = _Target("rest")
+                group, prev_name_only, prev_negated = [], False, False
+                clause = clause.replace(_EXC_MARK, "")
+                if not clause.strip():
+                    continue
             refs, rest = self.names_in_clause(clause, strict=n > 0)
             if n == 0:
                 start_refs = refs
-            paren_ids, paren_refs, paren_stmts, annotation = self._clause_parens(rest)
+            paren_ids, paren_refs, paren_stmts, annotation, loose = self._clause_parens(rest)
+            stripped = rest.strip()
             if refs:
                 group = (group + refs) if prev_name_only else refs
                 target = self.target_for(group)
-            elif _REST_RE.search(rest) or (target.kind == "all" and _REST_WEAK_RE.match(rest.strip())):
+            elif (
+                _REST_RE.search(rest)
+                or _REST_NORMAL_RE.match(stripped)
+                or (target.kind == "all" and _REST_WEAK_RE.match(stripped))
+            ):
                 target = _Target("rest")
             toks = _tokenize(rest, self.schema)
             meaningful = [t for t in toks if t.kind not in ("fill", "all", "other", "paren")]
@@ -1021,6 +1160,11 @@ class _Builder:
                 if pending is not None:
                     self.apply(_bind([pending], self.schema, pending.text, self.warnings), pending_target)
                     pending = None
+            if refs and label is not None and sep == "、" and not meaningful:
+                toks.insert(0, _Tok("alias", label.text, key=label.key))
+                meaningful = [toks[0]]
+            else:
+                label = self._label_of(clause) if refs else None
             negated = False
             if prev_negated and sep == "、" and meaningful and all(t.kind == "alias" for t in meaningful):
                 toks.insert(0, _Tok("neg", "无"))  # 无返乡、外出人员: the negation carries over
@@ -1041,6 +1185,9 @@ class _Builder:
             if target.kind == "hh" and not stmts and len(toks) == 1 and _bare_count(toks[0]):
                 # 王建国 4 36.5: a bare small number on a household's line is its people count
                 stmts = [_Stmt("people", value=toks[0].value)]
+            note_annotation = (
+                annotation if target.kind == "hh" else ",".join(x for x in (annotation, loose[1]) if x)
+            )
             if paren_refs:  # 发热人数:1(张三虎家,37.4): the parenthesis names the households
                 p_target = self.target_for(paren_refs)
                 self.apply(stmts, p_target)
@@ -1052,7 +1199,12 @@ class _Builder:
                 if annotation:
                     self.apply([_Stmt("note", value=annotation)], target)
             else:
-                self.apply(stmts, target, annotation=annotation)
+                self.apply(stmts, target, annotation=note_annotation)
+                tail = _tail_note(toks) if target.kind == "hh" and stmts else ""
+                if tail:  # 发烧38.5已送医院: what follows the statements is a note
+                    self.apply([_Stmt("note", value=tail)], target)
+            if loose[0]:  # 返乡1人（已居家隔离）: what a parenthesis without names says, of the same target
+                self.apply(loose[0], target)
             prev_name_only = bool(refs) and not meaningful and not paren_ids
             if meaningful or paren_ids:
                 only_names = False
@@ -1061,43 +1213,169 @@ class _Builder:
         carry_on = group if (only_names and group and target.kind == "hh") else None
         return start_refs, carry_on
 
-    def _exceptions(self, unit: str) -> tuple[str, bool]:
-        """``除霍建军家外均正常``: record the excepted households; returns (unit without it, rest mode)."""
-        rest_mode = False
-        for m in reversed(list(_EXCEPT_RE.finditer(unit))):
-            for piece in re.split(r"[、,和与及跟]", m.group(1)):
-                piece = re.sub(r"(?:\d+|两|几)?(?:户|家)?(?:等)?$", "", piece.strip())
-                piece = re.sub(r"(?:家|户)$", "", piece)
-                if not piece:
-                    continue
-                ref, _ = self.name_at_start(piece, strict=False)
-                if ref is None and len(piece) >= 2 and _looks_like_name(piece):
-                    ref = _Ref("unmatched", piece)
-                if ref is None:
-                    continue
-                ref.strong = True
-                if ref.kind in ("own", "guess") and ref.name not in self.exceptions:
-                    self.exceptions.append(ref.name)
-                self.target_for([ref])
-            rest_mode = True
-            unit = unit[: m.start()] + " " + unit[m.end() :]
-        return unit, rest_mode
+    def _label_of(self, clause: str) -> _Tok | None:
+        """The field of a ``返乡人员：`` label at the start of a clause."""
+        m = re.match(r"^\s*([^:]{1,8}):", clause)
+        if not m:
+            return None
+        toks = [t for t in _tokenize(m.group(1), self.schema) if t.kind != "fill"]
+        if (
+            len(toks) == 1
+            and toks[0].kind == "alias"
+            and toks[0].key not in (self.schema.note, self.schema.people)
+        ):
+            return toks[0]
+        return None
 
-    def _clause_parens(self, rest: str) -> tuple[list[int], list[_Ref], list[_Stmt], str]:
-        """The parentheses of a clause: (ids, households they name, what they say of them, other text)."""
+    def _split_glued(self, unit: str) -> str:
+        """Break a clause where a household name or ``其余`` is glued to a finished statement (members skip
+        punctuation): ``15户均正常霍建军家…`` / ``王建国4人36.5薛文斌1人36.6`` / ``…36.7其他都正常``."""
+        idx = self.ctx.index
+        out: list[str] = []
+        last = 0
+        i = 1
+        n = len(unit)
+        while i < n:
+            c = unit[i]
+            take = 0
+            strong = weak = False
+            if _CJK_RE.match(c):
+                strong = bool(_GLUE_BEFORE_RE.search(unit, max(0, i - 10), i))
+                weak = not strong and bool(_GLUE_COUNT_RE.search(unit, max(0, i - 4), i))
+            if strong or weak:
+                for length in idx.household_lengths:
+                    name = unit[i : i + length]
+                    if len(name) == length and name in idx.households:
+                        nxt = unit[i + length : i + length + 1]
+                        if weak:
+                            ok = nxt[:1].isdigit() or nxt == " "
+                        else:
+                            ok = (
+                                not nxt
+                                or not _CJK_RE.match(nxt)
+                                or nxt in "家户"
+                                or bool(self.schema.vocab_re.match(unit, i + length))
+                            )
+                        if ok:
+                            take = length
+                            break
+            if (
+                not take
+                and _REST_WORDS_RE.match(unit, i)
+                and (
+                    strong or (unit[i - 1] not in "无没未非和与及或的" and _REST_NORMAL_AT_RE.match(unit, i))
+                )
+            ):
+                take = 2  # …回来了其余正常
+            if take:
+                out.append(unit[last:i])
+                out.append(" ")
+                last = i
+                i += take
+            else:
+                i += 1
+        out.append(unit[last:])
+        return "".join(out)
+
+    def _exceptions(self, unit: str) -> str:
+        """``除霍建军家外均正常``: record the excepted households (and what the phrase says of them).
+
+        Returns the unit with each phrase replaced by a mark; the clauses after the mark speak of the rest.
+        """
+        for m in reversed(list(_EXCEPT_AFTER_RE.finditer(unit))):
+            text = m.group("c")
+            for i in range(len(text) - 1):
+                refs, rest = self._except_names(text[i:])
+                if refs and not rest.strip():
+                    self._except(text[i:])
+                    unit = unit[: m.start() + i] + f" {_EXC_MARK} " + unit[m.end() :]
+                    break
+        for m in reversed(list(_EXCEPT_RE.finditer(unit))):
+            self._except(m.group("a") or m.group("b") or "")
+            unit = unit[: m.start()] + f" {_EXC_MARK} " + unit[m.end() :]
+        return unit
+
+    def _except_names(self, text: str) -> tuple[list[_Ref], str]:
+        """The households at the start of a ``除…外`` phrase and the rest of it (what it says of them)."""
+        s = text.strip(" ,:")
+        refs: list[_Ref] = []
+        while s:
+            ref, took = self.name_at_start(s, strict=False)
+            if ref is None:
+                m = re.match(f"([{_CJK}]{{2,4}}?)(?:家|户)?(?=[、,和与及跟\\s]|$)", s)
+                if m and _looks_like_name(m.group(1)):
+                    ref, took = _Ref("unmatched", m.group(1)), m.end()
+            if ref is None:
+                break
+            refs.append(ref)
+            s = s[took:]
+            sep = re.match(r"\s*(?:以及|[、,和与及跟])\s*", s)
+            if not sep:
+                break
+            s = s[sep.end() :]
+        if not refs:
+            refs, s = self.names_in_clause(text.strip(" ,:"), strict=False)
+        s = re.sub(r"^\s*(?:这|那)?(?:\d+|几)?(?:户|家)?(?:人家|住户|农户)?(?:等)?", "", s)
+        return refs, s
+
+    def _except(self, text: str) -> None:
+        refs, rest = self._except_names(text)
+        for ref in refs:
+            ref.strong = True
+            if ref.kind in ("own", "guess") and ref.name not in self.exceptions:
+                self.exceptions.append(ref.name)
+        if not refs:
+            return
+        target = self.target_for(refs)
+        rest = rest.strip(" ,:")
+        if rest:
+            stmts = _bind(
+                _tokenize(rest, self.schema), self.schema, _restore(rest, self.ctx.parens), self.warnings
+            )
+            self.apply([s for s in stmts if s.kind not in ("households",)], target)
+
+    def _clause_parens(
+        self, rest: str
+    ) -> tuple[list[int], list[_Ref], list[_Stmt], str, tuple[list[_Stmt], str]]:
+        """The parentheses of a clause: (ids, households they name, what they say of them, other text,
+        (statements of parentheses that name no household, their text))."""
         ids = [ord(c) - _PAREN_BASE for c in rest if _PAREN_BASE <= ord(c) < _PAREN_BASE + 256]
         refs: list[_Ref] = []
         stmts: list[_Stmt] = []
         texts: list[str] = []
+        loose: list[_Stmt] = []
+        loose_texts: list[str] = []
         for pid in ids:
             inner = self.ctx.parens[pid] if pid < len(self.ctx.parens) else ""
+            em = _EXCEPT_PAREN_RE.match(inner)
+            ex = (em.group("a") or em.group("b") or "") if em else ""
+            inner_ex = _EXCEPT_RE.search(inner)
+            after = ""
+            if inner_ex and inner[inner_ex.end() :].strip():  # （除霍建军家外均正常）
+                ex, after = inner_ex.group("a") or inner_ex.group("b") or "", inner[inner_ex.end() :]
+            if ex and self._except_names(ex)[0]:
+                self._except(ex)  # 全部正常（除霍建军家体温37.5）: the exceptions of the clause
+                if after:
+                    toks = _tokenize(after, self.schema)
+                    said = _bind(toks, self.schema, _restore(after, self.ctx.parens), self.warnings)
+                    self.apply([x for x in said if x.kind not in ("people", "households")], _Target("rest"))
+                continue
             p_refs, p_stmts = self._paren(inner)
             if p_refs:
                 refs += p_refs
                 stmts += p_stmts
-            elif inner.strip():
-                texts.append(_restore(inner, self.ctx.parens))
-        return ids, refs, stmts, ",".join(texts)
+                continue
+            if not inner.strip():
+                continue
+            text = _restore(inner, self.ctx.parens)
+            p_stmts = [s for s in p_stmts if s.kind in ("field", "temp", "normal")]
+            if p_stmts and not _has_prose(inner, self.schema):
+                loose += p_stmts  # 返乡1人（已居家隔离）
+                loose_texts.append(text)
+            else:
+                loose += p_stmts
+                texts.append(text)
+        return ids, refs, stmts, ",".join(texts), (loose, ",".join(loose_texts))
 
     def _paren(self, inner: str) -> tuple[list[_Ref], list[_Stmt]]:
         """Households named inside a parenthesis, and what the parenthesis says about them."""

@@ -14,8 +14,9 @@ so that the parser only has to recognise ASCII digits, ``℃`` and a small set o
   carry structure).
 * numerals: a run of Chinese numerals becomes Arabic when it is a quantity: followed by a unit
   (``十五户`` → ``15户``, ``两口人`` → ``2口人``, ``三号楼`` → ``3号楼``), after ``第``, or standing alone
-  between separators (``返乡：零`` → ``返乡:0``). Numerals inside words (``一切``, ``万一``) and inside
-  protected names (a household head called ``张三虎``) are left alone.
+  between separators (``返乡：零`` → ``返乡:0``). The colloquial ``俩`` / ``仨`` count before a unit
+  (``俩人`` → ``2人``). Numerals inside words (``一切``, ``万一``) and inside protected names (a household
+  head called ``张三虎``) are left alone.
 * temperatures: ``三十六度五`` / ``36度5`` / ``36点5度`` / ``36.5度`` / ``36.5°C`` → ``36.5℃``.
 * stock phrases that carry no information (``一日一报``, ``不漏一户``) are removed.
 
@@ -98,6 +99,9 @@ _AR_DU_DEC_RE = re.compile(r"(?<![\d.])(3[4-9]|4[0-3])\s*(?:度|点)\s*(\d)(?![\
 _AR_DU_RE = re.compile(r"(?<![\d.])(\d+(?:\.\d+)?)\s*(?:摄氏度|度|°\s*[Cc]?|℃|[Cc](?![a-zA-Z]))")
 _RANGE_WORD_RE = re.compile(r"(\d(?:\.\d+)?\s*℃?)\s*(?:至|到)\s*(?=\d)")
 _SPACES_RE = re.compile(r"[ \f\v\xa0]+")
+#: Colloquial numerals before a unit: 俩人 → 两人, 仨人 → 三人 (then converted like the others).
+_COLLOQUIAL_RE = re.compile(r"[俩仨](?=[人口个户家位名])")
+_COLLOQUIAL = {"俩": "两", "仨": "三"}
 
 
 def to_halfwidth(text: str) -> str:
@@ -270,6 +274,8 @@ def normalize(text: str, protect: Iterable[str] = ()) -> str:
     text = to_halfwidth(text)
     text = strip_emoji(text)
     text = strip_boilerplate(text)
+    if "俩" in text or "仨" in text:
+        text = _COLLOQUIAL_RE.sub(lambda m: _COLLOQUIAL[m.group(0)], text)
     text = convert_numerals(text, protect)
     text = normalize_temperatures(text)
     return collapse_spaces(text)

@@ -856,6 +856,303 @@ def test_pathological_input_is_safe_and_fast(text):
     )
 
 
+# ------------------------------------------------------------------------- totals before an exception
+
+
+def test_totals_before_except_clause_are_kept():
+    r = one("包联10户33人，除霍建军家外均正常。霍建军家儿子体温37.6，已通知村医")
+    assert r.covers_all and r.totals == {"households": 10, "people": 33}
+    got = hh(r)
+    assert got["霍建军"] == vals(temperature=37.6, fever=True, note="已通知村医")
+    assert all(v == NORMAL for k, v in got.items() if k != "霍建军")
+    assert r.warnings == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "10户33人除霍建军家外均正常",
+        "包联10户33人，除了霍建军家，其他均正常",
+        "包联10户33人除了霍建军家其他都正常",
+        "包联10户33人，霍建军家除外，其余都正常",
+        "10户33人全部正常，霍建军家除外",
+        "10户33人（霍建军家除外）全部正常",
+        "10户33人（除霍建军家外均正常）",
+        "10户33人（除了霍建军家，其他都正常）",
+    ],
+)
+def test_totals_and_exception_shapes(text):
+    r = one(text)
+    assert r.covers_all and r.totals == {"households": 10, "people": 33}
+    got = hh(r)
+    assert got["霍建军"] == EMPTY  # excepted, nothing said about it
+    assert all(v == NORMAL for k, v in got.items() if k != "霍建军")
+    assert r.unmatched == [] and r.warnings == []
+
+
+def test_totals_before_household_exception_without_punctuation():
+    r = one("包联10户王建国家儿子回来了其余正常")
+    assert r.covers_all and r.totals == {"households": 10, "people": None}
+    assert hh(r)["王建国"] == vals(returned=1)
+    assert hh(r)["李秀兰"] == NORMAL
+
+
+def test_except_without_wai_before_rest_word():
+    r = one("除了霍建军家，其他均正常")
+    assert r.covers_all and hh(r)["霍建军"] == EMPTY and r.totals == {"households": None, "people": None}
+    assert all(h.values["note"] == "" for h in r.households)
+
+
+def test_except_phrase_carries_its_own_values():
+    r = one("10户33人 除霍建军家体温37.5外 其余正常")
+    assert r.covers_all and r.totals == {"households": 10, "people": 33}
+    assert hh(r)["霍建军"] == vals(temperature=37.5, fever=True)
+
+
+def test_except_in_parenthesis_after_all_normal():
+    r = one("全部正常（除霍建军家体温37.5）")
+    assert r.covers_all
+    got = hh(r)
+    assert got["霍建军"] == vals(temperature=37.5, fever=True)
+    assert got["王建国"] == NORMAL
+
+
+def test_except_two_households_then_rest_has_no_problem():
+    r = one("包联10户33人 除了霍建军、李秀兰两家 别的都没问题")
+    assert r.covers_all and r.totals == {"households": 10, "people": 33}
+    got = hh(r)
+    assert got["霍建军"] == EMPTY and got["李秀兰"] == EMPTY and got["王建国"] == NORMAL
+
+
+def test_except_with_visitor_count():
+    r = one("10户33人，除霍建军家有亲戚来访2人外，其余均正常")
+    assert r.covers_all and hh(r)["霍建军"] == vals(visitors=2)
+
+
+def test_release_from_isolation_is_not_an_exception():
+    r = one("霍建军家今天解除隔离")
+    assert not r.covers_all and hh(r) == {"霍建军": vals(isolated=0)}
+
+
+def test_except_outgoing_people_names_no_household():
+    r = one("除外出人员外均正常")
+    assert r.covers_all and all(h.values == NORMAL for h in r.households) and r.unmatched == []
+
+
+# ------------------------------------------------------------------------- isolation of returnees
+
+
+def test_isolation_in_parenthesis_after_returnee():
+    r = one("高建华家返乡1人（已居家隔离）；其余均正常", "王艳")
+    assert r.covers_all
+    got = hh(r)
+    assert got["高建华"]["returned"] == 1 and got["高建华"]["isolated"] == 1
+    assert got["马德胜"] == NORMAL
+
+
+@pytest.mark.parametrize("text", ["霍建军家返乡2人（均已隔离）", "霍建军家返乡2人，都已居家隔离"])
+def test_isolation_takes_the_returnee_count(text):
+    assert hh(one(text)) == {"霍建军": vals(returned=2, isolated=2)}
+
+
+def test_isolation_with_its_own_count():
+    assert hh(one("霍建军家返乡2人，其中1人已隔离")) == {"霍建军": vals(returned=2, isolated=1)}
+
+
+def test_isolation_of_unnamed_returnees_warns_once():
+    r = one("返乡2人（均已隔离）")
+    assert r.households == [] and not r.covers_all
+    assert len(r.warnings) == 1 and "返乡2人" in r.warnings[0] and "均已隔离" in r.warnings[0]
+
+
+def test_visitor_with_isolation_note_in_parenthesis_warns_once():
+    r = one("外地来人1人（杭州，居家健康监测第3天），其余正常")
+    assert r.covers_all and all(h.values == NORMAL for h in r.households)
+    assert len(r.warnings) == 1 and "杭州" in r.warnings[0]
+
+
+def test_temperature_in_parenthesis():
+    assert hh(one("王建国家4人（36.5）")) == {"王建国": vals(people=4, temperature=36.5, fever=False)}
+
+
+# --------------------------------------------------------------------------- count after a field word
+
+
+def test_count_after_visit_verb_belongs_to_visitors():
+    r = one("10户均正常，霍建军家有亲戚来访2人，已登记")
+    assert r.covers_all and r.totals == {"households": 10, "people": None}
+    got = hh(r)["霍建军"]
+    assert got["visitors"] == 2 and got["people"] is None and got["note"] == "已登记"
+
+
+@pytest.mark.parametrize(
+    ("text", "key", "n"),
+    [
+        ("霍建军家来了2个亲戚", "visitors", 2),
+        ("薛文斌家亲戚来了3个人", "visitors", 3),
+        ("王建国家儿子回来了两个人", "returned", 2),
+        ("霍建军家亲戚来了两个，都没发烧", "visitors", 2),
+    ],
+)
+def test_count_next_to_field_word(text, key, n):
+    got = next(iter(hh(one(text)).values()))
+    assert got[key] == n and got["people"] is None
+
+
+def test_glued_statements_keep_their_own_households():
+    r = one("10户均正常霍建军家有亲戚来访2人已登记")
+    assert r.covers_all and r.totals["households"] == 10
+    assert hh(r)["霍建军"]["visitors"] == 2 and hh(r)["霍建军"]["note"] == "已登记"
+
+
+# ------------------------------------------------------------------------------------ "the rest" words
+
+
+def test_rest_after_household_lines_covers_all():
+    r = one("王建国4人36.5，薛文斌1人36.6，霍建军5人36.7，其他都正常")
+    assert r.covers_all and [h.household for h in r.households] == households_of("刘志宇")
+    got = hh(r)
+    assert got["王建国"] == vals(people=4, temperature=36.5, fever=False)
+    assert got["薛文斌"] == vals(people=1, temperature=36.6, fever=False)
+    assert got["霍建军"] == vals(people=5, temperature=36.7, fever=False)
+    assert got["李秀兰"] == NORMAL
+
+
+def test_rest_after_household_lines_without_punctuation():
+    r = one("王建国4人36.5薛文斌1人36.6霍建军5人36.7其他都正常")
+    assert r.covers_all
+    got = hh(r)
+    assert got["薛文斌"] == vals(people=1, temperature=36.6, fever=False)
+    assert got["霍建军"] == vals(people=5, temperature=36.7, fever=False)
+
+
+def test_people_counts_glued_together():
+    r = one("王建国4人薛文斌1人霍建军5人其他都正常")
+    assert r.covers_all
+    got = hh(r)
+    assert (got["王建国"]["people"], got["薛文斌"]["people"], got["霍建军"]["people"]) == (4, 1, 5)
+
+
+@pytest.mark.parametrize(
+    "rest",
+    [
+        "其它户都正常",
+        "剩下的都正常",
+        "别的都没问题",
+        "其余都挺好",
+        "其他也都正常",
+        "其他都没发烧",
+        "其余几户都无异常",
+    ],
+)
+def test_rest_phrases(rest):
+    r = one(f"王建国家体温36.5，{rest}")
+    assert r.covers_all
+    got = hh(r)
+    assert got["王建国"]["temperature"] == 36.5 and got["王建国"]["out"] is None
+    assert got["周玉梅"] == NORMAL
+
+
+def test_other_people_of_the_household_is_not_the_rest():
+    r = one("霍建军家孙子发烧38度5已送医院 其他人都正常")
+    assert not r.covers_all
+    got = hh(r)["霍建军"]
+    assert got["temperature"] == 38.5 and got["fever"] is True and got["note"] == "已送医院"
+
+
+def test_rest_with_fever_household_after_it():
+    r = one("今天走访10户，别的都没问题，就霍建军家孙子发烧38度")
+    assert r.covers_all and r.totals["households"] == 10
+    assert hh(r)["霍建军"]["temperature"] == 38.0 and hh(r)["霍建军"]["fever"] is True
+
+
+# ----------------------------------------------------------------------------------- names after labels
+
+
+def test_unknown_name_after_field_label_is_unmatched():
+    r = one("外来人员：李四家亲戚1人")
+    assert r.households == [] and r.unmatched == ["李四"]
+    assert not any("哪一户" in w for w in r.warnings)
+
+
+def test_own_name_after_field_label():
+    r = one("外来人员：霍建军家亲戚1人，其余正常")
+    assert r.covers_all and hh(r)["霍建军"] == vals(visitors=1)
+
+
+def test_field_label_covers_every_household_after_it():
+    r = one("返乡人员：王建国家儿子、李秀兰家女儿")
+    assert hh(r) == {"王建国": vals(returned=1), "李秀兰": vals(returned=1)}
+
+
+def test_count_after_work_verb_belongs_to_out():
+    assert hh(one("赵春花家外出务工3人 都还没回来")) == {"赵春花": vals(out=3, returned=0)}
+
+
+def test_unknown_name_after_qizhong():
+    r = one("其中李四家1人外出")
+    assert r.unmatched == ["李四"] and r.households == []
+
+
+# ------------------------------------------------------------------------------ older members' wording
+
+
+@pytest.mark.parametrize(
+    ("text", "name", "expected"),
+    [
+        ("王建国家两个人 体温不高 没发烧", "王建国", vals(people=2, fever=False)),
+        ("霍建军家三口 都挺好", "霍建军", normal(people=3)),
+        ("孙福贵老人一个人住 体温36度6 正常", "孙福贵", normal(people=1, temperature=36.6)),
+        ("赵春花家俩人都在家", "赵春花", vals(people=2)),
+        ("王建国两口子都在家 都挺好", "王建国", normal(people=2)),
+        ("霍建军老两口都好", "霍建军", normal(people=2)),
+        ("陈立新一家三口都在家 体温都正常", "陈立新", vals(people=3, fever=False)),
+        ("周玉梅家来了个亲戚 住两天就走 没发烧", "周玉梅", vals(visitors=1, fever=False)),
+        ("张三虎家闺女回来了 在家隔离 体温正常", "张三虎", vals(returned=1, isolated=1, fever=False)),
+        ("霍建军家高烧不退", "霍建军", vals(fever=True)),
+        ("陈立新家隔离期满", "陈立新", vals(isolated=0)),
+        ("王建国儿子从武汉回来了", "王建国", vals(returned=1)),
+        (
+            "王建国家来了一个亲戚从西安来的 没发烧 已经登记了",
+            "王建国",
+            vals(visitors=1, fever=False, note="已经登记了"),
+        ),
+    ],
+)
+def test_older_members_household_lines(text, name, expected):
+    r = one(text)
+    assert hh(r) == {name: expected} and r.unmatched == []
+
+
+@pytest.mark.parametrize(
+    ("text", "totals"),
+    [
+        ("我这10户都挺好的 没有发烧的 没有外地回来的", (10, None)),
+        ("十户三十三人都正常无异常情况", (10, 33)),
+        ("今天都走访了，人都好好的", (None, None)),
+        ("10户都没发烧，也没外地来的", (10, None)),
+        ("体温都不高 没有发烧的 各户都好", (None, None)),
+        ("我包的十户三十三个人都好着呢 没有发烧的 也没有外地来人", (10, 33)),
+        ("10户33人 身体都好 无异常情况", (10, 33)),
+    ],
+)
+def test_older_members_blanket_lines(text, totals):
+    r = one(text)
+    assert r.covers_all and (r.totals["households"], r.totals["people"]) == totals
+    assert all(h.values == NORMAL for h in r.households) and r.warnings == []
+
+
+def test_older_member_fever_and_rest():
+    r = one("李秀兰家老伴低烧37度3 吃了药了 其他户都正常")
+    assert r.covers_all
+    assert hh(r)["李秀兰"] == vals(temperature=37.3, fever=True, note="吃了药了")
+
+
+@pytest.mark.parametrize("text", ["今天天气很好", "天气都挺好的", "除夕快乐", "好的没问题"])
+def test_chat_with_normal_words_is_not_a_report(text):
+    assert parse(text).reports == []
+
+
 # ------------------------------------------------------------------------------------------- textnorm
 
 
@@ -878,6 +1175,11 @@ def test_pathological_input_is_safe_and_fast(text):
     ],
 )
 def test_textnorm(raw, expected):
+    assert textnorm.normalize(raw) == expected
+
+
+@pytest.mark.parametrize(("raw", "expected"), [("俩人", "2人"), ("仨口人", "3口人"), ("哥俩好", "哥俩好")])
+def test_textnorm_colloquial_numerals(raw, expected):
     assert textnorm.normalize(raw) == expected
 
 

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from bot.model import Household, Member, ParseResult, Roster
 from bot.parser import parse_message
 from bot.template import default_template
-from tests.parser_fixtures import ROSTER, TEMPLATE
+from tests.parser_fixtures import ROSTER, TEMPLATE, households_of
 
 SETTINGS = settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
@@ -53,7 +53,24 @@ _VOCAB = [
     "其余",
     "其他户",
     "除",
+    "除了",
     "外",
+    "以外",
+    "除外",
+    "解除",
+    "其他都正常",
+    "别的都没问题",
+    "剩下的",
+    "来访",
+    "来了",
+    "已登记",
+    "已居家隔离",
+    "均已隔离",
+    "都挺好",
+    "老人",
+    "两个人",
+    "俩人",
+    "一个亲戚",
     "无",
     "没有",
     "未",
@@ -266,6 +283,9 @@ _SAMPLES = [
     "薛文斌户4口人，体温36.4、36.6、36.5",
     "#接龙 4.12\n1. 刘志宇 10户33人 均正常\n2. 王艳 8户25人，均正常",
     "户主\t人数\t体温\n王建国\t4\t36.5\n李秀兰\t3\t37.5",
+    "包联10户33人，除霍建军家外均正常。霍建军家儿子体温37.6",
+    "王建国4人36.5，薛文斌1人36.6，其他都正常",
+    "霍建军家返乡2人（均已隔离），其余均正常",
 ]
 _FULLWIDTH = str.maketrans("0123456789,:;()~", "０１２３４５６７８９，：；（）～")
 
@@ -280,3 +300,50 @@ def test_writing_variants_do_not_change_the_result(text, noise):
     assert (
         parse_message(noise + text.replace("\n", noise + "\n"), "刘志宇", ROSTER, TEMPLATE).to_json() == base
     )
+
+
+_OWN = households_of("刘志宇")
+_EXCEPT_SHAPES = [
+    "除{name}家外均正常",
+    "除了{name}家，其他均正常",
+    "除了{name}家其他都正常",
+    "{name}家除外，其余都正常",
+    "全部正常（除{name}家）",
+]
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.integers(1, 99),
+    st.integers(1, 999),
+    st.sampled_from(_OWN),
+    st.sampled_from(_EXCEPT_SHAPES),
+    st.sampled_from(["，", "", " ", "；"]),
+    st.sampled_from(["包联", "", "今日"]),
+)
+def test_totals_in_front_of_an_exception_are_kept(households, people, name, shape, sep, lead):
+    text = f"{lead}{households}户{people}人{sep}" + shape.format(name=name)
+    result = parse_message(text, "刘志宇", ROSTER, TEMPLATE)
+    _check_contract(result, ROSTER, TEMPLATE.fever_threshold)
+    (rep,) = result.reports
+    assert rep.totals == {"households": households, "people": people}
+    assert rep.covers_all
+    got = {h.household: h.values for h in rep.households}
+    assert got[name] == TEMPLATE.empty_values()
+    assert all(v == TEMPLATE.normal_values() for k, v in got.items() if k != name)
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    st.lists(st.sampled_from(_OWN), min_size=1, max_size=4, unique=True),
+    st.sampled_from(["其他都正常", "其余均正常", "其它户都正常", "剩下的都正常", "别的都没问题"]),
+    st.sampled_from(["，", " ", ""]),
+)
+def test_rest_after_household_lines_covers_all(names, rest, sep):
+    text = sep.join(f"{n}{i + 1}人36.{i}" for i, n in enumerate(names)) + sep + rest
+    result = parse_message(text, "刘志宇", ROSTER, TEMPLATE)
+    (rep,) = result.reports
+    assert rep.covers_all
+    got = {h.household: h.values for h in rep.households}
+    for i, n in enumerate(names):
+        assert (got[n]["people"], got[n]["temperature"]) == (i + 1, round(36.0 + i / 10, 1))
