@@ -1,0 +1,290 @@
+"""Deadlines and reminders on Telegram: PTB JobQueue wiring, sending the nags, and what follows a late report.
+
+* On start (after the core services are open) the nag jobs are built from the config and the database:
+  one daily job per distinct local time of day (tz-aware), each of which runs :func:`dispatch`. A one-off
+  job (:data:`CATCH_UP_JOB`) runs a dispatch as soon as the JobQueue starts, i.e. after every start-up hook
+  (so a digest builder plugged in by a later hook is in place): a nag whose time passed while the bot was
+  down is sent then if it is still within the grace period. ``/schedule`` rebuilds the jobs when it
+  changes a grid's times.
+* :func:`dispatch` asks :class:`bot.nagging.NagService` for the due nags (each claimed in the database
+  *before* it is sent, so never sent twice), renders the mentions as Telegram HTML and sends them
+  concurrently, paced to ``schedule.send_rate`` messages per second; every send also goes through the bot's
+  ``AIORateLimiter``, which keeps within the per-group limit and retries ``RetryAfter``.
+* A send that finds the bot removed (``Forbidden``) deactivates the group's bindings; a group that became a
+  supergroup (``ChatMigrated``) has its bindings moved and the nag is sent to the new chat once. Nothing is
+  retried forever.
+* After any report in a bound group, named members who are now complete are thanked once, and the leader of
+  an escalated grid gets an update.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import html
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from aiolimiter import AsyncLimiter
+from telegram import LinkPreviewOptions, Update
+from telegram.constants import ParseMode
+from telegram.error import ChatMigrated, Forbidden, TelegramError
+from telegram.ext import Application, ContextTypes, MessageHandler, filters
+
+from bot import texts
+from bot.nagging import FollowUps, Nag, NagService
+from bot.schedule import DEADLINE, DIGEST, ESCALATE, OPEN, REMIND, MissingMember, hhmm
+from storage.nag_repo import NagRepo
+
+log = logging.getLogger(__name__)
+
+JOB_PREFIX = "nag "
+#: the one-off job that catches up after a (re)start
+CATCH_UP_JOB = "gridbot nag catch-up"
+#: handler group of the follow-up handlers: after the report handlers of group 0
+FOLLOWUP_GROUP = 40
+
+_NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
+
+
+def nag_service(app: Application) -> NagService | None:
+    return app.bot_data.get("nags")
+
+
+# ---------------------------------------------------------------------------------------------- wiring
+def register(app: Application) -> None:
+    """Register the schedule commands and follow-up handlers, and hook start-up and shutdown."""
+    from handlers import schedule_cmds
+
+    schedule_cmds.register(app)
+    app.add_handler(MessageHandler(filters.ChatType.PRIVATE, private_seen), group=FOLLOWUP_GROUP)
+    app.add_handler(
+        MessageHandler(
+            filters.ChatType.GROUPS & ~filters.COMMAND & (filters.TEXT | filters.PHOTO | filters.Document.IMAGE),
+            after_report,
+        ),
+        group=FOLLOWUP_GROUP,
+    )
+    _chain_lifecycle(app)
+
+
+def _chain_lifecycle(app: Application) -> None:
+    """Run :func:`start` after the application's own ``post_init`` (which opens the services), and
+    :func:`stop` before its ``post_shutdown`` (which closes them)."""
+    prev_init: Callable[[Application], Awaitable[None]] | None = app.post_init
+    prev_shutdown: Callable[[Application], Awaitable[None]] | None = app.post_shutdown
+
+    async def post_init(application: Application) -> None:
+        if prev_init is not None:
+            await prev_init(application)
+        await start(application)
+
+    async def post_shutdown(application: Application) -> None:
+        await stop(application)
+        if prev_shutdown is not None:
+            await prev_shutdown(application)
+
+    app.post_init = post_init  # type: ignore[assignment]
+    app.post_shutdown = post_shutdown  # type: ignore[assignment]
+
+
+async def start(app: Application) -> None:
+    """Build the nag service and the jobs, and the one-off job that catches up on what fell due while the
+    bot was down (it runs when the JobQueue starts)."""
+    svc = app.bot_data["services"]
+    nags = NagService(svc.config, svc.repo, NagRepo(svc.db), svc.grid)
+    # a digest builder registered by another feature (the summaries) is in place before any catch-up runs
+    nags.digest_builder = app.bot_data.get("digest_builder", nags.default_digest)
+    app.bot_data["nags"] = nags
+    app.bot_data["nag_limiter"] = AsyncLimiter(1, 1 / svc.config.schedule.send_rate)
+    await rebuild_jobs(app)
+    if app.job_queue is not None:
+        for job in app.job_queue.get_jobs_by_name(CATCH_UP_JOB):
+            job.schedule_removal()
+        app.job_queue.run_once(nag_job, 0, name=CATCH_UP_JOB, job_kwargs={"misfire_grace_time": None})
+
+
+async def stop(app: Application) -> None:
+    """Stop the job queue if it still runs (waiting for running dispatches), so none outlives the database."""
+    jq = app.job_queue
+    if jq is not None and jq.scheduler.running:
+        await jq.stop(wait=True)
+    app.bot_data.pop("nags", None)
+
+
+async def rebuild_jobs(app: Application) -> list[str]:
+    """Replace the nag jobs with one daily job per local time some grid needs. Returns the job names."""
+    nags = nag_service(app)
+    jq = app.job_queue
+    if nags is None or jq is None:
+        if jq is None:
+            log.warning("no job queue (install python-telegram-bot[job-queue]): no reminders")
+        return []
+    for job in jq.jobs():
+        if job.name and job.name.startswith(JOB_PREFIX):
+            job.schedule_removal()
+    tz = nags.config.tz
+    names = []
+    for t in await nags.job_times():
+        name = JOB_PREFIX + hhmm(t)
+        # misfire_grace_time None: a late job still runs; the grace rule is applied by the service
+        jq.run_daily(nag_job, t.replace(tzinfo=tz), name=name, data=hhmm(t),
+                     job_kwargs={"misfire_grace_time": None, "coalesce": True})
+        names.append(name)
+    log.info("nag jobs rebuilt: %d daily job(s)", len(names))
+    return names
+
+
+async def nag_job(context: ContextTypes.DEFAULT_TYPE) -> None:
+    await dispatch(context.application)
+
+
+# ---------------------------------------------------------------------------------------------- sending
+async def dispatch(app: Application) -> int:
+    """Send every nag that is due now (by the service clock). Returns how many messages went out."""
+    nags = nag_service(app)
+    if nags is None:
+        return 0
+    due = await nags.claim_due()
+    if not due:
+        return 0
+    limiter: AsyncLimiter = app.bot_data["nag_limiter"]
+    results = await asyncio.gather(*(send_nag(app, nags, n, limiter) for n in due), return_exceptions=True)
+    sent = 0
+    for nag, res in zip(due, results, strict=True):
+        if isinstance(res, BaseException):
+            log.error("nag %s for grid %s failed: %s", nag.kind, nag.grid_id, type(res).__name__, exc_info=res)
+            await nags.finish(nag, "failed", [])
+        else:
+            sent += res
+    log.info("dispatched %d nag(s), %d message(s)", len(due), sent)
+    return sent
+
+
+async def _send(app: Application, limiter: AsyncLimiter, chat_id: int, text: str) -> None:
+    async with limiter:
+        await app.bot.send_message(chat_id, text, parse_mode=ParseMode.HTML, link_preview_options=_NO_PREVIEW)
+
+
+async def send_nag(app: Application, nags: NagService, nag: Nag, limiter: AsyncLimiter) -> int:
+    """Send one nag to each of its chats, handle chats that went away, and record the outcome."""
+    sent: list[int] = []
+    for chat_id in nag.chats:
+        text = render(nag)
+        try:
+            await _send(app, limiter, chat_id, text)
+            sent.append(chat_id)
+        except ChatMigrated as e:
+            await nags.chat_migrated(chat_id, e.new_chat_id)
+            try:
+                await _send(app, limiter, e.new_chat_id, text)
+                sent.append(e.new_chat_id)
+            except TelegramError as e2:
+                log.warning("nag %s to migrated chat %s failed: %s", nag.kind, e.new_chat_id, type(e2).__name__)
+        except Forbidden:
+            if chat_id > 0:  # the leader blocked the bot: the leaders' group instead
+                await nags.private_blocked(chat_id)
+                fallback = nags.leaders_chat()
+                if nag.base == ESCALATE and fallback is not None:
+                    group_nag = dataclasses.replace(nag, chats=(fallback,), to_leader=False)
+                    try:
+                        await _send(app, limiter, fallback, render(group_nag))
+                        sent.append(fallback)
+                    except TelegramError as e2:
+                        log.warning("escalation to the leaders' group failed: %s", type(e2).__name__)
+            else:
+                await nags.chat_gone(chat_id)
+        except TelegramError as e:
+            log.warning("nag %s to chat %s failed: %s", nag.kind, chat_id, type(e).__name__)
+    await nags.finish(nag, "sent" if sent else "failed", sent)
+    if sent and nag.base in (REMIND, DEADLINE):  # photo readings left unconfirmed are offered again
+        from handlers.photos import reoffer
+
+        await reoffer(app, nag.grid_id, nag.day)
+    return len(sent)
+
+
+# ---------------------------------------------------------------------------------------------- rendering
+def mention(m: MissingMember) -> str:
+    """A member as Telegram HTML: "name @username" for a linked member with a username, a text mention by
+    user id for a linked member without one, the plain name for a member not linked yet; with how many
+    households are missing when the member reported only some."""
+    name = html.escape(m.name)
+    if m.username:
+        out = f"{name} @{html.escape(m.username)}"
+    elif m.user_id:
+        out = f'<a href="tg://user?id={int(m.user_id)}">{name}</a>'
+    else:
+        out = name
+    return texts.NAG_PARTIAL.format(name=out, n=m.missing) if m.partial else out
+
+
+def plain_name(m: MissingMember) -> str:
+    name = html.escape(m.name)
+    return texts.NAG_PARTIAL.format(name=name, n=m.missing) if m.partial else name
+
+
+def render(nag: Nag) -> str:
+    """The message text of a nag (Telegram HTML)."""
+    base = nag.base
+    if base in (OPEN, DIGEST):
+        return html.escape(nag.text)
+    deadline = hhmm(nag.deadline)
+    if base == REMIND:
+        return texts.NAG_REMIND.format(deadline=deadline, names="、".join(mention(m) for m in nag.missing))
+    if base == DEADLINE:
+        return texts.NAG_DEADLINE.format(deadline=deadline, names="、".join(mention(m) for m in nag.missing))
+    if base == ESCALATE:
+        names = "、".join(plain_name(m) for m in nag.missing)
+        day = f"{nag.day.month}月{nag.day.day}日"
+        grid = html.escape(nag.grid)
+        if nag.to_leader:
+            return texts.NAG_ESCALATE.format(grid=grid, day=day, deadline=deadline, names=names)
+        leader = html.escape(nag.leader_name or "网格长")
+        if nag.leader_user_id:
+            leader = f'<a href="tg://user?id={int(nag.leader_user_id)}">{leader}</a>'
+        return texts.NAG_ESCALATE_GROUP.format(leader=leader, grid=grid, day=day, deadline=deadline, names=names)
+    raise ValueError(f"unknown nag kind {nag.kind!r}")
+
+
+# ---------------------------------------------------------------------------------------------- follow-ups
+async def private_seen(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Whoever writes to the bot in private has started it: escalations may go to them there."""
+    nags = nag_service(context.application)
+    user = update.effective_user
+    if nags is not None and user is not None and not user.is_bot:
+        await nags.private_seen(user.id)
+
+
+async def after_report(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """After a message in a group (handled as a report by group 0): thank named members who are now
+    complete, and update the leader of an escalated grid."""
+    nags = nag_service(context.application)
+    msg, chat = update.effective_message, update.effective_chat
+    if nags is None or msg is None or chat is None:
+        return
+    fu = await nags.followups(chat.id)
+    await send_followups(context.application, nags, fu, msg)
+
+
+async def send_followups(app: Application, nags: NagService, fu: FollowUps, msg: Any) -> None:
+    thanks = nags.cfg.thanks
+    if fu.thanks and thanks:
+        await msg.reply_text(thanks.format(name="、".join(fu.thanks)), do_quote=True)
+    for up in fu.leader_updates:
+        text = texts.NAG_LEADER_UPDATE.format(grid=html.escape(up.grid),
+                                              names="、".join(html.escape(n) for n in up.reported))
+        if up.still_missing:
+            text += texts.NAG_LEADER_UPDATE_REST.format(names="、".join(plain_name(m) for m in up.still_missing))
+        else:
+            text += texts.NAG_LEADER_UPDATE_DONE
+        try:
+            await app.bot.send_message(up.chat_id, text, parse_mode=ParseMode.HTML, link_preview_options=_NO_PREVIEW)
+        except Forbidden:
+            if up.chat_id > 0:
+                await nags.private_blocked(up.chat_id)
+            else:
+                await nags.chat_gone(up.chat_id)
+        except TelegramError as e:
+            log.warning("leader update to chat %s failed: %s", up.chat_id, type(e).__name__)

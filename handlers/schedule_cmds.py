@@ -1,0 +1,55 @@
+"""The schedule commands: /schedule, /pause, /resume, /leave. Each is one call into ``bot.nagging``."""
+
+from __future__ import annotations
+
+from telegram import Update
+from telegram.ext import Application, CommandHandler, ContextTypes
+
+from bot.nagging import NagService
+from handlers import jobs
+from handlers.convert import send_reply, to_sender
+
+
+def register(app: Application) -> None:
+    app.add_handler(CommandHandler("schedule", schedule))
+    app.add_handler(CommandHandler("pause", pause))
+    app.add_handler(CommandHandler("resume", resume))
+    app.add_handler(CommandHandler("leave", leave))
+
+
+def _nags(context: ContextTypes.DEFAULT_TYPE) -> NagService:
+    return context.application.bot_data["nags"]
+
+
+async def schedule(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """``/schedule`` shows the grid's times; with arguments (leader or admin) it changes them, and the jobs
+    are rebuilt at once."""
+    msg, user, chat = update.effective_message, update.effective_user, update.effective_chat
+    if msg is None or user is None or chat is None:
+        return
+    reply, changed = await _nags(context).set_schedule(chat.id, chat.type, to_sender(user), context.args or [])
+    await send_reply(msg, reply)
+    if changed:
+        await jobs.rebuild_jobs(context.application)
+        await jobs.dispatch(context.application)  # a time moved into the recent past is due now
+
+
+async def pause(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    msg, user, chat = update.effective_message, update.effective_user, update.effective_chat
+    if msg is None or user is None or chat is None:
+        return
+    await send_reply(msg, await _nags(context).pause(chat.id, chat.type, to_sender(user), context.args or []))
+
+
+async def resume(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    msg, user, chat = update.effective_message, update.effective_user, update.effective_chat
+    if msg is None or user is None or chat is None:
+        return
+    await send_reply(msg, await _nags(context).resume(chat.id, chat.type, to_sender(user)))
+
+
+async def leave(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    msg, user, chat = update.effective_message, update.effective_user, update.effective_chat
+    if msg is None or user is None or chat is None:
+        return
+    await send_reply(msg, await _nags(context).leave(chat.id, chat.type, to_sender(user), context.args or []))
