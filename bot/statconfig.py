@@ -1,0 +1,178 @@
+"""The ``[roles]`` and ``[summary]`` config sections: statisticians, statisticians' chats, digest, retention.
+
+Parsing is pure. A bad value raises ``ValueError("dotted.key: message")``; :func:`bot.config.parse_config`
+turns it into a :class:`bot.config.ConfigError` (this module must not import ``bot.config``).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import time
+from typing import Any
+
+_USERNAME_RE = re.compile(r"^@?([A-Za-z][A-Za-z0-9_]{3,31})$")
+
+
+@dataclass(frozen=True)
+class StatisticianEntry:
+    """A statistician for a town or a village. ``scope`` is a name as /summary takes it (镇, 村 or 镇/村)."""
+
+    scope: str
+    user_id: int | None = None
+    username: str | None = None  # lower case, without the @
+
+    def matches(self, user_id: int, username: str | None) -> bool:
+        if self.user_id is not None and self.user_id == user_id:
+            return True
+        return bool(self.username and username and self.username == username.lower())
+
+
+@dataclass(frozen=True)
+class StatsChat:
+    """A statisticians' group chat: /summary and /chart work there (and the daily digest, if it is the
+    ``schedule.statisticians_chat_id``, covers this scope).
+
+    ``scope`` limits what the chat is shown (a town or a village name); empty means everything."""
+
+    chat_id: int
+    scope: str = ""
+
+
+@dataclass(frozen=True)
+class RolesConfig:
+    statisticians: tuple[StatisticianEntry, ...] = ()
+
+
+@dataclass(frozen=True)
+class SummaryConfig:
+    chats: tuple[StatsChat, ...] = ()
+    #: reports (and their messages and audit rows) older than this many days are purged daily; 0 keeps all
+    retention_days: int = 180
+    retention_time: time = time(3, 30)
+    #: an export of more household-days than this shows a progress message that is edited as it proceeds
+    progress_rows: int = 5000
+    #: a summary longer than this many messages goes as a file (with the unit rows as a message)
+    max_messages: int = 4
+    #: the longest /chart and the longest /summary range, in days
+    max_days: int = 62
+    #: the longest /export range, in days
+    max_export_days: int = 92
+    #: the most household-days one /export sends in a chat (Telegram takes files up to 50 MB); the CLI has no limit
+    max_export_rows: int = 500_000
+
+    def chat(self, chat_id: int) -> StatsChat | None:
+        return next((c for c in self.chats if c.chat_id == chat_id), None)
+
+
+def parse_user(value: Any, where: str) -> tuple[int | None, str | None]:
+    """A numeric Telegram user id or an @username."""
+    if isinstance(value, bool):
+        raise ValueError(f"{where}: expected a numeric user id or an @username")
+    if isinstance(value, int):
+        return value, None
+    if isinstance(value, str):
+        v = value.strip()
+        if v.lstrip("-").isdigit():
+            return int(v), None
+        m = _USERNAME_RE.match(v)
+        if m:
+            return None, m.group(1).lower()
+    raise ValueError(f"{where}: expected a numeric user id or an @username, got {value!r}")
+
+
+def _time(value: Any, where: str) -> time:
+    if isinstance(value, time):
+        return value
+    if isinstance(value, str):
+        try:
+            hh, mm = value.strip().split(":")
+            return time(int(hh), int(mm))
+        except ValueError:
+            pass
+    raise ValueError(f"{where}: expected a time as \"HH:MM\", got {value!r}")
+
+
+def _int(sec: dict[str, Any], key: str, where: str, lo: int, hi: int) -> int:
+    v = sec[key]
+    if isinstance(v, bool) or not isinstance(v, int):
+        raise ValueError(f"{where}: expected an integer")
+    if not lo <= v <= hi:
+        raise ValueError(f"{where}: must be between {lo} and {hi}")
+    return v
+
+
+def _scope(e: dict[str, Any], where: str, required: bool) -> str:
+    if "scope" not in e:
+        if required:
+            raise ValueError(f"{where}.scope: required (a town or a village name, e.g. \"青山镇/东风村\")")
+        return ""
+    s = e["scope"]
+    if not isinstance(s, str) or (required and not s.strip()):
+        raise ValueError(f"{where}.scope: expected a town or a village name")
+    return s.strip()
+
+
+def _unknown(sec: dict[str, Any], known: set[str], prefix: str) -> None:
+    for k in sec:
+        if k not in known:
+            raise ValueError(f"{prefix}.{k}: unknown key")
+
+
+def parse_roles(sec: dict[str, Any]) -> RolesConfig:
+    """``[roles]``: ``statisticians = [{ user = 123 | "@name", scope = "镇" | "村" | "镇/村" }, ...]``."""
+    _unknown(sec, {"statisticians"}, "roles")
+    entries = sec.get("statisticians", [])
+    if not isinstance(entries, list):
+        raise ValueError("roles.statisticians: expected an array of tables")
+    out = []
+    for i, e in enumerate(entries):
+        where = f"roles.statisticians[{i}]"
+        if not isinstance(e, dict):
+            raise ValueError(f"{where}: expected a table {{ user = ..., scope = ... }}")
+        _unknown(e, {"user", "scope"}, where)
+        if "user" not in e:
+            raise ValueError(f"{where}.user: required")
+        uid, uname = parse_user(e["user"], f"{where}.user")
+        out.append(StatisticianEntry(_scope(e, where, True), uid, uname))
+    return RolesConfig(tuple(out))
+
+
+def parse_summary(sec: dict[str, Any]) -> SummaryConfig:
+    """``[summary]``: the statisticians' chats, the retention schedule, export and message limits.
+
+    The daily digest's time and chat are ``schedule.digest`` and ``schedule.statisticians_chat_id`` (the
+    deadlines module sends it; this module provides its content)."""
+    known = {"chats", "retention_days", "retention_time", "progress_rows", "max_messages",
+             "max_days", "max_export_days", "max_export_rows"}
+    _unknown(sec, known, "summary")
+    kw: dict[str, Any] = {}
+    chats = sec.get("chats", [])
+    if not isinstance(chats, list):
+        raise ValueError("summary.chats: expected an array of tables")
+    parsed = []
+    for i, c in enumerate(chats):
+        where = f"summary.chats[{i}]"
+        if not isinstance(c, dict):
+            raise ValueError(f"{where}: expected a table {{ chat_id = -100..., scope = ... }}")
+        _unknown(c, {"chat_id", "scope"}, where)
+        cid = c.get("chat_id")
+        if isinstance(cid, bool) or not isinstance(cid, int) or cid >= 0:
+            raise ValueError(f"{where}.chat_id: expected a group chat id (a negative number)")
+        parsed.append(StatsChat(cid, _scope(c, where, False)))
+    kw["chats"] = tuple(parsed)
+    if "retention_time" in sec:
+        kw["retention_time"] = _time(sec["retention_time"], "summary.retention_time")
+    if "retention_days" in sec:
+        kw["retention_days"] = _int(sec, "retention_days", "summary.retention_days", 0, 36500)
+    if "progress_rows" in sec:
+        kw["progress_rows"] = _int(sec, "progress_rows", "summary.progress_rows", 0, 10_000_000)
+    if "max_messages" in sec:
+        kw["max_messages"] = _int(sec, "max_messages", "summary.max_messages", 1, 20)
+    if "max_days" in sec:
+        kw["max_days"] = _int(sec, "max_days", "summary.max_days", 1, 366)
+    if "max_export_days" in sec:
+        kw["max_export_days"] = _int(sec, "max_export_days", "summary.max_export_days", 1, 3660)
+    if "max_export_rows" in sec:
+        kw["max_export_rows"] = _int(sec, "max_export_rows", "summary.max_export_rows", 1, 10_000_000)
+    return SummaryConfig(**kw)
