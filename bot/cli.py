@@ -15,7 +15,9 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from bot import stats_cli
 from bot.config import Config, ConfigError, load_config
+from bot.ocr import cli as ocr_cli
 from bot.parser import parse_message
 from bot.roster import RosterFileError, load_roster, read_roster_file
 
@@ -48,6 +50,8 @@ def _parser() -> argparse.ArgumentParser:
     add.add_argument("--sender", required=True)
     add.add_argument("--date", type=date.fromisoformat)
     add.add_argument("--grid")
+    stats_cli.add_parsers(sub)  # summary, export, backup
+    ocr_cli.add_parsers(sub)  # ocr IMAGE, form
     return p
 
 
@@ -101,6 +105,10 @@ def _dispatch(args: argparse.Namespace, config: Config) -> int:
         return asyncio.run(cmd_roster(args, config))
     if args.cmd == "report":
         return asyncio.run(cmd_report_add(args, config))
+    if args.cmd in stats_cli.COMMANDS:
+        return asyncio.run(stats_cli.run(args, config))
+    if args.cmd in ocr_cli.COMMANDS:
+        return ocr_cli.run(args, config)
     return 2
 
 

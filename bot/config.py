@@ -14,6 +14,9 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from bot.ocr.config import OcrConfig, parse_ocr_config
+from bot.schedule import ScheduleConfig, parse_schedule_config
+from bot.statconfig import RolesConfig, SummaryConfig, parse_roles, parse_summary
 from bot.template import Template, template_from_config
 
 DEFAULT_TOKEN_ENV = "GRIDBOT_TOKEN"
@@ -53,6 +56,14 @@ class Config:
     webhook: WebhookConfig = field(default_factory=WebhookConfig)
     #: Reply "please link first" hints at most once per user per this many seconds (0: every time).
     hint_interval_s: int = 600
+    #: deadlines and reminders (``[schedule]``, see bot/schedule.py)
+    schedule: ScheduleConfig = field(default_factory=ScheduleConfig)
+    #: statisticians (``[roles]``, see bot/statconfig.py)
+    roles: RolesConfig = field(default_factory=RolesConfig)
+    #: statisticians' chats, digest, retention, export limits (``[summary]``, see bot/statconfig.py)
+    summary: SummaryConfig = field(default_factory=SummaryConfig)
+    #: photos of handwritten tables and printable forms (``[ocr]``, see bot/ocr/config.py)
+    ocr: OcrConfig = field(default_factory=OcrConfig)
 
     @property
     def tz(self) -> ZoneInfo:
@@ -186,6 +197,18 @@ def parse_config(data: dict[str, Any], *, base_dir: Path | None = None) -> Confi
         if wkw.get("enabled") and not wkw.get("url", "").startswith("https://"):
             raise ConfigError("webhook.url", "an enabled webhook needs an https:// url")
         kw["webhook"] = WebhookConfig(**wkw)
+    kw["schedule"] = parse_schedule_config(_section(data, "schedule"))
+    for name, parse in (("roles", parse_roles), ("summary", parse_summary)):
+        try:
+            kw[name] = parse(_section(data, name))
+        except ValueError as e:
+            key, _, msg = str(e).partition(": ")
+            raise ConfigError(key, msg) from None
+    try:
+        kw["ocr"] = parse_ocr_config(_section(data, "ocr"))
+    except ValueError as e:
+        key, _, msg = str(e).partition(": ")
+        raise ConfigError(key, msg) from None
     return Config(**kw)
 
 

@@ -223,7 +223,12 @@ class GridService:
                 continue
             done_ids = {r["household_id"] for r in await self.repo.reports_for_members([m["id"]], day.isoformat())}
             missing = [h.name for h in me.households if h.id not in done_ids]
-            tail = texts.MYSTATUS_MISSING.format(names="、".join(missing)) if missing else texts.MYSTATUS_ALL_DONE
+            if not missing:
+                tail = texts.MYSTATUS_ALL_DONE
+            elif private:
+                tail = texts.MYSTATUS_MISSING.format(names="、".join(missing))
+            else:  # household names never go to a group (README "Privacy"): the count, and the list in private
+                tail = texts.MYSTATUS_MISSING_GROUP.format(n=len(missing))
             parts.append(
                 texts.MYSTATUS.format(
                     member=me.name, day=f"{day.month}月{day.day}日", done=len(me.households) - len(missing),
@@ -443,6 +448,27 @@ class GridService:
             now=_now_iso(self.now()), items=writes,
         )
         return Reply("\n".join(lines + questions))
+
+    async def store_photo_report(
+        self, member_id: int, rep: MemberReport, day: str, *, chat_id: int | None, message_id: int | None,
+        sender_user_id: int | None, photo_file_id: str,
+    ) -> Reply:
+        """Store a confirmed photo reading exactly like a text report, keeping the photo's file id (audit)."""
+        roster = await self.roster()
+        member = next((m for m in roster.members if m.id == member_id), None)
+        if member is None:
+            return Reply(texts.REPORT_NOTHING)
+        write = await self._build_write(rep, member, day)
+        if write is None:
+            return Reply(texts.REPORT_NOTHING)
+        write.via = "photo"
+        write.photo_file_id = photo_file_id
+        await self.repo.save_reports(
+            update_id=None, chat_id=chat_id, message_id=message_id, sender_user_id=sender_user_id, day=day,
+            text="[照片]", now=_now_iso(self.now()), items=[write],
+        )
+        log.info("stored a photo report of member %s (%d households)", member_id, len(write.households))
+        return Reply(self._summary_line(rep, member, write, False, chain=False))
 
     async def day_table(self, day: date, grid_ids: list[int] | None = None) -> list[dict[str, Any]]:
         out = []

@@ -75,6 +75,7 @@ CHAIN_OK = "✅ 接龙已记录：{names}"
 
 MYSTATUS = "📋 {member} 今天（{day}）：已报 {done}/{total} 户{missing}"
 MYSTATUS_MISSING = "\n未报：{names}"
+MYSTATUS_MISSING_GROUP = "\n未报{n}户。户主名单请私聊我发送 /mystatus 查看。"
 MYSTATUS_ALL_DONE = "，全部报完了，辛苦了！"
 MYSTATUS_NOT_LINKED = "您还没有关联网格员身份。请在网格群里发送 /iam 您的姓名。"
 
@@ -82,3 +83,178 @@ UNDO_OK = "↩️ 已撤回 {member} 今天最后一次上报（{count}户）。
 UNDO_NOTHING = "今天还没有可以撤回的上报。"
 
 STRANGER = "抱歉，您没有权限使用这个功能。"
+
+
+# ---------------------------------------------------------------------------------------------- deadlines and reminders
+COMMANDS.extend(
+    [
+        ("schedule", "查看或设置本网格的提醒时间"),
+        ("pause", "暂停本网格的提醒：/pause 到 日期 原因"),
+        ("resume", "恢复本网格的提醒"),
+        ("leave", "登记网格员请假：/leave 姓名 起止日期"),
+    ]
+)
+
+HELP += (
+    "\n\n⏰ <b>提醒（网格长使用）</b>\n"
+    "/schedule — 查看提醒时间；/schedule 截止 18:00 提醒 16:00 17:30 — 修改\n"
+    "/pause 到 2月15日 原因 — 暂停提醒；/resume — 恢复\n"
+    "/leave 姓名 2月10日-2月12日 — 登记请假，请假期间不提醒"
+)
+
+NAG_REMIND = "⏰ 温馨提醒：今天{deadline}前请上报包联户情况。还没有上报的有：{names}"
+NAG_DEADLINE = "⛔ 已到{deadline}截止时间，以下网格员还没有上报：{names}。请尽快补报，谢谢！"
+NAG_PARTIAL = "{name}（还差{n}户）"
+NAG_ESCALATE = "📣 {grid}：今天（{day}）{deadline}截止后仍未上报的有：{names}。请您督促一下，谢谢。"
+NAG_ESCALATE_GROUP = "📣 {leader}，{grid}：今天（{day}）{deadline}截止后仍未上报的有：{names}。请督促一下，谢谢。"
+NAG_LEADER_UPDATE = "📬 {grid}更新：{names}已补报。"
+NAG_LEADER_UPDATE_REST = "仍未报：{names}"
+NAG_LEADER_UPDATE_DONE = "现已全部报齐。"
+DIGEST_TITLE = "📊 {day} 上报情况"
+DIGEST_LINE = "{grid}：已报 {done}/{total} 人"
+DIGEST_PAUSED = "{grid}：已暂停提醒"
+
+SCHEDULE_SHOW = "⏰ {grid} 的提醒时间：\n{times}"
+SCHEDULE_TIMES = "开始：{open}\n提醒：{reminders}\n截止：{deadline}\n上报网格长：{escalate}"
+SCHEDULE_OFF = "不发"
+SCHEDULE_CUSTOM = "（本网格自定义）"
+SCHEDULE_DAYS_ALL = "每天"
+SCHEDULE_DAYS_WEEKDAYS = "工作日（周一至周五）"
+SCHEDULE_ACTIVE_DAYS = "提醒日：{days}"
+SCHEDULE_CAMPAIGN = "排查期：{start}至{end}"
+SCHEDULE_PAUSED = "⏸ 已暂停{until}{reason}"
+SCHEDULE_DISABLED = "系统没有开启提醒。"
+SCHEDULE_USAGE = (
+    "用法：/schedule 截止 18:00 提醒 16:00 17:30 开始 08:00 升级 18:30\n"
+    "（“开始 关”或“升级 关”表示不发；/schedule 默认 恢复系统默认时间）"
+)
+SCHEDULE_BAD = "❓ {why}。\n" + SCHEDULE_USAGE
+SCHEDULE_INVALID = "❓ {why}，没有修改。"
+SCHEDULE_SET = "✅ 已修改 {grid} 的提醒时间：\n{times}"
+SCHEDULE_DROPPED = "（{times} 的提醒晚于截止时间，已取消）"
+SCHEDULE_RESET = "✅ {grid} 已恢复默认提醒时间：\n{times}"
+SCHEDULE_NOT_ALLOWED = "只有本网格的网格长或系统管理员可以修改提醒设置。"
+SCHEDULE_NO_GRID = "请在网格群里使用这个命令。"
+
+PAUSE_OK_UNTIL = "⏸ 已暂停 {grid} 的提醒，到{until}（含）为止，之后自动恢复。{reason}"
+PAUSE_OK = "⏸ 已暂停 {grid} 的提醒，发送 /resume 恢复。{reason}"
+PAUSE_REASON = "原因：{reason}"
+PAUSE_BAD_DATE = "❓ 日期“{text}”看不懂，请写成 2月15日 或 2020-02-15。"
+PAUSE_PAST = "❓ {day} 已经过去了，请写今天或以后的日期。"
+RESUME_OK = "▶️ 已恢复 {grid} 的提醒。"
+RESUME_NOT_PAUSED = "{grid} 的提醒没有暂停。"
+
+LEAVE_USAGE = "用法：/leave 姓名 2月10日-2月12日（一天可只写一个日期；/leave 姓名 取消 撤销请假）"
+LEAVE_OK = "✅ 已登记 {name} 请假：{start}至{end}，期间不提醒。"
+LEAVE_OK_ONE = "✅ 已登记 {name} 请假：{start}，当天不提醒。"
+LEAVE_CANCELLED = "✅ 已撤销 {name} 的请假。"
+LEAVE_NONE_TO_CANCEL = "{name} 没有需要撤销的请假。"
+LEAVE_NOT_FOUND = "本网格没有叫“{name}”的网格员，请核对姓名。"
+LEAVE_BAD_DATES = "❓ 日期“{text}”看不懂。" + LEAVE_USAGE
+LEAVE_LIST = "📋 请假登记：\n{lines}"
+LEAVE_LIST_LINE = "{name}：{start}至{end}"
+LEAVE_LIST_EMPTY = "目前没有请假登记。"
+
+
+# ---------------------------------------------------------------------------------------------- summaries and exports
+COMMANDS.extend(
+    [
+        ("summary", "上报汇总：/summary [日期] [镇/村/网格]"),
+        ("export", "导出台账（私聊）：/export [起止日期] [范围]"),
+        ("chart", "近几天上报率图表：/chart [天数]"),
+    ]
+)
+
+HELP += (
+    "\n\n📊 <b>汇总和台账（统计员、网格长使用）</b>\n"
+    "/summary [昨天|本周|日期] [镇/村/网格] — 上报汇总\n"
+    "/export [起止日期] [范围] [csv] — 导出台账（仅私聊）\n"
+    "/chart [天数] — 近几天上报率和异常图表"
+)
+
+STATS_NO_ROLE = "抱歉，您没有查看汇总的权限。如需开通，请联系管理员。"
+STATS_GROUP_REFUSED = "为保护住户信息，汇总只在私聊或统计员群里发送。请私聊我发送 /{cmd}。"
+STATS_PRIVATE_ONLY = "为保护住户信息，台账只在私聊中发送。请私聊我发送 /{cmd}。"
+STATS_CHAT_SCOPE_BAD = "本统计员群的范围“{scope}”在台账里找不到，请管理员检查配置。"
+STATS_NOT_IN_CHAT = "本群只汇总{scope}，不在您负责的范围内。"
+STATS_UNIT_NOT_FOUND = "没有找到“{name}”。请写镇、村或网格的名称，例如：{example}"
+STATS_UNIT_AMBIGUOUS = "有多个单位叫“{name}”，请写完整，例如：{examples}"
+STATS_UNIT_NOT_ALLOWED = "您只能查看自己负责的范围：{scope}。"
+STATS_RANGE_TOO_LONG = "时间范围太长（{days}天），最多{max}天。"
+
+SUMMARY_LONG_NOTE = "📎 内容较长（未报{missing}人、异常{anomalies}条），完整汇总见附件。"
+SUMMARY_UNITS_IN_FILE = "单位较多，各单位的数字也在附件里。"
+SUMMARY_FILE_CAPTION = "{title} {period} 完整汇总"
+DIGEST_MORE = "……另有{n}条未列出"
+DIGEST_TAIL = "完整汇总请在本群发送 /summary，台账请私聊发送 /export。"
+
+EXPORT_PROGRESS = "⏳ 正在生成台账（{title}，{period}，{rows}行）…… {pct}%"
+EXPORT_DONE = "✅ 台账已生成（{rows}行），请查收下面的文件。"
+EXPORT_CAPTION = "📒 {title} {period} 台账：明细{detail}行，未报{missing}户次，异常{anomalies}户次。\n需要 CSV 格式请发送：{csv}"
+EXPORT_CAPTION_CSV = "📒 {title} {period} 台账（CSV，4个文件打包）：明细{detail}行，未报{missing}户次，异常{anomalies}户次。"
+EXPORT_TOO_BIG = "这次要导出{rows}行，超过了聊天里能发送的{max}行。请缩小范围或日期，或请管理员在服务器上用 gridbot export 导出。"
+EXPORT_BY_PHONE = "电话录入"
+EXPORT_PROXY = "{member}（{sender}）"
+
+CHART_USAGE = "用法：/chart 天数（1—{max}），例如 /chart 7"
+CHART_CAPTION = "📈 {title} 近{days}天：上报率和异常户数"
+CHART_MORE_UNITS = "（单位较多，只画了前{n}个）"
+CHART_TOTAL = "合计"
+CHART_TITLE = "{title} 近{days}天上报率和异常"
+
+STAT_USAGE = (
+    "用法：\n/statistician — 查看统计员\n/statistician add 用户ID或@用户名 镇或村\n"
+    "/statistician del 用户ID或@用户名 [镇或村]\n也可以回复某人的消息发送 /statistician add 镇或村"
+)
+STAT_SCOPE_BAD = "“{scope}”不是台账里的一个镇或村（重名时请写成 镇/村）。"
+STAT_ADDED = "✅ 已设置 {user} 为 {scope} 的统计员。"
+STAT_EXISTS = "{user} 已经是 {scope} 的统计员。"
+STAT_REMOVED = "✅ 已取消 {user} 的统计员身份（{n}项）。"
+STAT_NONE_REMOVED = "{user} 不是统计员。"
+STAT_LIST = "📋 统计员：\n{lines}"
+STAT_LIST_EMPTY = "还没有设置统计员。"
+STAT_FROM_CONFIG = "（配置文件）"
+
+# ---------------------------------------------------------------- photos of handwritten tables, forms
+OCR_READING = "📷 正在识别…"
+OCR_RESULT_HEAD = "📷 {member} 的照片（{kind}）识别结果，请核对："
+OCR_CORRECTED_HEAD = "✏️ 已更正，{member} 的照片识别结果："
+OCR_REOFFER_HEAD = "⏰ {member} 的照片识别结果还没有确认，确认后才会记录："
+OCR_KIND_TABLE = "手写表格"
+OCR_KIND_FORM = "登记表"
+OCR_UNSURE = "❓"
+OCR_UNSURE_NOTE = "标❓的地方没把握，请重点核对。"
+OCR_UNMATCHED_ROWS = "❓ {rows}的户主没有认出来，不会记录；可回复“行号 户主 姓名”补上。"
+OCR_HOW_TO_FIX = "有误请回复本消息更正，例如“3 体温 36.8”或“第5行 人数 4”。核对无误请点【确认】，确认后才记录。"
+OCR_CONFIRM = "确认"
+OCR_REREAD = "重新识别"
+OCR_CANCEL = "取消"
+OCR_CANCELLED = "已取消，这张照片没有记录。"
+OCR_GONE = "这条识别结果已失效。"
+OCR_DONE_ALREADY = "这条识别结果已经处理过了。"
+OCR_NOT_ALLOWED = "只有发照片的网格员本人或网格长可以操作。"
+OCR_NOTHING_TO_STORE = "没有可以记录的住户，请更正后再确认。"
+OCR_REREADING = "🔄 正在重新识别…"
+OCR_FIX_USAGE = "更正的写法：行号 项目 新值，例如“3 体温 36.8”或“第5行 人数 4”，多处更正可以分行写。"
+OCR_FIX_NO_ROW = "第{row}行没有识别结果，请先写户主，例如“{row} 户主 王建国”。"
+OCR_FIX_BAD_VALUE = "“{value}”不是有效的{field}，这处没有更正。"
+OCR_FIX_BAD_NAME = "您名下没有叫“{name}”的户主，这处没有更正。"
+OCR_FIX_DUPLICATE = "{name}已经在第{row}行了，这处没有更正。"
+OCR_ERRORS = {
+    "not_image": "这个文件不是图片，没法识别。请直接发表格的照片（jpg、png）。",
+    "truncated": "图片不完整（可能没有传完），请重新发送一次。",
+    "too_small": "图片太小了，看不清。请拍清楚整张表格再发。",
+    "too_large": "图片太大了，没法处理。请直接用手机拍照发送。",
+    "no_table": "没有在照片里找到表格。请把整张表格拍进去、拍正拍清楚，表头要写“户主、人数、体温、外出、返乡”。",
+    "no_households": "表格里没有找到您负责的住户，这张照片没有记录。请核对是不是自己的表格。",
+    "busy": "现在识别的照片比较多，请过几分钟再发一次。",
+    "timeout": "识别时间太长，没有完成。请拍得更清楚一些再发一次。",
+    "failed": "抱歉，这张照片识别出错了，请重新发送，或直接用文字上报。",
+}
+FORM_CAPTION = "🖨️ {member} 的排查登记表（{day}），共{households}户。打印后填写，拍照发到网格群即可自动识别。"
+FORM_NOT_LINKED = "您还没有关联网格员身份，无法生成登记表。请在网格群里发送 /iam 您的姓名。"
+FORM_NO_HOUSEHOLDS = "台账里您名下没有住户，无法生成登记表。"
+FORM_BAD_DATE = "日期的写法：/form 或 /form 2020-02-10"
+FORM_FAILED = "抱歉，登记表生成失败了，请稍后再试。"
+HELP += "\n\n📷 <b>手写表格</b>\n也可以直接发手写表格的照片（表头写户主、人数、体温、外出、返乡、备注），核对后点【确认】才记录。\n/form — 生成可打印的排查登记表，填好拍照发回即可"
+COMMANDS.append(("form", "打印排查登记表"))

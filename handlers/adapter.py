@@ -32,7 +32,9 @@ class TelegramAdapter:
             )
         else:
             log.info("starting long polling against %s", config.base_url)
-            app.run_polling(allowed_updates=Update.ALL_TYPES)
+            # bootstrap_retries=-1: a Bot API that is unreachable at start-up is retried (with PTB's backoff,
+            # up to 30 s between tries) instead of ending the process; polling itself always backs off so.
+            app.run_polling(allowed_updates=Update.ALL_TYPES, bootstrap_retries=-1)
 
     def demo(self, config: Config, out: TextIO) -> int:
         from handlers.demo import run_demo

@@ -23,7 +23,7 @@ from telegram.request import BaseRequest
 from bot import texts
 from bot.app import Services, open_services
 from bot.config import Config
-from handlers import commands, errors, messages
+from handlers import commands, errors, jobs, messages, photos, stats_cmds
 
 log = logging.getLogger(__name__)
 
@@ -76,6 +76,9 @@ def register(app: Application) -> None:
     app.add_handler(MessageHandler(filters.StatusUpdate.MIGRATE, messages.migrated))
     app.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND, messages.text))
     app.add_error_handler(errors.on_error)
+    jobs.register(app)  # deadlines and reminders: schedule commands, jobs, follow-ups
+    stats_cmds.register(app)  # summaries, exports, charts, digest content, retention (after jobs)
+    photos.register(app)  # photos of handwritten tables, /form, corrections and confirmations
 
 
 def _post_init(config: Config, clock: Callable[[], datetime] | None):

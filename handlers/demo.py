@@ -137,7 +137,16 @@ class Demo:
         await self.post("12:31", GROUP1, WANG, "/mystatus")
         await self.post("12:40", GROUP1, WANG, "/undo")
         await self.post("12:41", GROUP1, WANG, "杜美玲家4人，体温36.6；高丽娟家返乡1人（已居家隔离）；其余均正常")
+        from handlers import nag_demo  # deadlines and reminders: the afternoon
+
+        await nag_demo.play(self)
+        from handlers import photo_demo  # a photo of a handwritten table
+
+        await photo_demo.play(self)
         await self.print_table(svc)
+        from handlers import stats_demo  # summaries and exports: the evening
+
+        await stats_demo.play(self)
 
     async def print_table(self, svc: Any) -> None:
         rows = await svc.day_table(DEMO_DAY)

@@ -58,6 +58,7 @@ class UpdateFactory:
         message_id: int | None = None,
         edited_at: datetime | None = None,
         update_id: int | None = None,
+        reply_to: int | None = None,
     ) -> Update:
         mid = message_id if message_id is not None else self.next_message_id()
         msg: dict[str, Any] = {
@@ -70,12 +71,47 @@ class UpdateFactory:
         if text.startswith("/"):
             cmd = text.split()[0]
             msg["entities"] = [{"type": "bot_command", "offset": 0, "length": len(cmd)}]
+        if reply_to is not None:
+            msg["reply_to_message"] = self._bot_message(chat, reply_to, when)
         key = "message"
         if edited_at is not None:
             msg["edit_date"] = int(edited_at.timestamp())
             key = "edited_message"
         uid = update_id if update_id is not None else next(self._update_ids)
         return Update.de_json({"update_id": uid, key: msg}, self.bot)
+
+    def _bot_message(self, chat: FakeChat, message_id: int, when: datetime) -> dict[str, Any]:
+        return {"message_id": message_id, "date": int(when.timestamp()), "chat": chat.json(),
+                "from": {"id": self.bot.id, "is_bot": True, "first_name": "网格通"}, "text": "…"}
+
+    def photo(
+        self, chat: FakeChat, user: FakeUser, file_id: str, when: datetime, *, width: int = 1280, height: int = 960,
+        file_size: int | None = None, caption: str | None = None,
+    ) -> Update:
+        """A compressed photo (Telegram sends several sizes; the last is the largest)."""
+        sizes = [{"file_id": f"{file_id}-s", "file_unique_id": f"u{file_id}-s", "width": max(1, width // 4),
+                  "height": max(1, height // 4)},
+                 {"file_id": file_id, "file_unique_id": f"u{file_id}", "width": width, "height": height,
+                  **({"file_size": file_size} if file_size is not None else {})}]
+        msg: dict[str, Any] = {"message_id": self.next_message_id(), "date": int(when.timestamp()),
+                               "chat": chat.json(), "from": user.json(), "photo": sizes}
+        if caption:
+            msg["caption"] = caption
+        return Update.de_json({"update_id": next(self._update_ids), "message": msg}, self.bot)
+
+    def document(
+        self, chat: FakeChat, user: FakeUser, file_id: str, when: datetime, *, file_name: str,
+        mime_type: str | None = None, file_size: int | None = None,
+    ) -> Update:
+        """A file posted as a document (an uncompressed image, or anything else)."""
+        doc: dict[str, Any] = {"file_id": file_id, "file_unique_id": f"u{file_id}", "file_name": file_name}
+        if mime_type:
+            doc["mime_type"] = mime_type
+        if file_size is not None:
+            doc["file_size"] = file_size
+        msg = {"message_id": self.next_message_id(), "date": int(when.timestamp()), "chat": chat.json(),
+               "from": user.json(), "document": doc}
+        return Update.de_json({"update_id": next(self._update_ids), "message": msg}, self.bot)
 
     def callback(self, chat: FakeChat, user: FakeUser, data: str, message_id: int, when: datetime) -> Update:
         return Update.de_json(

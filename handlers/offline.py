@@ -73,6 +73,8 @@ class OfflineBot:
     async def feed(self, update: Update) -> list[Call]:
         before = len(self.request.calls)
         await self.app.process_update(update)
+        for settle in list(self.app.bot_data.get("settle", ())):  # background work (photo reading) it started
+            await settle()
         return self.request.calls[before:]
 
     async def post(

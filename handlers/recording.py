@@ -23,6 +23,12 @@ class Call:
     method: str
     params: dict[str, Any]
     result: Any = None
+    #: uploaded files (sendDocument, sendPhoto, ...): part name -> (file name, content, MIME type)
+    files: dict[str, tuple[str | None, bytes, str]] = field(default_factory=dict)
+
+    def file(self) -> tuple[str | None, bytes, str] | None:
+        """The (first) uploaded file, if any."""
+        return next(iter(self.files.values()), None)
 
 
 @dataclass
@@ -34,7 +40,14 @@ class RecordingRequest(BaseRequest):
     member_status: dict[tuple[int, int], str] = field(default_factory=dict)
     #: chat ids that answer "Forbidden: bot was kicked" to sends
     kicked_chats: set[int] = field(default_factory=set)
+    #: files the bot may download (getFile, then a GET of the file URL): file_id -> content
+    files: dict[str, bytes] = field(default_factory=dict)
     _ids: Any = field(default_factory=lambda: itertools.count(100000))
+
+    def add_file(self, file_id: str, content: bytes) -> str:
+        """Make ``content`` downloadable as ``file_id``; returns the file id."""
+        self.files[file_id] = content
+        return file_id
 
     @property
     def read_timeout(self) -> float | None:
@@ -67,9 +80,20 @@ class RecordingRequest(BaseRequest):
         connect_timeout: Any = None,
         pool_timeout: Any = None,
     ) -> tuple[int, bytes]:
+        if method == "GET" and "/files/" in url:  # a file download (File.download_*)
+            file_id = url.rsplit("/files/", 1)[-1]
+            self.calls.append(Call("downloadFile", {"file_id": file_id}))
+            if file_id in self.files:
+                return 200, self.files[file_id]
+            return 404, json.dumps({"ok": False, "error_code": 404, "description": "Not Found"}).encode()
         api_method = url.rsplit("/", 1)[-1]
         params: dict[str, Any] = dict(request_data.parameters) if request_data else {}
-        self.calls.append(Call(api_method, params))
+        files: dict[str, tuple[str | None, bytes, str]] = {}
+        if request_data is not None and request_data.contains_files:
+            for part, (filename, content, mimetype) in request_data.multipart_data.items():
+                data = content if isinstance(content, bytes) else content.read()
+                files[part] = (filename, data, mimetype)
+        self.calls.append(Call(api_method, params, files=files))
         chat_id = params.get("chat_id")
         if chat_id is not None and int(chat_id) in self.kicked_chats and api_method.startswith("send"):
             return 403, json.dumps(
@@ -115,6 +139,12 @@ class RecordingRequest(BaseRequest):
             if status == "creator":
                 return {"status": status, "user": user, "is_anonymous": False}
             return {"status": status, "user": user}
+        if method == "getFile":
+            fid = str(p["file_id"])
+            if fid not in self.files:
+                return {"file_id": fid, "file_unique_id": f"u{fid}"}
+            return {"file_id": fid, "file_unique_id": f"u{fid}", "file_size": len(self.files[fid]),
+                    "file_path": f"files/{fid}"}
         if method == "getUpdates":
             return []
         return True

@@ -58,6 +58,7 @@ MIGRATIONS: list[tuple[int, str, str]] = [
             chat_id INTEGER NOT NULL,
             user_id INTEGER NOT NULL,
             username TEXT,
+            display_name TEXT NOT NULL DEFAULT '',
             member_id INTEGER NOT NULL REFERENCES members(id),
             status TEXT NOT NULL DEFAULT 'pending',
             created_at TEXT NOT NULL,
@@ -115,6 +116,7 @@ MIGRATIONS: list[tuple[int, str, str]] = [
             member_id INTEGER NOT NULL,
             member_report_id INTEGER NOT NULL,
             data TEXT NOT NULL,
+            anomaly INTEGER NOT NULL DEFAULT 0,
             source_chat_id INTEGER,
             source_message_id INTEGER,
             sender_user_id INTEGER,
@@ -152,6 +154,135 @@ MIGRATIONS: list[tuple[int, str, str]] = [
             moved INTEGER NOT NULL,
             deactivated INTEGER NOT NULL
         );
+        """,
+    ),
+    (
+        3,
+        "deadlines and reminders: per-grid schedules, pauses, leaves, sent nags, private chats",
+        """
+        CREATE TABLE grid_schedules (
+            grid_id INTEGER PRIMARY KEY REFERENCES grids(id),
+            open_at TEXT,
+            reminders TEXT,
+            deadline TEXT,
+            escalate_at TEXT,
+            updated_by INTEGER,
+            updated_at TEXT NOT NULL
+        );
+        CREATE TABLE grid_pauses (
+            grid_id INTEGER PRIMARY KEY REFERENCES grids(id),
+            until_day TEXT,
+            reason TEXT NOT NULL DEFAULT '',
+            paused_by INTEGER,
+            paused_at TEXT NOT NULL
+        );
+        CREATE TABLE member_leaves (
+            id INTEGER PRIMARY KEY,
+            member_id INTEGER NOT NULL REFERENCES members(id),
+            start_day TEXT NOT NULL,
+            end_day TEXT NOT NULL,
+            created_by INTEGER,
+            created_at TEXT NOT NULL,
+            cancelled INTEGER NOT NULL DEFAULT 0
+        );
+        CREATE INDEX member_leaves_member ON member_leaves(member_id, start_day);
+        CREATE TABLE nags_sent (
+            grid_id INTEGER NOT NULL,
+            day TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            slot_at TEXT NOT NULL,
+            status TEXT NOT NULL,
+            claimed_at TEXT NOT NULL,
+            finished_at TEXT,
+            chat_ids TEXT NOT NULL DEFAULT '[]',
+            named INTEGER NOT NULL DEFAULT 0,
+            PRIMARY KEY (grid_id, day, kind)
+        );
+        CREATE TABLE nag_named (
+            grid_id INTEGER NOT NULL,
+            day TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            member_id INTEGER NOT NULL,
+            missing INTEGER NOT NULL,
+            PRIMARY KEY (grid_id, day, kind, member_id)
+        );
+        CREATE INDEX nag_named_day ON nag_named(day, member_id);
+        CREATE TABLE nag_followups (
+            grid_id INTEGER NOT NULL,
+            day TEXT NOT NULL,
+            member_id INTEGER NOT NULL,
+            kind TEXT NOT NULL,
+            sent_at TEXT NOT NULL,
+            PRIMARY KEY (grid_id, day, member_id, kind)
+        );
+        CREATE TABLE private_chats (
+            user_id INTEGER PRIMARY KEY,
+            active INTEGER NOT NULL DEFAULT 1,
+            first_seen TEXT NOT NULL,
+            last_seen TEXT NOT NULL
+        );
+        """,
+    ),
+    (
+        4,
+        "statisticians' summaries: report figures as indexed columns, statisticians, retention indexes",
+        """
+        ALTER TABLE reports ADD COLUMN v_people INTEGER GENERATED ALWAYS AS (json_extract(data, '$.people')) VIRTUAL;
+        ALTER TABLE reports ADD COLUMN v_fever INTEGER GENERATED ALWAYS AS (json_extract(data, '$.fever')) VIRTUAL;
+        ALTER TABLE reports ADD COLUMN v_returned INTEGER
+            GENERATED ALWAYS AS (json_extract(data, '$.returned')) VIRTUAL;
+        ALTER TABLE reports ADD COLUMN v_isolated INTEGER
+            GENERATED ALWAYS AS (json_extract(data, '$.isolated')) VIRTUAL;
+        ALTER TABLE reports ADD COLUMN v_visitors INTEGER
+            GENERATED ALWAYS AS (json_extract(data, '$.visitors')) VIRTUAL;
+        CREATE INDEX reports_household_figures
+            ON reports(household_id, day, v_people, v_fever, v_returned, v_isolated, v_visitors, anomaly);
+        CREATE INDEX reports_day_figures
+            ON reports(day, household_id, v_people, v_fever, v_returned, v_isolated, v_visitors, anomaly);
+        CREATE INDEX households_member_cover ON households(member_id, active, people);
+        CREATE INDEX report_audit_day ON report_audit(day);
+        CREATE INDEX member_reports_day ON member_reports(day);
+        CREATE INDEX messages_day ON messages(day);
+        CREATE TABLE statisticians (
+            id INTEGER PRIMARY KEY,
+            user_id INTEGER,
+            username TEXT,
+            scope TEXT NOT NULL,
+            added_by INTEGER,
+            added_at TEXT NOT NULL,
+            active INTEGER NOT NULL DEFAULT 1
+        );
+        CREATE INDEX statisticians_user ON statisticians(user_id);
+        CREATE INDEX statisticians_username ON statisticians(username);
+        """,
+    ),
+    (
+        5,
+        "photos of handwritten tables: readings waiting for the sender's confirmation",
+        """
+        CREATE TABLE ocr_pending (
+            id INTEGER PRIMARY KEY,
+            nonce TEXT NOT NULL,
+            chat_id INTEGER NOT NULL,
+            message_id INTEGER NOT NULL,
+            reply_message_id INTEGER,
+            sender_user_id INTEGER NOT NULL,
+            member_id INTEGER NOT NULL REFERENCES members(id),
+            grid_id INTEGER NOT NULL REFERENCES grids(id),
+            day TEXT NOT NULL,
+            photo_file_id TEXT NOT NULL,
+            kind TEXT NOT NULL DEFAULT 'table',
+            result TEXT NOT NULL,
+            attempts INTEGER NOT NULL DEFAULT 1,
+            status TEXT NOT NULL DEFAULT 'pending',
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL,
+            decided_by INTEGER,
+            reoffered_at TEXT,
+            UNIQUE (chat_id, message_id)
+        );
+        CREATE INDEX ocr_pending_grid_day ON ocr_pending(grid_id, day, status);
+        CREATE INDEX ocr_pending_reply ON ocr_pending(chat_id, reply_message_id);
         """,
     ),
 ]

@@ -499,10 +499,10 @@ class Repo:
 
     async def _audit(self, c: aiosqlite.Connection, old: aiosqlite.Row, now: str, reason: str) -> None:
         await c.execute(
-            "INSERT INTO report_audit (household_id, day, member_id, member_report_id, data, source_chat_id, "
+            "INSERT INTO report_audit (household_id, day, member_id, member_report_id, data, anomaly, source_chat_id, "
             "source_message_id, sender_user_id, reported_at, via, photo_file_id, replaced_at, reason) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (old["household_id"], old["day"], old["member_id"], old["member_report_id"], old["data"],
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (old["household_id"], old["day"], old["member_id"], old["member_report_id"], old["data"], old["anomaly"],
              old["source_chat_id"], old["source_message_id"], old["sender_user_id"], old["reported_at"], old["via"],
              old["photo_file_id"], now, reason),
         )
@@ -524,12 +524,12 @@ class Repo:
                 await c.execute("DELETE FROM reports WHERE id = ?", (old["id"],))
             else:
                 await c.execute(
-                    "UPDATE reports SET member_id = ?, member_report_id = ?, data = ?, source_chat_id = ?, "
-                    "source_message_id = ?, sender_user_id = ?, reported_at = ?, via = ?, photo_file_id = ? "
-                    "WHERE id = ?",
-                    (prev["member_id"], prev["member_report_id"], prev["data"], prev["source_chat_id"],
-                     prev["source_message_id"], prev["sender_user_id"], prev["reported_at"], prev["via"],
-                     prev["photo_file_id"], old["id"]),
+                    "UPDATE reports SET member_id = ?, member_report_id = ?, data = ?, anomaly = ?, "
+                    "source_chat_id = ?, source_message_id = ?, sender_user_id = ?, reported_at = ?, via = ?, "
+                    "photo_file_id = ? WHERE id = ?",
+                    (prev["member_id"], prev["member_report_id"], prev["data"], prev["anomaly"],
+                     prev["source_chat_id"], prev["source_message_id"], prev["sender_user_id"],
+                     prev["reported_at"], prev["via"], prev["photo_file_id"], old["id"]),
                 )
 
     async def retire_member_report(self, mr_id: int, now: str, reason: str = "undone") -> None:

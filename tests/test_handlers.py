@@ -179,9 +179,10 @@ async def test_mystatus_and_undo(bot) -> None:
     await bot.post(GROUP1, WANG, f"{mine[0]}家3人 体温36.5", "09:00")
     _, calls = await bot.post(GROUP1, WANG, "/mystatus", "09:01")
     [reply] = replies(calls)
-    assert f"已报 1/{len(mine)} 户" in reply and mine[1] in reply
-    _, calls = await bot.post(FakeChat(WANG.id), WANG, "/mystatus", "09:01")  # private chat works too
-    assert f"已报 1/{len(mine)} 户" in replies(calls)[0]
+    assert f"已报 1/{len(mine)} 户" in reply and f"未报{len(mine) - 1}户" in reply
+    assert not any(h in reply for h in mine)  # no household names in a group
+    _, calls = await bot.post(FakeChat(WANG.id), WANG, "/mystatus", "09:01")  # private chat: with the names
+    assert f"已报 1/{len(mine)} 户" in replies(calls)[0] and mine[1] in replies(calls)[0]
     _, calls = await bot.post(GROUP1, WANG, "/undo", "09:02")
     assert "已撤回" in replies(calls)[0]
     assert await stored(bot) == {}

@@ -24,9 +24,9 @@ async def _seed(repo: Repo) -> tuple[int, list[int]]:
     return member[0], hh
 
 
-def _write(member_id: int, households: list[int], people: int) -> MemberReportWrite:
+def _write(member_id: int, households: list[int], people: int, anomaly: bool = False) -> MemberReportWrite:
     return MemberReportWrite(member_id, False, False, None, None, [],
-                             [HouseholdWrite(h, {"people": people}) for h in households])
+                             [HouseholdWrite(h, {"people": people}, anomaly) for h in households])
 
 
 async def test_wal_private_file_and_version(tmp_path) -> None:
@@ -102,12 +102,14 @@ async def test_retire_restores_the_earlier_value(tmp_path) -> None:
     try:
         member, hh = await _seed(repo)
         await repo.save_reports(update_id=1, chat_id=-1, message_id=10, sender_user_id=5, day=DAY, text="a",
-                                now=NOW, items=[_write(member, hh[:2], 3)])
+                                now=NOW, items=[_write(member, hh[:2], 3, anomaly=True)])
         ids = await repo.save_reports(update_id=2, chat_id=-1, message_id=11, sender_user_id=5, day=DAY,
                                       text="b", now=NOW, items=[_write(member, hh[1:], 9)])
         await repo.retire_member_report(ids[0], NOW, "undone")
         rows = {r["household_id"]: json.loads(r["data"]) for r in await db.fetchall("SELECT * FROM reports")}
         assert rows == {hh[0]: {"people": 3}, hh[1]: {"people": 3}}  # hh[2] had nothing before: gone
+        flags = {r[0]: r[1] for r in await db.fetchall("SELECT household_id, anomaly FROM reports")}
+        assert flags == {hh[0]: 1, hh[1]: 1}  # the restored row keeps its own anomaly flag
         assert (await db.fetchone("SELECT undone FROM member_reports WHERE id = ?", (ids[0],)))[0] == 1
     finally:
         await db.close()
