@@ -1,0 +1,235 @@
+"""OCR benchmark: synthetic phone photos of handwritten tables and of filled-in gridbot forms.
+
+    python -m bench.ocr_bench [--photos 40] [--forms 20] [--seed 1] [--quick] [--json out.json]
+
+Every photo is drawn here (nothing is committed): the sample roster's members, a "hand" writing with one
+of the handwriting-style fonts (the npm @fontsource packages long-cang, ma-shan-zheng, zhi-mang-xing and
+liu-jian-mao-cao, installed into bench/node_modules by ``npm install`` on first run, and Debian's
+fonts-arphic-ukai), hand-ruled tables (wobbly, broken or faint lines, shuffled columns, ✓/× or 是/否), and
+a phone camera (perspective, rotation, shadow, blur, noise, JPEG). The reading runs in a child process so
+that its peak memory is measured alone. Prints field accuracy per field type, the share of wrong values
+that were not flagged uncertain, rows found, seconds per photo and peak memory.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import multiprocessing as mp
+import random
+import resource
+import shutil
+import subprocess
+import sys
+import time
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+NODE_MODULES = HERE / "node_modules"
+TARGETS = {"table": 0.95, "form": 0.99, "unflagged": 0.01, "seconds": 3.0, "peak_mb": 400.0}
+FIELDS = ("household", "people", "temperature", "marks")
+
+
+def ensure_fonts() -> None:
+    """Fetch the handwriting fonts with npm into bench/node_modules (gitignored) when missing."""
+    if (NODE_MODULES / "@fontsource").exists():
+        return
+    npm = shutil.which("npm")
+    if npm is None:
+        print("(npm not found: benchmarking with fonts-arphic-ukai only)", file=sys.stderr)
+        return
+    print("== npm install (handwriting fonts) in bench/", file=sys.stderr)
+    subprocess.run([npm, "install", "--no-audit", "--no-fund", "--silent"], cwd=HERE, check=False, timeout=600)
+
+
+def sample_roster() -> Any:
+    from bot.roster import read_roster_bytes, roster_from_rows
+    from bot.sample import roster_bytes
+
+    return roster_from_rows(read_roster_bytes(roster_bytes(), "roster.csv").rows)
+
+
+def make_cases(n_photos: int, n_forms: int, seed: int) -> list[dict[str, Any]]:
+    from bot.ocr import synth
+    from bot.ocr.fonts import hand_fonts
+    from bot.ocr.form import render_form
+    from bot.template import default_template
+
+    roster = sample_roster()
+    members = [m for m in roster.members if len(m.households) >= 6]
+    fonts = hand_fonts(NODE_MODULES)
+    rng = random.Random(seed)
+    tpl = default_template()
+    cases = []
+    for i in range(n_photos):
+        m = rng.choice(members)
+        names = [h.name for h in m.households]
+        spec = synth.random_spec(names, rng)
+        hand = synth.Hand.random(fonts, rng, sloppiness=rng.uniform(0.6, 1.4))
+        page = synth.freehand_table(spec, hand, faint=rng.random() < 0.15, broken=rng.random() < 0.25,
+                                    empty_rows=rng.choice([0, 0, 1, 3]))
+        data = synth.photograph(page, rng, strength=rng.uniform(0.5, 1.2),
+                                max_side=rng.choice([1280, 1280, 1600, 2000]))
+        cases.append({"kind": "table", "id": f"table-{i}", "member": m.name, "grid": m.grid, "data": data,
+                      "font": Path(hand.font.path).name.split("-chinese")[0], "rows": _truth_rows(spec.rows)})
+    for i in range(n_forms):
+        m = rng.choice(members)
+        form = render_form(m, tpl, date(2020, 2, 10))
+        hand = synth.Hand.random(fonts, rng, sloppiness=rng.uniform(0.5, 1.2))
+        spec = synth.random_spec([h.name for h in m.households], rng, shuffle_columns=False, blanks=0.03)
+        for row in spec.rows:  # the form's temperature is 3_._
+            if isinstance(row["temperature"], float):
+                row["temperature"] = min(row["temperature"], 39.9)
+        page = synth.fill_form(form.pages[0], form.layout["pages"][0], spec.rows, hand)
+        data = synth.photograph(page, rng, strength=rng.uniform(0.4, 1.0), max_side=rng.choice([1280, 1600, 2000]))
+        n_rows = len(form.layout["pages"][0]["rows"])
+        cases.append({"kind": "form", "id": f"form-{i}", "member": m.name, "grid": m.grid, "data": data,
+                      "font": Path(hand.font.path).name.split("-chinese")[0], "rows": _truth_rows(spec.rows[:n_rows])})
+    return cases
+
+
+def _truth_rows(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [{"row": i, **r} for i, r in enumerate(rows, start=1)]
+
+
+def _read_all(cases: list[dict[str, Any]], conn: Any) -> None:
+    """Child process: read every photo; send back the readings and the peak RSS."""
+    from bot.ocr.engine import get_recognizer
+    from bot.ocr.errors import OcrError
+    from bot.ocr.reader import read_photo
+    from bot.template import default_template
+
+    roster = sample_roster()
+    tpl = default_template()
+    get_recognizer()
+    out = []
+    for c in cases:
+        member = roster.find_member(c["member"], c["grid"])
+        t0 = time.perf_counter()
+        try:
+            r = read_photo(c["data"], member, tpl)
+            hh = [{"household": h.household, "row": h.row, "values": h.values, "uncertain": h.uncertain}
+                  for h in r.report.households]
+            out.append({"ok": True, "households": hh, "rows_found": r.rows_found, "method": r.method,
+                        "kind": r.kind, "seconds": time.perf_counter() - t0})
+        except OcrError as e:
+            out.append({"ok": False, "error": e.code, "households": [], "seconds": time.perf_counter() - t0})
+    conn.send((out, _peak_mb()))
+    conn.close()
+
+
+def _peak_mb() -> float:
+    """This process's peak resident memory. VmHWM, not ru_maxrss: Linux carries ru_maxrss over an exec, so
+    a spawned child would report its parent's peak (the photo generation) as its own."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def score(cases: list[dict[str, Any]], results: list[dict[str, Any]]) -> dict[str, Any]:
+    stats: dict[str, Any] = {}
+    for kind in ("table", "form"):
+        per = {f: [0, 0] for f in (*FIELDS, "note")}
+        wrong_unflagged = wrong = read_fields = rows_total = rows_found = 0
+        seconds, failures = [], 0
+        for c, r in zip(cases, results, strict=True):
+            if c["kind"] != kind:
+                continue
+            seconds.append(r["seconds"])
+            failures += not r["ok"]
+            by_row = {h["row"]: h for h in r["households"]}
+            for t in c["rows"]:
+                rows_total += 1
+                h = by_row.get(t["row"])
+                rows_found += h is not None
+                for f, keys in (("household", ["household"]), ("people", ["people"]),
+                                ("temperature", ["temperature"]), ("marks", ["out", "returned"]), ("note", ["note"])):
+                    for k in keys:
+                        truth = t.get(k)
+                        if k == "note":
+                            truth = truth or None
+                        per[f][1] += 1
+                        if h is None:
+                            continue
+                        got = h["household"] if k == "household" else h["values"].get(k)
+                        right = got == truth
+                        per[f][0] += right
+                        if f == "note":
+                            continue
+                        read_fields += 1
+                        if not right:
+                            wrong += 1
+                            wrong_unflagged += k not in h["uncertain"]
+        n = sum(per[f][1] for f in FIELDS)
+        if not seconds:
+            continue
+        stats[kind] = {
+            "photos": len(seconds), "failed": failures,
+            "accuracy": {f: per[f][0] / per[f][1] if per[f][1] else None for f in (*FIELDS, "note")},
+            "fields_right": sum(per[f][0] for f in FIELDS) / n if n else 0.0,
+            "unflagged_wrong_of_fields": wrong_unflagged / read_fields if read_fields else 0.0,
+            "unflagged_share_of_wrong": wrong_unflagged / wrong if wrong else 0.0,
+            "rows_found": rows_found / rows_total if rows_total else 0.0,
+            "seconds_per_photo": sum(seconds) / len(seconds),
+            "seconds_max": max(seconds),
+        }
+    return stats
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(prog="python -m bench.ocr_bench", description=__doc__.splitlines()[0])
+    p.add_argument("--photos", type=int, default=40, help="free-hand table photos")
+    p.add_argument("--forms", type=int, default=20, help="filled-in form photos")
+    p.add_argument("--seed", type=int, default=20200210)
+    p.add_argument("--quick", action="store_true", help="8 photos and 4 forms")
+    p.add_argument("--json", help="also write the figures to this file")
+    args = p.parse_args(argv)
+    if args.quick:
+        args.photos, args.forms = 8, 4
+    ensure_fonts()
+    t0 = time.perf_counter()
+    cases = make_cases(args.photos, args.forms, args.seed)
+    print(f"generated {len(cases)} photos in {time.perf_counter() - t0:.1f} s", file=sys.stderr)
+    ctx = mp.get_context("spawn")
+    parent, child = ctx.Pipe(duplex=False)
+    proc = ctx.Process(target=_read_all, args=(cases, child))
+    proc.start()
+    results, peak_mb = parent.recv()
+    proc.join()
+    stats = score(cases, results)
+    stats["peak_mb"] = peak_mb
+    _print(stats)
+    if args.json:
+        Path(args.json).write_text(json.dumps(stats, indent=1, ensure_ascii=False), encoding="utf-8")
+    return 0
+
+
+def _pct(v: float | None) -> str:
+    return "  -  " if v is None else f"{100 * v:5.1f}%"
+
+
+def _print(stats: dict[str, Any]) -> None:
+    print("OCR benchmark (synthetic phone photos; targets: tables >= 95%, forms >= 99%, unflagged wrong <= 1%,"
+          " <= 3 s/photo, <= 400 MB)")
+    print(f"{'set':6} {'photos':>6} {'names':>7} {'people':>7} {'temp':>7} {'marks':>7} {'notes':>7} "
+          f"{'fields':>7} {'unflag':>7} {'unfl/wr':>7} {'rows':>7} {'s/photo':>8} {'max s':>6}")
+    for kind in ("table", "form"):
+        s = stats.get(kind)
+        if not s:
+            continue
+        a = s["accuracy"]
+        print(f"{kind:6} {s['photos']:>6} {_pct(a['household']):>7} {_pct(a['people']):>7} {_pct(a['temperature']):>7} "
+              f"{_pct(a['marks']):>7} {_pct(a['note']):>7} {_pct(s['fields_right']):>7} "
+              f"{_pct(s['unflagged_wrong_of_fields']):>7} {_pct(s['unflagged_share_of_wrong']):>7} "
+              f"{_pct(s['rows_found']):>7} {s['seconds_per_photo']:>8.2f} {s['seconds_max']:>6.2f}")
+    print(f"peak memory of the reading process: {stats['peak_mb']:.0f} MB")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,339 @@
+"""Recognisers: the pluggable part of the pipeline.
+
+A :class:`Recognizer` reads small crops (one table cell, one header, one digit field). It answers two
+questions: "which of these candidate strings is written here, and how likely is each" (:meth:`score`) and
+"what is written here" (:meth:`read`, for free text such as notes). The default, :class:`RapidRecognizer`,
+runs the PP-OCRv4 recognition model shipped inside the ``rapidocr-onnxruntime`` wheel (fully offline) and
+scores candidates exactly with the CTC forward algorithm over the model's per-frame character
+probabilities, so a number is decoded against its valid range and a name against the sender's households
+instead of being read as free text. :class:`TesseractRecognizer` is the fallback for machines without it
+and the reader of printed text (form ids, orientation).
+"""
+
+from __future__ import annotations
+
+import logging
+import shutil
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol
+
+import cv2
+import numpy as np
+
+log = logging.getLogger(__name__)
+
+NEG = -1e9
+
+
+@dataclass
+class Reading:
+    text: str
+    confidence: float
+
+
+@dataclass
+class Scored:
+    """One crop scored against its candidates."""
+
+    scores: np.ndarray  # log-likelihood of each candidate string, in order
+    reading: Reading  # the free reading
+    ref: float  # log-likelihood of the free reading (a candidate far below it is not what is written)
+
+
+class Recognizer(Protocol):
+    name: str
+
+    def score(self, crops: Sequence[np.ndarray], candidates: Sequence[Sequence[str]]) -> list[Scored]:
+        """For each crop, the log-likelihood of each of its candidate strings (same order), and a free reading."""
+        ...
+
+    def read(self, crops: Sequence[np.ndarray]) -> list[Reading]:
+        """Free reading of each crop."""
+        ...
+
+    def detect(self, image: np.ndarray) -> list[tuple[np.ndarray, str, float]]:
+        """Text lines in a whole image: (4x2 box, text, confidence)."""
+        ...
+
+
+def ctc_loglik(logp: np.ndarray, labels: Sequence[Sequence[int]]) -> np.ndarray:
+    """log P(label | frames) for every label sequence, by the CTC forward algorithm (blank = index 0).
+
+    ``logp`` is (T, C) log-probabilities. All labels are scored together, padded to one length.
+    """
+    n = len(labels)
+    if n == 0:
+        return np.zeros(0)
+    lmax = max(1, max(len(lab) for lab in labels))
+    s_len = 2 * lmax + 1
+    ext = np.zeros((n, s_len), dtype=np.int64)  # blank-interleaved labels
+    valid = np.zeros((n, s_len), dtype=bool)
+    skip = np.zeros((n, s_len), dtype=bool)  # may jump from s-2 to s
+    ends = np.zeros(n, dtype=np.int64)
+    for i, lab in enumerate(labels):
+        L = len(lab)
+        ext[i, 1 : 2 * L : 2] = lab
+        valid[i, : 2 * L + 1] = True
+        for k in range(1, L):
+            skip[i, 2 * k + 1] = lab[k] != lab[k - 1]
+        ends[i] = 2 * L
+    T = logp.shape[0]
+    emit = logp[:, ext]  # (T, n, S)
+    alpha = np.full((n, s_len), NEG)
+    alpha[:, 0] = emit[0, :, 0]
+    alpha[:, 1] = np.where(valid[:, 1], emit[0, :, 1], NEG)
+    for t in range(1, T):
+        a1 = np.concatenate([np.full((n, 1), NEG), alpha[:, :-1]], axis=1)
+        a2 = np.concatenate([np.full((n, 2), NEG), alpha[:, :-2]], axis=1)
+        a2 = np.where(skip, a2, NEG)
+        m = np.maximum(np.maximum(alpha, a1), a2)
+        acc = np.exp(alpha - m) + np.exp(a1 - m) + np.exp(a2 - m)
+        alpha = np.where(valid, m + np.log(acc) + emit[t], NEG)
+    idx = np.arange(n)
+    last = alpha[idx, ends]
+    prev = np.where(ends > 0, alpha[idx, np.maximum(ends - 1, 0)], NEG)
+    m = np.maximum(last, prev)
+    return m + np.log(np.exp(last - m) + np.exp(prev - m))
+
+
+class RapidRecognizer:
+    """PP-OCRv4 recognition (the ONNX model inside the rapidocr-onnxruntime wheel) with exact candidate
+    scoring; PP-OCRv4 detection only for tables without ruling."""
+
+    name = "rapidocr"
+    HEIGHT = 48
+    MAX_RATIO = 14.0  # longer crops are squeezed (bounds time and memory)
+
+    def __init__(self, threads: int = 2):
+        import rapidocr_onnxruntime
+        from onnxruntime import GraphOptimizationLevel, InferenceSession, SessionOptions
+
+        self._models = Path(rapidocr_onnxruntime.__file__).parent / "models"
+        so = SessionOptions()
+        so.log_severity_level = 4
+        so.enable_cpu_mem_arena = False
+        so.enable_mem_pattern = False  # crops of many widths: cached patterns only grow memory
+        so.graph_optimization_level = GraphOptimizationLevel.ORT_ENABLE_ALL
+        so.intra_op_num_threads = max(1, threads)
+        so.inter_op_num_threads = 1
+        self._opts = so
+        self._rec = InferenceSession(str(self._models / "ch_PP-OCRv4_rec_infer.onnx"), so,
+                                     providers=["CPUExecutionProvider"])
+        self._input = self._rec.get_inputs()[0].name
+        meta = self._rec.get_modelmeta().custom_metadata_map
+        chars = meta["character"].splitlines()
+        self.chars: list[str] = ["blank", *chars, " "]
+        self.charset: dict[str, int] = {}
+        for i, ch in enumerate(self.chars):
+            self.charset.setdefault(ch, i)
+        self._det: Any = None
+        self._det_lock = threading.Lock()
+
+    # -- frames
+    def _norm(self, img: np.ndarray, width: int) -> np.ndarray:
+        h, w = img.shape[:2]
+        rw = max(1, min(width, int(np.ceil(self.HEIGHT * w / max(1, h)))))
+        resized = cv2.resize(img, (rw, self.HEIGHT)).astype(np.float32)
+        out = np.zeros((3, self.HEIGHT, width), dtype=np.float32)
+        out[:, :, :rw] = (resized.transpose(2, 0, 1) / 255.0 - 0.5) / 0.5
+        return out
+
+    def probs(self, crops: Sequence[np.ndarray], batch: int = 12) -> list[np.ndarray]:
+        """Per-frame character probabilities (T, C) for each crop (BGR or gray)."""
+        imgs = [_bgr(c) for c in crops]
+        ratios = [min(self.MAX_RATIO, max(1.0, c.shape[1] / max(1, c.shape[0]))) for c in imgs]
+        out: list[np.ndarray | None] = [None] * len(imgs)
+        order = sorted(range(len(imgs)), key=lambda i: ratios[i])
+        b = 0
+        while b < len(order):
+            ids = [order[b]]
+            # group crops of similar width (padding wastes time), at most ``batch``
+            while len(ids) < batch and b + len(ids) < len(order) and ratios[order[b + len(ids)]] <= 1.3 * ratios[ids[0]] + 0.5:
+                ids.append(order[b + len(ids)])
+            b += len(ids)
+            width = int(np.ceil(self.HEIGHT * max(ratios[i] for i in ids) / 8) * 8)
+            x = np.stack([self._norm(imgs[i], width) for i in ids])
+            preds = self._rec.run(None, {self._input: x})[0]
+            for k, i in enumerate(ids):
+                keep = min(preds.shape[1], int(np.ceil(preds.shape[1] * ratios[i] * self.HEIGHT / width)) + 1)
+                out[i] = preds[k, : max(2, keep)]
+        return [o for o in out if o is not None]
+
+    def encode(self, text: str) -> list[int] | None:
+        ids = [self.charset.get(ch) for ch in text]
+        if any(i is None for i in ids):
+            return None
+        return [int(i) for i in ids if i is not None]
+
+    def score(self, crops: Sequence[np.ndarray], candidates: Sequence[Sequence[str]]) -> list[Scored]:
+        frames = self.probs(crops)
+        out = []
+        for p, cands in zip(frames, candidates, strict=True):
+            out.append(Scored(self.score_frames(p, cands), self.greedy(p), self.best_path_loglik(p)))
+        return out
+
+    def score_frames(self, p: np.ndarray, cands: Sequence[str]) -> np.ndarray:
+        labels = [self.encode(c) for c in cands]
+        good = [i for i, lab in enumerate(labels) if lab]
+        scores = np.full(len(cands), NEG)
+        if good:
+            used = sorted({ix for i in good for ix in labels[i] or []})
+            # only the columns that the candidates use, plus blank
+            cols = [0, *used]
+            remap = {c: k for k, c in enumerate(cols)}
+            logp = np.log(np.clip(p[:, cols], 1e-12, 1.0))
+            scores[good] = ctc_loglik(logp, [[remap[ix] for ix in labels[i] or []] for i in good])
+        return scores
+
+    def greedy(self, p: np.ndarray) -> Reading:
+        idx = p.argmax(axis=1)
+        prob = p.max(axis=1)
+        chars, confs = [], []
+        prev = -1
+        for i, c in enumerate(idx):
+            if c != 0 and c != prev:
+                chars.append(self.chars[c])
+                confs.append(float(prob[i]))
+            prev = c
+        text = "".join(chars).strip()
+        return Reading(text, float(np.mean(confs)) if confs else 0.0)
+
+    def best_path_loglik(self, p: np.ndarray) -> float:
+        return float(np.log(np.clip(p.max(axis=1), 1e-12, 1.0)).sum())
+
+    def read(self, crops: Sequence[np.ndarray]) -> list[Reading]:
+        return [self.greedy(p) for p in self.probs(crops)]
+
+    def detect(self, image: np.ndarray) -> list[tuple[np.ndarray, str, float]]:
+        """Text boxes (PP-OCRv4 detection) on the image scaled to at most 960 px; texts are not read."""
+        with self._det_lock:
+            if self._det is None:
+                from rapidocr_onnxruntime.ch_ppocr_det import TextDetector
+                from rapidocr_onnxruntime.utils import read_yaml
+
+                cfg = read_yaml(str(self._models.parent / "config.yaml"))["Det"]
+                cfg["model_path"] = str(self._models / "ch_PP-OCRv4_det_infer.onnx")
+                cfg["limit_type"] = "max"
+                cfg["limit_side_len"] = 960
+                self._det = TextDetector(cfg)
+        img = _bgr(image)
+        scale = min(1.0, 960 / max(img.shape[:2]))
+        small = cv2.resize(img, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA) if scale < 1 else img
+        boxes, _ = self._det(small)
+        out = []
+        for box in [] if boxes is None else boxes:
+            out.append((np.asarray(box, dtype=np.float32) / scale, "", 1.0))
+        return out
+
+
+class TesseractRecognizer:
+    """Tesseract (chi_sim + eng): strong on printed text, weak on handwriting. Scores by edit distance."""
+
+    name = "tesseract"
+
+    def __init__(self) -> None:
+        import pytesseract
+
+        self._t = pytesseract
+        if shutil.which("tesseract") is None:
+            raise RuntimeError("tesseract is not installed")
+
+    def read(self, crops: Sequence[np.ndarray]) -> list[Reading]:
+        out = []
+        for c in crops:
+            data = self._t.image_to_data(
+                _bgr(c)[:, :, ::-1], lang="chi_sim+eng", config="--psm 7", output_type=self._t.Output.DICT
+            )
+            words = [(w, float(cf)) for w, cf in zip(data["text"], data["conf"], strict=False) if w.strip()]
+            text = "".join(w for w, _ in words)
+            conf = float(np.mean([max(0.0, cf) for _, cf in words]) / 100) if words else 0.0
+            out.append(Reading(text, conf))
+        return out
+
+    def score(self, crops: Sequence[np.ndarray], candidates: Sequence[Sequence[str]]) -> list[Scored]:
+        from rapidfuzz.distance import Levenshtein
+
+        out = []
+        for r, cands in zip(self.read(crops), candidates, strict=True):
+            scores = np.array([-3.0 * Levenshtein.distance(r.text, c) for c in cands], dtype=float)
+            out.append(Scored(scores, r, 0.0))
+        return out
+
+    def detect(self, image: np.ndarray) -> list[tuple[np.ndarray, str, float]]:
+        data = self._t.image_to_data(
+            _bgr(image)[:, :, ::-1], lang="chi_sim+eng", config="--psm 11", output_type=self._t.Output.DICT
+        )
+        out = []
+        for i, w in enumerate(data["text"]):
+            if not w.strip():
+                continue
+            x, y, bw, bh = data["left"][i], data["top"][i], data["width"][i], data["height"][i]
+            box = np.array([[x, y], [x + bw, y], [x + bw, y + bh], [x, y + bh]], dtype=np.float32)
+            out.append((box, w, max(0.0, float(data["conf"][i])) / 100))
+        return out
+
+
+def tesseract_available() -> bool:
+    try:
+        import pytesseract  # noqa: F401
+    except ImportError:
+        return False
+    return shutil.which("tesseract") is not None
+
+
+def read_printed(image: np.ndarray, whitelist: str = "") -> str:
+    """Printed text in one line (a form id), by Tesseract; "" when Tesseract is missing."""
+    if not tesseract_available():
+        return ""
+    import pytesseract
+
+    cfg = "--psm 7" + (f" -c tessedit_char_whitelist={whitelist}" if whitelist else "")
+    try:
+        return str(pytesseract.image_to_string(_bgr(image)[:, :, ::-1], lang="eng", config=cfg)).strip()
+    except pytesseract.TesseractError:
+        log.warning("tesseract failed on a printed line")
+        return ""
+
+
+def page_rotation(image: np.ndarray) -> int:
+    """The clockwise rotation (0, 90, 180, 270) that makes the page upright, by Tesseract's OSD; 0 if unknown."""
+    if not tesseract_available():
+        return 0
+    import pytesseract
+
+    try:
+        osd = pytesseract.image_to_osd(_bgr(image)[:, :, ::-1], output_type=pytesseract.Output.DICT)
+    except pytesseract.TesseractError:
+        return 0
+    if float(osd.get("orientation_conf", 0)) < 2.0:
+        return 0
+    return int(osd.get("rotate", 0)) % 360
+
+
+_lock = threading.Lock()
+_engines: dict[str, Recognizer] = {}
+
+
+def get_recognizer(name: str = "rapidocr") -> Recognizer:
+    """The shared recogniser (loaded once per process; thread-safe to use)."""
+    with _lock:
+        eng = _engines.get(name)
+        if eng is None:
+            if name == "rapidocr":
+                eng = RapidRecognizer()
+            elif name == "tesseract":
+                eng = TesseractRecognizer()
+            else:
+                raise ValueError(f"unknown OCR engine {name!r}")
+            _engines[name] = eng
+            log.info("OCR engine %s loaded", name)
+        return eng
+
+
+def _bgr(img: np.ndarray) -> np.ndarray:
+    if img.ndim == 2:
+        return np.ascontiguousarray(np.repeat(img[:, :, None], 3, axis=2))
+    return img

@@ -1,0 +1,364 @@
+"""Synthetic handwriting and phone photos, for the tests, the demo and the benchmark (nothing is committed
+as a binary: every picture is drawn at run time).
+
+A :class:`Hand` writes text with a handwriting-like font, one character at a time with jitter in size,
+baseline, angle and spacing, and draws ✓ and × as strokes. :func:`freehand_table` rules a table by hand
+(wobbly, sometimes broken or faint lines) and fills it; :func:`fill_form` fills a printed gridbot form;
+:func:`photograph` puts a page in front of a phone camera (perspective, rotation, shadow, blur, noise, JPEG).
+"""
+
+from __future__ import annotations
+
+import io
+import math
+import random
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import cv2
+import numpy as np
+from PIL import Image, ImageDraw
+
+from bot.ocr.fonts import FontFile
+
+INKS = [(25, 30, 110), (20, 20, 25), (30, 35, 70), (10, 40, 140)]
+
+#: header spellings a member might use, per column
+HEADER_WORDS: dict[str, tuple[str, ...]] = {
+    "index": ("序号",),
+    "household": ("户主", "姓名"),
+    "people": ("人数", "人口"),
+    "temperature": ("体温", "温度"),
+    "out": ("外出",),
+    "returned": ("返乡",),
+    "note": ("备注",),
+}
+NOTES = ("已隔离", "外地务工", "村医已看", "居家观察", "老人独居", "已通知")
+
+
+@dataclass
+class Hand:
+    """One writer: a font and habits."""
+
+    font: FontFile
+    rng: random.Random
+    ink: tuple[int, int, int] = (25, 30, 110)
+    jitter: float = 1.0  # 0 = neat, 1 = normal, 2 = sloppy
+    slant: float = 0.0  # degrees, the writer's habitual slant
+
+    @classmethod
+    def random(cls, fonts: Sequence[FontFile], rng: random.Random, sloppiness: float = 1.0) -> Hand:
+        return cls(rng.choice(list(fonts)), rng, rng.choice(INKS), sloppiness * rng.uniform(0.6, 1.3),
+                   rng.uniform(-6, 6))
+
+    def write(self, img: Image.Image, x: float, y_mid: float, text: str, size: float, max_w: float | None = None) -> float:
+        """Write ``text`` starting at ``x`` centred on ``y_mid``; returns the x after the last character."""
+        if not text:
+            return x
+        r, j = self.rng, self.jitter
+        size = size * r.uniform(0.92, 1.08)
+        if max_w is not None:
+            est = size * (0.95 * sum(1.0 if ord(c) > 255 else 0.62 for c in text))
+            if est > max_w:
+                size *= max_w / est
+        for ch in text:
+            s = max(8, int(size * r.uniform(1 - 0.06 * j, 1 + 0.06 * j)))
+            font = self.font.get(s)
+            bbox = font.getbbox(ch)
+            w, h = max(1, bbox[2] - bbox[0]), max(1, bbox[3] - bbox[1])
+            pad = s // 3
+            tile = Image.new("L", (w + 2 * pad, h + 2 * pad), 0)
+            ImageDraw.Draw(tile).text((pad - bbox[0], pad - bbox[1]), ch, font=font, fill=255)
+            angle = self.slant + r.gauss(0, 3.0 * j)
+            tile = tile.rotate(angle, resample=Image.Resampling.BICUBIC, expand=True)
+            alpha = r.uniform(0.85, 1.0)
+            tile = tile.point(lambda v, a=alpha: int(v * a))
+            dy = r.gauss(0, 0.05 * s * j)
+            px = int(x - pad + r.gauss(0, 0.03 * s * j))
+            py = int(y_mid - tile.size[1] / 2 + dy)
+            img.paste(Image.new("RGB", tile.size, self._ink()), (px, py), tile)
+            adv = w if ord(ch) > 255 else w
+            x += adv + s * r.uniform(0.04, 0.16) * (1.0 if ord(ch) > 255 else 0.7)
+        return x
+
+    def _ink(self) -> tuple[int, int, int]:
+        return tuple(max(0, min(255, c + self.rng.randint(-12, 12))) for c in self.ink)  # type: ignore[return-value]
+
+    def stroke(self, draw: ImageDraw.ImageDraw, pts: Sequence[tuple[float, float]], width: int) -> None:
+        """A hand stroke through ``pts``: a slightly curved polyline."""
+        out = []
+        for (x0, y0), (x1, y1) in zip(pts, pts[1:], strict=False):
+            bend = self.rng.gauss(0, 0.06 * self.jitter) * math.hypot(x1 - x0, y1 - y0)
+            nx, ny = -(y1 - y0), x1 - x0
+            n = math.hypot(nx, ny) or 1.0
+            for k in range(9):
+                t = k / 8
+                b = bend * 4 * t * (1 - t)
+                out.append((x0 + (x1 - x0) * t + nx / n * b, y0 + (y1 - y0) * t + ny / n * b))
+        draw.line(out, fill=self._ink(), width=width, joint="curve")
+
+    def mark(self, img: Image.Image, cx: float, cy: float, size: float, kind: str) -> None:
+        """Draw ✓ (``kind="check"``) or × (``"cross"``) centred at (cx, cy)."""
+        r = self.rng
+        d = ImageDraw.Draw(img)
+        s = size * r.uniform(0.85, 1.15)
+        w = max(2, int(s / r.uniform(9, 13)))
+        jx = lambda: r.gauss(0, 0.06 * s * self.jitter)  # noqa: E731
+        if kind == "check":
+            p0 = (cx - 0.45 * s + jx(), cy - 0.02 * s + jx())
+            p1 = (cx - 0.12 * s + jx(), cy + 0.38 * s + jx())
+            p2 = (cx + 0.5 * s + jx(), cy - 0.5 * s + jx())
+            self.stroke(d, [p0, p1, p2], w)
+        else:
+            a = 0.4 * s
+            self.stroke(d, [(cx - a + jx(), cy - a + jx()), (cx + a + jx(), cy + a + jx())], w)
+            self.stroke(d, [(cx + a + jx(), cy - a + jx()), (cx - a + jx(), cy + a + jx())], w)
+
+    def rule(self, img: Image.Image, p0: tuple[float, float], p1: tuple[float, float], *, width: int = 3,
+             color: tuple[int, int, int] | None = None, gaps: int = 0, wobble: float = 1.5) -> None:
+        """A hand-ruled line from p0 to p1, wobbly, with ``gaps`` breaks."""
+        r = self.rng
+        d = ImageDraw.Draw(img)
+        length = math.hypot(p1[0] - p0[0], p1[1] - p0[1])
+        n = max(2, int(length / 12))
+        nx, ny = -(p1[1] - p0[1]) / (length or 1), (p1[0] - p0[0]) / (length or 1)
+        off, pts = 0.0, []
+        for k in range(n + 1):
+            t = k / n
+            off = 0.85 * off + r.gauss(0, wobble * 0.5)
+            pts.append((p0[0] + (p1[0] - p0[0]) * t + nx * off, p0[1] + (p1[1] - p0[1]) * t + ny * off))
+        holes = set()
+        for _ in range(gaps):
+            c = r.randint(1, n - 1)
+            for k in range(c, min(n, c + r.randint(1, 3))):
+                holes.add(k)
+        col = color or self.ink
+        for k in range(n):
+            if k not in holes:
+                d.line([pts[k], pts[k + 1]], fill=col, width=width)
+
+
+def paper(w: int, h: int, rng: random.Random) -> Image.Image:
+    """A sheet of slightly off-white paper."""
+    base = rng.randint(232, 250)
+    tint = (base, base - rng.randint(0, 6), base - rng.randint(2, 14))
+    arr = np.empty((h, w, 3), np.float32)
+    arr[:] = tint
+    nrng = np.random.default_rng(rng.randint(0, 2**31))
+    arr += nrng.normal(0, 2.0, (h, w, 1))
+    return Image.fromarray(np.clip(arr, 0, 255).astype(np.uint8))
+
+
+@dataclass
+class TableSpec:
+    """What to draw: the rows (values by key) and the columns in order."""
+
+    rows: list[dict[str, Any]]
+    columns: list[str]
+    headers: dict[str, str] = field(default_factory=dict)  # key -> header word used
+    mark_style: str = "check"  # "check" (✓/×) or "word" (是/否)
+    title: str = ""
+
+
+def random_spec(households: Sequence[str], rng: random.Random, *, shuffle_columns: bool = True,
+                with_index: bool | None = None, blanks: float = 0.05, fever: float = 0.08) -> TableSpec:
+    """A plausible day's table for these households, with a random column order and header words."""
+    rows = []
+    for name in households:
+        t = round(rng.uniform(36.0, 37.2), 1) if rng.random() > fever else round(rng.uniform(37.3, 39.5), 1)
+        row: dict[str, Any] = {
+            "household": name,
+            "people": rng.choice([1, 2, 2, 3, 3, 4, 4, 5, 6]),
+            "temperature": t,
+            "out": rng.random() < 0.25,
+            "returned": rng.random() < 0.12,
+            "note": rng.choice(NOTES) if rng.random() < 0.15 else "",
+        }
+        for k in ("people", "temperature", "out", "returned"):
+            if rng.random() < blanks:
+                row[k] = None
+        rows.append(row)
+    cols = ["household", "people", "temperature", "out", "returned", "note"]
+    if shuffle_columns:
+        core = cols[1:5]
+        rng.shuffle(core)
+        cols = ["household", *core, "note"] if rng.random() < 0.7 else [*core[:2], "household", *core[2:], "note"]
+    if with_index if with_index is not None else rng.random() < 0.6:
+        cols = ["index", *cols]
+    headers = {k: rng.choice(HEADER_WORDS[k]) for k in cols}
+    return TableSpec(rows, cols, headers, rng.choice(["check", "check", "word"]),
+                     rng.choice(["", "2月10日排查登记", "网格排查情况"]))
+
+
+_WIDTH = {"index": 0.6, "household": 1.6, "people": 0.8, "temperature": 1.1, "out": 0.8, "returned": 0.8, "note": 1.6}
+
+
+def freehand_table(spec: TableSpec, hand: Hand, *, page: tuple[int, int] = (1240, 1754), faint: bool = False,
+                   broken: bool = False, empty_rows: int = 0) -> Image.Image:
+    """A page with a hand-ruled table holding ``spec``."""
+    r = hand.rng
+    W, H = page
+    img = paper(W, H, r)
+    margin_x = W * r.uniform(0.05, 0.09)
+    top = H * r.uniform(0.07, 0.12)
+    n = len(spec.rows) + 1 + empty_rows
+    row_h = min(H * 0.82 / n, W * 0.075)
+    widths = [_WIDTH[c] for c in spec.columns]
+    tw = W - 2 * margin_x
+    xs = [margin_x]
+    for w in widths:
+        xs.append(xs[-1] + tw * w / sum(widths) * r.uniform(0.93, 1.07))
+    xs[-1] = W - margin_x
+    ys = [top]
+    for _ in range(n):
+        ys.append(ys[-1] + row_h * r.uniform(0.96, 1.04))
+    if spec.title:
+        hand.write(img, margin_x + tw * 0.25, top - row_h * 0.75, spec.title, row_h * 0.55)
+    color = (150, 150, 155) if faint else None
+    width = 2 if faint else r.choice([2, 3, 3])
+    gaps = 2 if broken else 0
+    for y in ys:
+        hand.rule(img, (xs[0] - r.uniform(0, 6), y), (xs[-1] + r.uniform(0, 6), y), width=width, color=color,
+                  gaps=gaps if r.random() < 0.6 else 0)
+    for x in xs:
+        hand.rule(img, (x, ys[0] - r.uniform(0, 6)), (x, ys[-1] + r.uniform(0, 6)), width=width, color=color,
+                  gaps=gaps if r.random() < 0.6 else 0)
+    size = row_h * 0.56
+    for c, key in enumerate(spec.columns):
+        _cell_text(img, hand, xs[c], xs[c + 1], ys[0], ys[1], spec.headers.get(key, HEADER_WORDS[key][0]), size)
+    for i, row in enumerate(spec.rows, start=1):
+        for c, key in enumerate(spec.columns):
+            x0, x1, y0, y1 = xs[c], xs[c + 1], ys[i], ys[i + 1]
+            if key == "index":
+                _cell_text(img, hand, x0, x1, y0, y1, str(i), size)
+                continue
+            v = row.get(key)
+            if v is None or v == "":
+                continue
+            if key in ("out", "returned"):
+                if spec.mark_style == "word":
+                    _cell_text(img, hand, x0, x1, y0, y1, "是" if v else "否", size)
+                else:
+                    cx = (x0 + x1) / 2 + r.gauss(0, (x1 - x0) * 0.06)
+                    hand.mark(img, cx, (y0 + y1) / 2, row_h * 0.5, "check" if v else "cross")
+            elif key == "temperature":
+                _cell_text(img, hand, x0, x1, y0, y1, f"{v:.1f}", size)
+            else:
+                _cell_text(img, hand, x0, x1, y0, y1, str(v), size)
+    return img
+
+
+def _cell_text(img: Image.Image, hand: Hand, x0: float, x1: float, y0: float, y1: float, text: str, size: float) -> None:
+    r = hand.rng
+    w = x1 - x0
+    est = size * sum(1.0 if ord(c) > 255 else 0.6 for c in text)
+    start = x0 + max(w * 0.08, (w - est) / 2 + r.gauss(0, w * 0.05))
+    hand.write(img, start, (y0 + y1) / 2 + r.gauss(0, (y1 - y0) * 0.04), text, size, max_w=w * 0.86)
+
+
+def photograph(page: Image.Image, rng: random.Random, *, strength: float = 1.0, max_side: int = 1280,
+               quality: int | None = None, crop_to_page: bool | None = None) -> bytes:
+    """The page as a phone would photograph it: on a desk, in perspective, rotated, shadowed, blurred, JPEG."""
+    r = rng
+    src = np.ascontiguousarray(np.asarray(page.convert("RGB"))[:, :, ::-1])
+    h, w = src.shape[:2]
+    tight = crop_to_page if crop_to_page is not None else r.random() < 0.3
+    margin = 0.02 if tight else r.uniform(0.06, 0.16)
+    cw, ch = int(w * (1 + 2 * margin)), int(h * (1 + 2 * margin))
+    desk = np.empty((ch, cw, 3), np.float32)
+    desk[:] = r.choice([(70, 90, 120), (40, 60, 90), (120, 130, 140), (60, 60, 60), (90, 110, 150)])
+    nrng = np.random.default_rng(r.randint(0, 2**31))
+    desk += nrng.normal(0, 8, (ch, cw, 1))
+    jit = 0.06 * strength
+    corners = np.float32([[0, 0], [w, 0], [w, h], [0, h]])
+    ox, oy = w * margin, h * margin
+    dst = np.float32([[x + ox + r.uniform(-jit, jit) * w, y + oy + r.uniform(-jit, jit) * h] for x, y in corners])
+    ang = math.radians(r.uniform(-7, 7) * strength)
+    cx, cy = cw / 2, ch / 2
+    rot = np.array([[math.cos(ang), -math.sin(ang)], [math.sin(ang), math.cos(ang)]], np.float32)
+    dst = (dst - [cx, cy]) @ rot.T + [cx, cy]
+    m = cv2.getPerspectiveTransform(corners, dst.astype(np.float32))
+    warped = cv2.warpPerspective(src, m, (cw, ch), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT,
+                                 borderValue=(0, 0, 0))
+    mask = cv2.warpPerspective(np.full((h, w), 255, np.uint8), m, (cw, ch))
+    out = np.where(mask[:, :, None] > 127, warped.astype(np.float32), desk)
+    # shadow: a soft dark region from one side, and uneven light
+    yy, xx = np.mgrid[0:ch, 0:cw].astype(np.float32)
+    a = r.uniform(0, 2 * math.pi)
+    proj = (xx * math.cos(a) + yy * math.sin(a)) / max(cw, ch)
+    proj = (proj - proj.min()) / (proj.max() - proj.min() + 1e-6)
+    shade = 1.0 - strength * r.uniform(0.05, 0.35) * np.clip((proj - r.uniform(0.3, 0.7)) * 4, 0, 1)
+    light = 1.0 - strength * r.uniform(0.0, 0.12) * proj
+    out *= (shade * light)[:, :, None]
+    sigma = r.uniform(0.0, 1.3) * strength
+    if sigma > 0.3:
+        out = cv2.GaussianBlur(out, (0, 0), sigma)
+    out += nrng.normal(0, 3.0 * strength, out.shape)
+    img = np.clip(out, 0, 255).astype(np.uint8)
+    if tight:  # the member framed the page: crop to it
+        ys, xs = np.where(mask > 127)
+        img = img[max(0, ys.min() - 6) : ys.max() + 6, max(0, xs.min() - 6) : xs.max() + 6]
+    hh, ww = img.shape[:2]
+    s = max_side / max(hh, ww)
+    if s < 1:
+        img = cv2.resize(img, (int(ww * s), int(hh * s)), interpolation=cv2.INTER_AREA)
+    q = quality if quality is not None else r.randint(55, 88)
+    ok, buf = cv2.imencode(".jpg", img, [cv2.IMWRITE_JPEG_QUALITY, q])
+    if not ok:  # pragma: no cover - OpenCV always encodes a valid array
+        raise RuntimeError("JPEG encoding failed")
+    return buf.tobytes()
+
+
+def to_jpeg(img: Image.Image, quality: int = 90, exif_orientation: int | None = None) -> bytes:
+    """Encode a page as JPEG, optionally stored rotated with an EXIF orientation tag that undoes it."""
+    out = io.BytesIO()
+    im = img.convert("RGB")
+    if exif_orientation is None:
+        im.save(out, "JPEG", quality=quality)
+        return out.getvalue()
+    undo = {6: Image.Transpose.ROTATE_90, 8: Image.Transpose.ROTATE_270, 3: Image.Transpose.ROTATE_180}
+    stored = im.transpose(undo[exif_orientation])
+    exif = Image.Exif()
+    exif[0x0112] = exif_orientation
+    stored.save(out, "JPEG", quality=quality, exif=exif.tobytes())
+    return out.getvalue()
+
+
+def fill_form(page: Image.Image, layout: dict[str, Any], rows: Sequence[dict[str, Any]], hand: Hand) -> Image.Image:
+    """A printed form page filled in by ``hand``: digits in the boxes, ✓ (or ×) in the 是/否 boxes, notes.
+
+    ``rows`` are values by key in the page's row order (as :func:`random_spec` makes them)."""
+    img = page.copy()
+    r = hand.rng
+    for row, values in zip(layout["rows"], rows, strict=False):
+        f = row["fields"]
+        for key, box in f.items():
+            v = values.get(key)
+            if key == "household" or v is None or v == "":
+                continue
+            if key == "note":
+                x0, y0, x1, y1 = box
+                hand.write(img, x0 + 8, (y0 + y1) / 2, str(v), (y1 - y0) * 0.5, max_w=(x1 - x0) * 0.9)
+            elif key == "people":
+                digits = str(int(v))
+                boxes = box["digits"]
+                if len(digits) == 1:
+                    boxes = [boxes[r.choice([0, 1, 1])]]
+                for d, b in zip(digits, boxes, strict=False):
+                    _digit(img, hand, b, d)
+            elif key == "temperature":
+                units, tenths = f"{float(v):.1f}".replace(".", "")[1:3]
+                _digit(img, hand, box["digits"][0], units)
+                _digit(img, hand, box["digits"][1], tenths)
+            elif "yes" in box:
+                b = box["yes"] if v else box["no"]
+                cx, cy = (b[0] + b[2]) / 2 + r.gauss(0, 2), (b[1] + b[3]) / 2 + r.gauss(0, 2)
+                hand.mark(img, cx, cy, (b[2] - b[0]) * r.uniform(0.8, 1.1), "check" if r.random() < 0.85 else "cross")
+    return img
+
+
+def _digit(img: Image.Image, hand: Hand, box: Sequence[int], d: str) -> None:
+    x0, y0, x1, y1 = box
+    size = (y1 - y0) * hand.rng.uniform(0.62, 0.8)
+    hand.write(img, (x0 + x1) / 2 - size * 0.3 + hand.rng.gauss(0, 2), (y0 + y1) / 2 + hand.rng.gauss(0, 2), d, size)
