@@ -29,7 +29,7 @@ from typing import Any
 from aiolimiter import AsyncLimiter
 from telegram import LinkPreviewOptions, Update
 from telegram.constants import ParseMode
-from telegram.error import ChatMigrated, Forbidden, TelegramError
+from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, TelegramError
 from telegram.ext import Application, ContextTypes, MessageHandler, filters
 
 from bot import texts
@@ -42,6 +42,9 @@ log = logging.getLogger(__name__)
 JOB_PREFIX = "nag "
 #: the one-off job that catches up after a (re)start
 CATCH_UP_JOB = "gridbot nag catch-up"
+#: the one-off job that retries nags the Bot API could not take (network down); backoff in seconds
+RETRY_JOB = "gridbot nag retry"
+RETRY_DELAYS = (5, 10, 20, 40, 60)
 #: handler group of the follow-up handlers: after the report handlers of group 0
 FOLLOWUP_GROUP = 40
 
@@ -98,6 +101,8 @@ async def start(app: Application) -> None:
     nags.digest_builder = app.bot_data.get("digest_builder", nags.default_digest)
     app.bot_data["nags"] = nags
     app.bot_data["nag_limiter"] = AsyncLimiter(1, 1 / svc.config.schedule.send_rate)
+    app.bot_data["nag_retries"] = 0
+    await nags.release_unfinished()  # a previous run killed between claim and send: not lost
     await rebuild_jobs(app)
     if app.job_queue is not None:
         for job in app.job_queue.get_jobs_by_name(CATCH_UP_JOB):
@@ -152,14 +157,34 @@ async def dispatch(app: Application) -> int:
     limiter: AsyncLimiter = app.bot_data["nag_limiter"]
     results = await asyncio.gather(*(send_nag(app, nags, n, limiter) for n in due), return_exceptions=True)
     sent = 0
+    released = 0
     for nag, res in zip(due, results, strict=True):
         if isinstance(res, BaseException):
             log.error("nag %s for grid %s failed: %s", nag.kind, nag.grid_id, type(res).__name__, exc_info=res)
             await nags.finish(nag, "failed", [])
+        elif res < 0:
+            released += 1
         else:
             sent += res
     log.info("dispatched %d nag(s), %d message(s)", len(due), sent)
+    if released:
+        _schedule_retry(app, released)
+    else:
+        app.bot_data["nag_retries"] = 0
     return sent
+
+
+def _schedule_retry(app: Application, released: int) -> None:
+    """The Bot API was unreachable for ``released`` nags: dispatch again after a backoff. A retry finds them
+    due only while they are within ``schedule.grace_minutes`` of their time (the grace rule)."""
+    jq = app.job_queue
+    if jq is None or jq.get_jobs_by_name(RETRY_JOB):
+        return
+    n = app.bot_data.get("nag_retries", 0)
+    delay = RETRY_DELAYS[min(n, len(RETRY_DELAYS) - 1)]
+    app.bot_data["nag_retries"] = n + 1
+    log.warning("%d nag(s) not sent (Bot API unreachable): retrying in %d s", released, delay)
+    jq.run_once(nag_job, delay, name=RETRY_JOB, job_kwargs={"misfire_grace_time": None})
 
 
 async def _send(app: Application, limiter: AsyncLimiter, chat_id: int, text: str) -> None:
@@ -168,8 +193,11 @@ async def _send(app: Application, limiter: AsyncLimiter, chat_id: int, text: str
 
 
 async def send_nag(app: Application, nags: NagService, nag: Nag, limiter: AsyncLimiter) -> int:
-    """Send one nag to each of its chats, handle chats that went away, and record the outcome."""
+    """Send one nag to each of its chats, handle chats that went away, and record the outcome. Returns the
+    number of messages sent, or -1 when the Bot API was unreachable for every chat: then the claim is
+    released, to be sent by a retry within the grace period."""
     sent: list[int] = []
+    unreachable = 0
     for chat_id in nag.chats:
         text = render(nag)
         try:
@@ -195,8 +223,16 @@ async def send_nag(app: Application, nags: NagService, nag: Nag, limiter: AsyncL
                         log.warning("escalation to the leaders' group failed: %s", type(e2).__name__)
             else:
                 await nags.chat_gone(chat_id)
+        except NetworkError as e:
+            if isinstance(e, BadRequest):
+                log.warning("nag %s to chat %s failed: %s", nag.kind, chat_id, type(e).__name__)
+            else:  # connection refused, timed out, 5xx: the Bot API is down, not the chat
+                unreachable += 1
+                log.warning("nag %s to chat %s: Bot API unreachable (%s)", nag.kind, chat_id, type(e).__name__)
         except TelegramError as e:
             log.warning("nag %s to chat %s failed: %s", nag.kind, chat_id, type(e).__name__)
+    if not sent and unreachable and await nags.release(nag):
+        return -1
     await nags.finish(nag, "sent" if sent else "failed", sent)
     if sent and nag.base in (REMIND, DEADLINE):  # photo readings left unconfirmed are offered again
         from handlers.photos import reoffer

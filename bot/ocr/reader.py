@@ -25,6 +25,8 @@ log = logging.getLogger(__name__)
 
 #: a name cell whose best roster name scores this far below the free reading matches no household
 NAME_NO_MATCH = -40.0
+#: the columns a table usually has: when one is not found while the table has unread columns, it is flagged
+EXPECTED_COLUMNS = ("people", "temperature", "out", "returned")
 #: a table is the sender's when at least one row's name is read at least this surely
 NAME_SURE = 0.5
 
@@ -254,8 +256,17 @@ def read_table(table: grid.Table, member: Member, template: Template, cfg: OcrCo
         decisions[(row_no, key)] = d
         if key == "household":
             name_options.append((row_no, _ranked_names(sc, cs, d)))
-    return _build(member, template, cfg, rows, decisions, name_options, blanks,
-                  {r: rd for (r, _), rd in zip(notes, note_reads, strict=True)}, fields, table.method, "table")
+    reading = _build(member, template, cfg, rows, decisions, name_options, blanks,
+                     {r: rd for (r, _), rd in zip(notes, note_reads, strict=True)}, fields, table.method, "table")
+    # a usual column whose header was not read: its empty values are not known to be empty, say so
+    unread = [k for k in EXPECTED_COLUMNS if template.has(k) and k not in columns]
+    if unread and len(table.cells[header_row]) > len(columns):
+        for hr in reading.report.households:
+            for k in unread:
+                hr.confidence[k] = 0.0
+                if k not in hr.uncertain:
+                    hr.uncertain.append(k)
+    return reading
 
 
 def _ranked_names(sc: Scored, cs: decode.CandidateSet, d: decode.Decision) -> list[tuple[Any, float, float]]:
