@@ -18,6 +18,7 @@ from typing import Any, TextIO
 from bot.config import Config
 from bot.roster import read_roster_bytes
 from bot.sample import roster_bytes
+from handlers import nag_demo, photo_demo, stats_demo
 from handlers.fake import FakeChat, FakeUser
 from handlers.offline import OfflineBot, buttons
 from handlers.recording import Call
@@ -137,16 +138,10 @@ class Demo:
         await self.post("12:31", GROUP1, WANG, "/mystatus")
         await self.post("12:40", GROUP1, WANG, "/undo")
         await self.post("12:41", GROUP1, WANG, "杜美玲家4人，体温36.6；高丽娟家返乡1人（已居家隔离）；其余均正常")
-        from handlers import nag_demo  # deadlines and reminders: the afternoon
-
-        await nag_demo.play(self)
-        from handlers import photo_demo  # a photo of a handwritten table
-
-        await photo_demo.play(self)
+        await photo_demo.play(self)  # a photo of a handwritten table (13:10)
+        await nag_demo.play(self)  # deadlines and reminders: the afternoon
         await self.print_table(svc)
-        from handlers import stats_demo  # summaries and exports: the evening
-
-        await stats_demo.play(self)
+        await stats_demo.play(self)  # summaries and exports: the evening
 
     async def print_table(self, svc: Any) -> None:
         rows = await svc.day_table(DEMO_DAY)

@@ -34,19 +34,19 @@ async def play(demo: Any) -> None:
                              crop_to_page=False)
     bot = demo.bot
     bot.request.add_file("demo-photo", photo)
-    bot.clock.set(bot.at("13:10"))
-    demo.say(f"[13:10 {GROUP3.title}] {MA.first_name}：📷（手写表格的照片，{len(rows)}户）")
+    bot.clock.set(bot.at("12:50"))
+    demo.say(f"[12:50 {GROUP3.title}] {MA.first_name}：📷（手写表格的照片，{len(rows)}户）")
     calls = await bot.feed(bot.updates.photo(GROUP3, MA, "demo-photo", bot.clock.now, file_size=len(photo)))
     demo._show(calls)
     note = next((c.result["message_id"] for c in calls if c.method == "sendMessage"), None)
     if note is None:
         return
     demo.last_bot_message_id = note
-    await demo.post("13:12", GROUP3, MA, "2 人数 4", reply_to=note)
+    await demo.post("12:52", GROUP3, MA, "2 人数 4", reply_to=note)
     demo.last_bot_message_id = note
     data = next((d for label, d in buttons(bot.request.calls[::-1]) if d.startswith("ocr:c:")), None)
     if data is None:
         return
-    bot.clock.set(bot.at("13:13"))
-    demo.say(f"[13:13 {GROUP3.title}] {MA.first_name} 点击【确认】")
+    bot.clock.set(bot.at("12:53"))
+    demo.say(f"[12:53 {GROUP3.title}] {MA.first_name} 点击【确认】")
     demo._show(await bot.click(GROUP3, MA, data, note))
