@@ -222,3 +222,30 @@ async def test_day_uses_configured_timezone(bot) -> None:
     # 23:30 in Shanghai on the 10th is 15:30 UTC: still the 10th
     await bot.post(GROUP1, LIU, "王建国家4人 体温36.5", bot.at("23:30"))
     assert "王建国" in await stored(bot)
+
+
+async def test_same_as_yesterday_copies_the_last_report(bot) -> None:
+    from datetime import timedelta
+
+    yesterday = DAY - timedelta(days=1)
+    await bot.post(GROUP1, LIU, "王建国家4人 体温36.5\n霍建军家5人 体温37.5", bot.at("09:00", yesterday))
+    _, calls = await bot.post(GROUP1, LIU, "同昨日", bot.at("09:00", DAY))
+    [reply] = replies(calls)
+    assert "同昨日" in reply and "2户" in reply and "霍建军家发热37.5℃" in reply
+    got = await stored(bot)
+    assert got["王建国"]["people"] == 4 and got["霍建军"]["fever"] is True
+    rows = await bot.services.db.fetchall("SELECT day FROM reports ORDER BY day")
+    assert [r[0] for r in rows] == [yesterday.isoformat()] * 2 + [DAY.isoformat()] * 2
+
+
+async def test_same_as_yesterday_without_history_asks(bot) -> None:
+    _, calls = await bot.post(GROUP1, LIU, "同昨日", "09:00")
+    assert "没有找到您之前的上报" in replies(calls)[0]
+    assert await stored(bot) == {}
+
+
+async def test_unmatched_name_is_asked_not_stored(bot) -> None:
+    _, calls = await bot.post(GROUP1, LIU, "王建国家4人 体温36.5\n欧阳修家3人 体温36.6", "09:00")
+    [reply] = replies(calls)
+    assert reply.startswith("✅ 已记录 刘志宇 1户") and "没有找到户主：欧阳修" in reply
+    assert set(await stored(bot)) == {"王建国"}
