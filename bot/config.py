@@ -56,6 +56,9 @@ class Config:
     webhook: WebhookConfig = field(default_factory=WebhookConfig)
     #: Reply "please link first" hints at most once per user per this many seconds (0: every time).
     hint_interval_s: int = 600
+    #: PTB's AIORateLimiter (Telegram's flood limits). Off only against a Bot API stand-in without limits
+    #: (the load benchmark); never against Telegram.
+    rate_limiter: bool = True
     #: deadlines and reminders (``[schedule]``, see bot/schedule.py)
     schedule: ScheduleConfig = field(default_factory=ScheduleConfig)
     #: statisticians (``[roles]``, see bot/statconfig.py)
@@ -128,7 +131,10 @@ def parse_config(data: dict[str, Any], *, base_dir: Path | None = None) -> Confi
         kw["admins"] = tuple(admins)
     if "hint_interval_s" in botsec:
         kw["hint_interval_s"] = _expect(botsec, "hint_interval_s", int, "bot.hint_interval_s")
-    _no_unknown(botsec, {"token", "token_env", "base_url", "base_file_url", "admins", "hint_interval_s"}, "bot")
+    if "rate_limiter" in botsec:
+        kw["rate_limiter"] = _expect(botsec, "rate_limiter", bool, "bot.rate_limiter")
+    _no_unknown(botsec, {"token", "token_env", "base_url", "base_file_url", "admins", "hint_interval_s",
+                         "rate_limiter"}, "bot")
 
     st = _section(data, "storage")
     if "db_path" in st:

@@ -259,6 +259,19 @@ class NagService:
             await self.nags.record_named(nag.grid_id, nag.day.isoformat(), nag.base,
                                          [(m.member_id, m.missing) for m in nag.missing])
 
+    async def release(self, nag: Nag) -> bool:
+        """The nag could not be sent because the chat platform was unreachable: release its claim so that a
+        later dispatch sends it, if that is still within the grace period."""
+        return await self.nags.release(nag.grid_id, nag.day.isoformat(), nag.kind)
+
+    async def release_unfinished(self) -> int:
+        """Called once on start, before the catch-up: claims left unfinished by a run that was killed are
+        released (sent again within the grace period, never lost)."""
+        n = await self.nags.release_unfinished()
+        if n:
+            log.warning("%d nag(s) claimed but not sent by the previous run: sending them if still due", n)
+        return n
+
     # ------------------------------------------------------------------ chats that went away
     async def chat_gone(self, chat_id: int) -> None:
         """The bot cannot post in a group any more (removed, or the group was deleted)."""

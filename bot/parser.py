@@ -224,7 +224,8 @@ class _RosterIndex:
     """Name lookups over one roster, built once per roster object (rosters are immutable in practice)."""
 
     def __init__(self, roster: Roster):
-        self.roster = roster
+        # no reference to ``roster`` itself: this is the value of a WeakKeyDictionary keyed by the roster, and a
+        # value that refers to its key keeps the entry alive for ever (one leaked index per message)
         self.members = roster.members
         self.households: dict[str, list[Household]] = {}
         self.member_names: dict[str, list[Member]] = {}

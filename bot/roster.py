@@ -118,7 +118,10 @@ def _table_from_csv(data: bytes) -> list[list[str]]:
         dialect = csv.Sniffer().sniff(text[:4096], delimiters=",\t;")
     except csv.Error:
         dialect = csv.excel
-    return [[_cell(c) for c in r] for r in csv.reader(io.StringIO(text), dialect)]
+    try:
+        return [[_cell(c) for c in r] for r in csv.reader(io.StringIO(text, newline=""), dialect)]
+    except csv.Error as e:  # e.g. a bare carriage return inside an unquoted cell
+        raise RosterFileError(f"CSV 文件格式有误：{e}") from None
 
 
 def _table_from_xlsx(data: bytes) -> list[list[str]]:

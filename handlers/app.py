@@ -55,7 +55,7 @@ def build_application(
         .post_shutdown(_post_shutdown)
         .concurrent_updates(False)
     )
-    if rate_limiter:
+    if rate_limiter and config.rate_limiter:
         builder = builder.rate_limiter(AIORateLimiter(max_retries=3))
     if request is not None:
         builder = builder.request(request).get_updates_request(request)
@@ -71,7 +71,7 @@ def register(app: Application) -> None:
     app.add_handler(CommandHandler("iam", commands.iam))
     app.add_handler(CommandHandler("mystatus", commands.mystatus))
     app.add_handler(CommandHandler("undo", commands.undo))
-    app.add_handler(CallbackQueryHandler(commands.link_decision, pattern=r"^iam:[ar]:\d+$"))
+    app.add_handler(CallbackQueryHandler(commands.link_decision, pattern=r"^iam:[ar]:\d{1,18}$"))
     app.add_handler(ChatMemberHandler(messages.my_chat_member, ChatMemberHandler.MY_CHAT_MEMBER))
     app.add_handler(MessageHandler(filters.StatusUpdate.MIGRATE, messages.migrated))
     app.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND, messages.text))

@@ -36,7 +36,7 @@ from storage.ocr_repo import PendingRepo
 
 log = logging.getLogger(__name__)
 
-CALLBACK = r"^ocr:[crx]:\d+:[0-9a-f]{8}$"
+CALLBACK = r"^ocr:[crx]:\d{1,18}:[0-9a-f]{8}$"  # an id that fits SQLite's 64-bit integers
 
 
 class PhotoWorker:

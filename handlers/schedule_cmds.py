@@ -28,10 +28,12 @@ async def schedule(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if msg is None or user is None or chat is None:
         return
     reply, changed = await _nags(context).set_schedule(chat.id, chat.type, to_sender(user), context.args or [])
-    await send_reply(msg, reply)
-    if changed:
-        await jobs.rebuild_jobs(context.application)
-        await jobs.dispatch(context.application)  # a time moved into the recent past is due now
+    try:
+        await send_reply(msg, reply)
+    finally:  # the change is stored: its jobs run even when the reply could not be sent
+        if changed:
+            await jobs.rebuild_jobs(context.application)
+            await jobs.dispatch(context.application)  # a time moved into the recent past is due now
 
 
 async def pause(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

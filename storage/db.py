@@ -37,7 +37,14 @@ class Database:
                 await self.conn.execute("ROLLBACK")
                 raise
             else:
-                await self.conn.execute("COMMIT")
+                try:
+                    await self.conn.execute("COMMIT")
+                except BaseException:
+                    # a COMMIT that failed (disk full, I/O error) may leave the transaction open: end it, so
+                    # that nothing is half-written and the connection stays usable
+                    if self.conn.in_transaction:
+                        await self.conn.execute("ROLLBACK")
+                    raise
 
     async def fetchall(self, sql: str, params: tuple | dict = ()) -> list[aiosqlite.Row]:
         async with self.conn.execute(sql, params) as cur:

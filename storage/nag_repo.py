@@ -161,6 +161,23 @@ class NagRepo:
                 (status, json.dumps(list(chat_ids)), named, now, grid_id, day, kind),
             )
 
+    async def release(self, grid_id: int, day: str, kind: str) -> bool:
+        """Forget a claim that was never sent (the Bot API was unreachable), so that a later dispatch within
+        the grace period claims and sends it again. Returns whether a claim was released."""
+        async with self.db.transaction() as c:
+            cur = await c.execute(
+                "DELETE FROM nags_sent WHERE grid_id = ? AND day = ? AND kind = ? AND status = 'claimed'",
+                (grid_id, day, kind),
+            )
+            return cur.rowcount > 0
+
+    async def release_unfinished(self) -> int:
+        """On start: forget the claims a previous run made but never finished (it was killed between claiming
+        and sending), so that the start-up catch-up sends them if they are still within the grace period."""
+        async with self.db.transaction() as c:
+            cur = await c.execute("DELETE FROM nags_sent WHERE status = 'claimed' AND finished_at IS NULL")
+            return cur.rowcount
+
     async def record_named(self, grid_id: int, day: str, kind: str, named: Iterable[tuple[int, int]]) -> None:
         """``named``: (member id, households missing) of each member the nag names."""
         async with self.db.transaction() as c:

@@ -1,0 +1,67 @@
+"""Helpers of the end-to-end tests: buttons, photos, and the privacy rule for group messages."""
+
+from __future__ import annotations
+
+import random
+from typing import Any
+
+from bench.botproc import RosterSpec
+from bench.fakeapi import FakeBotApi, Sent
+
+
+def buttons(s: Sent) -> list[tuple[str, str]]:
+    markup = s.params.get("reply_markup")
+    if not isinstance(markup, dict):
+        return []
+    return [(b["text"], b.get("callback_data", "")) for row in markup.get("inline_keyboard", []) for b in row]
+
+
+def table_photo(households: list[str], seed: int = 1) -> tuple[bytes, list[dict[str, Any]]]:
+    """A phone photo of a neat handwritten table for these households (drawn now; see tests/ocr_helpers)."""
+    from tests.ocr_helpers import photo_of, table_page
+
+    rng = random.Random(seed)
+    rows = [{"household": h, "people": 2 + rng.randrange(4), "temperature": round(36.2 + rng.randrange(6) / 10, 1),
+             "out": False, "returned": False, "note": ""} for h in households]
+    return photo_of(table_page(rows, seed=seed)), rows
+
+
+def group_privacy_violations(api: FakeBotApi, roster: RosterSpec) -> list[str]:
+    """Every message the bot sent (or edited) in a grid group that names a household against the rule:
+
+    * a nag, and anything else the bot says on its own in a group, names no household;
+    * a reply to a member's own message (a report, a photo, /mystatus), and the edits of that reply, may
+      name only that member's own households: it restates what the member posted so they can check it.
+    """
+    groups = {g.chat_id for g in roster.grids}
+    owner_of = {h: m for g in roster.grids for m, hs in g.households.items() for h in hs}
+    people = {m.user_id: m.name for g in roster.grids for m in g.members}
+    # who wrote each injected message (chat, message id) -> member name
+    author: dict[tuple[int, int], str | None] = {}
+    for u in api.updates:
+        msg = u.get("message") or u.get("edited_message")
+        if msg and "from" in msg:
+            author[(msg["chat"]["id"], msg["message_id"])] = people.get(msg["from"]["id"])
+    # the bot's own messages: (chat, message id) -> the member message they answer
+    answers: dict[tuple[int, int], tuple[int, int] | None] = {}
+    out = []
+    for s in api.calls():
+        if not s.ok or s.method not in ("sendMessage", "editMessageText", "sendDocument", "sendPhoto"):
+            continue
+        chat = s.chat_id
+        if chat not in groups:
+            continue
+        if s.method == "editMessageText":
+            target = answers.get((chat, int(s.params["message_id"])))
+        else:
+            target = (chat, s.reply_to) if s.reply_to is not None else None
+            if isinstance(s.result, dict):
+                answers[(chat, int(s.result["message_id"]))] = target
+        named = {h for h in owner_of if h in s.text}
+        if not named:
+            continue
+        sender = author.get(target) if target is not None else None
+        foreign = {h for h in named if owner_of[h] != sender}
+        if foreign:
+            out.append(f"{s.method} to {chat}: names {sorted(foreign)} (reply to {sender or 'nobody'})")
+    return out
