@@ -288,13 +288,15 @@ class GridService:
         writes: list[MemberReportWrite] = []
         lines: list[str] = []
         questions: list[str] = []
-        is_leader = await self.can_manage_grid(msg.sender, members[0]["grid_id"])
+        is_leader: bool | None = None  # looked up only when a report names another member
         for rep in result.reports:
             member = self._resolve_member(rep, sender_member, roster)
             if member is None:
                 questions.append(texts.REPORT_UNMATCHED.format(names=rep.member))
                 continue
             from_chain = rep.chain_index is not None and member.id != sender_member.id
+            if member.id != sender_member.id and not from_chain and is_leader is None:
+                is_leader = await self.can_manage_grid(msg.sender, members[0]["grid_id"])
             if member.id != sender_member.id and not from_chain and not is_leader:
                 questions.append(texts.REPORT_NOT_YOURS.format(member=member.name))
                 continue

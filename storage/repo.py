@@ -226,6 +226,14 @@ class Repo:
         """Members linked to this Telegram user; links a roster @username on first sight."""
         if username:
             acct = "@" + username.lower()
+            # the common case (already linked) needs no write transaction
+            pending = await self.db.fetchone(
+                "SELECT 1 WHERE EXISTS (SELECT 1 FROM members WHERE account = ? "
+                "AND (tg_user_id IS NULL OR tg_user_id != ?)) OR EXISTS (SELECT 1 FROM grids "
+                "WHERE leader_account = ? AND (leader_user_id IS NULL OR leader_user_id != ?))",
+                (acct, user_id, acct, user_id),
+            )
+        if username and pending:
             async with self.db.transaction() as c:
                 await c.execute(
                     "UPDATE members SET tg_user_id = ?, tg_username = ? "
@@ -448,11 +456,10 @@ class Repo:
                 )
                 mr_id = int(cur.lastrowid or 0)
                 ids.append(mr_id)
-                for h in it.households:
-                    await self._write_household(
-                        c, h, day, it.member_id, mr_id, chat_id, message_id, sender_user_id, now, it.via,
-                        it.photo_file_id,
-                    )
+                await self._write_households(
+                    c, it.households, day, it.member_id, mr_id, chat_id, message_id, sender_user_id, now, it.via,
+                    it.photo_file_id,
+                )
             return ids
 
     async def mark_update(self, update_id: int, now: str) -> bool:
@@ -463,10 +470,10 @@ class Repo:
             )
             return cur.rowcount > 0
 
-    async def _write_household(
+    async def _write_households(
         self,
         c: aiosqlite.Connection,
-        h: HouseholdWrite,
+        households: Sequence[HouseholdWrite],
         day: str,
         member_id: int,
         mr_id: int,
@@ -477,34 +484,51 @@ class Repo:
         via: str,
         photo_file_id: str | None,
     ) -> None:
-        async with c.execute("SELECT * FROM reports WHERE household_id = ? AND day = ?", (h.household_id, day)) as cur:
-            old = await cur.fetchone()
-        data = json.dumps(h.data, ensure_ascii=False, sort_keys=True)
-        if old is not None:
-            await self._audit(c, old, now, "replaced")
-            await c.execute(
-                "UPDATE reports SET member_id = ?, member_report_id = ?, data = ?, anomaly = ?, source_chat_id = ?, "
-                "source_message_id = ?, sender_user_id = ?, reported_at = ?, via = ?, photo_file_id = ? WHERE id = ?",
-                (member_id, mr_id, data, int(h.anomaly), chat_id, message_id, sender, now, via, photo_file_id,
-                 old["id"]),
-            )
-        else:
-            await c.execute(
-                "INSERT INTO reports (household_id, day, member_id, member_report_id, data, anomaly, source_chat_id, "
-                "source_message_id, sender_user_id, reported_at, via, photo_file_id) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (h.household_id, day, member_id, mr_id, data, int(h.anomaly), chat_id, message_id, sender, now, via,
-                 photo_file_id),
-            )
+        """Write one member report's household rows in a few statements: the rows they replace go to the
+        audit table, then one upsert per household on the (household, day) key."""
+        if not households:
+            return
+        async with c.execute(
+            "SELECT * FROM reports WHERE day = ? AND household_id IN (SELECT value FROM json_each(?))",
+            (day, json.dumps([h.household_id for h in households])),
+        ) as cur:
+            replaced = list(await cur.fetchall())
+        await self._audit_many(c, replaced, now, "replaced")
+        await c.executemany(
+            "INSERT INTO reports (household_id, day, member_id, member_report_id, data, anomaly, source_chat_id, "
+            "source_message_id, sender_user_id, reported_at, via, photo_file_id) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+            "ON CONFLICT (household_id, day) DO UPDATE SET member_id = excluded.member_id, "
+            "member_report_id = excluded.member_report_id, data = excluded.data, anomaly = excluded.anomaly, "
+            "source_chat_id = excluded.source_chat_id, source_message_id = excluded.source_message_id, "
+            "sender_user_id = excluded.sender_user_id, reported_at = excluded.reported_at, via = excluded.via, "
+            "photo_file_id = excluded.photo_file_id",
+            [
+                (h.household_id, day, member_id, mr_id, json.dumps(h.data, ensure_ascii=False, sort_keys=True),
+                 int(h.anomaly), chat_id, message_id, sender, now, via, photo_file_id)
+                for h in households
+            ],
+        )
 
     async def _audit(self, c: aiosqlite.Connection, old: aiosqlite.Row, now: str, reason: str) -> None:
-        await c.execute(
+        await self._audit_many(c, [old], now, reason)
+
+    async def _audit_many(
+        self, c: aiosqlite.Connection, rows: Sequence[aiosqlite.Row], now: str, reason: str
+    ) -> None:
+        """Copy report rows into the audit table before they are replaced or withdrawn."""
+        if not rows:
+            return
+        await c.executemany(
             "INSERT INTO report_audit (household_id, day, member_id, member_report_id, data, anomaly, source_chat_id, "
             "source_message_id, sender_user_id, reported_at, via, photo_file_id, replaced_at, reason) "
             "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (old["household_id"], old["day"], old["member_id"], old["member_report_id"], old["data"], old["anomaly"],
-             old["source_chat_id"], old["source_message_id"], old["sender_user_id"], old["reported_at"], old["via"],
-             old["photo_file_id"], now, reason),
+            [
+                (o["household_id"], o["day"], o["member_id"], o["member_report_id"], o["data"], o["anomaly"],
+                 o["source_chat_id"], o["source_message_id"], o["sender_user_id"], o["reported_at"], o["via"],
+                 o["photo_file_id"], now, reason)
+                for o in rows
+            ],
         )
 
     async def _retire(self, c: aiosqlite.Connection, mr_id: int, now: str, reason: str) -> None:
