@@ -131,6 +131,7 @@ class RapidRecognizer:
             self.charset.setdefault(ch, i)
         self._det: Any = None
         self._det_lock = threading.Lock()
+        self._label_cache: dict[tuple[str, ...], list[list[int] | None]] = {}
 
     # -- frames
     def _norm(self, img: np.ndarray, width: int) -> np.ndarray:
@@ -175,8 +176,18 @@ class RapidRecognizer:
             out.append(Scored(self.score_frames(p, cands), self.greedy(p), self.best_path_loglik(p)))
         return out
 
+    def _labels(self, cands: Sequence[str]) -> list[list[int] | None]:
+        key = tuple(cands)
+        got = self._label_cache.get(key)
+        if got is None:
+            got = [self.encode(c) for c in cands]
+            if len(self._label_cache) > 64:
+                self._label_cache.clear()
+            self._label_cache[key] = got
+        return got
+
     def score_frames(self, p: np.ndarray, cands: Sequence[str]) -> np.ndarray:
-        labels = [self.encode(c) for c in cands]
+        labels = self._labels(cands)
         good = [i for i, lab in enumerate(labels) if lab]
         scores = np.full(len(cands), NEG)
         if good:

@@ -362,6 +362,14 @@ def _ink(page: np.ndarray, box: Rect, shrink: int = 6) -> np.ndarray:
     return (sub < 155).astype(np.uint8)
 
 
+def _darkness(page: np.ndarray, box: Rect, shrink: int = 6) -> float:
+    """How much writing is in a box, in dark-pixel equivalents: a light or blurred stroke counts too, in
+    proportion to how dark it is (a pale tick is not a blank)."""
+    x0, y0, x1, y1 = box
+    sub = page[y0 + shrink : y1 - shrink, x0 + shrink : x1 - shrink].astype(np.float32)
+    return float(np.clip(215.0 - sub, 0.0, None).sum() / 100.0)
+
+
 def _clean_crop(page: np.ndarray, box: Rect, pad: int = 4) -> np.ndarray:
     """The field with the dropout-grey boxes washed out (only dark ink stays), cut tight around the ink."""
     x0, y0, x1, y1 = box
@@ -381,9 +389,55 @@ def _clean_crop(page: np.ndarray, box: Rect, pad: int = 4) -> np.ndarray:
     return sub[max(0, ys0 - m) : ys1 + m, max(0, xs0 - m) : xs1 + m]
 
 
+def _digits_crop(page: np.ndarray, field: Rect, boxes: list[Rect], pad: int = 4) -> np.ndarray:
+    """A digit field with its printed boxes whitened where the layout puts them (not by their colour: a
+    light or blurred stroke is as pale as the dropout grey), cut around the writing."""
+    x0, y0, x1, y1 = field
+    X0, Y0 = max(0, x0 - pad), max(0, y0 - pad)
+    sub = page[Y0 : y1 + pad, X0 : x1 + pad].copy()
+    for bx0, by0, bx1, by1 in boxes:
+        cv2.rectangle(sub, (bx0 - X0, by0 - Y0), (bx1 - X0, by1 - Y0), 255, 5)
+    ink = (sub < 200).astype(np.uint8)
+    n, _, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
+    keep = [i for i in range(1, n) if stats[i, cv2.CC_STAT_AREA] >= 8
+            and not (stats[i, cv2.CC_STAT_WIDTH] > 0.7 * sub.shape[1] and stats[i, cv2.CC_STAT_HEIGHT] < 6)
+            and not (stats[i, cv2.CC_STAT_HEIGHT] > 0.8 * sub.shape[0] and stats[i, cv2.CC_STAT_WIDTH] < 6)]
+    if not keep:
+        return _clean_crop(page, field)
+    xs0 = min(stats[i, 0] for i in keep)
+    ys0 = min(stats[i, 1] for i in keep)
+    xs1 = max(stats[i, 0] + stats[i, 2] for i in keep)
+    ys1 = max(stats[i, 1] + stats[i, 3] for i in keep)
+    m = max(6, (ys1 - ys0) // 5)
+    sub[sub > 215] = 255
+    return sub[max(0, ys0 - m) : ys1 + m, max(0, xs0 - m) : xs1 + m]
+
+
+def placement_error(page: np.ndarray, lay: dict[str, Any], template: Template) -> float:
+    """How far (pixels) the printed table's ruling lies from where the layout puts it, at its outer lines
+    (its far corners are where a placement by few points goes wrong first)."""
+    rows = lay["rows"]
+    if not rows:
+        return 99.0
+    top, bottom = TABLE_TOP, rows[-1]["box"][3]
+    cols = _columns(template)
+    x_first, x_last = cols[0][1], PAGE_W - X0
+    r = 10
+    worst = 0.0
+    for y in (top, bottom):
+        strip = page[y - r : y + r + 1, x_first + 20 : x_last - 20].astype(np.float32)
+        if strip.shape[0] == 2 * r + 1:
+            worst = max(worst, abs(int(np.argmin(strip.mean(axis=1))) - r))
+    for x in (x_first, x_last):
+        strip = page[top + 10 : bottom - 10, x - r : x + r + 1].astype(np.float32)
+        if strip.shape[1] == 2 * r + 1:
+            worst = max(worst, abs(int(np.argmin(strip.mean(axis=0))) - r))
+    return float(worst)
+
+
 def read_form(bgr: np.ndarray, found: FoundForm, member: Member, template: Template, cfg: OcrConfig,
               engine: Recognizer) -> Any:
-    from bot.ocr.reader import PhotoReading, _build, _ranked_names
+    from bot.ocr.reader import SOFTEN, PhotoReading, _build, _check_rows, _names, _ranked_names
 
     names = [h.name for h in member.households]
     meta = found.meta
@@ -405,6 +459,7 @@ def read_form(bgr: np.ndarray, found: FoundForm, member: Member, template: Templ
     decisions: dict[tuple[int, str], decode.Decision] = {}
     notes: list[tuple[int, np.ndarray]] = []
     fixed: dict[int, str] = {}
+    flags: dict[int, dict[str, str]] = {}
     for r in lay["rows"]:
         row_no = r["row"]
         f = r["fields"]
@@ -426,17 +481,21 @@ def read_form(bgr: np.ndarray, found: FoundForm, member: Member, template: Templ
                     filled = True
                 continue
             if "digits" in box:
-                inks = [int(_ink(page, b).sum()) for b in box["digits"]]
+                inks = [_darkness(page, b) for b in box["digits"]]
                 if max(inks) < 15:
                     blanks[row_no].add(k)
+                    if max(inks) >= 6:
+                        flags.setdefault(row_no, {})[k] = "faint blank"
                     continue
                 filled = True
-                jobs.append((_clean_crop(page, box["field"]), sets[k]))
+                jobs.append((_digits_crop(page, box["field"], box["digits"]), sets[k]))
                 where.append((row_no, k))
                 continue
-            yes, no = int(_ink(page, box["yes"]).sum()), int(_ink(page, box["no"]).sum())
+            yes, no = _darkness(page, box["yes"]), _darkness(page, box["no"])
             if max(yes, no) < 40:
                 blanks[row_no].add(k)
+                if max(yes, no) >= 15:
+                    flags.setdefault(row_no, {})[k] = "faint blank"
                 continue
             filled = True
             hi, lo = max(yes, no), min(yes, no)
@@ -446,25 +505,34 @@ def read_form(bgr: np.ndarray, found: FoundForm, member: Member, template: Templ
             rows.append(row_no)
     scored = engine.score([c for c, _ in jobs], [cs.strings for _, cs in jobs]) if jobs else []
     name_options = []
+    priors = {"people": decode.people_prior(cfg.people_max),
+              "temperature": decode.temperature_prior(max(cfg.temperature_min, 34.0), min(cfg.temperature_max, 39.9))}
     for (row_no, key), sc, (_, cs) in zip(where, scored, jobs, strict=True):
-        d = decode.decide(sc, cs)
+        d = decode.decide(sc, cs, prior=priors.get(key), temp=SOFTEN if key in priors else 1.0)
         decisions[(row_no, key)] = d
         if key == "household":
             name_options.append((row_no, _ranked_names(sc, cs, d)))
     note_reads = engine.read([c for _, c in notes]) if notes else []
     if not trusted:
         rows = [r for r in rows if any(r == n for n, _ in name_options)]
+    names = {r: (n, 1.0, False) for r, n in fixed.items()} if trusted else _names(name_options, decisions)
+    for r in rows:
+        flags.setdefault(r, {})
+    _check_rows(rows, names, decisions, {}, {h.name: h.people for h in member.households}, flags, member)
     fields = [(k, 0) for k in keys]
     reading: PhotoReading = _build(member, template, cfg, rows, decisions, name_options, blanks,
                                    {r: rd for (r, _), rd in zip(notes, note_reads, strict=True)}, fields, "markers",
-                                   "form", fixed_names=fixed if trusted else None)
+                                   "form", fixed_names=fixed if trusted else None, names=names, flags=flags)
     reading.form_id = found.meta.form_id if found.meta else None
-    if found.markers < 3:  # placed by the QR code and fewer markers: the far rows may be off, check them all
+    if found.markers < 3 and placement_error(page, lay, template) > 4.0:
+        # placed by the QR code and fewer markers, and the printed ruling is not where it should be: the far
+        # rows may be off, check them all
         for hr in reading.report.households:
             for k in keys:
                 hr.confidence[k] = round(hr.confidence.get(k, 0.0) * 0.5, 3)
                 if k not in hr.uncertain:
                     hr.uncertain.append(k)
+                    reading.doubts[(hr.row or 0, k)] = "form placement"
     # a row with nothing filled in is not reported
     reading.report.households = [h for h in reading.report.households
                                  if any(h.values.get(k) is not None for k in keys)]

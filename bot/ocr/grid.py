@@ -1,11 +1,22 @@
 """Stages 3 and 4: find the table, undo the perspective, and find its cells.
 
-The table is found from its ruling lines: the ink is binarised against the local background (which removes
-shadows), long horizontal and vertical strokes are kept as the ruling, the outline of the ruling gives the
-table's four corners, and the table is warped to a rectangle. There the row and column lines are the peaks
-of the ruling's projections; lines broken by a faint pen still peak. When too few lines are found (a table
-written without ruling, or ruling too faint to see), the cells come from the recogniser's text boxes
-grouped into rows and columns instead.
+The table is found from its ruling lines, in three steps:
+
+1. **Strokes.** Thin dark strokes are taken from the black top-hat of the gray image divided by the local
+   paper level: shadows, uneven light and the desk around the page drop out, and faint or pencil ruling stays.
+2. **Lines.** The photo is deskewed by the dominant angle of its long strokes. Ruling is what survives an
+   opening with a long thin kernel; because perspective tilts the lines of one table differently, the
+   opening is done at several shears and the results are joined. Every piece of ruling is fitted by least
+   squares on its own pixels (with outliers dropped), and the pieces of one broken line are joined by
+   collinearity. The outermost long lines give the table's four corners; the table is warped to a rectangle
+   with a margin, its outline is found again there (now nearly axis-aligned) and the warp is refined.
+3. **Cells.** In the rectified table every row and column line is fitted on its own (hand-ruled lines are
+   not parallel), spurious lines that split a row are dropped, and a row line that was not found is
+   recovered from the regular row spacing when the ink shows two rows of writing in the gap (such rows are
+   marked doubtful). A cell is the quadrilateral between its four lines.
+
+When too few lines are found (a table written without ruling, or ruling too faint to see), the cells come
+from the recogniser's text boxes grouped into rows and columns instead.
 """
 
 from __future__ import annotations
@@ -18,6 +29,12 @@ import numpy as np
 
 Box = tuple[int, int, int, int]  # x0, y0, x1, y1
 
+#: photos are searched for their table at this size (longest side)
+WORK_SIDE = 1600
+#: shears (slopes) tried for the ruling of a whole photo, and of a rectified table
+PHOTO_SLOPES = tuple(math.tan(math.radians(a)) for a in (-6, -4.5, -3, -1.5, 0, 1.5, 3, 4.5, 6))
+RECT_SLOPES = tuple(math.tan(math.radians(a)) for a in (-2, -1, 0, 1, 2))
+
 
 @dataclass
 class Table:
@@ -29,6 +46,10 @@ class Table:
     method: str  # "lines" or "boxes"
     row_lines: list[int] = field(default_factory=list)
     col_lines: list[int] = field(default_factory=list)
+    #: each cell's four corners (top-left, top-right, bottom-right, bottom-left), when known
+    quads: list[list[np.ndarray]] | None = None
+    #: per row: its geometry was guessed (a line recovered from the spacing, an odd height)
+    row_doubt: list[bool] = field(default_factory=list)
 
     @property
     def n_rows(self) -> int:
@@ -38,14 +59,48 @@ class Table:
     def n_cols(self) -> int:
         return max((len(r) for r in self.cells), default=0)
 
+    def doubtful(self, r: int) -> bool:
+        return bool(self.row_doubt[r]) if r < len(self.row_doubt) else False
+
+
+@dataclass
+class Line:
+    """A fitted ruling line: ``v = slope * u + offset`` with u along the line (x for a horizontal line, y for
+    a vertical one), seen from ``lo`` to ``hi``; ``cover`` is how much of that span has ruling."""
+
+    slope: float
+    offset: float
+    lo: float
+    hi: float
+    cover: float
+    us: np.ndarray = field(repr=False, default_factory=lambda: np.zeros(0))
+    vs: np.ndarray = field(repr=False, default_factory=lambda: np.zeros(0))
+
+    def at(self, u: float) -> float:
+        return self.slope * u + self.offset
+
+    @property
+    def span(self) -> float:
+        return self.hi - self.lo
+
+
+def _background(gray: np.ndarray) -> np.ndarray:
+    """The paper's brightness everywhere: a closing wider than any stroke, smoothed (done at a quarter of the
+    size: the background varies slowly)."""
+    h, w = gray.shape[:2]
+    k = max(15, (min(h, w) // 25) | 1)
+    f = 4 if min(h, w) >= 400 else 1
+    small = cv2.resize(gray, (max(1, w // f), max(1, h // f)), interpolation=cv2.INTER_AREA) if f > 1 else gray
+    ks = max(3, (k // f) | 1)
+    bg = cv2.morphologyEx(small, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (ks, ks)))
+    bg = cv2.GaussianBlur(bg, (0, 0), ks / 4)
+    return cv2.resize(bg, (w, h), interpolation=cv2.INTER_LINEAR) if f > 1 else bg
+
 
 def normalise(gray: np.ndarray) -> np.ndarray:
     """Divide out the paper's background (shadows, uneven light): paper ~255, ink dark."""
-    k = max(15, (min(gray.shape[:2]) // 25) | 1)
-    bg = cv2.morphologyEx(gray, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (k, k)))
-    bg = cv2.GaussianBlur(bg, (0, 0), k / 4)
-    out = cv2.divide(gray, np.maximum(bg, 1), scale=255)
-    return out
+    bg = _background(gray)
+    return cv2.divide(gray, np.maximum(bg, 1), scale=255)
 
 
 def ink_mask(norm: np.ndarray) -> np.ndarray:
@@ -63,52 +118,121 @@ def ink_mask(norm: np.ndarray) -> np.ndarray:
     return m
 
 
-def ruling(mask: np.ndarray, frac_h: float = 1 / 14, frac_v: float = 1 / 14) -> tuple[np.ndarray, np.ndarray]:
-    """Horizontal and vertical ruling strokes of an ink mask (tolerant of wobble and small gaps)."""
+def stroke_mask(gray: np.ndarray, k: int = 11) -> np.ndarray:
+    """Thin dark strokes (255), however faint: the black top-hat, relative to the local paper level. A dark
+    desk is not amplified (the level has a floor), and a step from paper to desk is no stroke."""
+    bg = _background(gray).astype(np.float32)
+    floor = 0.6 * float(np.percentile(bg, 95))
+    smooth = cv2.GaussianBlur(gray, (0, 0), 1.0)  # sensor and JPEG noise (a textured desk) is no stroke
+    bh = cv2.morphologyEx(smooth, cv2.MORPH_BLACKHAT, cv2.getStructuringElement(cv2.MORPH_RECT, (k, k)))
+    rel = bh.astype(np.float32) * (255.0 / np.maximum(bg, max(floor, 1.0)))
+    t = float(np.clip(3.0 * np.percentile(rel, 75), 14.0, 30.0))
+    return (rel > t).astype(np.uint8) * 255
+
+
+def directional(mask: np.ndarray, horizontal: bool, length: int, slopes=(0.0,)) -> np.ndarray:
+    """The strokes of ``mask`` at least ``length`` long in one direction, at any of the given slopes: the
+    mask is sheared so that each slope becomes straight, opened with a long thin kernel, and sheared back."""
     h, w = mask.shape
-    kh = max(15, int(w * frac_h))
-    kv = max(15, int(h * frac_v))
-    hm = cv2.dilate(mask, cv2.getStructuringElement(cv2.MORPH_RECT, (1, 5)))
-    hm = cv2.morphologyEx(hm, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (9, 1)))
-    hm = cv2.morphologyEx(hm, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (kh, 1)))
-    vm = cv2.dilate(mask, cv2.getStructuringElement(cv2.MORPH_RECT, (7, 1)))
-    vm = cv2.morphologyEx(vm, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (1, 9)))
-    vm = cv2.morphologyEx(vm, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (1, kv)))
-    return hm, vm
+    length = max(15, int(length))
+    if horizontal:
+        close = cv2.getStructuringElement(cv2.MORPH_RECT, (9, 1))
+        thick = cv2.getStructuringElement(cv2.MORPH_RECT, (1, 3))
+        kern = cv2.getStructuringElement(cv2.MORPH_RECT, (length, 1))
+    else:
+        close = cv2.getStructuringElement(cv2.MORPH_RECT, (1, 9))
+        thick = cv2.getStructuringElement(cv2.MORPH_RECT, (3, 1))
+        kern = cv2.getStructuringElement(cv2.MORPH_RECT, (1, length))
+    pre = cv2.dilate(mask, thick)
+    out = np.zeros_like(mask)
+    for s in slopes:
+        if abs(s) < 1e-6:
+            m = cv2.morphologyEx(cv2.morphologyEx(pre, cv2.MORPH_CLOSE, close), cv2.MORPH_OPEN, kern)
+            out = cv2.bitwise_or(out, m)
+            continue
+        if horizontal:  # y' = y - s (x - w/2) + pad
+            pad = int(abs(s) * w / 2) + 2
+            M = np.float32([[1, 0, 0], [-s, 1, s * w / 2 + pad]])
+            size = (w, h + 2 * pad)
+        else:  # x' = x - s (y - h/2) + pad
+            pad = int(abs(s) * h / 2) + 2
+            M = np.float32([[1, -s, s * h / 2 + pad], [0, 1, 0]])
+            size = (w + 2 * pad, h)
+        sh = cv2.warpAffine(pre, M, size, flags=cv2.INTER_NEAREST, borderValue=0)
+        sh = cv2.morphologyEx(cv2.morphologyEx(sh, cv2.MORPH_CLOSE, close), cv2.MORPH_OPEN, kern)
+        back = cv2.warpAffine(sh, M, (w, h), flags=cv2.INTER_NEAREST | cv2.WARP_INVERSE_MAP, borderValue=0)
+        out = cv2.bitwise_or(out, back)
+    return cv2.bitwise_and(out, cv2.dilate(mask, cv2.getStructuringElement(cv2.MORPH_RECT, (3, 3))))
+
+
+def ruling(mask: np.ndarray, frac_h: float = 1 / 14, frac_v: float = 1 / 14,
+           slopes=(0.0,)) -> tuple[np.ndarray, np.ndarray]:
+    """Horizontal and vertical ruling strokes of a stroke mask (tolerant of wobble, small gaps and tilt)."""
+    h, w = mask.shape
+    return (directional(mask, True, int(w * frac_h), slopes), directional(mask, False, int(h * frac_v), slopes))
+
+
+def _angles(mask: np.ndarray) -> tuple[float, float]:
+    """The dominant angle (degrees) of long near-horizontal strokes, and of near-vertical ones measured from
+    the vertical (positive: the top leans right... as atan(dx/dy)); 0 when unsure."""
+    f = min(1.0, 800 / max(mask.shape))
+    if f < 1:  # angles are as clear at half size, and the transform four times faster
+        mask = cv2.resize(mask, None, fx=f, fy=f, interpolation=cv2.INTER_AREA)
+        mask = (mask > 60).astype(np.uint8) * 255
+    h, w = mask.shape
+    side = max(h, w)
+    lines = cv2.HoughLinesP(mask, 1, math.pi / 720, threshold=max(50, side // 10), minLineLength=side // 8,
+                            maxLineGap=max(6, side // 80))
+    if lines is None:
+        return 0.0, 0.0
+    hs: list[tuple[float, float]] = []
+    vs: list[tuple[float, float]] = []
+    for x0, y0, x1, y1 in np.asarray(lines).reshape(-1, 4):
+        dx, dy = float(x1 - x0), float(y1 - y0)
+        length = math.hypot(dx, dy)
+        if abs(dy) <= abs(dx) * math.tan(math.radians(25)):
+            if dx < 0:
+                dx, dy = -dx, -dy
+            hs.append((math.degrees(math.atan2(dy, dx)), length))
+        elif abs(dx) <= abs(dy) * math.tan(math.radians(25)):
+            if dy < 0:
+                dx, dy = -dx, -dy
+            vs.append((math.degrees(math.atan2(dx, dy)), length))
+
+    def wmedian(pairs: list[tuple[float, float]]) -> float:
+        if len(pairs) < 2:
+            return 0.0
+        pairs.sort()
+        cum = np.cumsum([p[1] for p in pairs])
+        return float(pairs[int(np.searchsorted(cum, cum[-1] / 2))][0])
+
+    return wmedian(hs), wmedian(vs)
 
 
 def skew_angle(mask: np.ndarray) -> float:
     """The dominant angle (degrees) of long near-horizontal strokes; 0 when unsure."""
-    h, w = mask.shape
-    lines = cv2.HoughLinesP(mask, 1, math.pi / 720, threshold=max(60, w // 8), minLineLength=w // 6,
-                            maxLineGap=max(8, w // 80))
-    if lines is None:
-        return 0.0
-    angles, weights = [], []
-    for x0, y0, x1, y1 in np.asarray(lines).reshape(-1, 4):
-        a = math.degrees(math.atan2(y1 - y0, x1 - x0))
-        if a > 90:
-            a -= 180
-        if a < -90:
-            a += 180
-        if abs(a) <= 25:
-            angles.append(a)
-            weights.append(math.hypot(x1 - x0, y1 - y0))
-    if len(angles) < 2:
-        return 0.0
-    order = np.argsort(angles)
-    cum = np.cumsum(np.asarray(weights)[order])
-    return float(np.asarray(angles)[order][np.searchsorted(cum, cum[-1] / 2)])
+    return _angles(mask)[0]
 
 
 def rotate(img: np.ndarray, angle: float, border: int) -> np.ndarray:
-    h, w = img.shape[:2]
+    return cv2.warpAffine(img, _rotation(img.shape[:2], angle), _rotated_size(img.shape[:2], angle),
+                          flags=cv2.INTER_LINEAR, borderValue=border)
+
+
+def _rotated_size(shape: tuple[int, ...], angle: float) -> tuple[int, int]:
+    h, w = shape[:2]
+    a = math.radians(angle)
+    cos, sin = abs(math.cos(a)), abs(math.sin(a))
+    return int(h * sin + w * cos), int(h * cos + w * sin)
+
+
+def _rotation(shape: tuple[int, ...], angle: float) -> np.ndarray:
+    h, w = shape[:2]
     m = cv2.getRotationMatrix2D((w / 2, h / 2), angle, 1.0)
-    cos, sin = abs(m[0, 0]), abs(m[0, 1])
-    nw, nh = int(h * sin + w * cos), int(h * cos + w * sin)
+    nw, nh = _rotated_size(shape, angle)
     m[0, 2] += nw / 2 - w / 2
     m[1, 2] += nh / 2 - h / 2
-    return cv2.warpAffine(img, m, (nw, nh), flags=cv2.INTER_LINEAR, borderValue=border)
+    return m
 
 
 def order_quad(pts: np.ndarray) -> np.ndarray:
@@ -119,82 +243,115 @@ def order_quad(pts: np.ndarray) -> np.ndarray:
     return np.float32([pts[np.argmin(s)], pts[np.argmax(d)], pts[np.argmax(s)], pts[np.argmin(d)]])
 
 
-def warp_quad(img: np.ndarray, quad: np.ndarray, pad: int = 0, border: int = 255) -> np.ndarray:
+def quad_homography(quad: np.ndarray, pad: int = 0) -> tuple[np.ndarray, tuple[int, int]]:
+    """The homography taking ``quad`` to an upright rectangle with ``pad`` around it, and the output size."""
     tl, tr, br, bl = quad
     w = int(max(np.linalg.norm(tr - tl), np.linalg.norm(br - bl)))
     h = int(max(np.linalg.norm(bl - tl), np.linalg.norm(br - tr)))
     dst = np.float32([[pad, pad], [pad + w, pad], [pad + w, pad + h], [pad, pad + h]])
-    m = cv2.getPerspectiveTransform(quad.astype(np.float32), dst)
-    return cv2.warpPerspective(img, m, (w + 2 * pad, h + 2 * pad), flags=cv2.INTER_LINEAR, borderValue=border)
+    return cv2.getPerspectiveTransform(quad.astype(np.float32), dst), (w + 2 * pad, h + 2 * pad)
 
 
-def _line_fits(mask: np.ndarray, horizontal: bool, min_len: float) -> list[tuple[float, float, float, float]]:
-    """Straight lines through the long strokes of a ruling mask: (slope, offset, start, end) with
-    y = slope * x + offset for horizontal lines (x = slope * y + offset for vertical ones)."""
+def warp_quad(img: np.ndarray, quad: np.ndarray, pad: int = 0, border: int = 255) -> np.ndarray:
+    m, size = quad_homography(quad, pad)
+    return cv2.warpPerspective(img, m, size, flags=cv2.INTER_LINEAR, borderValue=border)
+
+
+def fit_lines(mask: np.ndarray, horizontal: bool, min_len: float, min_piece: float | None = None,
+              tol: float = 7.0) -> list[Line]:
+    """Straight lines through the ruling strokes of ``mask``: each piece (connected component) is fitted by
+    least squares on its own pixels, dropping outliers (a touching stroke of writing), and the pieces of one
+    broken line are joined when they lie on one line. Lines spanning less than ``min_len`` are dropped."""
     n, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
-    pieces = []
+    min_piece = min_len / 3 if min_piece is None else min_piece
+    pieces: list[Line] = []
     for i in range(1, n):
-        length = stats[i, cv2.CC_STAT_WIDTH] if horizontal else stats[i, cv2.CC_STAT_HEIGHT]
-        if length < min_len / 3:
+        x, y, bw, bh = (int(v) for v in stats[i, :4])
+        length = bw if horizontal else bh
+        if length < min_piece:
             continue
-        ys, xs = np.nonzero(labels[stats[i, 1] : stats[i, 1] + stats[i, 3], stats[i, 0] : stats[i, 0] + stats[i, 2]] == i)
-        xs = xs + stats[i, 0]
-        ys = ys + stats[i, 1]
-        u, v = (xs, ys) if horizontal else (ys, xs)
+        ys, xs = np.nonzero(labels[y : y + bh, x : x + bw] == i)
+        u, v = (xs + x, ys + y) if horizontal else (ys + y, xs + x)
         if len(u) < 10 or np.ptp(u) < 5:
             continue
-        a, b = np.polyfit(u.astype(np.float64), v.astype(np.float64), 1)
-        pieces.append([float(a), float(b), float(u.min()), float(u.max())])
-    # join the pieces of a broken line
-    pieces.sort(key=lambda p: p[1] + p[0] * (p[2] + p[3]) / 2)
-    lines: list[list[float]] = []
+        if len(u) > 3000:
+            idx = np.linspace(0, len(u) - 1, 3000).astype(int)
+            u, v = u[idx], v[idx]
+        line = _fit(u.astype(np.float64), v.astype(np.float64))
+        if line is not None:
+            pieces.append(line)
+    pieces.sort(key=lambda p: -p.span)
+    lines: list[Line] = []
     for p in pieces:
+        mid = (p.lo + p.hi) / 2
+        best, best_d = None, tol
         for q in lines:
-            mid = (p[2] + p[3]) / 2
-            if abs((q[0] * mid + q[1]) - (p[0] * mid + p[1])) < 10 and abs(q[0] - p[0]) < 0.08:
-                wq, wp = q[3] - q[2], p[3] - p[2]
-                q[0] = (q[0] * wq + p[0] * wp) / (wq + wp)
-                q[1] = (q[1] * wq + p[1] * wp) / (wq + wp)
-                q[2], q[3] = min(q[2], p[2]), max(q[3], p[3])
-                break
-        else:
-            lines.append(list(p))
-    return [tuple(q) for q in lines if q[3] - q[2] >= min_len]  # type: ignore[misc]
+            # where the line is predicted at the piece's ends (extrapolating the longer one)
+            d = max(abs(q.at(p.lo) - p.at(p.lo)), abs(q.at(p.hi) - p.at(p.hi)), abs(q.at(mid) - p.at(mid)))
+            overlap = min(q.hi, p.hi) - max(q.lo, p.lo)
+            if d < best_d and overlap < 0.5 * p.span:
+                best, best_d = q, d
+        if best is None:
+            lines.append(p)
+            continue
+        us, vs = np.concatenate([best.us, p.us]), np.concatenate([best.vs, p.vs])
+        merged = _fit(us, vs, refine=False) or best
+        merged.lo, merged.hi = min(best.lo, p.lo), max(best.hi, p.hi)
+        merged.cover = best.cover + p.cover
+        lines[lines.index(best)] = merged
+    return [q for q in lines if q.span >= min_len]
+
+
+def _fit(u: np.ndarray, v: np.ndarray, refine: bool = True) -> Line | None:
+    if len(u) < 2 or np.ptp(u) < 1:
+        return None
+    a, b = np.polyfit(u, v, 1)
+    if refine:
+        r = np.abs(v - (a * u + b))
+        keep = r <= max(2.5, 2.0 * float(np.median(r)) + 1.0)
+        if keep.sum() >= max(10, 0.5 * len(u)) and np.ptp(u[keep]) > 5:
+            u, v = u[keep], v[keep]
+            a, b = np.polyfit(u, v, 1)
+    return Line(float(a), float(b), float(u.min()), float(u.max()), float(np.ptp(u)), u, v)
 
 
 def table_quad(hm: np.ndarray, vm: np.ndarray, gray: np.ndarray | None = None) -> np.ndarray | None:
     """The four corners of the ruled table: the intersections of its outermost long ruling lines (the
     paper's own edges, with the desk on one side, are not ruling)."""
     h, w = hm.shape
-    hl = _line_fits(hm, True, 0.25 * w)
-    vl = _line_fits(vm, False, 0.08 * h)
+    hl = fit_lines(hm, True, 0.25 * w)
+    vl = fit_lines(vm, False, 0.08 * h)
     if gray is not None:
         paper = float(np.percentile(gray, 90))
-        hl = [q for q in hl if not _is_edge(gray, q, True, paper)]
-        vl = [q for q in vl if not _is_edge(gray, q, False, paper)]
+        g = cv2.GaussianBlur(gray, (0, 0), 2)
+        hl = [q for q in hl if not _is_edge(g, q, True, paper)]
+        vl = [q for q in vl if not _is_edge(g, q, False, paper)]
     if len(hl) < 2 or len(vl) < 2:
         return None
     # top and bottom: the outermost of the long horizontal lines (a table's rows span most of its width)
-    longest = max(q[3] - q[2] for q in hl)
-    rows = [q for q in hl if q[3] - q[2] >= 0.6 * longest]
+    longest = max(q.span for q in hl)
+    rows = [q for q in hl if q.span >= 0.6 * longest]
     if len(rows) < 2:
         return None
-    x_lo = float(np.median([q[2] for q in rows]))
-    x_hi = float(np.median([q[3] for q in rows]))
+    x_lo = float(np.median([q.lo for q in rows]))
+    x_hi = float(np.median([q.hi for q in rows]))
     xm = (x_lo + x_hi) / 2
-    top = min(rows, key=lambda q: q[0] * xm + q[1])
-    bottom = max(rows, key=lambda q: q[0] * xm + q[1])
-    y_top, y_bot = top[0] * xm + top[1], bottom[0] * xm + bottom[1]
+    top = min(rows, key=lambda q: q.at(xm))
+    bottom = max(rows, key=lambda q: q.at(xm))
+    y_top, y_bot = top.at(xm), bottom.at(xm)
     ym = (y_top + y_bot) / 2
     span = y_bot - y_top
     # left and right: the outermost vertical lines inside that band, long enough to be ruling
     cols = [q for q in vl
-            if min(q[3], y_bot) - max(q[2], y_top) >= 0.3 * span
-            and x_lo - 0.08 * w <= q[0] * ym + q[1] <= x_hi + 0.08 * w]
+            if min(q.hi, y_bot) - max(q.lo, y_top) >= 0.3 * span
+            and x_lo - 0.08 * w <= q.at(ym) <= x_hi + 0.08 * w]
     if len(cols) < 2:
         return None
-    left = min(cols, key=lambda q: q[0] * ym + q[1])
-    right = max(cols, key=lambda q: q[0] * ym + q[1])
+    left = min(cols, key=lambda q: q.at(ym))
+    right = max(cols, key=lambda q: q.at(ym))
+    gap = float(np.median(np.diff(sorted(q.at(xm) for q in rows)))) if len(rows) >= 3 else 0.0
+    top, bottom = _outline_ends(top, bottom, cols, gap)
+    left, right = _outline_ends(left, right, rows, gap, most=5.0)  # a column may be wide
     corners = [_cross(top, left), _cross(top, right), _cross(bottom, right), _cross(bottom, left)]
     quad = np.float32(corners)
     tw = np.linalg.norm(quad[1] - quad[0])
@@ -204,137 +361,397 @@ def table_quad(hm: np.ndarray, vm: np.ndarray, gray: np.ndarray | None = None) -
     return quad
 
 
-def _is_edge(gray: np.ndarray, line: tuple[float, ...], horizontal: bool, paper: float) -> bool:
-    """Whether one side of the line is clearly darker than the other along most of it: the paper's own
-    edge against the desk, not ruling (which has paper on both sides)."""
-    a, b, lo, hi = line[0], line[1], line[2], line[3]
-    h, w = gray.shape
-    g = cv2.GaussianBlur(gray, (0, 0), 2)
+def _outline_ends(first: Line, last: Line, across: list[Line], gap: float,
+                  most: float = 1.5) -> tuple[Line, Line]:
+    """The table's outer lines (first and last of one direction), moved out to where the lines across them
+    end, when most of those run on by most of a row: an outer line that was too faint or too steep to be
+    found still closes the table's last row or column (``most``: how far, in row heights ``gap``)."""
+    if gap <= 0 or len(across) < 3:
+        return first, last
+
+    def moved(edge: Line, ends: list[tuple[float, float]], sign: float) -> Line:
+        past = [sign * (v - edge.at(u)) for u, v in ends]
+        far = [p for p in past if p > 0.6 * gap]
+        if len(far) < max(3, 0.6 * len(past)):
+            return edge
+        shift = float(np.median(far))
+        if shift > most * gap:  # farther than a row (a column) can be: not this table's ruling
+            return edge
+        return Line(edge.slope, edge.offset + sign * shift, edge.lo, edge.hi, 0.0)
+
+    # an across line ends at (u along the edge, v across it) = (its position there, its lo or hi)
+    lows = [(q.at(q.lo), q.lo) for q in across]
+    highs = [(q.at(q.hi), q.hi) for q in across]
+    return moved(first, lows, -1.0), moved(last, highs, 1.0)
+
+
+def _is_edge(g: np.ndarray, line: Line, horizontal: bool, paper: float) -> bool:
+    """Whether one side of the line is clearly darker than the other along most of it in the (blurred) gray
+    image: the paper's own edge against the desk, not ruling (which has paper on both sides)."""
+    h, w = g.shape
     dark = 0
-    ts = np.linspace(lo, hi, 24)
+    ts = np.linspace(line.lo, line.hi, 24)
     for t in ts:
-        c = a * t + b
+        c = line.at(t)
         sides = []
         for off in (-12, 12):
             x, y = (t, c + off) if horizontal else (c + off, t)
             xi, yi = int(round(x)), int(round(y))
             sides.append(float(g[yi, xi]) if 0 <= xi < w and 0 <= yi < h else 0.0)
-        if min(sides) < 0.78 * max(sides) or max(sides) < 0.5 * paper:
+        if min(sides) < 0.78 * max(sides) or max(sides) < 0.3 * paper:  # (a shadow is not that dark)
             dark += 1
     return dark > 0.6 * len(ts)
 
 
-def _cross(hline: tuple[float, ...], vline: tuple[float, ...]) -> tuple[float, float]:
+def _cross(hline: Line, vline: Line) -> tuple[float, float]:
     """Intersection of y = a x + b and x = c y + d."""
-    a, b = hline[0], hline[1]
-    c, d = vline[0], vline[1]
+    a, b = hline.slope, hline.offset
+    c, d = vline.slope, vline.offset
     y = (a * d + b) / (1 - a * c)
     return (c * y + d, y)
 
 
-def _quad_from_hull(hull: np.ndarray) -> np.ndarray:
-    """Approximate a convex hull by a quadrilateral (or take its extreme points)."""
-    peri = cv2.arcLength(hull.reshape(-1, 1, 2).astype(np.float32), True)
-    for eps in (0.01, 0.02, 0.03, 0.05):
-        approx = cv2.approxPolyDP(hull.reshape(-1, 1, 2).astype(np.float32), eps * peri, True)
-        if len(approx) == 4:
-            return approx.reshape(4, 2)
-    s = hull.sum(axis=1)
-    d = hull[:, 0] - hull[:, 1]
-    return np.float32([hull[np.argmin(s)], hull[np.argmax(d)], hull[np.argmax(s)], hull[np.argmin(d)]])
-
-
-def _peaks(profile: np.ndarray, thresh: float, min_gap: int) -> list[int]:
-    """Centres of the runs where ``profile`` exceeds ``thresh``, merged when closer than ``min_gap``."""
-    above = profile > thresh
-    out: list[tuple[int, int, float]] = []  # start, end, weight
-    i, n = 0, len(profile)
-    while i < n:
-        if above[i]:
-            j = i
-            while j < n and above[j]:
-                j += 1
-            seg = profile[i:j]
-            c = int(round(i + float(np.average(np.arange(j - i), weights=seg))))
-            out.append((c, j - i, float(seg.max())))
-            i = j
-        else:
-            i += 1
-    merged: list[tuple[int, float]] = []
-    for c, _, wt in out:
-        if merged and c - merged[-1][0] < min_gap:
-            if wt > merged[-1][1]:
-                merged[-1] = (c, wt)
-        else:
-            merged.append((c, wt))
-    return [c for c, _ in merged]
-
-
 def find_table(bgr: np.ndarray) -> Table | None:
     """The ruled table in a photo, rectified, with its cells; None when no ruled grid is found."""
-    gray = cv2.cvtColor(bgr, cv2.COLOR_BGR2GRAY)
-    scale = 1600 / max(gray.shape)
+    gray = cv2.cvtColor(bgr, cv2.COLOR_BGR2GRAY) if bgr.ndim == 3 else bgr
+    scale = WORK_SIDE / max(gray.shape)
     if scale < 1:
         gray = cv2.resize(gray, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
-    norm = normalise(gray)
-    mask = ink_mask(norm)
-    angle = skew_angle(mask)
+    mask = stroke_mask(gray)
+    angle, vangle = _angles(mask)
     if abs(angle) > 0.3:
-        norm = rotate(norm, angle, 255)
         gray = rotate(gray, angle, 0)
-        mask = ink_mask(norm)
-    hm, vm = ruling(mask)
-    quad = table_quad(hm, vm, gray)
+        mask = stroke_mask(gray)
+        vangle += angle  # the column lines turn with the photo
+    quad = _photo_quad(gray, mask, vangle)
     if quad is None:
         return None
-    rect = warp_quad(norm, quad, pad=12)
+    quad = _refine_quad(gray, quad)
+    rect = warp_quad(normalise(gray), quad, pad=12)
     if rect.shape[0] < 60 or rect.shape[1] < 120:
         return None
     return grid_from_rectified(rect)
 
 
+def _photo_quad(gray: np.ndarray, mask: np.ndarray, vangle: float) -> np.ndarray | None:
+    """The table's corners in a deskewed photo: its ruling at the shears around the rows' (level) and the
+    columns' (``vangle``: perspective leans them) directions."""
+    v0 = math.tan(math.radians(vangle)) if abs(vangle) < 15 else 0.0
+    hm = directional(mask, True, mask.shape[1] / 14, PHOTO_SLOPES)
+    vm = directional(mask, False, mask.shape[0] / 14, tuple(v0 + s for s in PHOTO_SLOPES))
+    return table_quad(hm, vm, gray)
+
+
+def _refine_quad(gray: np.ndarray, quad: np.ndarray, rounds: int = 4) -> np.ndarray:
+    """Warp the table found to a rectangle with a margin, find its outline again there (the lines are now
+    nearly straight, so ones missed at a steep tilt are found), and map the new corners back."""
+    for _ in range(rounds):
+        tw = float(max(np.linalg.norm(quad[1] - quad[0]), np.linalg.norm(quad[2] - quad[3])))
+        th = float(max(np.linalg.norm(quad[3] - quad[0]), np.linalg.norm(quad[2] - quad[1])))
+        pad = int(0.15 * max(tw, th)) + 8
+        m, size = quad_homography(quad, pad)
+        rg = cv2.warpPerspective(gray, m, size, flags=cv2.INTER_LINEAR, borderValue=0)
+        mask = stroke_mask(rg)
+        hm = directional(mask, True, size[0] / 14, RECT_SLOPES)
+        vm = directional(mask, False, size[1] / 14, RECT_SLOPES)
+        q2 = table_quad(hm, vm, rg)
+        if q2 is None:
+            return quad
+        area = cv2.contourArea(q2.reshape(-1, 1, 2))
+        if not 0.5 * tw * th <= area <= 2.5 * tw * th:
+            return quad
+        new = cv2.perspectiveTransform(q2.reshape(-1, 1, 2).astype(np.float64), np.linalg.inv(m)).reshape(4, 2)
+        new = new.astype(np.float32)
+        # corners far from the margin's edge: the outline is whole, done
+        x0, y0 = q2.min(axis=0)
+        x1, y1 = q2.max(axis=0)
+        moved = float(np.abs(new - quad).max())
+        quad = new
+        if min(x0, y0, size[0] - x1, size[1] - y1) > 0.3 * pad or moved < 3:
+            break
+    return quad
+
+
 def grid_from_rectified(rect: np.ndarray) -> Table | None:
-    """Cells of a rectified (table-filling) image from its ruling's projections."""
+    """Cells of a rectified (table-filling) image: its row and column lines, each fitted on its own."""
     mask = ink_mask(rect)
+    thin = cv2.bitwise_or(stroke_mask(rect), mask)
     h, w = mask.shape
-    hm, _ = ruling(mask, 1 / 12, 1 / 16)
-    rows = _peaks(hm.sum(axis=1) / 255 / w, 0.3, max(12, h // 60))
+    hm = directional(thin, True, w / 12, RECT_SLOPES)
+    hl = [q for q in fit_lines(hm, True, 0.4 * w, w / 40) if q.cover >= 0.3 * w]
+    rows = _dedupe(hl, w / 2, max(12, h // 60))
+    rows = _with_border_lines(rows, h, w, horizontal=True)
+    gaps = np.diff([q.at(w / 2) for q in rows])
+    row_h = float(np.median(gaps)) if len(gaps) else h / 10
     # vertical ruling crosses rows, writing stays within one: ask for strokes taller than 1.6 rows
-    row_h = float(np.median(np.diff(rows))) if len(rows) >= 2 else h / 10
-    _, vm = ruling(mask, 1 / 12, max(1 / 16, min(0.5, 1.6 * row_h / h)))
-    # thicken vertical ruling across itself so that a slightly slanted hand-ruled line projects as one peak
-    vp = cv2.dilate(vm, cv2.getStructuringElement(cv2.MORPH_RECT, (9, 1)))
-    cols = _peaks(vp.sum(axis=0) / 255 / h, 0.22, max(12, w // 40))
-    rows = _with_borders(rows, h)
-    cols = _with_borders(cols, w)
-    # drop slivers (double-drawn lines)
-    rows = _drop_slivers(rows, max(14, h // 50))
-    cols = _drop_slivers(cols, max(14, w // 40))
+    vm = directional(thin, False, max(h / 16, min(0.5 * h, 1.6 * row_h)), RECT_SLOPES)
+    vl = [q for q in fit_lines(vm, False, 0.4 * h, h / 40) if q.cover >= 0.3 * h]
+    cols = _dedupe(vl, h / 2, max(14, w // 40))
+    cols = _with_border_lines(cols, w, h, horizontal=False)
+    ink = cv2.bitwise_and(mask, cv2.bitwise_not(_ruling_pixels(hm, vm, rows, cols)))
+    rows, doubt = regular_rows(rows, w, ink)
     if len(rows) < 3 or len(cols) < 3:
         return None
-    lines = cv2.dilate(cv2.bitwise_or(hm, vm), cv2.getStructuringElement(cv2.MORPH_RECT, (5, 5)))
-    ink = cv2.bitwise_and(mask, cv2.bitwise_not(lines))
-    cells = [[(cols[c], rows[r], cols[c + 1], rows[r + 1]) for c in range(len(cols) - 1)] for r in range(len(rows) - 1)]
-    return Table(rect, ink, cells, "lines", rows, cols)
+    cells: list[list[Box]] = []
+    quads: list[list[np.ndarray]] = []
+    for r in range(len(rows) - 1):
+        crow, qrow = [], []
+        for c in range(len(cols) - 1):
+            q = np.float32([_cross(rows[r], cols[c]), _cross(rows[r], cols[c + 1]),
+                            _cross(rows[r + 1], cols[c + 1]), _cross(rows[r + 1], cols[c])])
+            x0, y0 = np.floor(q.min(axis=0)).astype(int)
+            x1, y1 = np.ceil(q.max(axis=0)).astype(int)
+            crow.append((int(x0), int(y0), int(x1), int(y1)))
+            qrow.append(q)
+        cells.append(crow)
+        quads.append(qrow)
+    row_pos = [int(round(q.at(w / 2))) for q in rows]
+    col_pos = [int(round(q.at(h / 2))) for q in cols]
+    return Table(rect, ink, cells, "lines", row_pos, col_pos, quads, doubt)
 
 
-def _with_borders(lines: list[int], size: int) -> list[int]:
-    edge = max(10, size // 40)
-    out = list(lines)
-    if not out or out[0] > edge + 12:
-        out.insert(0, 12)
-    if out[-1] < size - edge - 12:
-        out.append(size - 12)
-    return out
+def _ruling_pixels(hm: np.ndarray, vm: np.ndarray, rows: list[Line], cols: list[Line]) -> np.ndarray:
+    """The pixels of the table's ruling (to whiten before cells are read): the long strokes that lie on a
+    fitted row or column line. Strokes of writing that merely line up (the tops of "36.5") are not ruling."""
+    h, w = hm.shape
+    near = np.zeros((h, w), np.uint8)
+    for q in rows:
+        cv2.line(near, (0, int(round(q.at(0)))), (w - 1, int(round(q.at(w - 1)))), 255, 9)
+    for q in cols:
+        cv2.line(near, (int(round(q.at(0))), 0), (int(round(q.at(h - 1))), h - 1), 255, 9)
+    ruled = cv2.bitwise_and(cv2.bitwise_or(hm, vm), near)
+    return cv2.dilate(ruled, cv2.getStructuringElement(cv2.MORPH_RECT, (5, 5)))
 
 
-def _drop_slivers(lines: list[int], min_gap: int) -> list[int]:
-    out: list[int] = []
-    for v in lines:
-        if out and v - out[-1] < min_gap:
+def _dedupe(lines: list[Line], mid: float, min_gap: float) -> list[Line]:
+    """Lines in order; of two closer than ``min_gap`` (a line drawn twice) the better covered one stays."""
+    out: list[Line] = []
+    for q in sorted(lines, key=lambda q: q.at(mid)):
+        if out and q.at(mid) - out[-1].at(mid) < min_gap:
+            if q.cover > out[-1].cover:
+                out[-1] = q
             continue
-        out.append(v)
+        out.append(q)
     return out
+
+
+def _with_border_lines(lines: list[Line], size: int, other: int, horizontal: bool) -> list[Line]:
+    """The table's outline is its first and last line: add them at the rectified edge when not found."""
+    edge = max(10, size // 40)
+    mid = other / 2
+    out = list(lines)
+    if not out or out[0].at(mid) > edge + 12:
+        out.insert(0, Line(0.0, 12.0, 0.0, float(other), 0.0))
+    if out[-1].at(mid) < size - edge - 12:
+        out.append(Line(0.0, float(size - 12), 0.0, float(other), 0.0))
+    return out
+
+
+def _text_bands(ink: np.ndarray, y0: float, y1: float, x0: int, x1: int, min_h: float) -> int:
+    """How many lines of writing lie between y0 and y1: runs of inked rows, at least ``min_h`` tall."""
+    a, b = max(0, int(y0) + 3), min(ink.shape[0], int(y1) - 2)
+    if b - a < 4:
+        return 0
+    prof = (ink[a:b, x0:x1] > 0).sum(axis=1).astype(np.float32)
+    if prof.max() <= 0:
+        return 0
+    prof = np.convolve(prof, np.ones(3) / 3, mode="same")
+    on = prof > max(2.0, 0.08 * prof.max())
+    bands, run = 0, 0
+    for v in on:
+        if v:
+            run += 1
+        else:
+            bands += run >= min_h
+            run = 0
+    bands += run >= min_h
+    return bands
+
+
+def regular_rows(rows: list[Line], w: int, ink: np.ndarray) -> tuple[list[Line], list[bool]]:
+    """Make the row lines regular: drop a line that splits a row in two (an underline, a long stroke), and
+    recover a line that was not found from the regular row spacing when the gap holds two lines of writing.
+    Returns the lines and, per row, whether its geometry is doubtful (recovered, or of an odd height)."""
+    mid = w / 2
+    rows = list(rows)
+    if len(rows) < 4:
+        return rows, [False] * max(0, len(rows) - 1)
+    ys = [q.at(mid) for q in rows]
+    g = float(np.median(np.diff(ys)))
+    i = 1
+    while i < len(rows) - 1 and len(rows) > 4:
+        a, b = ys[i] - ys[i - 1], ys[i + 1] - ys[i]
+        if min(a, b) < 0.6 * g and abs(a + b - g) < 0.35 * g:
+            del rows[i], ys[i]
+            continue
+        i += 1
+    gaps = np.diff(ys)
+    g = float(np.median(gaps))
+    out: list[Line] = [rows[0]]
+    doubt: list[bool] = []
+    for i in range(1, len(rows)):
+        gap = ys[i] - ys[i - 1]
+        k = int(round(gap / g))
+        if gap > 1.6 * g and k >= 2 and abs(gap - k * g) < 0.3 * g * k \
+                and _text_bands(ink, ys[i - 1], ys[i], int(0.02 * w), int(0.98 * w), 0.18 * g) >= 2:
+            a, b = rows[i - 1], rows[i]
+            for j in range(1, k):
+                t = j / k
+                out.append(Line(a.slope * (1 - t) + b.slope * t, a.offset * (1 - t) + b.offset * t,
+                                min(a.lo, b.lo), max(a.hi, b.hi), 0.0))
+            doubt.extend([True] * k)
+        else:
+            doubt.append(not 0.7 * g <= gap <= 1.45 * g)
+        out.append(rows[i])
+    return out, doubt
+
+
+def page_quad(gray: np.ndarray) -> np.ndarray | None:
+    """The sheet of paper's four corners, where it lies on a darker desk (None: no clear sheet, e.g. the
+    photo is cropped to the page)."""
+    h, w = gray.shape
+    bg = _background(gray)
+    _, m = cv2.threshold(bg, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
+    bright, dark = bg[m > 0], bg[m == 0]
+    if dark.size < 0.03 * bg.size or bright.size < 0.25 * bg.size or float(bright.mean()) - float(dark.mean()) < 40:
+        return None
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(m, connectivity=4)
+    if n < 2:
+        return None
+    i = 1 + int(np.argmax(stats[1:, cv2.CC_STAT_AREA]))
+    comp = (labels == i).astype(np.uint8) * 255
+    contours, _ = cv2.findContours(comp, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
+    if not contours:
+        return None
+    hull = cv2.convexHull(max(contours, key=cv2.contourArea))
+    peri = cv2.arcLength(hull, True)
+    for eps in (0.01, 0.02, 0.03, 0.05):
+        approx = cv2.approxPolyDP(hull, eps * peri, True)
+        if len(approx) == 4:
+            quad = order_quad(approx)
+            if cv2.isContourConvex(quad.reshape(-1, 1, 2)) and cv2.contourArea(quad) >= 0.25 * h * w:
+                return quad
+            return None
+    return None
+
+
+def _text_skew(ink: np.ndarray, h_c: float) -> float:
+    """The angle (degrees) that makes lines of writing horizontal: the rotation whose row profile of the
+    (horizontally smeared) writing is most peaked."""
+    f = min(1.0, 600 / max(ink.shape))
+    small = cv2.resize(ink, None, fx=f, fy=f, interpolation=cv2.INTER_AREA) if f < 1 else ink
+    small = cv2.dilate(small, cv2.getStructuringElement(cv2.MORPH_RECT, (max(3, int(h_c * f)), 1)))
+    best, best_v = 0.0, -1.0
+    for a in np.arange(-8.0, 8.01, 0.5):
+        r = rotate(small, float(a), 0)
+        v = float(np.var(r.sum(axis=1).astype(np.float64)))
+        if v > best_v:
+            best, best_v = float(a), v
+    return best
+
+
+def _runs(on: np.ndarray) -> list[tuple[int, int]]:
+    out, start = [], None
+    for i, v in enumerate(on):
+        if v and start is None:
+            start = i
+        elif not v and start is not None:
+            out.append((start, i))
+            start = None
+    if start is not None:
+        out.append((start, len(on)))
+    return out
+
+
+def _writing(ink: np.ndarray, h_c: float) -> np.ndarray:
+    """The ink that may be writing: not specks, nor strokes taller or longer than any character (the page's
+    edge, a fold, a shadow's rim)."""
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
+    drop = np.zeros(n, bool)
+    drop[1:] = (stats[1:, cv2.CC_STAT_AREA] < 8) | (stats[1:, cv2.CC_STAT_HEIGHT] > 2.5 * h_c) \
+        | (stats[1:, cv2.CC_STAT_WIDTH] > 12 * h_c)
+    out = ink.copy()
+    out[drop[labels]] = 0
+    return out
+
+
+def table_from_writing(bgr: np.ndarray) -> Table | None:
+    """A table written without ruling: the page is rectified by its outline (or deskewed by its lines of
+    writing), rows are the bands of writing (the row profile's valleys between them), and columns the
+    vertical gutters that stay blank in most rows."""
+    gray = cv2.cvtColor(bgr, cv2.COLOR_BGR2GRAY) if bgr.ndim == 3 else bgr
+    scale = WORK_SIDE / max(gray.shape)
+    if scale < 1:
+        gray = cv2.resize(gray, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
+    quad = page_quad(gray)
+    if quad is not None:
+        gray = warp_quad(gray, quad, pad=0, border=255)
+    norm = normalise(gray)
+    ink = ink_mask(norm)
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
+    big = stats[1:, cv2.CC_STAT_AREA] >= 20
+    if big.sum() < 10:
+        return None
+    h_c = float(np.median(stats[1:, cv2.CC_STAT_HEIGHT][big]))
+    ink = _writing(ink, h_c)
+    angle = _text_skew(ink, h_c)
+    if abs(angle) > 0.3:
+        norm = rotate(norm, angle, 255)
+        ink = _writing(ink_mask(norm), h_c)
+    H, W = ink.shape
+    smear = cv2.dilate(ink, cv2.getStructuringElement(cv2.MORPH_RECT, (max(3, int(0.5 * h_c)), 1)))
+    prof = np.convolve(smear.sum(axis=1) / 255.0, np.ones(max(1, int(h_c / 4))) / max(1, int(h_c / 4)), "same")
+    base = float(np.percentile(prof, 20))
+    bands = [(a, b) for a, b in _runs(prof > base + 0.06 * (prof.max() - base)) if b - a >= 0.35 * h_c]
+    merged: list[list[int]] = []
+    for a, b in bands:
+        if merged and a - merged[-1][1] < 0.2 * h_c:
+            merged[-1][1] = b
+        else:
+            merged.append([a, b])
+    if len(merged) < 3:
+        return None
+    med = float(np.median([b - a for a, b in merged]))
+    rows: list[tuple[int, int]] = []
+    for a, b in merged:  # two lines of writing run together: split at the weakest row between them
+        k = int(round((b - a) / med))
+        if k >= 2 and b - a > 1.6 * med:
+            cuts = [a]
+            for j in range(1, k):
+                c = int(a + j * (b - a) / k)
+                lo, hi = max(a + 1, c - int(0.3 * med)), min(b - 1, c + int(0.3 * med))
+                cuts.append(lo + int(np.argmin(prof[lo:hi])) if hi > lo else c)
+            cuts.append(b)
+            rows.extend(zip(cuts[:-1], cuts[1:], strict=False))
+        else:
+            rows.append((a, b))
+    # columns: x ranges where most rows have no writing
+    occ = np.zeros(W)
+    for a, b in rows:
+        occ += smear[a:b].any(axis=0)
+    inked = np.nonzero(occ > 0)[0]
+    x_lo, x_hi = int(inked.min()), int(inked.max()) + 1
+    gutters = [(a, b) for a, b in _runs(occ[x_lo:x_hi] <= max(1.0, 0.15 * len(rows)))
+               if b - a >= 0.35 * h_c]
+    cols = [x_lo - int(0.3 * h_c)]
+    for a, b in gutters:
+        c = x_lo + (a + b) // 2
+        if c - cols[-1] < 0.8 * h_c:  # a gutter broken by a stray stroke: one column boundary
+            cols[-1] = (cols[-1] + c) // 2 if len(cols) > 1 else cols[-1]
+            continue
+        cols.append(c)
+    if x_hi + int(0.3 * h_c) - cols[-1] < 0.8 * h_c:
+        cols.pop()
+    cols.append(x_hi + int(0.3 * h_c))
+    if len(cols) < 4:
+        return None
+    bounds = [max(0, rows[0][0] - int(0.3 * med))]
+    bounds += [(rows[i][1] + rows[i + 1][0]) // 2 for i in range(len(rows) - 1)]
+    bounds.append(min(H, rows[-1][1] + int(0.3 * med)))
+    cells = [[(max(0, cols[c]), bounds[r], min(W, cols[c + 1]), bounds[r + 1]) for c in range(len(cols) - 1)]
+             for r in range(len(rows))]
+    doubt = [not 0.6 * med <= b - a <= 1.5 * med for a, b in rows]
+    return Table(norm, ink, cells, "boxes", bounds, cols, None, doubt)
 
 
 def _split_box(mask: np.ndarray, r: Box, min_gap: float) -> list[Box]:
@@ -361,8 +778,12 @@ def _split_box(mask: np.ndarray, r: Box, min_gap: float) -> list[Box]:
 
 
 def table_from_boxes(bgr: np.ndarray, boxes: list[tuple[np.ndarray, str, float]]) -> Table | None:
-    """Fallback without ruling: the recogniser's text boxes, split at wide gaps, grouped into rows by height
-    and into columns by clustering their centres."""
+    """Fallback without ruling: the bands and gutters of the writing (:func:`table_from_writing`); failing
+    that, the recogniser's text boxes, split at wide gaps, grouped into rows by height and into columns by
+    clustering their centres."""
+    table = table_from_writing(bgr)
+    if table is not None:
+        return table
     if len(boxes) < 4:
         return None
     gray = cv2.cvtColor(bgr, cv2.COLOR_BGR2GRAY)
