@@ -13,7 +13,7 @@ import pytest
 from bot.cli import main
 from bot.ocr import synth
 from bot.ocr.config import OcrConfig
-from bot.ocr.form import FormMeta, detect_form, member_hash, render_form
+from bot.ocr.form import FormMeta, _darkness, detect_form, member_hash, placement_error, render_form
 from bot.ocr.image import load_image
 from bot.ocr.reader import read_photo
 from bot.template import default_template
@@ -77,6 +77,30 @@ def test_form_round_trip(form, wang, seed) -> None:
                                                                                           "returned"))
     assert right >= 0.95 * 4 * len(rows)
     assert got[2].values["temperature"] is None
+
+
+def test_form_placement_is_checked(form) -> None:
+    """A form placed by fewer than three markers is trusted only when its printed ruling lies where the
+    layout puts it."""
+    page = np.asarray(form.pages[0].convert("L"))
+    lay = form.layout["pages"][0]
+    assert placement_error(page, lay, TPL) <= 2
+    assert placement_error(np.roll(page, 9, axis=0), lay, TPL) >= 6
+    assert placement_error(np.roll(page, -7, axis=1), lay, TPL) >= 5
+
+
+def test_pale_writing_in_a_form_is_not_blank(form, wang) -> None:
+    """A light, blurred tick or digit counts as written (by how dark it is, not by a fixed threshold)."""
+    lay = form.layout["pages"][0]
+    box = lay["rows"][0]["fields"]["out"]["yes"]
+    img = form.pages[0].copy()
+    hand = neat_hand(1)
+    hand.ink = (150, 150, 155)  # a pale pen
+    hand.mark(img, (box[0] + box[2]) / 2, (box[1] + box[3]) / 2, box[2] - box[0], "check")
+    page = cv2.GaussianBlur(np.asarray(img.convert("L")), (0, 0), 1.2)
+    assert _darkness(page, box) >= 40 > _darkness(page, lay["rows"][0]["fields"]["out"]["no"])
+    x0, y0, x1, y1 = box
+    assert (page[y0 + 6 : y1 - 6, x0 + 6 : x1 - 6] < 155).sum() < 40  # a fixed threshold would call it blank
 
 
 def test_cli_form_writes_image_and_layout(tmp_path, capsys) -> None:

@@ -2,9 +2,15 @@
 
 Nothing read here is free text except the note: a name is one of the sender's own households, a count is in
 its valid range, a temperature is between 34.0 and 42.9, a mark is yes or no. Each candidate string is
-scored by the recogniser; the value's posterior is its share of the likelihood among the candidates, and
-the fit compares the best candidate with what the recogniser reads freely, so that a cell holding
-something outside the set (a misspelt name, a scribble) is not confidently forced onto it.
+scored by the recogniser; the value's posterior is its share of the likelihood among the candidates (the
+likelihoods softened, and weighed by a mild prior where one is known), and the fit compares the best
+candidate with what the recogniser reads freely, so that a cell holding something outside the set (a
+misspelt name, a scribble) is not confidently forced onto it.
+
+Across cells: :class:`MultiSet` scores a cell against all the sets at once (its column's kind is not known
+yet); :func:`linear_assignment` (the Hungarian method) gives rows distinct households and columns distinct
+keys; :func:`name_posteriors` weighs the roster's order; :func:`decide_mark` reads ✓/× by shape and
+recogniser together.
 """
 
 from __future__ import annotations

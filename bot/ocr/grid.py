@@ -123,11 +123,15 @@ def stroke_mask(gray: np.ndarray, k: int = 11) -> np.ndarray:
     desk is not amplified (the level has a floor), and a step from paper to desk is no stroke."""
     bg = _background(gray).astype(np.float32)
     floor = 0.6 * float(np.percentile(bg, 95))
-    smooth = cv2.GaussianBlur(gray, (0, 0), 1.0)  # sensor and JPEG noise (a textured desk) is no stroke
+    smooth = cv2.GaussianBlur(gray, (0, 0), 1.0)  # sensor and JPEG noise is no stroke
     bh = cv2.morphologyEx(smooth, cv2.MORPH_BLACKHAT, cv2.getStructuringElement(cv2.MORPH_RECT, (k, k)))
-    rel = bh.astype(np.float32) * (255.0 / np.maximum(bg, max(floor, 1.0)))
+    gain = 255.0 / np.maximum(bg, max(floor, 1.0))
+    rel = bh.astype(np.float32) * gain
     t = float(np.clip(3.0 * np.percentile(rel, 75), 14.0, 30.0))
-    return (rel > t).astype(np.uint8) * 255
+    # where the image is grainy (a textured desk, a dark corner's noise) a stroke must stand out of the grain:
+    # the local level of the top-hat, each pixel's part bounded so that strokes themselves hardly raise it
+    grain = cv2.blur(np.minimum(rel, 30.0), (31, 31))
+    return (rel > np.maximum(t, 3.0 * grain)).astype(np.uint8) * 255
 
 
 def directional(mask: np.ndarray, horizontal: bool, length: int, slopes=(0.0,)) -> np.ndarray:
@@ -411,12 +415,21 @@ def _cross(hline: Line, vline: Line) -> tuple[float, float]:
     return (c * y + d, y)
 
 
+def _work_gray(bgr: np.ndarray) -> np.ndarray:
+    """The photo in gray at the working size: a large photo scaled down, a small one up (the strokes and
+    kernels are sized for it: a one-pixel line in a small photo is too thin to find)."""
+    gray = cv2.cvtColor(bgr, cv2.COLOR_BGR2GRAY) if bgr.ndim == 3 else bgr
+    scale = min(2.0, WORK_SIDE / max(gray.shape))
+    if scale < 1:
+        return cv2.resize(gray, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
+    if scale > 1.1:
+        return cv2.resize(gray, None, fx=scale, fy=scale, interpolation=cv2.INTER_CUBIC)
+    return gray
+
+
 def find_table(bgr: np.ndarray) -> Table | None:
     """The ruled table in a photo, rectified, with its cells; None when no ruled grid is found."""
-    gray = cv2.cvtColor(bgr, cv2.COLOR_BGR2GRAY) if bgr.ndim == 3 else bgr
-    scale = WORK_SIDE / max(gray.shape)
-    if scale < 1:
-        gray = cv2.resize(gray, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
+    gray = _work_gray(bgr)
     mask = stroke_mask(gray)
     angle, vangle = _angles(mask)
     if abs(angle) > 0.3:
@@ -462,12 +475,9 @@ def _refine_quad(gray: np.ndarray, quad: np.ndarray, rounds: int = 4) -> np.ndar
             return quad
         new = cv2.perspectiveTransform(q2.reshape(-1, 1, 2).astype(np.float64), np.linalg.inv(m)).reshape(4, 2)
         new = new.astype(np.float32)
-        # corners far from the margin's edge: the outline is whole, done
-        x0, y0 = q2.min(axis=0)
-        x1, y1 = q2.max(axis=0)
         moved = float(np.abs(new - quad).max())
         quad = new
-        if min(x0, y0, size[0] - x1, size[1] - y1) > 0.3 * pad or moved < 3:
+        if moved < 3:  # the outline stays put: it is whole
             break
     return quad
 
@@ -679,10 +689,7 @@ def table_from_writing(bgr: np.ndarray) -> Table | None:
     """A table written without ruling: the page is rectified by its outline (or deskewed by its lines of
     writing), rows are the bands of writing (the row profile's valleys between them), and columns the
     vertical gutters that stay blank in most rows."""
-    gray = cv2.cvtColor(bgr, cv2.COLOR_BGR2GRAY) if bgr.ndim == 3 else bgr
-    scale = WORK_SIDE / max(gray.shape)
-    if scale < 1:
-        gray = cv2.resize(gray, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
+    gray = _work_gray(bgr)
     quad = page_quad(gray)
     if quad is not None:
         gray = warp_quad(gray, quad, pad=0, border=255)

@@ -1,4 +1,20 @@
-"""The photo pipeline: bytes in, a :class:`bot.model.MemberReport` out (stages 1-7; see the package doc).
+"""The photo pipeline: bytes in, a :class:`bot.model.MemberReport` out.
+
+1-2. **Image** (:mod:`bot.ocr.image`): decoded safely, upright per EXIF, bounded in size.
+3-4. **Table** (:mod:`bot.ocr.grid`): a printed gridbot form by its markers (:mod:`bot.ocr.form`); else the
+     ruled table, deskewed, rectified and cut into cells along its fitted lines; else (no ruling) the bands
+     and gutters of the writing.
+5.   **Columns**: the header row is found by its words; every cell below is scored once against every closed
+     set; each column's key is the best one-to-one assignment by header words *and* contents together (a
+     column of temperatures is the temperature whatever its header says).
+6.   **Values**: each cell is decided in its column's set by CTC over the candidates, with mild priors
+     (usual temperatures, small households); ✓/× by their shape and the recogniser together; the names
+     jointly, one row per household, the roster's order weighed by how well it explains the table.
+7.   **Doubt**: a field is flagged (asked about, not stored silently) when its value is not sure enough —
+     the posterior among the candidates, softened, times how well the best candidate explains the cell —
+     or when a consistency check fails: a name out of roster order, a 序号 that is not the row's, an
+     unusual temperature, a head count unlike the roster's without a clear reading, a column whose
+     mapping is nearly a tie, a row whose geometry was guessed, ink too faint to call a blank.
 
 :func:`read_photo` is pure and blocking (0.5-3 s); the chat adapter runs it in a worker thread.
 """
