@@ -1,6 +1,6 @@
 """OCR benchmark: synthetic phone photos of handwritten tables and of filled-in gridbot forms.
 
-    python -m bench.ocr_bench [--photos 40] [--forms 20] [--seed 1] [--quick] [--json out.json]
+    python -m bench.ocr_bench [--photos 40] [--forms 20] [--seed 1] [--quick] [--stress N] [--json out.json]
 
 Every photo is drawn here (nothing is committed): the sample roster's members, a "hand" writing with one
 of the handwriting-style fonts (the npm @fontsource packages long-cang, ma-shan-zheng, zhi-mang-xing and
@@ -9,7 +9,8 @@ fonts-arphic-ukai), hand-ruled tables (wobbly, broken or faint lines, shuffled c
 a phone camera (perspective, rotation, shadow, blur, noise, JPEG). The reading runs in a child process so
 that its peak memory is measured alone. Prints field accuracy per field type, the share of wrong values
 that were not flagged uncertain, the share of fields flagged (each is asked about), rows found, seconds per
-photo and peak memory.
+photo and peak memory. ``--stress N`` adds N free-hand photos of each harder kind (a steep camera, no ruling,
+rows out of roster order, unknown header words, other households written in), scored apart.
 """
 
 from __future__ import annotations
@@ -52,7 +53,11 @@ def sample_roster() -> Any:
     return roster_from_rows(read_roster_bytes(roster_bytes(), "roster.csv").rows)
 
 
-def make_cases(n_photos: int, n_forms: int, seed: int) -> list[dict[str, Any]]:
+STRESS = ("steep", "unruled", "shuffled", "headers", "strangers")
+UNKNOWN_HEADERS = "甲乙丙丁戊己庚"
+
+
+def make_cases(n_photos: int, n_forms: int, seed: int, stress: int = 0) -> list[dict[str, Any]]:
     from bot.ocr import synth
     from bot.ocr.fonts import hand_fonts
     from bot.ocr.form import render_form
@@ -88,6 +93,42 @@ def make_cases(n_photos: int, n_forms: int, seed: int) -> list[dict[str, Any]]:
         n_rows = len(form.layout["pages"][0]["rows"])
         cases.append({"kind": "form", "id": f"form-{i}", "member": m.name, "grid": m.grid, "data": data,
                       "font": Path(hand.font.path).name.split("-chinese")[0], "rows": _truth_rows(spec.rows[:n_rows])})
+    return cases + _stress_cases(stress, seed, members, fonts)
+
+
+def _stress_cases(n: int, seed: int, members: list[Any], fonts: Any) -> list[dict[str, Any]]:
+    """Free-hand photos unlike the main set (their own random stream: the main set stays as it was): a steep
+    camera, a table without ruling, rows out of roster order, header words nobody uses, households that are
+    not the sender's written in between (those rows must not be taken for one of the sender's)."""
+    from bot.ocr import synth
+
+    rng = random.Random(seed + 1)
+    others = [h.name for m in members for h in m.households]
+    cases = []
+    for variant in STRESS if n else ():
+        for i in range(n):
+            m = rng.choice(members)
+            names = [h.name for h in m.households]
+            spec = synth.random_spec(names, rng)
+            if variant == "shuffled":
+                rng.shuffle(spec.rows)
+            elif variant == "headers":
+                spec.headers = dict(zip(spec.columns, UNKNOWN_HEADERS, strict=False))
+            elif variant == "strangers":
+                for _ in range(rng.randint(1, 2)):
+                    row = {**rng.choice(spec.rows), "household": rng.choice([o for o in others if o not in names])}
+                    spec.rows.insert(rng.randint(0, len(spec.rows)), row)
+            hand = synth.Hand.random(fonts, rng, sloppiness=rng.uniform(0.6, 1.4))
+            page = synth.freehand_table(spec, hand, faint=rng.random() < 0.15, broken=rng.random() < 0.25,
+                                        empty_rows=rng.choice([0, 1]), ruled=variant != "unruled")
+            strength = rng.uniform(1.3, 1.7) if variant == "steep" else rng.uniform(0.5, 1.2)
+            data = synth.photograph(page, rng, strength=strength, max_side=rng.choice([1280, 1600, 2000]))
+            truth = _truth_rows(spec.rows)
+            for r in truth:
+                r["stranger"] = r["household"] not in names
+            cases.append({"kind": "stress", "variant": variant, "id": f"{variant}-{i}", "member": m.name,
+                          "grid": m.grid, "data": data, "font": Path(hand.font.path).name.split("-chinese")[0],
+                          "rows": truth})
     return cases
 
 
@@ -135,19 +176,29 @@ def _peak_mb() -> float:
 
 def score(cases: list[dict[str, Any]], results: list[dict[str, Any]]) -> dict[str, Any]:
     stats: dict[str, Any] = {}
-    for kind in ("table", "form"):
+    for kind in ("table", "form", "stress"):
         per = {f: [0, 0] for f in (*FIELDS, "note")}
-        wrong_unflagged = wrong = read_fields = rows_total = rows_found = flagged = 0
+        wrong_unflagged = wrong = read_fields = rows_total = rows_found = flagged = strangers = taken = 0
         seconds, failures = [], 0
+        variants: dict[str, list[int]] = {}
         for c, r in zip(cases, results, strict=True):
             if c["kind"] != kind:
                 continue
             seconds.append(r["seconds"])
             failures += not r["ok"]
             by_row = {h["row"]: h for h in r["households"]}
+            v = variants.setdefault(c.get("variant", kind), [0, 0])
             for t in c["rows"]:
-                rows_total += 1
                 h = by_row.get(t["row"])
+                if t.get("stranger"):  # not the sender's: right when left out or asked about
+                    strangers += 1
+                    taken += h is not None and "household" not in h["uncertain"]
+                    continue
+                rows_total += 1
+                for k in ("household", "people", "temperature", "out", "returned"):
+                    v[1] += 1
+                    if h is not None:
+                        v[0] += (h["household"] if k == "household" else h["values"].get(k)) == t.get(k)
                 rows_found += h is not None
                 for f, keys in (("household", ["household"]), ("people", ["people"]),
                                 ("temperature", ["temperature"]), ("marks", ["out", "returned"]), ("note", ["note"])):
@@ -178,6 +229,8 @@ def score(cases: list[dict[str, Any]], results: list[dict[str, Any]]) -> dict[st
             "unflagged_wrong_of_fields": wrong_unflagged / read_fields if read_fields else 0.0,
             "unflagged_share_of_wrong": wrong_unflagged / wrong if wrong else 0.0,
             "flagged": flagged / read_fields if read_fields else 0.0,
+            "by_variant": {k: a / b for k, (a, b) in variants.items() if b} if kind == "stress" else None,
+            "strangers_taken": f"{taken}/{strangers}" if strangers else None,
             "rows_found": rows_found / rows_total if rows_total else 0.0,
             "seconds_per_photo": sum(seconds) / len(seconds),
             "seconds_max": max(seconds),
@@ -192,12 +245,14 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--seed", type=int, default=20200210)
     p.add_argument("--quick", action="store_true", help="8 photos and 4 forms")
     p.add_argument("--json", help="also write the figures to this file")
+    p.add_argument("--stress", type=int, default=0, metavar="N",
+                   help=f"also N photos of each harder kind ({', '.join(STRESS)}), scored apart")
     args = p.parse_args(argv)
     if args.quick:
         args.photos, args.forms = 8, 4
     ensure_fonts()
     t0 = time.perf_counter()
-    cases = make_cases(args.photos, args.forms, args.seed)
+    cases = make_cases(args.photos, args.forms, args.seed, args.stress)
     print(f"generated {len(cases)} photos in {time.perf_counter() - t0:.1f} s", file=sys.stderr)
     ctx = mp.get_context("spawn")
     parent, child = ctx.Pipe(duplex=False)
@@ -222,7 +277,7 @@ def _print(stats: dict[str, Any]) -> None:
           " <= 3 s/photo, <= 400 MB)")
     print(f"{'set':6} {'photos':>6} {'names':>7} {'people':>7} {'temp':>7} {'marks':>7} {'notes':>7} "
           f"{'fields':>7} {'unflag':>7} {'unfl/wr':>7} {'flagged':>7} {'rows':>7} {'s/photo':>8} {'max s':>6}")
-    for kind in ("table", "form"):
+    for kind in ("table", "form", "stress"):
         s = stats.get(kind)
         if not s:
             continue
@@ -231,6 +286,11 @@ def _print(stats: dict[str, Any]) -> None:
               f"{_pct(a['marks']):>7} {_pct(a['note']):>7} {_pct(s['fields_right']):>7} "
               f"{_pct(s['unflagged_wrong_of_fields']):>7} {_pct(s['unflagged_share_of_wrong']):>7} {_pct(s['flagged']):>7} "
               f"{_pct(s['rows_found']):>7} {s['seconds_per_photo']:>8.2f} {s['seconds_max']:>6.2f}")
+    s = stats.get("stress")
+    if s:
+        print("stress fields right by kind: " + ", ".join(f"{k} {_pct(v).strip()}" for k, v in s["by_variant"].items())
+              + (f"; rows of other households taken for the sender's unasked: {s['strangers_taken']}"
+                 if s["strangers_taken"] else ""))
     print(f"peak memory of the reading process: {stats['peak_mb']:.0f} MB")
 
 

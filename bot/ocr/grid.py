@@ -169,13 +169,6 @@ def directional(mask: np.ndarray, horizontal: bool, length: int, slopes=(0.0,)) 
     return cv2.bitwise_and(out, cv2.dilate(mask, cv2.getStructuringElement(cv2.MORPH_RECT, (3, 3))))
 
 
-def ruling(mask: np.ndarray, frac_h: float = 1 / 14, frac_v: float = 1 / 14,
-           slopes=(0.0,)) -> tuple[np.ndarray, np.ndarray]:
-    """Horizontal and vertical ruling strokes of a stroke mask (tolerant of wobble, small gaps and tilt)."""
-    h, w = mask.shape
-    return (directional(mask, True, int(w * frac_h), slopes), directional(mask, False, int(h * frac_v), slopes))
-
-
 def _angles(mask: np.ndarray) -> tuple[float, float]:
     """The dominant angle (degrees) of long near-horizontal strokes, and of near-vertical ones measured from
     the vertical (positive: the top leans right... as atan(dx/dy)); 0 when unsure."""
@@ -211,11 +204,6 @@ def _angles(mask: np.ndarray) -> tuple[float, float]:
         return float(pairs[int(np.searchsorted(cum, cum[-1] / 2))][0])
 
     return wmedian(hs), wmedian(vs)
-
-
-def skew_angle(mask: np.ndarray) -> float:
-    """The dominant angle (degrees) of long near-horizontal strokes; 0 when unsure."""
-    return _angles(mask)[0]
 
 
 def rotate(img: np.ndarray, angle: float, border: int) -> np.ndarray:
@@ -784,11 +772,12 @@ def _split_box(mask: np.ndarray, r: Box, min_gap: float) -> list[Box]:
     return out or [r]
 
 
-def table_from_boxes(bgr: np.ndarray, boxes: list[tuple[np.ndarray, str, float]]) -> Table | None:
-    """Fallback without ruling: the bands and gutters of the writing (:func:`table_from_writing`); failing
-    that, the recogniser's text boxes, split at wide gaps, grouped into rows by height and into columns by
-    clustering their centres."""
-    table = table_from_writing(bgr)
+def table_from_boxes(bgr: np.ndarray, boxes: list[tuple[np.ndarray, str, float]],
+                     writing: bool = True) -> Table | None:
+    """Fallback without ruling: the bands and gutters of the writing (:func:`table_from_writing`, unless
+    ``writing`` is False: already tried); failing that, the recogniser's text boxes, split at wide gaps,
+    grouped into rows by height and into columns by clustering their centres."""
+    table = table_from_writing(bgr) if writing else None
     if table is not None:
         return table
     if len(boxes) < 4:

@@ -159,7 +159,9 @@ def _read_table_photo(img: np.ndarray, member: Member, template: Template, cfg: 
             if t is not None:
                 tables.append(t)
         if not tables or attempt > 0:
-            t = grid.table_from_boxes(view, engine.detect(view))
+            t = grid.table_from_writing(view)
+            if t is None:  # the recogniser's text boxes, last
+                t = grid.table_from_boxes(view, engine.detect(view), writing=False)
             if t is not None:
                 tables.append(t)
         for table in tables:

@@ -195,8 +195,9 @@ _WIDTH = {"index": 0.6, "household": 1.6, "people": 0.8, "temperature": 1.1, "ou
 
 
 def freehand_table(spec: TableSpec, hand: Hand, *, page: tuple[int, int] = (1240, 1754), faint: bool = False,
-                   broken: bool = False, empty_rows: int = 0) -> Image.Image:
-    """A page with a hand-ruled table holding ``spec``."""
+                   broken: bool = False, empty_rows: int = 0, ruled: bool = True) -> Image.Image:
+    """A page with a hand-ruled table holding ``spec`` (``ruled=False``: the same table written without
+    ruling)."""
     r = hand.rng
     W, H = page
     img = paper(W, H, r)
@@ -218,10 +219,10 @@ def freehand_table(spec: TableSpec, hand: Hand, *, page: tuple[int, int] = (1240
     color = (150, 150, 155) if faint else None
     width = 2 if faint else r.choice([2, 3, 3])
     gaps = 2 if broken else 0
-    for y in ys:
+    for y in ys if ruled else ():
         hand.rule(img, (xs[0] - r.uniform(0, 6), y), (xs[-1] + r.uniform(0, 6), y), width=width, color=color,
                   gaps=gaps if r.random() < 0.6 else 0)
-    for x in xs:
+    for x in xs if ruled else ():
         hand.rule(img, (x, ys[0] - r.uniform(0, 6)), (x, ys[-1] + r.uniform(0, 6)), width=width, color=color,
                   gaps=gaps if r.random() < 0.6 else 0)
     size = row_h * 0.56
