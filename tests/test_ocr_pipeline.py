@@ -19,7 +19,7 @@ from bot.cli import main
 from bot.model import Household, Member
 from bot.ocr import decode, grid, synth
 from bot.ocr.config import OcrConfig
-from bot.ocr.engine import Reading, Scored, ctc_loglik, get_recognizer
+from bot.ocr.engine import LabelTrie, Reading, Scored, ctc_loglik, ctc_trie_loglik, get_recognizer
 from bot.ocr.errors import OcrError
 from bot.ocr.image import load_image
 from bot.ocr.reader import find_header, read_photo, read_table
@@ -195,6 +195,10 @@ def test_ctc_scoring_matches_brute_force() -> None:
     got = ctc_loglik(logp, labels)
     for lab, g in zip(labels, got, strict=True):
         assert g == pytest.approx(brute(lab), abs=1e-9)
+    # all candidates at once over their prefix tree (what the recogniser uses): the same values
+    assert ctc_trie_loglik(logp, LabelTrie.of(labels)) == pytest.approx(got, abs=1e-9)
+    many = [list(rng.integers(1, 4, size=rng.integers(1, 4))) for _ in range(30)]
+    assert ctc_trie_loglik(logp, LabelTrie.of(many)) == pytest.approx(ctc_loglik(logp, many), abs=1e-9)
 
 
 def test_names_are_a_closed_set() -> None:

@@ -65,11 +65,17 @@ def _key(v: Any) -> tuple[str, Any]:
     return (type(v).__name__, v)
 
 
-def decide(scored: Scored, cs: CandidateSet, prior: dict[Any, float] | None = None, temp: float = 1.0) -> Decision:
+#: a value whose runner-up is this close (log-odds) is not sure, whatever its posterior (see ``min_margin``)
+CLOSE_RUNNER_UP = 3.0
+
+
+def decide(scored: Scored, cs: CandidateSet, prior: dict[Any, float] | None = None, temp: float = 1.0,
+           min_margin: float = 0.0) -> Decision:
     """The most likely value of ``cs`` for a scored crop, with its posterior and fit.
 
     ``prior`` adds a log prior per value (values not in it get the smallest given); ``temp`` > 1 softens the
-    recogniser's likelihoods (they are overconfident) before the posterior is taken."""
+    recogniser's likelihoods (they are overconfident) before the posterior is taken; a value that beats its
+    runner-up by less than ``min_margin`` (log-odds) keeps a confidence below 0.85."""
     s = np.asarray(scored.scores, dtype=float)
     if s.size == 0 or not np.isfinite(s).any() or s.max() <= -1e8:
         return Decision(None, 0.0, 0.0, -99.0, scored.reading.text)
@@ -94,6 +100,9 @@ def decide(scored: Scored, cs: CandidateSet, prior: dict[Any, float] | None = No
     if len(keys) > 1:
         d.margin = float(logp[best] - np.max(np.delete(logp, best)))
         d.runner_up = first[keys[int(np.argsort(-logp)[1])]]
+        if d.margin < min_margin and d.confidence > 0.85:
+            d.confidence = 0.85
+            d.doubts.append("close runner-up")
     return d
 
 

@@ -99,6 +99,81 @@ def ctc_loglik(logp: np.ndarray, labels: Sequence[Sequence[int]]) -> np.ndarray:
     return m + np.log(np.exp(last - m) + np.exp(prev - m))
 
 
+@dataclass
+class LabelTrie:
+    """Candidate label sequences as a prefix tree, for scoring them all in one CTC pass: candidates that
+    share a prefix ("36.5", "36.5℃", "36.6") share its forward variables."""
+
+    parent: np.ndarray  # per node (a prefix), its parent node; -1: the empty prefix
+    label: np.ndarray  # the node's last label
+    repeat: np.ndarray  # its last label equals its parent's (CTC needs a blank between the two)
+    depth_order: list[np.ndarray]  # the nodes by depth
+    ends: np.ndarray  # per candidate, the node where it ends (-1: the candidate is empty)
+
+    @classmethod
+    def of(cls, labels: Sequence[Sequence[int]]) -> LabelTrie:
+        index: dict[tuple[int, ...], int] = {}
+        parent: list[int] = []
+        label: list[int] = []
+        depth: list[int] = []
+        ends = []
+        for lab in labels:
+            node = -1
+            for k in range(len(lab)):
+                key = tuple(lab[: k + 1])
+                got = index.get(key)
+                if got is None:
+                    got = index[key] = len(parent)
+                    parent.append(node)
+                    label.append(lab[k])
+                    depth.append(k)
+                node = got
+            ends.append(node)
+        par = np.asarray(parent, dtype=np.int64)
+        lab_a = np.asarray(label, dtype=np.int64)
+        rep = np.zeros(len(par), dtype=bool)
+        has = par >= 0
+        rep[has] = lab_a[has] == lab_a[par[has]]
+        dep = np.asarray(depth)
+        order = [np.nonzero(dep == d)[0] for d in range(int(dep.max()) + 1)] if len(dep) else []
+        return cls(par, lab_a, rep, order, np.asarray(ends, dtype=np.int64))
+
+
+def ctc_trie_loglik(logp: np.ndarray, trie: LabelTrie) -> np.ndarray:
+    """log P(label | frames) for every candidate of ``trie``: the CTC forward algorithm run once over the
+    prefix tree (two states per prefix: its last label, and a blank after it). Same values as
+    :func:`ctc_loglik`; blank = index 0."""
+    T = logp.shape[0]
+    n = len(trie.parent)
+    out = np.full(len(trie.ends), NEG)
+    if n == 0 or T == 0:
+        return out
+    par = trie.parent
+    top = par < 0
+    safe_par = np.where(top, 0, par)
+    lab = np.full(n, NEG)  # in the node's last label
+    blk = np.full(n, NEG)  # in a blank after it
+    root = float(logp[0, 0])  # a blank before anything
+    lab[top] = logp[0, trie.label[top]]
+    for t in range(1, T):
+        emit = logp[t]
+        from_parent_blank = np.where(top, root, blk[safe_par])
+        from_parent_label = np.where(top | trie.repeat, NEG, lab[safe_par])
+        m = np.maximum(np.maximum(lab, from_parent_blank), from_parent_label)
+        acc = np.exp(lab - m) + np.exp(from_parent_blank - m) + np.exp(from_parent_label - m)
+        new_lab = m + np.log(acc) + emit[trie.label]
+        mb = np.maximum(blk, lab)
+        blk = mb + np.log(np.exp(blk - mb) + np.exp(lab - mb)) + emit[0]
+        lab = np.maximum(new_lab, NEG)
+        blk = np.maximum(blk, NEG)
+        root = root + float(emit[0])
+    good = trie.ends >= 0
+    e = trie.ends[good]
+    m = np.maximum(lab[e], blk[e])
+    out[good] = m + np.log(np.exp(lab[e] - m) + np.exp(blk[e] - m))
+    return out
+
+
 class RapidRecognizer:
     """PP-OCRv4 recognition (the ONNX model inside the rapidocr-onnxruntime wheel) with exact candidate
     scoring; PP-OCRv4 detection only for tables without ruling."""
@@ -131,7 +206,7 @@ class RapidRecognizer:
             self.charset.setdefault(ch, i)
         self._det: Any = None
         self._det_lock = threading.Lock()
-        self._label_cache: dict[tuple[str, ...], list[list[int] | None]] = {}
+        self._label_cache: dict[tuple[str, ...], Any] = {}
 
     # -- frames
     def _norm(self, img: np.ndarray, width: int) -> np.ndarray:
@@ -186,17 +261,29 @@ class RapidRecognizer:
             self._label_cache[key] = got
         return got
 
+    def _trie(self, cands: Sequence[str]) -> tuple[list[int], list[int], LabelTrie]:
+        """The candidates that can be written with the model's characters, the character columns they use
+        (blank first), and their prefix tree over those columns (cached per candidate list)."""
+        key = ("trie", *cands)
+        got = self._label_cache.get(key)  # type: ignore[arg-type]
+        if got is None:
+            labels = self._labels(cands)
+            good = [i for i, lab in enumerate(labels) if lab]
+            cols = [0, *sorted({ix for i in good for ix in labels[i] or []})]
+            remap = {c: k for k, c in enumerate(cols)}
+            got = (good, cols, LabelTrie.of([[remap[ix] for ix in labels[i] or []] for i in good]))
+            if len(self._label_cache) > 64:
+                self._label_cache.clear()
+            self._label_cache[key] = got  # type: ignore[index]
+        return got  # type: ignore[return-value]
+
     def score_frames(self, p: np.ndarray, cands: Sequence[str]) -> np.ndarray:
-        labels = self._labels(cands)
-        good = [i for i, lab in enumerate(labels) if lab]
+        good, cols, trie = self._trie(cands)
         scores = np.full(len(cands), NEG)
         if good:
-            used = sorted({ix for i in good for ix in labels[i] or []})
             # only the columns that the candidates use, plus blank
-            cols = [0, *used]
-            remap = {c: k for k, c in enumerate(cols)}
             logp = np.log(np.clip(p[:, cols], 1e-12, 1.0))
-            scores[good] = ctc_loglik(logp, [[remap[ix] for ix in labels[i] or []] for i in good])
+            scores[good] = ctc_trie_loglik(logp, trie)
         return scores
 
     def greedy(self, p: np.ndarray) -> Reading:

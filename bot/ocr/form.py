@@ -508,7 +508,8 @@ def read_form(bgr: np.ndarray, found: FoundForm, member: Member, template: Templ
     priors = {"people": decode.people_prior(cfg.people_max),
               "temperature": decode.temperature_prior(max(cfg.temperature_min, 34.0), min(cfg.temperature_max, 39.9))}
     for (row_no, key), sc, (_, cs) in zip(where, scored, jobs, strict=True):
-        d = decode.decide(sc, cs, prior=priors.get(key), temp=SOFTEN if key in priors else 1.0)
+        d = decode.decide(sc, cs, prior=priors.get(key), temp=SOFTEN if key in priors else 1.0,
+                          min_margin=decode.CLOSE_RUNNER_UP if key in priors else 0.0)
         decisions[(row_no, key)] = d
         if key == "household":
             name_options.append((row_no, _ranked_names(sc, cs, d)))

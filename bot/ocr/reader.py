@@ -514,7 +514,8 @@ def _decide_table(table: grid.Table, member: Member, template: Template, cfg: Oc
                     if dp.value not in (None, 0) and dp.fit > d.fit + 2:
                         d = dp
             else:
-                d = decode.decide(*ms.view(x.scored, kind), temp=SOFTEN, prior=priors.get(kind))
+                d = decode.decide(*ms.view(x.scored, kind), temp=SOFTEN, prior=priors.get(kind),
+                                  min_margin=decode.CLOSE_RUNNER_UP)
                 if kind == "people" and d.value == 0:
                     d.confidence = min(d.confidence, 0.5)  # nobody at home: possible, but ask
             decisions[(row_no, k)] = d
