@@ -1,6 +1,6 @@
 """OCR benchmark: synthetic phone photos of handwritten tables and of filled-in gridbot forms.
 
-    python -m bench.ocr_bench [--photos 40] [--forms 20] [--seed 1] [--quick] [--stress N] [--json out.json]
+    python -m bench.ocr_bench [--photos 40] [--forms 20] [--seed 1] [--quick] [--stress N] [--json out.json] [--show-misses]
 
 Every photo is drawn here (nothing is committed): the sample roster's members, a "hand" writing with one
 of the handwriting-style fonts (the npm @fontsource packages long-cang, ma-shan-zheng, zhi-mang-xing and
@@ -174,7 +174,9 @@ def _peak_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def score(cases: list[dict[str, Any]], results: list[dict[str, Any]]) -> dict[str, Any]:
+def score(cases: list[dict[str, Any]], results: list[dict[str, Any]],
+          misses: list[str] | None = None) -> dict[str, Any]:
+    """Figures per set; each wrong value that was not flagged uncertain is also described in ``misses``."""
     stats: dict[str, Any] = {}
     for kind in ("table", "form", "stress"):
         per = {f: [0, 0] for f in (*FIELDS, "note")}
@@ -219,6 +221,9 @@ def score(cases: list[dict[str, Any]], results: list[dict[str, Any]]) -> dict[st
                         if not right:
                             wrong += 1
                             wrong_unflagged += k not in h["uncertain"]
+                            if misses is not None and k not in h["uncertain"]:
+                                misses.append(f"{c['id']} ({c['font']}) row {t['row']} {k}: "
+                                              f"wrote {truth!r}, read {got!r}")
         n = sum(per[f][1] for f in FIELDS)
         if not seconds:
             continue
@@ -247,6 +252,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--json", help="also write the figures to this file")
     p.add_argument("--stress", type=int, default=0, metavar="N",
                    help=f"also N photos of each harder kind ({', '.join(STRESS)}), scored apart")
+    p.add_argument("--show-misses", action="store_true",
+                   help="list each wrong value that was not flagged uncertain")
     args = p.parse_args(argv)
     if args.quick:
         args.photos, args.forms = 8, 4
@@ -260,9 +267,14 @@ def main(argv: list[str] | None = None) -> int:
     proc.start()
     results, peak_mb = parent.recv()
     proc.join()
-    stats = score(cases, results)
+    misses: list[str] = []
+    stats = score(cases, results, misses)
     stats["peak_mb"] = peak_mb
     _print(stats)
+    if args.show_misses:
+        print("wrong and not flagged:" if misses else "wrong and not flagged: none")
+        for line in misses:
+            print("  " + line)
     if args.json:
         Path(args.json).write_text(json.dumps(stats, indent=1, ensure_ascii=False), encoding="utf-8")
     return 0

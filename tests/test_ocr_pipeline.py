@@ -22,7 +22,7 @@ from bot.ocr.config import OcrConfig
 from bot.ocr.engine import LabelTrie, Reading, Scored, ctc_loglik, ctc_trie_loglik, get_recognizer
 from bot.ocr.errors import OcrError
 from bot.ocr.image import load_image
-from bot.ocr.reader import find_header, read_photo, read_table
+from bot.ocr.reader import cell_crop, find_header, read_photo, read_table
 from bot.template import default_template
 from tests.ocr_helpers import neat_hand, photo_of, png, rows_for, sample_roster, table_page
 
@@ -88,6 +88,21 @@ def test_grid_falls_back_to_text_boxes_without_ruling(wang) -> None:
     for i, r in enumerate(rows, start=1):
         assert got[i].household == r["household"] and got[i].values["temperature"] == r["temperature"]
         assert got[i].values["people"] == r["people"]
+
+
+def test_a_usual_column_missing_from_a_table_without_ruling_is_asked_about(wang) -> None:
+    """Without ruling the columns are guessed from the gaps in the writing, so a usual column that was not
+    found may have run into its neighbour: its empty values are asked about. With ruling the table simply
+    does not have it, and nothing is asked."""
+    rows = rows_for(wang, 5)
+    cols = ["household", "people", "out", "returned"]
+    for ruled in (False, True):
+        reading = read_photo(photo_of(table_page(rows, cols, ruled=ruled)), wang, TPL)
+        assert reading.method == ("lines" if ruled else "boxes")
+        assert len(reading.report.households) == len(rows)
+        for h in reading.report.households:
+            assert h.values["temperature"] is None and h.values["people"] == rows[h.row - 1]["people"]
+            assert ("temperature" in h.uncertain) is not ruled
 
 
 def test_faint_tilted_and_broken_ruling_is_found() -> None:
@@ -230,6 +245,28 @@ def test_names_numbers_and_blanks_read_from_cells(wang) -> None:
         assert h.household == r["household"]
         assert h.values["people"] == r["people"] and h.values["temperature"] == r["temperature"]
         assert h.confidence["people"] > 0 and h.confidence["household"] > 0
+
+
+def test_a_stroke_along_the_ruling_is_not_read_as_a_one() -> None:
+    """A hand-ruled line that wanders off its fitted position leaves a thin stroke along the cell's side: it
+    is left out of the cell (so a blank cell stays blank, and is asked about); a 1 in the middle is read."""
+
+    def cell(*strokes: tuple[int, int, int, int]):
+        ink = np.zeros((200, 300), np.uint8)
+        for x0, y0, x1, y1 in strokes:
+            cv2.line(ink, (x0, y0), (x1, y1), 255, 3)
+        table = grid.Table(image=np.where(ink > 0, 0, 255).astype(np.uint8), ink=ink,
+                           cells=[[(100, 60, 190, 122)]], method="lines")
+        return cell_crop(table, (100, 60, 190, 122))
+
+    remnant = (103, 75, 103, 110)
+    blank = cell(remnant)
+    assert blank.crop is None and blank.edge_ink >= blank.need  # blank, with a reason to ask
+    one = cell((145, 78, 145, 102))
+    assert one.crop is not None and one.edge_ink == 0
+    both = cell(remnant, (145, 78, 145, 102))
+    assert both.crop is not None and both.crop.shape[1] < 40  # the 1 alone: the remnant was cut off
+    assert cell((115, 64, 175, 64)).crop is None  # a piece of the row's line along the top
 
 
 def test_assignment_and_roster_order() -> None:

@@ -45,6 +45,8 @@ log = logging.getLogger(__name__)
 NAME_NO_MATCH = -40.0
 #: the columns a table usually has: when one is not found while the table has unread columns, it is flagged
 EXPECTED_COLUMNS = ("people", "temperature", "out", "returned")
+#: a header word read with this posterior names a column that the table has
+HEADED = 0.5
 #: a table is the sender's when at least one row's name is read at least this surely
 NAME_SURE = 0.5
 
@@ -72,6 +74,8 @@ class Cell:
     crop: np.ndarray | None  # None: blank
     ink: int
     need: int = 0  # the ink a cell needs to be read (less is blank)
+    #: ink left out as a piece of ruling along the cell's edge (a stray line, or a "1" written against it)
+    edge_ink: int = 0
 
 
 def cell_crop(table: grid.Table, box: grid.Box, quad: np.ndarray | None = None) -> Cell:
@@ -88,7 +92,7 @@ def cell_crop(table: grid.Table, box: grid.Box, quad: np.ndarray | None = None) 
     n, labels, stats, cents = cv2.connectedComponentsWithStats(sub, connectivity=8)
     min_area = max(5, int(h * h * 0.0015))
     keep = np.zeros(n, bool)
-    total = 0
+    total = edge = 0
     ix0, iy0, ix1, iy1 = x0 - X0 + 2, y0 - Y0 + 2, x1 - X0 - 2, y1 - Y0 - 2
     poly = None if quad is None else (np.asarray(quad, np.float32) - np.float32([X0, Y0])).reshape(-1, 1, 2)
     for i in range(1, n):
@@ -102,11 +106,14 @@ def cell_crop(table: grid.Table, box: grid.Box, quad: np.ndarray | None = None) 
             continue
         if (bw > 0.85 * w and bh < 0.2 * h) or (bh > 0.95 * h and bw < 0.08 * w):
             continue  # what is left of a ruling line
+        if table.method == "lines" and _along_edge(cx - ix0 + 2, cy - iy0 + 2, bw, bh, w, h):
+            edge += int(area)  # a hand-ruled line that wanders off its fitted position, or a broken piece
+            continue
         keep[i] = True
         total += int(area)
     need = max(18, int(0.004 * w * h))
     if total < need:
-        return Cell(None, total, need)
+        return Cell(None, total, need, edge)
     km = keep[labels].astype(np.uint8) * 255
     ys, xs = np.nonzero(km)
     pad = max(4, int(0.12 * h))
@@ -115,7 +122,17 @@ def cell_crop(table: grid.Table, box: grid.Box, quad: np.ndarray | None = None) 
     km = cv2.dilate(km, cv2.getStructuringElement(cv2.MORPH_RECT, (3, 3)))
     img = table.image[Y0:Y1, X0:X1]
     crop = np.where(km > 0, img, 255).astype(np.uint8)[cy0:cy1, cx0:cx1]
-    return Cell(crop, total, need)
+    return Cell(crop, total, need, edge)
+
+
+def _along_edge(cx: float, cy: float, bw: int, bh: int, w: int, h: int) -> bool:
+    """A thin straight stroke lying along one of the cell's sides (centre ``cx, cy`` relative to the cell's
+    top left corner): a piece of its ruling, not writing."""
+    if bw <= max(6, 0.08 * w) and bh >= 0.35 * h:
+        return min(cx, w - cx) <= max(5.0, 0.06 * w)
+    if bh <= max(6, 0.12 * h) and bw >= 0.35 * w:
+        return min(cy, h - cy) <= max(4.0, 0.1 * h)
+    return False
 
 
 def _scored_cells(engine: Recognizer, jobs: list[tuple[np.ndarray, decode.CandidateSet]]) -> list[Scored]:
@@ -457,12 +474,14 @@ def read_table(table: grid.Table, member: Member, template: Template, cfg: OcrCo
                 return None
         elif not any(_cell_score(ms, x, "name", 0) > -4 for x in body[mapping["household"]]):
             return None  # no header and no names: not a table of this member's households
-    return _decide_table(table, member, template, cfg, ms, body, mapping, unsure_cols, header_row)
+    # header words read clearly: a column the header names but the body does not hold was merged into another
+    headed = {k for ps in posts for k, p in ps.items() if p >= HEADED}
+    return _decide_table(table, member, template, cfg, ms, body, mapping, unsure_cols, header_row, headed)
 
 
 def _decide_table(table: grid.Table, member: Member, template: Template, cfg: OcrConfig, ms: decode.MultiSet,
                   body: dict[int, list[_Cell]], mapping: dict[str, int], unsure_cols: set[str],
-                  header_row: int) -> PhotoReading:
+                  header_row: int, headed: set[str] = frozenset()) -> PhotoReading:
     """Each cell's value in its column's set, the names jointly, the consistency checks, the report."""
     names = [h.name for h in member.households]
     name_col = mapping["household"]
@@ -503,6 +522,8 @@ def _decide_table(table: grid.Table, member: Member, template: Template, cfg: Oc
                 blanks[row_no].add(k)
                 if x.cell.ink > 0.5 * x.cell.need:
                     flags[row_no][k] = "faint blank"  # some ink, too little to read: say so
+                elif x.cell.edge_ink >= x.cell.need:
+                    flags[row_no][k] = "stroke along the ruling"  # most likely the line, but it may be a 1
                 continue
             if kind == "text":
                 notes[row_no] = x.scored.reading  # the free reading made with the scores
@@ -527,9 +548,12 @@ def _decide_table(table: grid.Table, member: Member, template: Template, cfg: Oc
             flags[row_no].setdefault(k, "column mapping")
     reading = _build(member, template, cfg, rows, decisions, name_options, blanks, notes, fields, table.method,
                      "table", names=names_got, flags=flags)
-    # a usual column that was not found while the table has unread columns: its empty values are not known
-    unread = [k for k in EXPECTED_COLUMNS if template.has(k) and k not in mapping]
-    if unread and table.n_cols > len(mapping):
+    # a usual column that was not found while the table has unread columns, or whose header word was read,
+    # or in a table without ruling (its writing may have run into a neighbour's column): its empty values
+    # are not known
+    unread = [k for k in EXPECTED_COLUMNS if template.has(k) and k not in mapping
+              and (table.n_cols > len(mapping) or k in headed or table.method != "lines")]
+    if unread:
         for hr in reading.report.households:
             for k in unread:
                 hr.confidence[k] = 0.0
