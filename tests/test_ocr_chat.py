@@ -123,6 +123,39 @@ async def test_reread_and_reoffer(bot, wang_photo) -> None:
     assert await stored(bot, "王艳") == {}
 
 
+async def test_unanswered_reading_is_offered_again_by_the_reminder_job(bot, wang_photo) -> None:
+    """The 16:00 reminder, run by the real JobQueue's job, names the missing members and posts the waiting
+    reading again with its buttons; nothing is stored until someone presses 确认 on it."""
+    from handlers.jobs import CATCH_UP_JOB
+    from tests.test_nagging import run_job, sends
+
+    data, rows = wang_photo
+    calls = await post_photo(bot, GROUP1, WANG, "photo-7", data)
+    note_id, _, _ = result_message(calls)
+    photo_id = next(c for c in calls if c.method == "sendMessage").params["reply_parameters"]["message_id"]
+    for job in bot.app.job_queue.get_jobs_by_name(CATCH_UP_JOB):
+        job.schedule_removal()
+    await bot.app.job_queue.start()
+    calls = await run_job(bot, "16:00")
+    reminder, offer = sends(calls, GROUP1)
+    assert reminder.startswith("⏰ 温馨提醒") and "王艳" in reminder  # not reported: the photo is not a report
+    assert offer.startswith(texts.OCR_REOFFER_HEAD.format(member="王艳"))
+    sent = [c for c in calls if c.method == "sendMessage" and c.params["text"] == offer][0]
+    assert sent.params["reply_parameters"]["message_id"] == photo_id  # under the photo it reads
+    offered = dict(buttons([sent]))
+    assert list(offered) == [texts.OCR_CONFIRM, texts.OCR_REREAD, texts.OCR_CANCEL]
+    assert await stored(bot, "王艳") == {}
+    # the reminder does not fire twice, and neither does the offer
+    assert sends(await run_job(bot, "16:00"), GROUP1) == []
+    calls = await bot.click(GROUP1, WANG, offered[texts.OCR_CONFIRM], sent.result["message_id"])
+    assert replies(calls)[0].startswith("✅ 已记录 王艳")
+    assert len(await stored(bot, "王艳")) == len(rows)
+    # confirmed: the deadline counts the six households as reported and offers nothing again
+    left = len(sample_roster().find_member("王艳").households) - len(rows)
+    [deadline] = sends(await run_job(bot, "18:00"), GROUP1)
+    assert f"王艳 @wangyan_cn（还差{left}户）" in deadline
+
+
 async def test_photo_from_unlinked_user_and_other_chats(bot, wang_photo) -> None:
     data, _ = wang_photo
     calls = await post_photo(bot, GROUP1, STRANGER, "photo-5", data)
