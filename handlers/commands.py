@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from telegram import Update
+from telegram import Chat, Message, Update, User
 from telegram.constants import ChatMemberStatus, ParseMode
 from telegram.ext import ContextTypes
 
 from bot import texts
 from bot.service import Reply
-from handlers.convert import send_reply, to_sender
+from handlers.convert import command, send_reply, to_sender
 
 
 def _svc(context: ContextTypes.DEFAULT_TYPE):
@@ -25,10 +25,8 @@ async def help_(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await update.effective_message.reply_text(texts.HELP, parse_mode=ParseMode.HTML)
 
 
-async def bind(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    msg, user, chat = update.effective_message, update.effective_user, update.effective_chat
-    if msg is None or user is None or chat is None:
-        return
+@command
+async def bind(msg: Message, user: User, chat: Chat, context: ContextTypes.DEFAULT_TYPE) -> None:
     is_admin = False
     if chat.type in ("group", "supergroup"):
         member = await context.bot.get_chat_member(chat.id, user.id)
@@ -37,25 +35,19 @@ async def bind(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     await send_reply(msg, reply)
 
 
-async def iam(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    msg, user, chat = update.effective_message, update.effective_user, update.effective_chat
-    if msg is None or user is None or chat is None:
-        return
+@command
+async def iam(msg: Message, user: User, chat: Chat, context: ContextTypes.DEFAULT_TYPE) -> None:
     reply = await _svc(context).iam(chat.id, chat.type, to_sender(user), " ".join(context.args or []))
     await send_reply(msg, reply)
 
 
-async def mystatus(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    msg, user, chat = update.effective_message, update.effective_user, update.effective_chat
-    if msg is None or user is None or chat is None:
-        return
+@command
+async def mystatus(msg: Message, user: User, chat: Chat, context: ContextTypes.DEFAULT_TYPE) -> None:
     await send_reply(msg, await _svc(context).mystatus(chat.id, chat.type, to_sender(user)))
 
 
-async def undo(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    msg, user, chat = update.effective_message, update.effective_user, update.effective_chat
-    if msg is None or user is None or chat is None:
-        return
+@command
+async def undo(msg: Message, user: User, chat: Chat, context: ContextTypes.DEFAULT_TYPE) -> None:
     await send_reply(msg, await _svc(context).undo(chat.id, chat.type, to_sender(user)))
 
 

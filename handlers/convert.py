@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update, User
+import functools
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from telegram import Chat, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update, User
 from telegram.constants import ParseMode
 
 from bot.service import IncomingMessage, Reply, Sender
@@ -46,3 +50,21 @@ async def send_reply(message: Message, reply: Reply | None) -> None:
         parse_mode=ParseMode.HTML if reply.html else None,
         do_quote=reply.quote,
     )
+
+
+CommandBody = Callable[[Message, User, Chat, Any], Awaitable[None]]
+
+
+def command(body: CommandBody) -> Callable[[Update, Any], Awaitable[None]]:
+    """A PTB callback that calls ``body(message, user, chat, context)``, or does nothing for an update
+    without all three (a channel post, an anonymous admin)."""
+
+    @functools.wraps(body)
+    async def callback(update: Update, context: Any) -> None:
+        msg, user, chat = update.effective_message, update.effective_user, update.effective_chat
+        if msg is None or user is None or chat is None:
+            return
+        await body(msg, user, chat, context)
+
+    return callback
+

@@ -16,7 +16,7 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 from typing import Any
 
-from telegram import Message, Update
+from telegram import Chat, Message, Update, User
 from telegram.constants import ChatAction
 from telegram.error import TelegramError
 from telegram.ext import (
@@ -31,7 +31,7 @@ from telegram.ext import (
 from bot import texts
 from bot.photos import IncomingPhoto, PhotoJob, PhotoService
 from bot.service import Reply
-from handlers.convert import markup, send_reply, to_sender
+from handlers.convert import command, markup, send_reply, to_sender
 from storage.ocr_repo import PendingRepo
 
 log = logging.getLogger(__name__)
@@ -274,13 +274,11 @@ async def correction(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
 _CORRECTION_HINT = re.compile(r"^(第\s*)?\d{1,3}\s*(行|户)?[\s,，:：、]*[\u4e00-\u9fff]")
 
 
-async def form_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+@command
+async def form_command(msg: Message, user: User, chat: Chat, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/form [YYYY-MM-DD]: the member's printable form as a PDF."""
     from bot.ocr.form import render_form
 
-    msg, user, chat = update.effective_message, update.effective_user, update.effective_chat
-    if msg is None or user is None or chat is None:
-        return
     svc, worker = _state(context)
     grid = svc.grid
     arg = " ".join(context.args or []).strip()

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from telegram import Update
+from telegram import Chat, Message, User
 from telegram.ext import Application, CommandHandler, ContextTypes
 
 from bot.nagging import NagService
 from handlers import jobs
-from handlers.convert import send_reply, to_sender
+from handlers.convert import command, send_reply, to_sender
 
 
 def register(app: Application) -> None:
@@ -21,12 +21,10 @@ def _nags(context: ContextTypes.DEFAULT_TYPE) -> NagService:
     return context.application.bot_data["nags"]
 
 
-async def schedule(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+@command
+async def schedule(msg: Message, user: User, chat: Chat, context: ContextTypes.DEFAULT_TYPE) -> None:
     """``/schedule`` shows the grid's times; with arguments (leader or admin) it changes them, and the jobs
     are rebuilt at once."""
-    msg, user, chat = update.effective_message, update.effective_user, update.effective_chat
-    if msg is None or user is None or chat is None:
-        return
     reply, changed = await _nags(context).set_schedule(chat.id, chat.type, to_sender(user), context.args or [])
     try:
         await send_reply(msg, reply)
@@ -36,22 +34,16 @@ async def schedule(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
             await jobs.dispatch(context.application)  # a time moved into the recent past is due now
 
 
-async def pause(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    msg, user, chat = update.effective_message, update.effective_user, update.effective_chat
-    if msg is None or user is None or chat is None:
-        return
+@command
+async def pause(msg: Message, user: User, chat: Chat, context: ContextTypes.DEFAULT_TYPE) -> None:
     await send_reply(msg, await _nags(context).pause(chat.id, chat.type, to_sender(user), context.args or []))
 
 
-async def resume(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    msg, user, chat = update.effective_message, update.effective_user, update.effective_chat
-    if msg is None or user is None or chat is None:
-        return
+@command
+async def resume(msg: Message, user: User, chat: Chat, context: ContextTypes.DEFAULT_TYPE) -> None:
     await send_reply(msg, await _nags(context).resume(chat.id, chat.type, to_sender(user)))
 
 
-async def leave(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    msg, user, chat = update.effective_message, update.effective_user, update.effective_chat
-    if msg is None or user is None or chat is None:
-        return
+@command
+async def leave(msg: Message, user: User, chat: Chat, context: ContextTypes.DEFAULT_TYPE) -> None:
     await send_reply(msg, await _nags(context).leave(chat.id, chat.type, to_sender(user), context.args or []))

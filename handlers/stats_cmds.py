@@ -18,13 +18,13 @@ import logging
 from collections.abc import Awaitable, Callable
 from datetime import date
 
-from telegram import InputFile, Message, Update
+from telegram import Chat, InputFile, Message, Update, User
 from telegram.constants import ChatAction, ParseMode
 from telegram.ext import Application, CommandHandler, ContextTypes
 
 from bot import texts
 from bot.stats_service import StatsReply, StatsService
-from handlers.convert import to_sender
+from handlers.convert import command, to_sender
 
 log = logging.getLogger(__name__)
 
@@ -104,31 +104,25 @@ async def send_stats_reply(context: ContextTypes.DEFAULT_TYPE, msg: Message, rep
 
 
 # ---------------------------------------------------------------------------------------------- commands
-async def summary(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    msg, user, chat = update.effective_message, update.effective_user, update.effective_chat
-    if msg is None or user is None or chat is None:
-        return
+@command
+async def summary(msg: Message, user: User, chat: Chat, context: ContextTypes.DEFAULT_TYPE) -> None:
     st = stats_service(context.application)
     reply = await st.summary(chat.id, chat.type, to_sender(user), " ".join(context.args or []))
     await send_stats_reply(context, msg, reply)
 
 
-async def chart(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    msg, user, chat = update.effective_message, update.effective_user, update.effective_chat
-    if msg is None or user is None or chat is None:
-        return
+@command
+async def chart(msg: Message, user: User, chat: Chat, context: ContextTypes.DEFAULT_TYPE) -> None:
     st = stats_service(context.application)
     await context.bot.send_chat_action(chat.id, ChatAction.UPLOAD_PHOTO)
     reply = await st.chart(chat.id, chat.type, to_sender(user), " ".join(context.args or []))
     await send_stats_reply(context, msg, reply)
 
 
-async def export(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+@command
+async def export(msg: Message, user: User, chat: Chat, context: ContextTypes.DEFAULT_TYPE) -> None:
     """The ledger file, in a private chat. A large one shows a progress message that is edited as the rows
     are written; every export shows the "sending a file" chat action."""
-    msg, user, chat = update.effective_message, update.effective_user, update.effective_chat
-    if msg is None or user is None or chat is None:
-        return
     st = stats_service(context.application)
     job = await st.plan_export(chat.id, chat.type, to_sender(user), " ".join(context.args or []))
     if isinstance(job, StatsReply):

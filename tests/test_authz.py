@@ -12,8 +12,7 @@ from __future__ import annotations
 import dataclasses
 import io
 import zipfile
-from collections.abc import AsyncIterator, Awaitable, Callable
-from datetime import datetime, time
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 import openpyxl
@@ -43,24 +42,22 @@ def private(user: FakeUser) -> FakeChat:
 
 
 @pytest.fixture
-async def abot(tmp_path: Path, sample_rows) -> AsyncIterator[OfflineBot]:
-    config = dataclasses.replace(Config(), db_path=str(tmp_path / "authz.db"), admins=(ADMIN.id,),
-                                 roles=parse_roles({"statisticians": [{"user": STAT.id, "scope": "东风村"}]}))
-    b = OfflineBot(config, datetime.combine(DAY, time(8, 0), config.tz))
-    async with b:
-        await b.services.grid.import_roster(sample_rows, "sample")
-        b.request.member_status[(GROUP1.id, LIU.id)] = "administrator"
-        b.request.member_status[(GROUP2.id, ZHAO.id)] = "administrator"
-        await b.post(GROUP1, LIU, "/bind 第一网格", "08:01")
-        await b.post(GROUP2, ZHAO, "/bind 第二网格", "08:02")
-        _, calls = await b.post(GROUP1, LIU, f"除{SECRET}家外均正常。{SECRET}家儿子体温37.9", "08:10")
-        assert replies(calls)[0].startswith("✅")
-        _, calls = await b.post(GROUP1, WANG, "包联户均正常，体温正常", "08:11")
-        assert replies(calls)[0].startswith("✅")
-        _, calls = await b.post(GROUP2, LIUGL, "包联户均正常，体温正常", "08:12")
-        assert replies(calls)[0].startswith("✅")
-        b.clock.set(b.at("09:00"))
-        yield b
+def config(config: Config) -> Config:
+    """The conftest config with a statistician of 东风村."""
+    return dataclasses.replace(config, roles=parse_roles({"statisticians": [{"user": STAT.id, "scope": "东风村"}]}))
+
+
+@pytest.fixture
+async def abot(bot: OfflineBot) -> OfflineBot:
+    """The conftest bot with this morning's reports from three members, one of them a fever."""
+    _, calls = await bot.post(GROUP1, LIU, f"除{SECRET}家外均正常。{SECRET}家儿子体温37.9", "08:10")
+    assert replies(calls)[0].startswith("✅")
+    _, calls = await bot.post(GROUP1, WANG, "包联户均正常，体温正常", "08:11")
+    assert replies(calls)[0].startswith("✅")
+    _, calls = await bot.post(GROUP2, LIUGL, "包联户均正常，体温正常", "08:12")
+    assert replies(calls)[0].startswith("✅")
+    bot.clock.set(bot.at("09:00"))
+    return bot
 
 
 def _texts(calls: list[Call]) -> list[str]:
