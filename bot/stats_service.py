@@ -443,7 +443,7 @@ class StatsService:
 
     # ------------------------------------------------------------------ retention
     async def purge_expired(self) -> dict[str, int]:
-        """Delete reports (with their audit rows, member reports and message texts) of days older than
+        """Delete reports (with their audit rows, member reports, message texts and photo readings) of days older than
         ``summary.retention_days`` before today. Returns the rows deleted per table."""
         keep = self.config.summary.retention_days
         totals: dict[str, int] = {}

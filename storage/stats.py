@@ -151,20 +151,22 @@ class StatsRepo:
 
     # ------------------------------------------------------------------ retention
     async def days_before(self, cutoff: str) -> list[str]:
-        """The days before ``cutoff`` that still hold reports, audit rows, member reports or messages."""
+        """The days before ``cutoff`` that still hold reports, audit rows, member reports, messages or photo
+        readings."""
         rows = await self.db.fetchall(
             "SELECT day FROM reports WHERE day < ?1 UNION SELECT day FROM report_audit WHERE day < ?1 "
             "UNION SELECT day FROM member_reports WHERE day < ?1 UNION SELECT day FROM messages WHERE day < ?1 "
-            "ORDER BY 1",
+            "UNION SELECT day FROM ocr_pending WHERE day < ?1 ORDER BY 1",
             (cutoff,),
         )
         return [str(r[0]) for r in rows]
 
     async def purge_day(self, day: str) -> dict[str, int]:
-        """Delete one day's reports, their audit rows, member reports and message texts, in one transaction."""
+        """Delete one day's reports, their audit rows, member reports, message texts and photo readings
+        (confirmed or not: they hold what was read), in one transaction."""
         counts: dict[str, int] = {}
         async with self.db.transaction() as c:
-            for table in ("reports", "report_audit", "member_reports", "messages"):
+            for table in ("reports", "report_audit", "member_reports", "messages", "ocr_pending"):
                 cur = await c.execute(f"DELETE FROM {table} WHERE day = ?", (day,))  # noqa: S608 - fixed name
                 counts[table] = max(cur.rowcount, 0)
         return counts

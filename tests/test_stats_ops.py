@@ -25,6 +25,7 @@ from bot.statconfig import StatisticianEntry, StatsChat
 from handlers.offline import OfflineBot
 from handlers.stats_cmds import RETENTION_JOB
 from storage.db import open_database
+from storage.ocr_repo import PendingRepo
 from storage.stats import StatsRepo
 from tests.statsdata import (
     DAY,
@@ -86,6 +87,11 @@ async def test_retention_job_purges_old_days(tmp_path: Path) -> None:
                          message_id=100 + n)
             await _write(svc, d, "刘志宇", LIU.id, "09:10", {"王建国": values(people=5)}, chat=-1001001,
                          message_id=200 + n)  # the first goes to the audit table
+        member = await svc.db.fetchone("SELECT id, grid_id FROM members WHERE name = '刘志宇'")
+        for n, d in enumerate((older, old)):  # a photo reading of each day, never confirmed
+            await PendingRepo(svc.db).create(
+                nonce="n", chat_id=-1001001, message_id=300 + n, sender_user_id=LIU.id, member_id=member[0],
+                grid_id=member[1], day=d.isoformat(), photo_file_id=f"p{n}", kind="table", result="{}", now="x")
         await b.app.job_queue.start()
         job = job_named(b, RETENTION_JOB)
         assert job.next_t.astimezone(cfg.tz).time() == time(3, 30)
@@ -96,8 +102,9 @@ async def test_retention_job_purges_old_days(tmp_path: Path) -> None:
         assert await days("reports") == [kept.isoformat(), older.isoformat(), old.isoformat(),
                                          "2020-02-09", DAY.isoformat()]
         await run(b, job, datetime.combine(DAY, time(3, 30), cfg.tz))
-        for table in ("reports", "report_audit", "member_reports", "messages"):
+        for table in ("reports", "report_audit", "member_reports", "messages", "ocr_pending"):
             assert all(d >= old.isoformat() for d in await days(table)), table
+        assert await days("ocr_pending") == [old.isoformat()]
         assert await days("reports") == [old.isoformat(), "2020-02-09", DAY.isoformat()]
         assert await days("messages") == [old.isoformat()]
         assert len(await svc.repo.audit_rows(
