@@ -172,6 +172,14 @@ def _big_png() -> bytes:
     return out.getvalue()
 
 
+def _blank_form() -> Image.Image:
+    """王艳's printed form, photographed before anything was written on it."""
+    from bot.ocr.form import render_form
+    from bot.template import default_template
+
+    return render_form(sample_roster().find_member("王艳"), default_template(), DAY).pages[0]
+
+
 @pytest.mark.parametrize(
     ("name", "make", "document", "mime", "code"),
     [
@@ -182,6 +190,7 @@ def _big_png() -> bytes:
         ("1x1", lambda: png(Image.new("RGB", (1, 1), "white")), "dot.png", "image/png", "too_small"),
         ("30000x30000", _big_png, "huge.png", "image/png", "too_large"),
         ("not a table", lambda: png(Image.new("RGB", (900, 700), (90, 140, 200))), "sky.png", "image/png", "no_table"),
+        ("blank form", lambda: photo_of(_blank_form()), "form.jpg", "image/jpeg", "empty"),
     ],
 )
 async def test_bad_input_gets_a_clear_reply(bot, name, make, document, mime, code) -> None:

@@ -9,6 +9,7 @@ CODES = {
     "too_small": "the image is too small",
     "too_large": "the image is too large",
     "no_table": "no table or form found",
+    "empty": "the table or form has nothing written in it",
     "no_households": "none of the sender's households found",
     "busy": "too many photos waiting",
     "timeout": "reading took too long",

@@ -161,7 +161,7 @@ def read_photo(data: bytes, member: Member, template: Template, cfg: OcrConfig |
         reading = _read_table_photo(img, member, template, cfg, engine, attempt)
     reading.seconds = time.monotonic() - t0
     if not reading.report.households:
-        raise OcrError("no_households")
+        raise OcrError("no_households" if reading.unmatched_rows else "empty")
     return reading
 
 
