@@ -10,12 +10,14 @@ a phone camera (perspective, rotation, shadow, blur, noise, JPEG). The reading r
 that its peak memory is measured alone. Prints field accuracy per field type, the share of wrong values
 that were not flagged uncertain, the share of fields flagged (each is asked about), rows found, seconds per
 photo and peak memory. ``--stress N`` adds N free-hand photos of each harder kind (a steep camera, no ruling,
-rows out of roster order, unknown header words, other households written in), scored apart.
+rows out of roster order, unknown header words, other households written in, a photo turned a quarter or
+half way without an EXIF orientation), scored apart.
 """
 
 from __future__ import annotations
 
 import argparse
+import io
 import json
 import multiprocessing as mp
 import random
@@ -27,6 +29,8 @@ import time
 from datetime import date
 from pathlib import Path
 from typing import Any
+
+from PIL import Image
 
 HERE = Path(__file__).resolve().parent
 NODE_MODULES = HERE / "node_modules"
@@ -53,7 +57,7 @@ def sample_roster() -> Any:
     return roster_from_rows(read_roster_bytes(roster_bytes(), "roster.csv").rows)
 
 
-STRESS = ("steep", "unruled", "shuffled", "headers", "strangers")
+STRESS = ("steep", "unruled", "shuffled", "headers", "strangers", "turned")
 UNKNOWN_HEADERS = "甲乙丙丁戊己庚"
 
 
@@ -123,6 +127,8 @@ def _stress_cases(n: int, seed: int, members: list[Any], fonts: Any) -> list[dic
                                         empty_rows=rng.choice([0, 1]), ruled=variant != "unruled")
             strength = rng.uniform(1.3, 1.7) if variant == "steep" else rng.uniform(0.5, 1.2)
             data = synth.photograph(page, rng, strength=strength, max_side=rng.choice([1280, 1600, 2000]))
+            if variant == "turned":  # held sideways or upside down, and sent without an EXIF orientation
+                data = synth.to_jpeg(Image.open(io.BytesIO(data)).rotate(rng.choice([90, 180, 270]), expand=True))
             truth = _truth_rows(spec.rows)
             for r in truth:
                 r["stranger"] = r["household"] not in names

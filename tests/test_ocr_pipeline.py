@@ -395,6 +395,23 @@ def test_wrong_values_are_flagged(wang) -> None:
     assert fields >= 100 and wrong_unflagged == 0 and flagged <= 0.25 * fields
 
 
+@pytest.mark.parametrize("turn", [90, 180, 270])
+@pytest.mark.parametrize("ruled", [True, False])
+def test_sideways_or_upside_down_photo_without_exif(wang, turn, ruled) -> None:
+    """A photo turned without an EXIF tag: the table is found as it lies (the ruled one's rectified image,
+    or the turned photo's writing) and turned until its header reads; every value is read as upright."""
+    rows = rows_for(wang, 6)
+    upright = Image.open(io.BytesIO(photo_of(table_page(rows, ruled=ruled), seed=5, strength=0.6)))
+    data = synth.to_jpeg(upright.rotate(turn, expand=True))
+    reading = read_photo(data, wang, TPL)
+    assert reading.method == ("lines" if ruled else "boxes")
+    got = {h.row: h for h in reading.report.households}
+    assert sorted(got) == list(range(1, len(rows) + 1))
+    for i, r in enumerate(rows, start=1):
+        assert got[i].household == r["household"]
+        assert (got[i].values["people"], got[i].values["temperature"]) == (r["people"], r["temperature"])
+
+
 # ---------------------------------------------------------------------------------------- whole photo
 def test_whole_photo_and_cli_contract(wang, tmp_path, capsys) -> None:
     rows = rows_for(wang, 8)

@@ -396,21 +396,6 @@ def read_printed(image: np.ndarray, whitelist: str = "") -> str:
         return ""
 
 
-def page_rotation(image: np.ndarray) -> int:
-    """The clockwise rotation (0, 90, 180, 270) that makes the page upright, by Tesseract's OSD; 0 if unknown."""
-    if not tesseract_available():
-        return 0
-    import pytesseract
-
-    try:
-        osd = pytesseract.image_to_osd(_bgr(image)[:, :, ::-1], output_type=pytesseract.Output.DICT)
-    except pytesseract.TesseractError:
-        return 0
-    if float(osd.get("orientation_conf", 0)) < 2.0:
-        return 0
-    return int(osd.get("rotate", 0)) % 360
-
-
 _lock = threading.Lock()
 _engines: dict[str, Recognizer] = {}
 

@@ -25,6 +25,7 @@ import itertools
 import logging
 import math
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -34,7 +35,7 @@ import numpy as np
 from bot.model import HouseholdReport, Member, MemberReport
 from bot.ocr import decode, grid
 from bot.ocr.config import OcrConfig
-from bot.ocr.engine import Recognizer, Scored, get_recognizer, page_rotation
+from bot.ocr.engine import Recognizer, Scored, get_recognizer
 from bot.ocr.errors import OcrError
 from bot.ocr.image import load_image
 from bot.template import Template
@@ -167,38 +168,76 @@ def read_photo(data: bytes, member: Member, template: Template, cfg: OcrConfig |
 
 def _read_table_photo(img: np.ndarray, member: Member, template: Template, cfg: OcrConfig, engine: Recognizer,
                       attempt: int) -> PhotoReading:
-    tried: list[str] = []
-    for rotation in _rotations(img):
-        view = _rotate90(img, rotation)
-        tables: list[grid.Table] = []
-        if attempt == 0:
-            t = grid.find_table(view)
-            if t is not None:
-                tables.append(t)
-        if not tables or attempt > 0:
-            t = grid.table_from_writing(view)
-            if t is None:  # the recogniser's text boxes, last
-                t = grid.table_from_boxes(view, engine.detect(view), writing=False)
-            if t is not None:
-                tables.append(t)
-        for table in tables:
-            tried.append(table.method)
-            reading = read_table(table, member, template, cfg, engine)
-            if reading is not None:
+    """The table in a photo taken at any quarter turn (phones often send no EXIF orientation): its ruling
+    first (``attempt`` 0), else the writing. A turn that is surely upright (its header reads clearly, or the
+    photo as taken reads as text) is read at once; otherwise each turn is judged by its header (cheap: a few
+    cells), and the best is read whole."""
+    ruled = grid.find_table(img) if attempt == 0 else None
+    tried = False
+    fallback: PhotoReading | None = None  # a table read, but none of its rows the sender's
+    for source in (ruled, None) if ruled is not None else (None,):
+        pending: list[tuple[grid.Table, Header, int]] = []
+        for table, header, turn, settled in _turned(img, source, template, engine):
+            tried = True
+            if not settled:
+                pending.append((table, header, turn))
+                continue
+            reading = read_table(table, member, template, cfg, engine, header)
+            if reading is not None and (reading.report.households or header[2] >= HEADER_CLEAR):
+                return reading  # the sender's rows; or a clear table of someone else's (no other turn helps)
+            fallback = fallback or reading
+        # the most legible turn first, its header breaking near ties (a turned table may happen to read a
+        # little like a header, but its strokes read poorly as text); a turn without a header row only
+        # upright or upside down (a table may have none)
+        ranked = sorted((c for c in pending if c[1][0] >= 0 or c[2] in (0, 180)),
+                        key=lambda c: -(4.0 * c[1][3] + min(c[1][2], HEADER_CLEAR)))
+        for table, header, _ in ranked:
+            reading = read_table(table, member, template, cfg, engine, header)
+            if reading is not None and (reading.report.households or header[2] >= HEADER_CLEAR):
                 return reading
+            fallback = fallback or reading
+    if fallback is not None:
+        return fallback
     if tried:
         raise OcrError("no_table", "no header row recognised")
     raise OcrError("no_table")
 
 
-def _rotations(img: np.ndarray):
-    """0 first; then what Tesseract's orientation detection suggests; then upside down."""
-    yield 0
-    osd = page_rotation(img)
-    if osd:
-        yield osd
-    if osd != 180:
-        yield 180
+def _turned(img: np.ndarray, ruled: grid.Table | None, template: Template,
+            engine: Recognizer) -> Iterator[tuple[grid.Table, Header, int, bool]]:
+    """The table at each quarter turn, with its header and whether the turn is surely upright: from the
+    ruled table's rectified image turned (the photo is not searched again), or else from the writing of the
+    turned photo (the recogniser's text boxes last, upright or upside down only). A table has more rows
+    than columns, so one that lies the other way is tried sideways first. Ends after a clear header."""
+
+    def at(turn: int) -> grid.Table | None:
+        if ruled is not None:
+            return ruled if turn == 0 else grid.grid_from_rectified(_rotate90(ruled.image, turn))
+        view = _rotate90(img, turn)
+        t = grid.table_from_writing(view)
+        if t is None and turn in (0, 180):
+            t = grid.table_from_boxes(view, engine.detect(view), writing=False)
+        return t
+
+    first = at(0)
+    if first is None:
+        turns: tuple[int, ...] = (0, 180, 90, 270)
+    elif first.n_rows > first.n_cols + 2:
+        turns = (0, 180)  # clearly taller than wide: upright or upside down
+    elif first.n_cols > first.n_rows + 2:
+        turns = (90, 270)  # clearly lying on its side
+    else:
+        turns = (90, 270, 0, 180) if first.n_cols > first.n_rows else (0, 180, 90, 270)
+    sideways = turns[0] == 90
+    for turn in turns:
+        t = first if turn == 0 else at(turn)
+        if t is None:
+            continue
+        header = _header_row(t, template, engine)
+        clear = header[2] >= HEADER_CLEAR
+        yield t, header, turn, clear or (turn == 0 and not sideways and header[3] >= LEGIBLE)
+        if clear:
+            return
 
 
 def _rotate90(img: np.ndarray, clockwise: int) -> np.ndarray:
@@ -207,8 +246,9 @@ def _rotate90(img: np.ndarray, clockwise: int) -> np.ndarray:
 
 
 def _header_posts(table: grid.Table, template: Template, engine: Recognizer,
-                  r: int) -> tuple[float, list[dict[str, float]]] | None:
-    """How much row ``r`` looks like a header row, and per column the header words' posteriors by key."""
+                  r: int) -> tuple[float, list[dict[str, float]], list[float]] | None:
+    """How much row ``r`` looks like a header row, per column the header words' posteriors by key, and how
+    surely the recogniser read each written cell as any text at all (low when the row is upside down)."""
     hs = decode.header_set(template)
     cells = [(c, cell_crop(table, box, _quad(table, r, c))) for c, box in enumerate(table.cells[r])]
     jobs = [(c, cell.crop) for c, cell in cells if cell.crop is not None]
@@ -231,7 +271,7 @@ def _header_posts(table: grid.Table, template: Template, engine: Recognizer,
         used_c.add(c)
         used_k.add(k)
         quality += p
-    return quality, posts
+    return quality, posts, [sc.reading.confidence for sc in scored]
 
 
 def find_header(table: grid.Table, template: Template, engine: Recognizer) -> tuple[int, dict[str, int]] | None:
@@ -242,7 +282,7 @@ def find_header(table: grid.Table, template: Template, engine: Recognizer) -> tu
         got = _header_posts(table, template, engine, r)
         if got is None:
             continue
-        _, posts = got
+        posts = got[1]
         pairs = sorted(((p, c, k) for c, ps in enumerate(posts) for k, p in ps.items() if p >= 0.02), reverse=True)
         cols: dict[str, tuple[int, float]] = {}
         used: set[int] = set()
@@ -395,19 +435,35 @@ def map_columns(posts: list[dict[str, float]], body: dict[int, list[_Cell]], ms:
     return mapping, unsure
 
 
-def _header_row(table: grid.Table, template: Template, engine: Recognizer) -> tuple[int, list[dict[str, float]]]:
-    """The header row among the first rows (the best read, if any reads like one; -1: none does) and its
-    columns' header-word posteriors."""
+#: a header row this good (the sum of its columns' header-word posteriors) is read as the header at once
+HEADER_CLEAR = 2.5
+#: below this no row is taken for the header
+HEADER_MIN = 0.8
+
+#: the first rows of an upright table are read this surely as text (turned, its strokes read as little)
+LEGIBLE = 0.8
+
+Header = tuple[int, list[dict[str, float]], float, float]
+
+
+def _header_row(table: grid.Table, template: Template, engine: Recognizer) -> Header:
+    """The header row among the first rows (the best read, if any reads like one; -1: none does), its
+    columns' header-word posteriors, how well it reads as a header, and how legible those rows are."""
     header_row, posts, best_q = -1, [], 0.0
+    confs: list[float] = []
     for r in range(min(3, table.n_rows - 1)):
-        if best_q >= 2.5:
+        if best_q >= HEADER_CLEAR:
             break  # a header row read clearly: the rows below it are data
         got = _header_posts(table, template, engine, r)
-        if got is not None and got[0] > best_q + 0.3:
+        if got is None:
+            continue
+        confs += got[2]
+        if got[0] > best_q + 0.3:
             header_row, posts, best_q = r, got[1], got[0]
-    if best_q < 0.8:
-        return -1, []
-    return header_row, posts
+    legible = float(np.mean(confs)) if confs else 0.0
+    if best_q < HEADER_MIN:
+        return -1, [], best_q, legible
+    return header_row, posts, best_q, legible
 
 
 def _read_cells(table: grid.Table, first: int, ms: decode.MultiSet, engine: Recognizer) -> dict[int, list[_Cell]]:
@@ -437,7 +493,7 @@ def _row_fit(ms: decode.MultiSet, body: dict[int, list[_Cell]], kinds: dict[int,
 
 
 def read_table(table: grid.Table, member: Member, template: Template, cfg: OcrConfig,
-               engine: Recognizer) -> PhotoReading | None:
+               engine: Recognizer, header: Header | None = None) -> PhotoReading | None:
     """Decode a found table; None when it has no column of names (no header row recognised, no names).
 
     The header row is found by its words; every cell below it is scored against every closed set (names,
@@ -445,7 +501,7 @@ def read_table(table: grid.Table, member: Member, template: Template, cfg: OcrCo
     contents together; then each cell is decided in its column's set, the names jointly (one row per
     household, the roster's order weighed), and the consistency checks flag what they doubt."""
     names = [h.name for h in member.households]
-    header_row, posts = _header_row(table, template, engine)
+    header_row, posts, _, _ = header or _header_row(table, template, engine)
     n_body = table.n_rows - header_row - 1
     ms = decode.MultiSet.of({
         "name": decode.name_set(names),
