@@ -412,6 +412,19 @@ def test_sideways_or_upside_down_photo_without_exif(wang, turn, ruled) -> None:
         assert (got[i].values["people"], got[i].values["temperature"]) == (r["people"], r["temperature"])
 
 
+@pytest.mark.parametrize("turn", [0, 90, 180])
+def test_a_short_table_is_wider_than_tall(wang, turn) -> None:
+    """Two households under a header of six columns: the table is wider than tall, upright or turned."""
+    rows = rows_for(wang, 2)
+    upright = Image.open(io.BytesIO(photo_of(table_page(rows), seed=6, strength=0.5)))
+    reading = read_photo(synth.to_jpeg(upright.rotate(turn, expand=True)), wang, TPL)
+    got = {h.row: h for h in reading.report.households}
+    assert sorted(got) == [1, 2]
+    for i, r in enumerate(rows, start=1):
+        assert (got[i].household, got[i].values["people"], got[i].values["temperature"]) == (
+            r["household"], r["people"], r["temperature"])
+
+
 # ---------------------------------------------------------------------------------------- whole photo
 def test_whole_photo_and_cli_contract(wang, tmp_path, capsys) -> None:
     rows = rows_for(wang, 8)

@@ -203,12 +203,18 @@ def _read_table_photo(img: np.ndarray, member: Member, template: Template, cfg: 
     raise OcrError("no_table")
 
 
+#: a table found with at least this many rows (and clearly more rows than columns) is upright or upside
+#: down: turned a quarter it would be a table of that many columns
+TALL_ROWS = 10
+
+
 def _turned(img: np.ndarray, ruled: grid.Table | None, template: Template,
             engine: Recognizer) -> Iterator[tuple[grid.Table, Header, int, bool]]:
     """The table at each quarter turn, with its header and whether the turn is surely upright: from the
     ruled table's rectified image turned (the photo is not searched again), or else from the writing of the
-    turned photo (the recogniser's text boxes last, upright or upside down only). A table has more rows
-    than columns, so one that lies the other way is tried sideways first. Ends after a clear header."""
+    turned photo (the recogniser's text boxes last, upright or upside down only). A table usually has more
+    rows than columns, so one that lies the other way is tried sideways first, and a long one is not tried
+    sideways at all. Ends after a clear header."""
 
     def at(turn: int) -> grid.Table | None:
         if ruled is not None:
@@ -220,14 +226,12 @@ def _turned(img: np.ndarray, ruled: grid.Table | None, template: Template,
         return t
 
     first = at(0)
-    if first is None:
-        turns: tuple[int, ...] = (0, 180, 90, 270)
-    elif first.n_rows > first.n_cols + 2:
-        turns = (0, 180)  # clearly taller than wide: upright or upside down
-    elif first.n_cols > first.n_rows + 2:
-        turns = (90, 270)  # clearly lying on its side
+    if first is not None and first.n_rows >= TALL_ROWS and first.n_rows >= first.n_cols + 3:
+        turns: tuple[int, ...] = (0, 180)  # a long table: nobody writes one with that many columns
+    elif first is not None and first.n_cols > first.n_rows:
+        turns = (90, 270, 0, 180)  # most likely lying on its side (but a short table is wider than tall)
     else:
-        turns = (90, 270, 0, 180) if first.n_cols > first.n_rows else (0, 180, 90, 270)
+        turns = (0, 180, 90, 270)
     sideways = turns[0] == 90
     for turn in turns:
         t = first if turn == 0 else at(turn)
