@@ -27,7 +27,7 @@ import math
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 import cv2
 import numpy as np
@@ -175,27 +175,33 @@ def _read_table_photo(img: np.ndarray, member: Member, template: Template, cfg: 
     ruled = grid.find_table(img) if attempt == 0 else None
     tried = False
     fallback: PhotoReading | None = None  # a table read, but none of its rows the sender's
+
+    def final(table: grid.Table, header: Header) -> PhotoReading | None:
+        """The reading of this table when it is the answer: the sender's rows, or a clearly headed table of
+        someone else's (no other turn helps); else None, and the reading is kept as the fallback."""
+        nonlocal fallback
+        reading = read_table(table, member, template, cfg, engine, header)
+        if reading is not None and (reading.report.households or header.quality >= HEADER_CLEAR):
+            return reading
+        fallback = fallback or reading
+        return None
+
     for source in (ruled, None) if ruled is not None else (None,):
         pending: list[tuple[grid.Table, Header, int]] = []
         for table, header, turn, settled in _turned(img, source, template, engine):
             tried = True
             if not settled:
                 pending.append((table, header, turn))
-                continue
-            reading = read_table(table, member, template, cfg, engine, header)
-            if reading is not None and (reading.report.households or header[2] >= HEADER_CLEAR):
-                return reading  # the sender's rows; or a clear table of someone else's (no other turn helps)
-            fallback = fallback or reading
+            elif (reading := final(table, header)) is not None:
+                return reading
         # the most legible turn first, its header breaking near ties (a turned table may happen to read a
         # little like a header, but its strokes read poorly as text); a turn without a header row only
         # upright or upside down (a table may have none)
-        ranked = sorted((c for c in pending if c[1][0] >= 0 or c[2] in (0, 180)),
-                        key=lambda c: -(4.0 * c[1][3] + min(c[1][2], HEADER_CLEAR)))
+        ranked = sorted((c for c in pending if c[1].row >= 0 or c[2] in (0, 180)),
+                        key=lambda c: -(4.0 * c[1].legible + min(c[1].quality, HEADER_CLEAR)))
         for table, header, _ in ranked:
-            reading = read_table(table, member, template, cfg, engine, header)
-            if reading is not None and (reading.report.households or header[2] >= HEADER_CLEAR):
+            if (reading := final(table, header)) is not None:
                 return reading
-            fallback = fallback or reading
     if fallback is not None:
         return fallback
     if tried:
@@ -238,8 +244,8 @@ def _turned(img: np.ndarray, ruled: grid.Table | None, template: Template,
         if t is None:
             continue
         header = _header_row(t, template, engine)
-        clear = header[2] >= HEADER_CLEAR
-        yield t, header, turn, clear or (turn == 0 and not sideways and header[3] >= LEGIBLE)
+        clear = header.quality >= HEADER_CLEAR
+        yield t, header, turn, clear or (turn == 0 and not sideways and header.legible >= LEGIBLE)
         if clear:
             return
 
@@ -447,7 +453,13 @@ HEADER_MIN = 0.8
 #: the first rows of an upright table are read this surely as text (turned, its strokes read as little)
 LEGIBLE = 0.8
 
-Header = tuple[int, list[dict[str, float]], float, float]
+class Header(NamedTuple):
+    """A table's header row as read from its first rows."""
+
+    row: int  # -1: no row reads like a header
+    posts: list[dict[str, float]]  # per column, the header words' posteriors by key
+    quality: float  # how well the best row reads as a header (the sum of its columns' best posteriors)
+    legible: float  # how surely those rows were read as any text at all (low for a turned table)
 
 
 def _header_row(table: grid.Table, template: Template, engine: Recognizer) -> Header:
@@ -466,8 +478,8 @@ def _header_row(table: grid.Table, template: Template, engine: Recognizer) -> He
             header_row, posts, best_q = r, got[1], got[0]
     legible = float(np.mean(confs)) if confs else 0.0
     if best_q < HEADER_MIN:
-        return -1, [], best_q, legible
-    return header_row, posts, best_q, legible
+        return Header(-1, [], best_q, legible)
+    return Header(header_row, posts, best_q, legible)
 
 
 def _read_cells(table: grid.Table, first: int, ms: decode.MultiSet, engine: Recognizer) -> dict[int, list[_Cell]]:
@@ -541,7 +553,7 @@ def read_table(table: grid.Table, member: Member, template: Template, cfg: OcrCo
 
 def _decide_table(table: grid.Table, member: Member, template: Template, cfg: OcrConfig, ms: decode.MultiSet,
                   body: dict[int, list[_Cell]], mapping: dict[str, int], unsure_cols: set[str],
-                  header_row: int, headed: set[str] = frozenset()) -> PhotoReading:
+                  header_row: int, headed: set[str]) -> PhotoReading:
     """Each cell's value in its column's set, the names jointly, the consistency checks, the report."""
     names = [h.name for h in member.households]
     name_col = mapping["household"]
