@@ -206,7 +206,7 @@ class RapidRecognizer:
             self.charset.setdefault(ch, i)
         self._det: Any = None
         self._det_lock = threading.Lock()
-        self._label_cache: dict[tuple[str, ...], Any] = {}
+        self._tries: dict[tuple[str, ...], tuple[list[int], list[int], LabelTrie]] = {}
 
     # -- frames
     def _norm(self, img: np.ndarray, width: int) -> np.ndarray:
@@ -251,31 +251,21 @@ class RapidRecognizer:
             out.append(Scored(self.score_frames(p, cands), self.greedy(p), self.best_path_loglik(p)))
         return out
 
-    def _labels(self, cands: Sequence[str]) -> list[list[int] | None]:
-        key = tuple(cands)
-        got = self._label_cache.get(key)
-        if got is None:
-            got = [self.encode(c) for c in cands]
-            if len(self._label_cache) > 64:
-                self._label_cache.clear()
-            self._label_cache[key] = got
-        return got
-
     def _trie(self, cands: Sequence[str]) -> tuple[list[int], list[int], LabelTrie]:
         """The candidates that can be written with the model's characters, the character columns they use
         (blank first), and their prefix tree over those columns (cached per candidate list)."""
-        key = ("trie", *cands)
-        got = self._label_cache.get(key)  # type: ignore[arg-type]
+        key = tuple(cands)
+        got = self._tries.get(key)
         if got is None:
-            labels = self._labels(cands)
+            labels = [self.encode(c) for c in cands]
             good = [i for i, lab in enumerate(labels) if lab]
             cols = [0, *sorted({ix for i in good for ix in labels[i] or []})]
             remap = {c: k for k, c in enumerate(cols)}
             got = (good, cols, LabelTrie.of([[remap[ix] for ix in labels[i] or []] for i in good]))
-            if len(self._label_cache) > 64:
-                self._label_cache.clear()
-            self._label_cache[key] = got  # type: ignore[index]
-        return got  # type: ignore[return-value]
+            if len(self._tries) > 64:
+                self._tries.clear()
+            self._tries[key] = got
+        return got
 
     def score_frames(self, p: np.ndarray, cands: Sequence[str]) -> np.ndarray:
         good, cols, trie = self._trie(cands)
