@@ -34,8 +34,8 @@ from datetime import time as dtime
 from pathlib import Path
 from typing import Any
 
-from bench.botproc import BotProcess, RosterSpec, make_roster
-from bench.fakeapi import FakeBotApi
+from handlers.offline.botproc import BotProcess, RosterSpec, make_roster
+from handlers.offline.fakeapi import FakeBotApi
 
 
 def percentile(values: list[float], p: float) -> float:
@@ -177,12 +177,12 @@ def _rss_mb() -> float:
 
 
 async def _month(workdir: Path, days: int, grids: int, members: int) -> dict[str, Any]:
-    from bot.config import Config
-    from bot.roster import RosterRow
-    from bot.schedule import parse_schedule_config
-    from handlers.fake import FakeChat, FakeUser
-    from handlers.jobs import dispatch
-    from handlers.offline import OfflineBot
+    from bot.config.settings import Config
+    from bot.core.roster import RosterRow
+    from bot.reminders.schedule import parse_schedule_config
+    from handlers.offline.bot import OfflineBot
+    from handlers.offline.fake import FakeChat, FakeUser
+    from handlers.telegram.reminders import dispatch
 
     logging.getLogger().setLevel(logging.ERROR)  # escalations without a leader chat warn every day
     spec = make_roster(grids, members, 3, unlinked_per_grid=0)
@@ -196,7 +196,7 @@ async def _month(workdir: Path, days: int, grids: int, members: int) -> dict[str
     async with bot:
         rows = [RosterRow(i + 2, r["镇"], r["村"], r["网格"], r["网格员"], r["账号"] or None, r["户主"], r["住址"],
                           r["人口"], r["网格长"], r["网格长账号"]) for i, r in enumerate(spec.rows)]
-        await bot.services.grid.import_roster(rows, "month")
+        await bot.services.reports.import_roster(rows, "month")
         chats = {g.index: FakeChat(g.chat_id, g.label) for g in spec.grids}
         users = {m.user_id: FakeUser(m.user_id, m.name, m.username) for g in spec.grids for m in g.members}
         for g in spec.grids:

@@ -32,12 +32,13 @@ from typing import Any
 
 from telegram.request import RequestData
 
-from bot.config import Config
-from bot.roster import RosterRow
-from handlers.app import build_application
-from handlers.jobs import CATCH_UP_JOB
-from handlers.offline import Clock
-from handlers.recording import RecordingRequest
+from bot.config.settings import Config
+from bot.core.roster import RosterRow
+from handlers.offline.bot import OFFLINE_TOKEN, Clock
+from handlers.offline.recording import RecordingRequest
+from handlers.telegram.app import build_application
+from handlers.telegram.context import app_services
+from handlers.telegram.reminders import CATCH_UP_JOB
 
 OVERALL_PER_SECOND = 30
 GROUP_PER_MINUTE = 20
@@ -141,15 +142,15 @@ async def run(groups: int, latency_ms: float, db_dir: str) -> tuple[str, str]:
     config = dataclasses.replace(Config(), db_path=str(Path(db_dir) / "bench.db"))
     api = LimitedBotApi(latency_ms / 1000)
     clock = Clock(datetime.combine(DAY, time(7, 0), config.tz))
-    app = build_application(config, request=api, clock=clock, rate_limiter=True)
+    app = build_application(config, token=OFFLINE_TOKEN, request=api, clock=clock, rate_limiter=True)
     await app.initialize()
     assert app.post_init is not None and app.post_shutdown is not None
     await app.post_init(app)
     try:
-        svc = app.bot_data["services"]
-        await svc.grid.import_roster(roster(groups, 3, 10), "bench")
-        for g in await svc.repo.grids():
-            await svc.repo.bind(-1000000000 - int(g["id"]), int(g["id"]), 1, "2020-02-10T07:00:00+08:00")
+        svc = app_services(app)
+        await svc.reports.import_roster(roster(groups, 3, 10), "bench")
+        for g in await svc.report_repo.grids():
+            await svc.report_repo.bind(-1000000000 - int(g["id"]), int(g["id"]), 1, "2020-02-10T07:00:00+08:00")
         for j in app.job_queue.get_jobs_by_name(CATCH_UP_JOB):  # the start-up catch-up: nothing is due
             j.schedule_removal()
         await app.job_queue.start()

@@ -51,7 +51,7 @@ def ensure_fonts() -> None:
 
 
 def sample_roster() -> Any:
-    from bot.roster import read_roster_bytes, roster_from_rows
+    from bot.core.roster import read_roster_bytes, roster_from_rows
     from bot.sample import roster_bytes
 
     return roster_from_rows(read_roster_bytes(roster_bytes(), "roster.csv").rows)
@@ -62,10 +62,10 @@ UNKNOWN_HEADERS = "甲乙丙丁戊己庚"
 
 
 def make_cases(n_photos: int, n_forms: int, seed: int, stress: int = 0) -> list[dict[str, Any]]:
-    from bot.ocr import synth
+    from bot.core.template import default_template
     from bot.ocr.fonts import hand_fonts
     from bot.ocr.form import render_form
-    from bot.template import default_template
+    from handlers.offline import synth
 
     roster = sample_roster()
     members = [m for m in roster.members if len(m.households) >= 6]
@@ -104,7 +104,7 @@ def _stress_cases(n: int, seed: int, members: list[Any], fonts: Any) -> list[dic
     """Free-hand photos unlike the main set (their own random stream: the main set stays as it was): a steep
     camera, a table without ruling, rows out of roster order, header words nobody uses, households that are
     not the sender's written in between (those rows must not be taken for one of the sender's)."""
-    from bot.ocr import synth
+    from handlers.offline import synth
 
     rng = random.Random(seed + 1)
     others = [h.name for m in members for h in m.households]
@@ -144,10 +144,10 @@ def _truth_rows(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 def _read_all(cases: list[dict[str, Any]], conn: Any) -> None:
     """Child process: read every photo; send back the readings and the peak RSS."""
+    from bot.core.template import default_template
     from bot.ocr.engine import get_recognizer
     from bot.ocr.errors import OcrError
     from bot.ocr.reader import read_photo
-    from bot.template import default_template
 
     roster = sample_roster()
     tpl = default_template()

@@ -178,9 +178,9 @@ def is_current(path: Path, sc: Scale) -> bool:
 
 # ---------------------------------------------------------------------------------------------- measuring
 async def _measure(path: str, runs: int) -> dict[str, object]:
-    from bot.config import Config
-    from handlers.fake import FakeChat, FakeUser
-    from handlers.offline import OfflineBot
+    from bot.config.settings import Config
+    from handlers.offline.bot import OfflineBot
+    from handlers.offline.fake import FakeChat, FakeUser
 
     base = Config()
     cfg = dataclasses.replace(base, db_path=path, admins=(ADMIN_ID,),

@@ -9,7 +9,7 @@ This package's ``__init__`` stays light (no OpenCV, no ONNX): the configuration 
 
 from __future__ import annotations
 
-from bot.ocr.config import OcrConfig, parse_ocr_config
+from bot.config.ocr import OcrConfig, parse_ocr_config
 from bot.ocr.errors import OcrError
 
 __all__ = ["OcrConfig", "OcrError", "parse_ocr_config"]

@@ -22,8 +22,8 @@ from typing import Any
 
 import numpy as np
 
+from bot.core.template import Template
 from bot.ocr.engine import Scored
-from bot.template import Template
 
 NORMAL = "normal"  # a temperature cell reading 正常
 

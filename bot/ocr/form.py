@@ -23,12 +23,13 @@ import numpy as np
 import qrcode
 from PIL import Image, ImageDraw
 
-from bot.model import Member
-from bot.ocr import decode, grid
-from bot.ocr.config import OcrConfig
+from bot.config.ocr import OcrConfig
+from bot.core.model import Member
+from bot.core.template import Template
+from bot.ocr import decode
+from bot.ocr import ruling as grid
 from bot.ocr.engine import Recognizer, read_printed
 from bot.ocr.fonts import print_font
-from bot.template import Template
 
 DPI = 200
 PAGE_W, PAGE_H = 1654, 2339  # A4 at 200 dpi

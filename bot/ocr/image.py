@@ -8,7 +8,7 @@ import warnings
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-from bot.ocr.config import OcrConfig
+from bot.config.ocr import OcrConfig
 from bot.ocr.errors import OcrError
 
 #: The longest side the pipeline works on; larger photos are scaled down (phone photos are 1280-4000 px).

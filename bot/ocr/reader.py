@@ -32,13 +32,14 @@ from typing import Any, NamedTuple
 import cv2
 import numpy as np
 
-from bot.model import HouseholdReport, Member, MemberReport
-from bot.ocr import decode, grid
-from bot.ocr.config import OcrConfig
+from bot.config.ocr import OcrConfig
+from bot.core.model import HouseholdReport, Member, MemberReport
+from bot.core.template import Template
+from bot.ocr import decode
+from bot.ocr import ruling as grid
 from bot.ocr.engine import Recognizer, Scored, get_recognizer
 from bot.ocr.errors import OcrError
 from bot.ocr.image import load_image
-from bot.template import Template
 
 log = logging.getLogger(__name__)
 

@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
-from bench.botproc import BotProcess, RosterSpec, make_roster
-from bench.fakeapi import FakeBotApi
+from handlers.offline.botproc import BotProcess, RosterSpec, make_roster
+from handlers.offline.fakeapi import FakeBotApi
 
 ADMIN_ID = 4242
 STATISTICIAN_ID = 5151

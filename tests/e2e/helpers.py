@@ -5,8 +5,8 @@ from __future__ import annotations
 import random
 from typing import Any
 
-from bench.botproc import RosterSpec
-from bench.fakeapi import FakeBotApi, Sent
+from handlers.offline.botproc import RosterSpec
+from handlers.offline.fakeapi import FakeBotApi, Sent
 
 
 def buttons(s: Sent) -> list[tuple[str, str]]:
@@ -18,7 +18,7 @@ def buttons(s: Sent) -> list[tuple[str, str]]:
 
 def table_photo(households: list[str], seed: int = 1) -> tuple[bytes, list[dict[str, Any]]]:
     """A phone photo of a neat handwritten table for these households (drawn now; see tests/ocr_helpers)."""
-    from tests.ocr_helpers import photo_of, table_page
+    from tests.ocr.helpers import photo_of, table_page
 
     rng = random.Random(seed)
     rows = [{"household": h, "people": 2 + rng.randrange(4), "temperature": round(36.2 + rng.randrange(6) / 10, 1),

@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 
 import openpyxl
 
-from bench.botproc import hhmm, midday_zone, schedule_around
+from handlers.offline.botproc import hhmm, midday_zone, schedule_around
 from tests.e2e.conftest import ADMIN_ID, STATISTICIAN_ID, bind_all
 from tests.e2e.helpers import buttons, group_privacy_violations, table_photo
 

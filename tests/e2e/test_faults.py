@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from bench.botproc import hhmm, make_roster, midday_zone, schedule_around
+from handlers.offline.botproc import hhmm, make_roster, midday_zone, schedule_around
 from tests.e2e.conftest import bind_all
 
 OUTAGE_S = float(os.environ.get("GRIDBOT_E2E_OUTAGE_S", "8"))

@@ -8,10 +8,10 @@ import gc
 from pathlib import Path
 
 from bench.load import run_burst, run_month, run_raw
-from bot.model import Roster
-from bot.parser import _INDEXES, parse_message
-from bot.template import default_template
-from tests.parser_fixtures import ROSTER
+from bot.core.model import Roster
+from bot.core.template import default_template
+from bot.parser.parse import _INDEXES, parse_message
+from tests.parser.fixtures import ROSTER
 
 
 def test_burst_answered_and_stored_once(tmp_path: Path) -> None:

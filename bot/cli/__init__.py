@@ -1,0 +1,1 @@
+"""The ``gridbot`` command line: ``bot.cli.main:main``."""

@@ -1,0 +1,186 @@
+"""The ``gridbot`` command line.
+
+Exit codes: 0 success, 1 failure (bad input such as a roster with bad rows), 2 invalid configuration or usage.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import os
+import sys
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from bot.cli import ocr as ocr_cli
+from bot.cli import stats as stats_cli
+from bot.config.settings import Config, ConfigError, load_config
+from bot.core.roster import RosterFileError, load_roster, read_roster_file
+from bot.parser import parse_message
+from bot.services import Services, load_adapter, load_demo, open_services
+
+log = logging.getLogger("gridbot")
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="gridbot", description="网格通 gridbot: grid reporting in group chats")
+    p.add_argument("--config", "-c", help="config TOML (default: $GRIDBOT_CONFIG, else ./config.toml if present)")
+    sub = p.add_subparsers(dest="cmd", required=True)
+
+    sub.add_parser("run", help="run the bot (long polling, or a webhook if configured)")
+    sub.add_parser("demo", help="play a scripted day offline and print the transcript")
+
+    roster = sub.add_parser("roster", help="import or show the roster").add_subparsers(dest="roster_cmd", required=True)
+    imp = roster.add_parser("import", help="import a CSV/XLSX ledger (one transaction)")
+    imp.add_argument("file")
+    show = roster.add_parser("show", help="print the roster")
+    show.add_argument("--grid", help="only this grid (name, or 村/网格)")
+
+    parse = sub.add_parser("parse", help="parse one message from stdin and print JSON (no database)")
+    parse.add_argument("--roster", required=True)
+    parse.add_argument("--sender", required=True)
+    parse.add_argument("--grid", help="the sender's grid, if the name is not unique")
+
+    report = sub.add_parser("report", help="reports taken outside the chat").add_subparsers(
+        dest="report_cmd", required=True
+    )
+    add = report.add_parser("add", help="store a report from stdin as if the member had posted it")
+    add.add_argument("--sender", required=True)
+    add.add_argument("--date", type=date.fromisoformat)
+    add.add_argument("--grid")
+    stats_cli.add_parsers(sub)  # summary, export, backup
+    ocr_cli.add_parsers(sub)  # ocr IMAGE, form
+    return p
+
+
+def _config_path(arg: str | None) -> str | None:
+    if arg:
+        return arg
+    env = os.environ.get("GRIDBOT_CONFIG")
+    if env:
+        return env
+    return "config.toml" if Path("config.toml").exists() else None
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        config = load_config(_config_path(args.config))
+    except ConfigError as e:
+        print(f"gridbot: {e}", file=sys.stderr)
+        return 2
+    logging.basicConfig(
+        level=getattr(logging, config.log_level),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    try:
+        return _dispatch(args, config)
+    except RosterFileError as e:
+        print(f"gridbot: {e}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+
+
+def _dispatch(args: argparse.Namespace, config: Config) -> int:
+    if args.cmd == "parse":
+        return cmd_parse(args, config)
+    if args.cmd == "demo":
+        logging.getLogger().setLevel(logging.WARNING)
+        return load_demo()(config, sys.stdout)
+    if args.cmd == "run":
+        if not config.resolve_token():
+            print(f"gridbot: no bot token: set {config.token_env} or bot.token", file=sys.stderr)
+            return 2
+        load_adapter().run(config)
+        return 0
+    if args.cmd == "roster":
+        return asyncio.run(cmd_roster(args, config))
+    if args.cmd == "report":
+        return asyncio.run(cmd_report_add(args, config))
+    if args.cmd in stats_cli.COMMANDS:
+        return asyncio.run(stats_cli.run(args, config))
+    if args.cmd in ocr_cli.COMMANDS:
+        return ocr_cli.run(args, config)
+    return 2
+
+
+def cmd_parse(args: argparse.Namespace, config: Config) -> int:
+    roster = load_roster(args.roster)
+    text = sys.stdin.read()
+    sender: Any = roster.find_member(args.sender, args.grid) or args.sender
+    result = parse_message(text, sender, roster, config.template)
+    print(json.dumps(result.to_json(), ensure_ascii=False, indent=2))
+    return 0
+
+
+async def _services(config: Config) -> Services:
+    return await open_services(config)
+
+
+async def cmd_roster(args: argparse.Namespace, config: Config) -> int:
+    if args.roster_cmd == "import":
+        rf = read_roster_file(args.file)
+        if rf.errors:
+            print(f"导入失败：{len(rf.errors)} 行有问题，台账没有任何改动。", file=sys.stderr)
+            for e in rf.errors:
+                print(f"  {e}", file=sys.stderr)
+            return 1
+        svc = await _services(config)
+        try:
+            st = await svc.reports.import_roster(rf.rows, os.path.basename(args.file))
+        finally:
+            await svc.close()
+        print(
+            f"导入完成：{st.grids}个网格，{st.members}名网格员；新增{st.added}户，更新{st.updated}户，"
+            f"换网格员{st.moved}户，未变{st.unchanged}户，停用{st.deactivated}户。"
+        )
+        if rf.ignored_columns:
+            print(f"（忽略的列：{'、'.join(rf.ignored_columns)}）")
+        return 0
+    svc = await _services(config)
+    try:
+        grid_ids = None
+        if args.grid:
+            grids = await svc.report_repo.find_grids(args.grid)
+            if not grids:
+                print(f"gridbot: no grid named {args.grid!r}", file=sys.stderr)
+                return 1
+            grid_ids = [g["id"] for g in grids]
+        roster = await svc.reports.roster(grid_ids)
+    finally:
+        await svc.close()
+    if not roster.members:
+        print("（台账为空，请先 gridbot roster import 文件）")
+        return 0
+    current = None
+    for m in roster.members:
+        unit = (m.town, m.village, m.grid)
+        if unit != current:
+            current = unit
+            print(f"{m.town} {m.village} {m.grid}")
+        acct = f" {m.account}" if m.account else ""
+        print(f"  网格员 {m.name}{acct}：{len(m.households)}户 {m.people}人")
+        for h in m.households:
+            people = f"{h.people}人" if h.people is not None else "-"
+            print(f"    {h.name}\t{h.address}\t{people}")
+    return 0
+
+
+async def cmd_report_add(args: argparse.Namespace, config: Config) -> int:
+    text = sys.stdin.read()
+    svc = await _services(config)
+    try:
+        reply = await svc.reports.add_report(args.sender, text, args.date, args.grid)
+    finally:
+        await svc.close()
+    print(reply.text)
+    return 0 if reply.text.startswith("✅") else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

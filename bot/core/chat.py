@@ -1,0 +1,74 @@
+"""The chat port: the plain types a chat adapter turns its updates into, and the replies it sends back.
+
+Nothing here knows a chat platform. Telegram's adapter (``handlers/telegram/convert.py``) converts both ways.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+
+@dataclass(frozen=True)
+class Sender:
+    user_id: int
+    username: str | None = None
+    display_name: str = ""
+
+    def mention_name(self) -> str:
+        return self.display_name or (f"@{self.username}" if self.username else str(self.user_id))
+
+
+@dataclass(frozen=True)
+class IncomingMessage:
+    chat_id: int
+    chat_type: str  # "private", "group", "supergroup"
+    message_id: int
+    sender: Sender
+    text: str
+    date: datetime  # aware
+    update_id: int | None = None
+    edited: bool = False
+
+
+@dataclass(frozen=True)
+class Button:
+    text: str
+    data: str
+
+
+@dataclass
+class Reply:
+    text: str
+    buttons: list[list[Button]] = field(default_factory=list)
+    html: bool = False
+    quote: bool = True  # reply to the triggering message
+    #: the stored record this reply shows (a photo reading's id), so that the adapter can tie the sent
+    #: message to it
+    ref: int | None = None
+
+
+@dataclass(frozen=True)
+class IncomingPhoto:
+    chat_id: int
+    chat_type: str
+    message_id: int
+    sender: Sender
+    file_id: str
+    date: datetime
+    file_size: int | None = None
+    mime_type: str | None = None
+    file_name: str | None = None
+    is_document: bool = False
+
+
+@dataclass
+class Outgoing:
+    """A message the core asks an adapter to send on its own, not as the answer to an update (a reading
+    offered again with a reminder). ``on_sent`` records it, with the sent message's id."""
+
+    chat_id: int
+    reply: Reply
+    reply_to: int | None = None
+    on_sent: Callable[[int], Awaitable[None]] | None = None

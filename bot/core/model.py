@@ -1,0 +1,162 @@
+"""Plain data types shared by the roster, the parser, the OCR pipeline and the services.
+
+Nothing here knows about Telegram or SQLite.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Household:
+    """One household (户) as the roster knows it."""
+
+    name: str  # 户主, the head of household; how members refer to the household
+    member: str  # the grid member (网格员) who covers it
+    grid: str
+    village: str = ""
+    town: str = ""
+    address: str = ""
+    people: int | None = None
+    id: int | None = None  # database id, when loaded from storage
+
+
+@dataclass(frozen=True)
+class Member:
+    """A grid member and the households they cover, in roster order."""
+
+    name: str
+    grid: str
+    village: str = ""
+    town: str = ""
+    account: str | None = None  # Telegram @username or numeric id from the roster
+    households: tuple[Household, ...] = ()
+    id: int | None = None
+
+    @property
+    def people(self) -> int:
+        return sum(h.people or 0 for h in self.households)
+
+
+class Roster:
+    """An in-memory roster: members and their households, with lookups by name.
+
+    Member names are unique within a grid; the same name in two grids is two members. Lookups that take
+    only a name prefer the given grid, then the given village.
+    """
+
+    def __init__(self, members: list[Member] | tuple[Member, ...]):
+        self.members: tuple[Member, ...] = tuple(members)
+
+    def find_member(self, name: str, grid: str | None = None, village: str | None = None) -> Member | None:
+        candidates = [m for m in self.members if m.name == name]
+        if not candidates:
+            return None
+        for scope in (
+            [m for m in candidates if grid is not None and m.grid == grid],
+            [m for m in candidates if village is not None and m.village == village],
+            candidates,
+        ):
+            if len(scope) == 1:
+                return scope[0]
+        return None  # ambiguous
+
+    def member_by_id(self, member_id: int | None) -> Member | None:
+        """The member with this database id, if it is in this roster."""
+        return next((m for m in self.members if m.id == member_id), None) if member_id is not None else None
+
+    def member_names(self) -> list[str]:
+        return [m.name for m in self.members]
+
+    def households_of(self, member: str, grid: str | None = None) -> tuple[Household, ...]:
+        m = self.find_member(member, grid)
+        return m.households if m else ()
+
+    def owner_of(self, household: str, village: str | None = None) -> list[Household]:
+        """Every household with this name (optionally in one village)."""
+        return [
+            h
+            for m in self.members
+            for h in m.households
+            if h.name == household and (village is None or h.village == village)
+        ]
+
+    def grids(self) -> list[str]:
+        seen: dict[str, None] = {}
+        for m in self.members:
+            seen.setdefault(m.grid, None)
+        return list(seen)
+
+    def __len__(self) -> int:
+        return len(self.members)
+
+
+@dataclass
+class HouseholdReport:
+    """What a report says about one household. ``values`` is keyed by template field key.
+
+    A value of None means "not stated"; 0 / False means "stated as none / normal".
+    """
+
+    household: str
+    values: dict[str, Any]
+    row: int | None = None  # table row number (photos, tables)
+    uncertain: list[str] = field(default_factory=list)  # field keys the reader is unsure of
+    confidence: dict[str, float] = field(default_factory=dict)  # per-field confidence, photos only
+
+
+@dataclass
+class MemberReport:
+    """One member's report, as read from one message (a chain yields one per line)."""
+
+    member: str
+    covers_all: bool = False
+    same_as_yesterday: bool = False
+    households: list[HouseholdReport] = field(default_factory=list)
+    totals: dict[str, int | None] = field(default_factory=lambda: {"households": None, "people": None})
+    unmatched: list[str] = field(default_factory=list)  # names that match none of the member's households
+    #: households named in the message that belong to another member: [{"household": .., "member": ..}]
+    foreign: list[dict[str, str]] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    #: the member's line number in a 接龙 chain (1-based), None otherwise
+    chain_index: int | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "member": self.member,
+            "covers_all": self.covers_all,
+            "same_as_yesterday": self.same_as_yesterday,
+            "households": [
+                {
+                    "household": h.household,
+                    **h.values,
+                    **({"row": h.row} if h.row is not None else {}),
+                    **({"uncertain": list(h.uncertain)} if h.row is not None or h.uncertain else {}),
+                }
+                for h in self.households
+            ],
+            "totals": dict(self.totals),
+            "unmatched": list(self.unmatched),
+            "foreign": list(self.foreign),
+            "warnings": list(self.warnings),
+        }
+
+
+@dataclass
+class ParseResult:
+    """The parser's output for one message."""
+
+    reports: list[MemberReport] = field(default_factory=list)
+    #: True when the message is a correction (更正); its reports replace what the member stored earlier today.
+    correction: bool = False
+    #: True when the message is a 接龙 chain.
+    chain: bool = False
+
+    @property
+    def is_report(self) -> bool:
+        return bool(self.reports)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"reports": [r.to_json() for r in self.reports]}

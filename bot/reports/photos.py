@@ -1,0 +1,473 @@
+"""The photo flow, free of any chat platform: accept a photo, keep what was read until the sender confirms,
+apply text corrections, store on confirmation, and list unanswered readings for the next reminder.
+
+Nothing from a photo is stored until the sender (or their grid leader) presses 确认; then it is stored
+exactly like a text report (``ReportService.store_photo_report``), with the photo's file id for audit.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import logging
+import re
+import secrets
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from rapidfuzz import fuzz, process
+
+from bot.config.settings import Config
+from bot.core import texts
+from bot.core.chat import Button, IncomingPhoto, Outgoing, Reply, Sender
+from bot.core.model import HouseholdReport, Member, MemberReport
+from bot.ocr.errors import OcrError
+from bot.ocr.form import render_form
+from bot.ocr.reader import read_photo
+from bot.reports.reading import PhotoReader
+from bot.reports.service import ReportService
+from storage.photos import PhotoRepo
+
+log = logging.getLogger(__name__)
+
+#: image documents are read like photos; anything else posted as a file gets a short "not an image" reply
+IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".webp", ".bmp", ".tif", ".tiff", ".heic", ".gif")
+#: what a member types for yes / no in a correction
+YES = {"是", "有", "√", "✓", "✔", "对", "1", "y", "yes", "Y"}
+NO = {"否", "无", "没有", "×", "✗", "x", "X", "0", "n", "no", "N"}
+BLANK = {"空", "空白", "-", "—", "无内容"}
+
+
+@dataclass(frozen=True)
+class FormRequest:
+    """A printable form asked for: whose, and for which day."""
+
+    member: Member
+    day: date
+
+
+@dataclass(frozen=True)
+class FormFile:
+    """A printable form, ready to send."""
+
+    data: bytes
+    filename: str
+    caption: str
+
+
+@dataclass
+class PhotoJob:
+    """A photo accepted for reading: who sent it, for which member, for which day."""
+
+    photo: IncomingPhoto
+    member: Member
+    member_id: int
+    grid_id: int
+    day: str
+
+
+def report_to_json(report: MemberReport, kind: str, form_id: str | None = None) -> str:
+    return json.dumps(
+        {
+            "member": report.member,
+            "kind": kind,
+            "form_id": form_id,
+            "households": [
+                {"household": h.household, "values": h.values, "row": h.row, "uncertain": list(h.uncertain),
+                 "confidence": h.confidence}
+                for h in report.households
+            ],
+            "unmatched": list(report.unmatched),
+        },
+        ensure_ascii=False,
+    )
+
+
+def report_from_json(text: str) -> tuple[MemberReport, dict[str, Any]]:
+    d = json.loads(text)
+    rep = MemberReport(member=d["member"])
+    for h in d["households"]:
+        rep.households.append(HouseholdReport(h["household"], dict(h["values"]), h.get("row"),
+                                              list(h.get("uncertain", [])), dict(h.get("confidence", {}))))
+    rep.unmatched = list(d.get("unmatched", []))
+    return rep, d
+
+
+class PhotoService:
+    def __init__(self, config: Config, reports: ReportService, pending: PhotoRepo):
+        self.config = config
+        self.reports = reports
+        self.pending = pending
+
+    @property
+    def template(self) -> Any:
+        return self.config.template
+
+    # ------------------------------------------------------------------ accepting
+    async def accept(self, photo: IncomingPhoto) -> tuple[PhotoJob | None, Reply | None]:
+        """Whether to read this photo. Returns (job, None) to read it, (None, reply) to answer at once, or
+        (None, None) for silence (private chats, unbound groups, repeats, OCR switched off)."""
+        if not self.config.ocr.enabled or photo.chat_type not in ("group", "supergroup"):
+            return None, None
+        grid_ids = await self.reports.repo.bound_grid_ids(photo.chat_id)
+        if not grid_ids:
+            return None, None
+        if await self.pending.exists(photo.chat_id, photo.message_id):
+            return None, None  # a redelivered update
+        if photo.is_document and not _looks_like_image(photo.mime_type, photo.file_name):
+            members = await self.reports.linked_members(photo.chat_id, photo.sender)
+            return None, (Reply(texts.OCR_ERRORS["not_image"]) if members else None)
+        members = await self.reports.linked_members(photo.chat_id, photo.sender)
+        if not members:
+            now = self.reports.now()
+            since = (now.timestamp() - self.config.hint_interval_s)
+            since_iso = datetime.fromtimestamp(since, now.tzinfo).isoformat(timespec="seconds")
+            if await self.reports.repo.should_hint(photo.sender.user_id, photo.chat_id, "not_linked",
+                                               now.isoformat(timespec="seconds"), since_iso):
+                return None, Reply(texts.NOT_LINKED)
+            return None, None
+        if photo.file_size is not None and photo.file_size > self.config.ocr.max_bytes:
+            return None, Reply(texts.OCR_ERRORS["too_large"])
+        row = members[0]
+        member = await self.reports.member_by_id(int(row["id"]), int(row["grid_id"]))
+        if member is None:
+            return None, None
+        day = self.reports.day_of(photo.date).isoformat()
+        return PhotoJob(photo, member, int(row["id"]), int(row["grid_id"]), day), None
+
+    # ------------------------------------------------------------------ after reading
+    async def save_reading(self, job: PhotoJob, report: MemberReport, kind: str, form_id: str | None) -> tuple[int | None, Reply]:
+        """Keep a reading as pending and build the reply that shows it, with 确认 / 重新识别 / 取消."""
+        nonce = secrets.token_hex(4)
+        now = self.reports.now().isoformat(timespec="seconds")
+        pid = await self.pending.create(
+            nonce=nonce, chat_id=job.photo.chat_id, message_id=job.photo.message_id,
+            sender_user_id=job.photo.sender.user_id, member_id=job.member_id, grid_id=job.grid_id, day=job.day,
+            photo_file_id=job.photo.file_id, kind=kind, result=report_to_json(report, kind, form_id), now=now,
+        )
+        if pid is None:
+            return None, Reply("")
+        log.info("photo from chat %s message %s read: %d rows, pending %s", job.photo.chat_id,
+                 job.photo.message_id, len(report.households), pid)
+        return pid, self.render(pid, nonce, report, kind)
+
+    async def attach_reply(self, pending_id: int, reply_message_id: int) -> None:
+        await self.pending.set_reply(pending_id, reply_message_id)
+
+    def render(self, pending_id: int, nonce: str, report: MemberReport, kind: str, head: str | None = None) -> Reply:
+        """What was read as a compact table, uncertain fields marked, with the three buttons."""
+        keys = self._shown_keys()
+        labels = [self.template.get(k).label for k in keys]
+        lines = [head or texts.OCR_RESULT_HEAD.format(member=report.member,
+                                                     kind=texts.OCR_KIND_FORM if kind == "form" else texts.OCR_KIND_TABLE)]
+        lines.append("｜".join(["行", "户主", *labels]))
+        for h in sorted(report.households, key=lambda x: x.row or 0):
+            cells = [str(h.row or ""), h.household + (texts.OCR_UNSURE if "household" in h.uncertain else "")]
+            for k in keys:
+                cells.append(_cell(h.values.get(k)) + (texts.OCR_UNSURE if k in h.uncertain else ""))
+            lines.append("｜".join(cells))
+        if report.unmatched:
+            lines.append(texts.OCR_UNMATCHED_ROWS.format(rows="、".join(report.unmatched)))
+        if any(h.uncertain for h in report.households):
+            lines.append(texts.OCR_UNSURE_NOTE)
+        lines.append(texts.OCR_HOW_TO_FIX)
+        text = "\n".join(lines)
+        if len(text) > 4000:
+            text = text[:3990] + "…"
+        return Reply(text, buttons=[[
+            Button(texts.OCR_CONFIRM, f"ocr:c:{pending_id}:{nonce}"),
+            Button(texts.OCR_REREAD, f"ocr:r:{pending_id}:{nonce}"),
+            Button(texts.OCR_CANCEL, f"ocr:x:{pending_id}:{nonce}"),
+        ]])
+
+    def _shown_keys(self) -> list[str]:
+        keys = [k for k in ("people", "temperature", "out", "returned", "note") if self.template.has(k)]
+        return keys or [f.key for f in self.template.fields][:5]
+
+    # ------------------------------------------------------------------ reading
+    async def read(self, job: PhotoJob, data: bytes, reader: PhotoReader, attempt: int = 0,
+                   pending_id: int | None = None) -> Reply | None:
+        """Read a downloaded photo in the reader's pool and keep what was read: a new pending reading, or,
+        for 重新识别 (``pending_id``), in place of the earlier one. Returns the reply that replaces the
+        "正在识别…" note (its ``ref`` is the pending id), or None to leave it (the reading is gone)."""
+        cfg = self.config
+        try:
+            reading = await reader.run(read_photo, data, job.member, cfg.template, cfg.ocr, None, attempt)
+        except OcrError as e:
+            log.info("photo in chat %s not read: %s", job.photo.chat_id, e.code)
+            return Reply(texts.OCR_ERRORS[e.code])
+        except TimeoutError:
+            log.warning("photo in chat %s: reading timed out", job.photo.chat_id)
+            return Reply(texts.OCR_ERRORS["timeout"])
+        except Exception:
+            log.exception("photo in chat %s: reading failed", job.photo.chat_id)
+            return Reply(texts.OCR_ERRORS["failed"])
+        if pending_id is not None:
+            return await self.reread_done(pending_id, reading.report, reading.kind, reading.form_id)
+        pid, reply = await self.save_reading(job, reading.report, reading.kind, reading.form_id)
+        if pid is None:
+            return None
+        reply.ref = pid
+        return reply
+
+    async def job_for(self, row: Any) -> PhotoJob | None:
+        """The reading job of a pending record (for 重新识别); None when its member is gone."""
+        member = await self.reports.member_by_id(int(row["member_id"]), int(row["grid_id"]))
+        if member is None:
+            return None
+        photo = IncomingPhoto(int(row["chat_id"]), "supergroup", int(row["message_id"]),
+                              Sender(int(row["sender_user_id"])), str(row["photo_file_id"]),
+                              datetime.fromisoformat(row["created_at"]))
+        return PhotoJob(photo, member, int(row["member_id"]), int(row["grid_id"]), str(row["day"]))
+
+    async def form_request(self, chat_id: int | None, sender: Sender, arg: str) -> FormRequest | Reply:
+        """``/form [YYYY-MM-DD]``: whose form, for which day; or the reply that refuses it."""
+        try:
+            day = date.fromisoformat(arg) if arg else self.reports.day_of(self.reports.now())
+        except ValueError:
+            return Reply(texts.FORM_BAD_DATE)
+        member = await self.reports.member_of(chat_id, sender)
+        if member is None:
+            return Reply(texts.FORM_NOT_LINKED)
+        if not member.households:
+            return Reply(texts.FORM_NO_HOUSEHOLDS)
+        return FormRequest(member, day)
+
+    async def render_form(self, req: FormRequest, reader: PhotoReader) -> FormFile | Reply:
+        """The printable form as a PDF, rendered in the reader's pool."""
+        member, day = req.member, req.day
+        label = f"{member.village}{member.grid}"
+        try:
+            pdf = await reader.run(lambda: render_form(member, self.config.template, day, label).pdf_bytes())
+        except Exception:
+            log.exception("form rendering failed")
+            return Reply(texts.FORM_FAILED)
+        return FormFile(
+            pdf, f"排查登记表-{member.name}-{day.isoformat()}.pdf",
+            texts.FORM_CAPTION.format(member=member.name, day=f"{day.month}月{day.day}日",
+                                      households=len(member.households)),
+        )
+
+    # ------------------------------------------------------------------ buttons
+    async def _allowed(self, row: Any, user: Sender) -> bool:
+        if row["sender_user_id"] == user.user_id:
+            return True
+        return await self.reports.can_manage_grid(user, int(row["grid_id"]))
+
+    async def check(self, user: Sender, pending_id: int, nonce: str) -> tuple[Any | None, str]:
+        """The pending record a button refers to, if this user may act on it; else (None, alert text)."""
+        row = await self.pending.get(pending_id)
+        if row is None or not secrets.compare_digest(str(row["nonce"]), nonce):
+            return None, texts.OCR_GONE
+        if row["status"] != "pending":
+            return None, texts.OCR_DONE_ALREADY
+        if not await self._allowed(row, user):
+            return None, texts.OCR_NOT_ALLOWED
+        return row, ""
+
+    async def confirm(self, user: Sender, pending_id: int, nonce: str) -> tuple[bool, str]:
+        """Store a reading. Returns (done, text): the text replaces the result message when done, and is an
+        alert for the clicker otherwise."""
+        row, why = await self.check(user, pending_id, nonce)
+        if row is None:
+            return False, why
+        report, _ = report_from_json(row["result"])
+        now = self.reports.now().isoformat(timespec="seconds")
+        if not report.households:
+            return False, texts.OCR_NOTHING_TO_STORE
+        if not await self.pending.decide(pending_id, "confirmed", user.user_id, now):
+            return False, texts.OCR_DONE_ALREADY
+        try:
+            reply = await self.reports.store_photo_report(
+                int(row["member_id"]), report, row["day"], chat_id=int(row["chat_id"]),
+                message_id=int(row["message_id"]), sender_user_id=int(row["sender_user_id"]),
+                photo_file_id=str(row["photo_file_id"]),
+            )
+        except Exception:
+            await self.pending.reopen(pending_id, now)
+            raise
+        log.info("photo reading %s confirmed by %s", pending_id, user.user_id)
+        return True, reply.text
+
+    async def cancel(self, user: Sender, pending_id: int, nonce: str) -> tuple[bool, str]:
+        row, why = await self.check(user, pending_id, nonce)
+        if row is None:
+            return False, why
+        now = self.reports.now().isoformat(timespec="seconds")
+        if not await self.pending.decide(pending_id, "cancelled", user.user_id, now):
+            return False, texts.OCR_DONE_ALREADY
+        log.info("photo reading %s cancelled by %s", pending_id, user.user_id)
+        return True, texts.OCR_CANCELLED
+
+    async def reread_done(self, pending_id: int, report: MemberReport, kind: str, form_id: str | None) -> Reply | None:
+        """A second reading of the photo replaces the first (and any corrections)."""
+        row = await self.pending.get(pending_id)
+        if row is None or row["status"] != "pending":
+            return None
+        now = self.reports.now().isoformat(timespec="seconds")
+        await self.pending.update_result(pending_id, report_to_json(report, kind, form_id), now,
+                                         attempts=int(row["attempts"]) + 1)
+        return self.render(pending_id, row["nonce"], report, kind)
+
+    # ------------------------------------------------------------------ corrections
+    async def correct(self, chat_id: int, user: Sender, text: str, reply_to: int | None) -> Reply | None:
+        """A text reply correcting a reading (``3 体温 36.8``, ``第5行 人数 4``). None: not a correction."""
+        row = None
+        if reply_to is not None:
+            row = await self.pending.by_reply(chat_id, reply_to)
+            if row is None:
+                return None
+        edits = parse_corrections(text, self.template)
+        if row is None:
+            if not edits:
+                return None
+            row = await self.pending.latest_open(chat_id, user.user_id)
+            if row is None:
+                return None
+        if row["status"] != "pending":
+            return Reply(texts.OCR_DONE_ALREADY)
+        if not await self._allowed(row, user):
+            return Reply(texts.OCR_NOT_ALLOWED)
+        if not edits:
+            return Reply(texts.OCR_FIX_USAGE)
+        report, meta = report_from_json(row["result"])
+        member = await self.reports.member_by_id(int(row["member_id"]), int(row["grid_id"]))
+        names = [h.name for h in member.households] if member else []
+        problems = []
+        for row_no, key, raw in edits:
+            err = apply_correction(report, row_no, key, raw, self.template, names)
+            if err:
+                problems.append(err)
+        now = self.reports.now().isoformat(timespec="seconds")
+        await self.pending.update_result(int(row["id"]), report_to_json(report, meta.get("kind", "table"),
+                                                                        meta.get("form_id")), now)
+        head = texts.OCR_CORRECTED_HEAD.format(member=report.member)
+        reply = self.render(int(row["id"]), row["nonce"], report, meta.get("kind", "table"), head=head)
+        if problems:
+            reply.text = "\n".join(problems) + "\n" + reply.text
+        reply.ref = int(row["id"])
+        return reply
+
+    # ------------------------------------------------------------------ reminders
+    async def open_confirmations(self, grid_id: int, day: str) -> list[Outgoing]:
+        """Readings of this grid and day still waiting for 确认, each as the message that offers it again
+        (in its group, quoting the photo); sending one records it as re-offered."""
+        out = []
+        for row in await self.pending.open_for(grid_id, day):
+            report, meta = report_from_json(row["result"])
+            head = texts.OCR_REOFFER_HEAD.format(member=report.member)
+            pid = int(row["id"])
+            out.append(Outgoing(int(row["chat_id"]), self.render(pid, row["nonce"], report, meta.get("kind", "table"),
+                                                               head=head),
+                                int(row["message_id"]), functools.partial(self.reoffered, pid)))
+        return out
+
+    async def reoffered(self, pending_id: int, reply_message_id: int | None) -> None:
+        await self.pending.mark_reoffered(pending_id, self.reports.now().isoformat(timespec="seconds"), reply_message_id)
+
+
+def _looks_like_image(mime: str | None, name: str | None) -> bool:
+    if mime and mime.lower().startswith("image/"):
+        return True
+    return bool(name) and str(name).lower().endswith(IMAGE_EXTENSIONS)
+
+
+def _cell(v: Any) -> str:
+    if v is None or v == "":
+        return "—"
+    if v is True:
+        return "是"
+    if v is False:
+        return "否"
+    return str(v)
+
+
+_ROW = r"(?:第\s*)?(\d{1,3})\s*(?:行|户)?"
+_SEP = r"[\s,，:：、]*"
+
+
+def _field_words(template: Any) -> dict[str, str]:
+    words: dict[str, str] = {"户主": "household", "姓名": "household", "名字": "household"}
+    for f in template.fields:
+        for w in (f.label, *f.aliases):
+            words.setdefault(w, f.key)
+    return words
+
+
+def parse_corrections(text: str, template: Any) -> list[tuple[int, str, str]]:
+    """``3 体温 36.8`` / ``第5行 人数 4`` (several separated by lines or ；) as (row, key, raw value);
+    empty when the text is not (entirely) corrections."""
+    words = _field_words(template)
+    alt = "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
+    pat = re.compile(rf"^{_ROW}{_SEP}({alt}){_SEP}(?:[改为是=]{{0,2}}{_SEP})?(.+?)\s*$")
+    out = []
+    for part in re.split(r"[\n；;]+", text.strip()):
+        part = part.strip()
+        if not part:
+            continue
+        m = pat.match(part)
+        if not m:
+            return []
+        out.append((int(m[1]), words[m[2]], m[3].strip()))
+    return out
+
+
+def apply_correction(report: MemberReport, row_no: int, key: str, raw: str, template: Any, names: list[str]) -> str | None:
+    """Apply one correction; returns a short Chinese problem text, or None when applied."""
+    h = next((x for x in report.households if x.row == row_no), None)
+    if key == "household":
+        if not names:
+            return texts.OCR_FIX_BAD_NAME.format(name=raw)
+        best = process.extractOne(raw, names, scorer=fuzz.ratio)
+        if best is None or best[1] < 60:
+            return texts.OCR_FIX_BAD_NAME.format(name=raw)
+        name = best[0]
+        if h is None:
+            h = HouseholdReport(name, {k: None for k in template.keys()}, row=row_no)
+            report.households.append(h)
+            report.unmatched = [u for u in report.unmatched if u != f"第{row_no}行"]
+        for other in report.households:  # a household is in a table once
+            if other is not h and other.household == name:
+                return texts.OCR_FIX_DUPLICATE.format(name=name, row=other.row)
+        h.household = name
+        _settle(h, "household")
+        return None
+    if h is None:
+        return texts.OCR_FIX_NO_ROW.format(row=row_no)
+    f = template.get(key)
+    value: Any
+    v = raw.strip().rstrip("℃°度人户")
+    if v in BLANK:
+        value = None
+    elif f.type == "temperature":
+        try:
+            value = round(float(v), 1)
+        except ValueError:
+            return texts.OCR_FIX_BAD_VALUE.format(field=f.label, value=raw)
+        if not 34.0 <= value <= 42.9:
+            return texts.OCR_FIX_BAD_VALUE.format(field=f.label, value=raw)
+    elif f.type == "text":
+        value = raw.strip()
+    elif v in YES:
+        value = True if f.type != "int" or key in ("out", "returned") else 1
+    elif v in NO:
+        value = False if f.type != "int" or key in ("out", "returned") else 0
+    else:
+        try:
+            value = int(v)
+        except ValueError:
+            return texts.OCR_FIX_BAD_VALUE.format(field=f.label, value=raw)
+        if not 0 <= value <= 99:
+            return texts.OCR_FIX_BAD_VALUE.format(field=f.label, value=raw)
+    h.values[key] = value
+    if key == "temperature" and template.has("fever"):
+        h.values["fever"] = None if value is None else value >= template.fever_threshold
+    _settle(h, key)
+    return None
+
+
+def _settle(h: HouseholdReport, key: str) -> None:
+    if key in h.uncertain:
+        h.uncertain.remove(key)
+    h.confidence[key] = 1.0

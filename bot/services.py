@@ -1,0 +1,95 @@
+"""The composition root: every service of the core built once, typed, with the hooks between features.
+
+A chat adapter (``handlers/telegram/``) calls :func:`open_services` when it starts and
+:meth:`Services.close` when it stops; the CLI does the same for its one-shot commands. Nothing else builds a
+service or a repository. The hooks between features are wired here and nowhere else:
+
+* the daily digest's content (reminders) is the statisticians' summary (stats);
+* a reminder re-offers the photo readings still waiting for 确认 (reminders → photos).
+
+Adapters are found through the ``gridbot.adapters`` entry point group and the offline demo through
+``gridbot.demos``, so that ``bot/`` never imports a chat platform's library.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from importlib.metadata import entry_points
+from typing import Any, Protocol
+
+from bot.config.settings import Config
+from bot.core.dates import ReportClock
+from bot.reminders.service import NagService
+from bot.reports.photos import PhotoService
+from bot.reports.reading import PhotoReader
+from bot.reports.service import ReportService
+from bot.stats.service import StatsService
+from storage.db import Database, open_database
+from storage.photos import PhotoRepo
+from storage.reminders import ReminderRepo
+from storage.reports import ReportRepo
+from storage.stats import StatsRepo
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Services:
+    """Everything a chat adapter calls. Built by :func:`open_services` only."""
+
+    config: Config
+    db: Database
+    clock: ReportClock
+    #: the repository of the reporting loop (tests and the CLI read it; adapters go through the services)
+    report_repo: ReportRepo
+    reports: ReportService
+    photos: PhotoService
+    reader: PhotoReader
+    reminders: NagService
+    stats: StatsService
+
+    async def close(self) -> None:
+        await self.reader.join()
+        self.reader.shutdown()
+        await self.db.close()
+
+
+async def open_services(config: Config, clock: Callable[[], datetime] | None = None) -> Services:
+    """Open the database and build every service on it."""
+    db = await open_database(config.db_path)
+    report_clock = ReportClock(config, clock)
+    report_repo = ReportRepo(db)
+    reports = ReportService(config, report_repo, report_clock)
+    photos = PhotoService(config, reports, PhotoRepo(db))
+    reminders = NagService(config, report_repo, ReminderRepo(db), reports)
+    stats = StatsService(config, reports, StatsRepo(db))
+    reminders.digest_builder = stats.digest_text
+    reminders.reoffer_source = photos.open_confirmations
+    reader = PhotoReader(config.ocr.workers, config.ocr.max_queue, config.ocr.timeout_s)
+    return Services(config, db, report_clock, report_repo, reports, photos, reader, reminders, stats)
+
+
+class Adapter(Protocol):
+    """What the CLI needs from a chat adapter."""
+
+    def run(self, config: Config) -> None: ...
+
+
+def _entry_point(group: str, name: str) -> Any:
+    for ep in entry_points(group=group):
+        if ep.name == name:
+            return ep.load()
+    raise LookupError(f"nothing named {name!r} is installed in {group!r} (is gridbot installed with pip?)")
+
+
+def load_adapter(name: str = "telegram") -> Adapter:
+    """Find a chat adapter by name among the installed ``gridbot.adapters`` entry points."""
+    return _entry_point("gridbot.adapters", name)()
+
+
+def load_demo(name: str = "telegram") -> Callable[[Config, Any], int]:
+    """The offline demo of a chat adapter (``gridbot.demos`` entry points): ``run(config, out) -> exit code``."""
+    return _entry_point("gridbot.demos", name)

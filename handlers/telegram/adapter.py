@@ -1,0 +1,35 @@
+"""The Telegram adapter, found by ``bot.cli`` through the ``gridbot.adapters`` entry point."""
+
+from __future__ import annotations
+
+import logging
+import os
+
+from telegram import Update
+
+from bot.config.settings import Config
+from handlers.telegram.app import build_application
+
+log = logging.getLogger(__name__)
+
+
+class TelegramAdapter:
+    name = "telegram"
+
+    def run(self, config: Config) -> None:
+        """Run the bot: long polling by default, a webhook when ``[webhook] enabled = true``."""
+        app = build_application(config)
+        if config.webhook.enabled:
+            log.info("starting webhook on %s:%d", config.webhook.listen, config.webhook.port)
+            app.run_webhook(
+                listen=config.webhook.listen,
+                port=config.webhook.port,
+                webhook_url=config.webhook.url,
+                secret_token=os.environ.get(config.webhook.secret_token_env) or None,
+                allowed_updates=Update.ALL_TYPES,
+            )
+        else:
+            log.info("starting long polling against %s", config.base_url)
+            # bootstrap_retries=-1: a Bot API that is unreachable at start-up is retried (with PTB's backoff,
+            # up to 30 s between tries) instead of ending the process; polling itself always backs off so.
+            app.run_polling(allowed_updates=Update.ALL_TYPES, bootstrap_retries=-1)

@@ -1,0 +1,88 @@
+"""Building the python-telegram-bot Application: the Telegram adapter around the core's services.
+
+One module per feature registers its handlers (:mod:`.reports`, :mod:`.photos`, :mod:`.reminders`,
+:mod:`.stats`). Start-up opens the core's services once (:func:`bot.services.open_services`) and then starts
+the features that run jobs; shutdown stops them and closes the services. The handlers reach the services
+through the typed context (:mod:`.context`).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import datetime
+
+from telegram import BotCommand
+from telegram.ext import AIORateLimiter, Application, ApplicationBuilder
+from telegram.request import BaseRequest
+
+from bot.config.settings import Config
+from bot.core import texts
+from bot.services import open_services
+from handlers.telegram import errors, photos, reminders, reports, stats
+from handlers.telegram.context import CONTEXT_TYPES, app_data
+
+log = logging.getLogger(__name__)
+
+
+def build_application(
+    config: Config,
+    *,
+    token: str | None = None,
+    request: BaseRequest | None = None,
+    clock: Callable[[], datetime] | None = None,
+    rate_limiter: bool = True,
+) -> Application:
+    """The Application with every handler registered. ``token`` overrides the configured one; with
+    ``request`` (e.g. the offline :class:`handlers.offline.recording.RecordingRequest`) no network is used."""
+    token = token or config.resolve_token()
+    if not token:
+        raise ValueError(f"no bot token: set {config.token_env} or bot.token in the config")
+    builder = (
+        ApplicationBuilder()
+        .token(token)
+        .base_url(config.base_url)
+        .base_file_url(config.base_file_url)
+        .context_types(CONTEXT_TYPES)
+        .post_init(_post_init(config, clock))
+        .post_shutdown(_post_shutdown)
+        .concurrent_updates(False)
+    )
+    if rate_limiter and config.rate_limiter:
+        builder = builder.rate_limiter(AIORateLimiter(max_retries=3))
+    if request is not None:
+        builder = builder.request(request).get_updates_request(request)
+    app = builder.build()
+    register(app)
+    return app
+
+
+def register(app: Application) -> None:
+    reports.register(app)  # /bind, /iam, /mystatus, /undo, text reports, membership updates
+    app.add_error_handler(errors.on_error)
+    reminders.register(app)  # schedule commands, follow-ups after a report
+    stats.register(app)  # summaries, exports, charts, /statistician
+    photos.register(app)  # photos, /form, corrections (in group -1, before the report handler) and buttons
+
+
+def _post_init(config: Config, clock: Callable[[], datetime] | None) -> Callable[[Application], object]:
+    async def post_init(app: Application) -> None:
+        data = app_data(app)
+        data.services = await open_services(config, clock)
+        try:
+            await app.bot.set_my_commands([BotCommand(c, d) for c, d in texts.COMMANDS])
+        except Exception:  # the menu is a convenience; never fail start-up for it
+            log.warning("could not register the command menu", exc_info=True)
+        await reminders.start(app)  # the nag jobs, and the catch-up after a restart
+        await stats.start(app)  # the retention job
+
+    return post_init
+
+
+async def _post_shutdown(app: Application) -> None:
+    data = app_data(app)
+    if not data.started:
+        return
+    await reminders.stop(app)
+    await data.services.close()
+    data.services = None

@@ -1,0 +1,103 @@
+"""Turning Telegram objects into the core's plain types, and the core's replies into Telegram calls."""
+
+from __future__ import annotations
+
+import functools
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from telegram import (
+    Bot,
+    Chat,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    Message,
+    ReplyParameters,
+    Update,
+    User,
+)
+from telegram.constants import ParseMode
+from telegram.error import TelegramError
+
+from bot.core.chat import IncomingMessage, Outgoing, Reply, Sender
+
+log = logging.getLogger(__name__)
+
+
+def to_sender(user: User) -> Sender:
+    return Sender(user.id, user.username, user.full_name or "")
+
+
+def to_incoming(update: Update) -> IncomingMessage | None:
+    msg = update.effective_message
+    user = update.effective_user
+    if msg is None or user is None or msg.text is None or user.is_bot:
+        return None
+    return IncomingMessage(
+        chat_id=msg.chat_id,
+        chat_type=msg.chat.type,
+        message_id=msg.message_id,
+        sender=to_sender(user),
+        text=msg.text,
+        date=msg.date,
+        update_id=update.update_id,
+        edited=update.edited_message is not None,
+    )
+
+
+def markup(reply: Reply) -> InlineKeyboardMarkup | None:
+    if not reply.buttons:
+        return None
+    return InlineKeyboardMarkup(
+        [[InlineKeyboardButton(b.text, callback_data=b.data) for b in row] for row in reply.buttons]
+    )
+
+
+async def send_reply(message: Message, reply: Reply | None) -> None:
+    if reply is None or not reply.text:
+        return
+    await message.reply_text(
+        reply.text,
+        reply_markup=markup(reply),
+        parse_mode=ParseMode.HTML if reply.html else None,
+        do_quote=reply.quote,
+    )
+
+
+async def send_outgoing(bot: Any, messages: list[Outgoing]) -> int:
+    """Send messages the core asked for on its own (each quoting its message when that still exists), and
+    record each sent one. A send that fails is logged and skipped. Returns how many were sent."""
+    tg: Bot = getattr(bot, "bot", bot)  # an Application or a Bot
+    sent = 0
+    for out in messages:
+        reply_to = ReplyParameters(out.reply_to, allow_sending_without_reply=True) if out.reply_to else None
+        try:
+            msg = await tg.send_message(out.chat_id, out.reply.text, reply_markup=markup(out.reply),
+                                        parse_mode=ParseMode.HTML if out.reply.html else None,
+                                        reply_parameters=reply_to)
+        except TelegramError as e:
+            log.warning("a message to chat %s was not sent: %s", out.chat_id, type(e).__name__)
+            continue
+        if out.on_sent is not None:
+            await out.on_sent(msg.message_id)
+        sent += 1
+    return sent
+
+
+CommandBody = Callable[[Message, User, Chat, Any], Awaitable[None]]
+
+
+def command(body: CommandBody) -> Callable[[Update, Any], Awaitable[None]]:
+    """A PTB callback that calls ``body(message, user, chat, context)``, or does nothing for an update
+    without all three (a channel post, an anonymous admin)."""
+
+    @functools.wraps(body)
+    async def callback(update: Update, context: Any) -> None:
+        msg, user, chat = update.effective_message, update.effective_user, update.effective_chat
+        if msg is None or user is None or chat is None:
+            return
+        await body(msg, user, chat, context)
+
+    return callback
+

@@ -1,0 +1,129 @@
+"""The reporting loop on Telegram: /start, /help, /bind, /iam and its buttons, /mystatus, /undo, plain
+messages in groups (reports), and the chat-membership service updates.
+
+Each handler turns an Update into one call into :class:`bot.reports.service.ReportService` and sends the
+reply.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import Chat, Message, Update, User
+from telegram.constants import ChatMemberStatus, ChatType, ParseMode
+from telegram.ext import (
+    Application,
+    CallbackQueryHandler,
+    ChatMemberHandler,
+    CommandHandler,
+    MessageHandler,
+    filters,
+)
+
+from bot.core import texts
+from bot.core.chat import Reply
+from handlers.telegram.context import Context, services
+from handlers.telegram.convert import command, send_reply, to_incoming, to_sender
+
+log = logging.getLogger(__name__)
+
+IAM_CALLBACK = r"^iam:[ar]:\d{1,18}$"
+
+
+def register(app: Application) -> None:
+    app.add_handler(CommandHandler("start", start))
+    app.add_handler(CommandHandler("help", help_))
+    app.add_handler(CommandHandler("bind", bind))
+    app.add_handler(CommandHandler("iam", iam))
+    app.add_handler(CommandHandler("mystatus", mystatus))
+    app.add_handler(CommandHandler("undo", undo))
+    app.add_handler(CallbackQueryHandler(link_decision, pattern=IAM_CALLBACK))
+    app.add_handler(ChatMemberHandler(my_chat_member, ChatMemberHandler.MY_CHAT_MEMBER))
+    app.add_handler(MessageHandler(filters.StatusUpdate.MIGRATE, migrated))
+    app.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND, text))
+
+
+# ---------------------------------------------------------------------------------------------- commands
+async def start(update: Update, context: Context) -> None:
+    if update.effective_message:
+        await send_reply(update.effective_message, Reply(texts.START))
+
+
+async def help_(update: Update, context: Context) -> None:
+    if update.effective_message:
+        await update.effective_message.reply_text(texts.HELP, parse_mode=ParseMode.HTML)
+
+
+@command
+async def bind(msg: Message, user: User, chat: Chat, context: Context) -> None:
+    is_admin = False
+    if chat.type in ("group", "supergroup"):
+        member = await context.bot.get_chat_member(chat.id, user.id)
+        is_admin = member.status in (ChatMemberStatus.ADMINISTRATOR, ChatMemberStatus.OWNER)
+    reply = await services(context).reports.bind(chat.id, chat.type, to_sender(user), is_admin,
+                                                 " ".join(context.args or []))
+    await send_reply(msg, reply)
+
+
+@command
+async def iam(msg: Message, user: User, chat: Chat, context: Context) -> None:
+    reply = await services(context).reports.iam(chat.id, chat.type, to_sender(user), " ".join(context.args or []))
+    await send_reply(msg, reply)
+
+
+@command
+async def mystatus(msg: Message, user: User, chat: Chat, context: Context) -> None:
+    await send_reply(msg, await services(context).reports.mystatus(chat.id, chat.type, to_sender(user)))
+
+
+@command
+async def undo(msg: Message, user: User, chat: Chat, context: Context) -> None:
+    await send_reply(msg, await services(context).reports.undo(chat.id, chat.type, to_sender(user)))
+
+
+async def link_decision(update: Update, context: Context) -> None:
+    query = update.callback_query
+    if query is None or query.data is None or query.from_user is None:
+        return
+    _, action, req_id = query.data.split(":")
+    done, text = await services(context).reports.decide_link(to_sender(query.from_user), int(req_id), action == "a")
+    if done:
+        await query.answer()
+        await query.edit_message_text(text)
+    else:
+        await query.answer(text, show_alert=True)
+
+
+# ---------------------------------------------------------------------------------------------- messages
+async def text(update: Update, context: Context) -> None:
+    incoming = to_incoming(update)
+    if incoming is None:
+        return
+    if incoming.chat_type == ChatType.PRIVATE:
+        if update.message is not None:  # not for edits
+            await send_reply(update.message, Reply(texts.PRIVATE_ONLY_HINT))
+        return
+    if incoming.chat_type not in (ChatType.GROUP, ChatType.SUPERGROUP):
+        return  # channels
+    reply = await services(context).reports.handle_message(incoming)
+    if update.effective_message is not None:
+        await send_reply(update.effective_message, reply)
+
+
+async def my_chat_member(update: Update, context: Context) -> None:
+    """The bot was removed from (or left) a group: its bindings become inactive."""
+    cmu = update.my_chat_member
+    if cmu is None:
+        return
+    if cmu.new_chat_member.status in (ChatMemberStatus.LEFT, ChatMemberStatus.BANNED):
+        await services(context).reports.chat_gone(cmu.chat.id)
+        log.info("removed from chat %s; its bindings are inactive", cmu.chat.id)
+
+
+async def migrated(update: Update, context: Context) -> None:
+    """A group became a supergroup: move its bindings to the new chat id."""
+    msg = update.effective_message
+    if msg is None or msg.migrate_to_chat_id is None:
+        return
+    await services(context).reports.chat_migrated(msg.chat_id, msg.migrate_to_chat_id)
+    log.info("chat %s migrated to %s", msg.chat_id, msg.migrate_to_chat_id)
