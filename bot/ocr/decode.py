@@ -48,7 +48,9 @@ class CandidateSet:
 
 
 @dataclass
-class Decision:
+class FieldDecision:
+    """How one field (a table cell, a form box) was decided: the value, how sure, and why."""
+
     value: Any
     confidence: float
     posterior: float
@@ -70,7 +72,7 @@ CLOSE_RUNNER_UP = 3.0
 
 
 def decide(scored: Scored, cs: CandidateSet, prior: dict[Any, float] | None = None, temp: float = 1.0,
-           min_margin: float = 0.0) -> Decision:
+           min_margin: float = 0.0) -> FieldDecision:
     """The most likely value of ``cs`` for a scored crop, with its posterior and fit.
 
     ``prior`` adds a log prior per value (values not in it get the smallest given); ``temp`` > 1 softens the
@@ -78,7 +80,7 @@ def decide(scored: Scored, cs: CandidateSet, prior: dict[Any, float] | None = No
     runner-up by less than ``min_margin`` (log-odds) keeps a confidence below 0.85."""
     s = np.asarray(scored.scores, dtype=float)
     if s.size == 0 or not np.isfinite(s).any() or s.max() <= -1e8:
-        return Decision(None, 0.0, 0.0, -99.0, scored.reading.text)
+        return FieldDecision(None, 0.0, 0.0, -99.0, scored.reading.text)
     by_value: dict[tuple[str, Any], list[float]] = {}
     first: dict[tuple[str, Any], Any] = {}
     for score, v in zip(s, cs.values, strict=True):
@@ -95,7 +97,7 @@ def decide(scored: Scored, cs: CandidateSet, prior: dict[Any, float] | None = No
     post = float(np.exp(logp[best] - _logsumexp(list(logp))))
     fit = float(lik[best] - scored.ref) if scored.ref else float(lik[best])
     fit_factor = 1.0 if fit >= -cs.slack else math.exp((fit + cs.slack) / cs.slack)
-    d = Decision(first[keys[best]], post * fit_factor, post, fit, scored.reading.text,
+    d = FieldDecision(first[keys[best]], post * fit_factor, post, fit, scored.reading.text,
                  reading_conf=float(scored.reading.confidence))
     if len(keys) > 1:
         d.margin = float(logp[best] - np.max(np.delete(logp, best)))
@@ -194,38 +196,41 @@ def _mark_seen(text: str) -> bool | None:
     return None
 
 
-def decide_mark(shape: bool | None, shape_conf: float, d: Decision | None) -> Decision:
+def decide_mark(shape: bool | None, shape_conf: float, d: FieldDecision | None) -> FieldDecision:
     """A yes/no cell read two ways: by the shape of its ink (✓ or ×) and by the recogniser (是/否, or the
     marks as it reads them). Agreement is sure; a written word beats the shape classifier (a 否 in a brush
     hand can look like a tick); anything else is left unsure. A tick read by the recogniser alone is unsure
     too ("V" is also a cross with one stroke short), a cross so read is not."""
     if d is None or d.value is None:
         if shape is None:
-            return Decision(None, 0.0, 0.0, -99.0, "")
-        return Decision(shape, min(shape_conf, 0.85), shape_conf, 0.0, "", doubts=["shape only"])
+            return FieldDecision(None, 0.0, 0.0, -99.0, "")
+        return FieldDecision(shape, min(shape_conf, 0.85), shape_conf, 0.0, "", doubts=["shape only"])
     text = d.text.strip()
     seen = _mark_seen(text)
     word = any(ch in text for ch in (*YES_WORDS[:1], *NO_WORDS[:1], "对", "有", "无"))
     if shape is None:
         if seen is True:
-            return Decision(True, min(d.confidence, 0.85), d.posterior, d.fit, d.text, doubts=["tick by reading only"])
+            return FieldDecision(True, min(d.confidence, 0.85), d.posterior, d.fit, d.text,
+                                 doubts=["tick by reading only"])
         if seen is None and not any("\u4e00" <= ch <= "\u9fff" for ch in text):
             # neither a mark nor a written character (a letter, a scribble): the closest candidate is a guess
-            return Decision(d.value, min(d.confidence, 0.85), d.posterior, d.fit, d.text, doubts=["reading unclear"])
+            return FieldDecision(d.value, min(d.confidence, 0.85), d.posterior, d.fit, d.text,
+                                 doubts=["reading unclear"])
         return d
     if seen is not None:
         if seen == shape:
-            return Decision(shape, max(shape_conf, d.confidence), max(shape_conf, d.posterior), d.fit, d.text)
-        return Decision(shape, 0.3, 0.5, d.fit, d.text, doubts=["shape and reading disagree"])
+            return FieldDecision(shape, max(shape_conf, d.confidence), max(shape_conf, d.posterior), d.fit,
+                                 d.text)
+        return FieldDecision(shape, 0.3, 0.5, d.fit, d.text, doubts=["shape and reading disagree"])
     if isinstance(d.value, bool) and word:
         if d.value == shape or d.confidence >= 0.95:  # a word: the shape classifier does not apply
             return d
-        return Decision(d.value, min(d.confidence, 0.5), d.posterior, d.fit, d.text,
+        return FieldDecision(d.value, min(d.confidence, 0.5), d.posterior, d.fit, d.text,
                         doubts=["a written word, shaped like a mark"])
     # read as something else (a letter, a scribble): as sure as the less sure of the two
     if d.value == shape:
-        return Decision(shape, min(shape_conf, d.confidence), d.posterior, d.fit, d.text)
-    return Decision(shape, min(shape_conf, 0.6), shape_conf, d.fit, d.text, doubts=["reading unclear"])
+        return FieldDecision(shape, min(shape_conf, d.confidence), d.posterior, d.fit, d.text)
+    return FieldDecision(shape, min(shape_conf, 0.6), shape_conf, d.fit, d.text, doubts=["reading unclear"])
 
 
 def mark_set(with_counts: int = 0) -> CandidateSet:

@@ -457,7 +457,7 @@ def read_form(bgr: np.ndarray, found: FoundForm, member: Member, template: Templ
     where: list[tuple[int, str]] = []
     rows: list[int] = []
     blanks: dict[int, set[str]] = {}
-    decisions: dict[tuple[int, str], decode.Decision] = {}
+    decisions: dict[tuple[int, str], decode.FieldDecision] = {}
     notes: list[tuple[int, np.ndarray]] = []
     fixed: dict[int, str] = {}
     flags: dict[int, dict[str, str]] = {}
@@ -501,7 +501,7 @@ def read_form(bgr: np.ndarray, found: FoundForm, member: Member, template: Templ
             filled = True
             hi, lo = max(yes, no), min(yes, no)
             conf = 0.99 if lo < 0.25 * hi else (0.6 if lo < 0.6 * hi else 0.3)
-            decisions[(row_no, k)] = decode.Decision(yes > no, conf, conf, 0.0, "")
+            decisions[(row_no, k)] = decode.FieldDecision(yes > no, conf, conf, 0.0, "")
         if filled or trusted:
             rows.append(row_no)
     scored = engine.score([c for c, _ in jobs], [cs.strings for _, cs in jobs]) if jobs else []

@@ -564,8 +564,8 @@ def _decide_table(table: grid.Table, member: Member, template: Template, cfg: Oc
     rows: list[int] = []
     blanks: dict[int, set[str]] = {}
     notes: dict[int, Any] = {}
-    decisions: dict[tuple[int, str], decode.Decision] = {}
-    name_scores: dict[int, tuple[Scored, decode.CandidateSet, decode.Decision]] = {}
+    decisions: dict[tuple[int, str], decode.FieldDecision] = {}
+    name_scores: dict[int, tuple[Scored, decode.CandidateSet, decode.FieldDecision]] = {}
     flags: dict[int, dict[str, str]] = {}
     index_of: dict[int, Any] = {}
     by_rc = {(x.r, x.c): x for col in body.values() for x in col}
@@ -649,7 +649,7 @@ def _same_index(read: Any, row: int) -> bool:
 
 
 def _check_rows(rows: list[int], names: dict[int, tuple[Any, float, bool]],
-                decisions: dict[tuple[int, str], decode.Decision], index_of: dict[int, Any],
+                decisions: dict[tuple[int, str], decode.FieldDecision], index_of: dict[int, Any],
                 people_of: dict[str, int | None], flags: dict[int, dict[str, str]], member: Member) -> None:
     """Consistency checks that flag fields: a name out of roster order, a row whose 序号 is not its place,
     an unusual temperature, a head count that differs from the roster's without a clear reading."""
@@ -677,7 +677,7 @@ def _check_rows(rows: list[int], names: dict[int, tuple[Any, float, bool]],
             flags[r].setdefault("people", "roster people")
 
 
-def _ranked_names(sc: Scored, cs: decode.CandidateSet, d: decode.Decision,
+def _ranked_names(sc: Scored, cs: decode.CandidateSet, d: decode.FieldDecision,
                   temp: float = 1.0) -> list[tuple[Any, float, float]]:
     """Names best first with a posterior and a confidence each (the decision's fit applied to every option)."""
     agg: dict[Any, float] = {}
@@ -695,7 +695,7 @@ def _ranked_names(sc: Scored, cs: decode.CandidateSet, d: decode.Decision,
 P_ROSTER_ORDER = 0.8
 
 
-def _name_options(name_scores: dict[int, tuple[Scored, decode.CandidateSet, decode.Decision]],
+def _name_options(name_scores: dict[int, tuple[Scored, decode.CandidateSet, decode.FieldDecision]],
                   names: list[str]) -> list[tuple[int, list[tuple[Any, float, float]]]]:
     """Each name cell's households, best first, with a posterior and a confidence each. The posteriors
     weigh the roster's order (see :func:`decode.name_posteriors`) over the rows that look like a name at
@@ -724,7 +724,7 @@ def _name_options(name_scores: dict[int, tuple[Scored, decode.CandidateSet, deco
     return sorted(out)
 
 
-def _name_fit(d: decode.Decision, name: str, alone: float = 0.0) -> float:
+def _name_fit(d: decode.FieldDecision, name: str, alone: float = 0.0) -> float:
     """How much a name cell's reading supports ``name`` at all (1: fully): the recogniser's reading of a
     hurried hand is often off by a character, and that still points at the name; a reading unlike it in
     most characters does not (a household not on the roster?). ``alone`` is the name's posterior from the
@@ -743,7 +743,7 @@ def _name_fit(d: decode.Decision, name: str, alone: float = 0.0) -> float:
 
 
 def _names(name_options: list[tuple[int, list[tuple[Any, float, float]]]],
-           decisions: dict[tuple[int, str], decode.Decision]) -> dict[int, tuple[Any, float, bool]]:
+           decisions: dict[tuple[int, str], decode.FieldDecision]) -> dict[int, tuple[Any, float, bool]]:
     """Each row's household (one row per household), or None where nothing on the roster looks like it."""
     names = decode.assign_names(name_options)
     for (row_no, key), d in decisions.items():
@@ -760,7 +760,7 @@ FLAGGED_CONFIDENCE = 0.5
 
 
 def _build(member: Member, template: Template, cfg: OcrConfig, rows: list[int],
-           decisions: dict[tuple[int, str], decode.Decision], name_options: list[tuple[int, list[tuple[Any, float, float]]]],
+           decisions: dict[tuple[int, str], decode.FieldDecision], name_options: list[tuple[int, list[tuple[Any, float, float]]]],
            blanks: dict[int, set[str]], notes: dict[int, Any], fields: list[tuple[str, int]], method: str,
            kind: str, fixed_names: dict[int, str] | None = None, names: dict[int, tuple[Any, float, bool]] | None = None,
            flags: dict[int, dict[str, str]] | None = None) -> PhotoReading:

@@ -312,7 +312,7 @@ def test_assignment_and_roster_order() -> None:
 
 def test_marks_read_by_shape_and_recogniser_together() -> None:
     def d(value, text, conf):
-        return decode.Decision(value, conf, conf, 0.0, text)
+        return decode.FieldDecision(value, conf, conf, 0.0, text)
 
     assert decode.decide_mark(True, 0.99, d(False, "否", 0.98)).value is False  # a word, not a tick
     sure = decode.decide_mark(False, 0.9, d(False, "x", 0.7))
