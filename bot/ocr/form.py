@@ -26,8 +26,7 @@ from PIL import Image, ImageDraw
 from bot.config.ocr import OcrConfig
 from bot.core.model import Member
 from bot.core.template import Template
-from bot.ocr import decode
-from bot.ocr import ruling as grid
+from bot.ocr import decode, paper
 from bot.ocr.engine import Recognizer, read_printed
 from bot.ocr.fonts import print_font
 
@@ -324,7 +323,7 @@ def detect_form(bgr: np.ndarray) -> FoundForm | None:
     if h is None:
         return None
     page = cv2.warpPerspective(gray, h, (PAGE_W, PAGE_H), flags=cv2.INTER_LINEAR, borderValue=255)
-    found = FoundForm(grid.normalise(page), len(seen))
+    found = FoundForm(paper.normalise(page), len(seen))
     if meta is None:
         meta, id_text = _form_id(page)
     found.meta, found.id_text = meta, id_text

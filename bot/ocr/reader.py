@@ -1,9 +1,9 @@
 """The photo pipeline: bytes in, a :class:`bot.model.MemberReport` out.
 
 1-2. **Image** (:mod:`bot.ocr.image`): decoded safely, upright per EXIF, bounded in size.
-3-4. **Table** (:mod:`bot.ocr.grid`): a printed gridbot form by its markers (:mod:`bot.ocr.form`); else the
-     ruled table, deskewed, rectified and cut into cells along its fitted lines; else (no ruling) the bands
-     and gutters of the writing.
+3-4. **Table**: a printed gridbot form by its markers (:mod:`bot.ocr.form`); else the ruled table
+     (:mod:`bot.ocr.ruling`), deskewed, rectified and cut into cells along its fitted lines; else (no
+     ruling) the bands and gutters of the writing (:mod:`bot.ocr.unruled`).
 5.   **Columns**: the header row is found by its words; every cell below is scored once against every closed
      set; each column's key is the best one-to-one assignment by header words *and* contents together (a
      column of temperatures is the temperature whatever its header says).
@@ -35,11 +35,11 @@ import numpy as np
 from bot.config.ocr import OcrConfig
 from bot.core.model import HouseholdReport, Member, MemberReport
 from bot.core.template import Template
-from bot.ocr import decode
-from bot.ocr import ruling as grid
+from bot.ocr import decode, ruling, unruled
 from bot.ocr.engine import Recognizer, Scored, get_recognizer
 from bot.ocr.errors import OcrError
 from bot.ocr.image import load_image
+from bot.ocr.table import Box, Table
 
 log = logging.getLogger(__name__)
 
@@ -80,7 +80,7 @@ class Cell:
     edge_ink: int = 0
 
 
-def cell_crop(table: grid.Table, box: grid.Box, quad: np.ndarray | None = None) -> Cell:
+def cell_crop(table: Table, box: Box, quad: np.ndarray | None = None) -> Cell:
     """The ink of one cell, cut out tight with a margin, ruling and neighbours' strokes whitened. With the
     cell's four corners (``quad``) a stroke belongs to the cell when its centre is inside them."""
     x0, y0, x1, y1 = box
@@ -173,11 +173,11 @@ def _read_table_photo(img: np.ndarray, member: Member, template: Template, cfg: 
     first (``attempt`` 0), else the writing. A turn that is surely upright (its header reads clearly, or the
     photo as taken reads as text) is read at once; otherwise each turn is judged by its header (cheap: a few
     cells), and the best is read whole."""
-    ruled = grid.find_table(img) if attempt == 0 else None
+    ruled = ruling.find_table(img) if attempt == 0 else None
     tried = False
     fallback: PhotoReading | None = None  # a table read, but none of its rows the sender's
 
-    def final(table: grid.Table, header: Header) -> PhotoReading | None:
+    def final(table: Table, header: Header) -> PhotoReading | None:
         """The reading of this table when it is the answer: the sender's rows, or a clearly headed table of
         someone else's (no other turn helps); else None, and the reading is kept as the fallback."""
         nonlocal fallback
@@ -188,7 +188,7 @@ def _read_table_photo(img: np.ndarray, member: Member, template: Template, cfg: 
         return None
 
     for source in (ruled, None) if ruled is not None else (None,):
-        pending: list[tuple[grid.Table, Header, int]] = []
+        pending: list[tuple[Table, Header, int]] = []
         for table, header, turn, settled in _turned(img, source, template, engine):
             tried = True
             if not settled:
@@ -215,21 +215,21 @@ def _read_table_photo(img: np.ndarray, member: Member, template: Template, cfg: 
 TALL_ROWS = 10
 
 
-def _turned(img: np.ndarray, ruled: grid.Table | None, template: Template,
-            engine: Recognizer) -> Iterator[tuple[grid.Table, Header, int, bool]]:
+def _turned(img: np.ndarray, ruled: Table | None, template: Template,
+            engine: Recognizer) -> Iterator[tuple[Table, Header, int, bool]]:
     """The table at each quarter turn, with its header and whether the turn is surely upright: from the
     ruled table's rectified image turned (the photo is not searched again), or else from the writing of the
     turned photo (the recogniser's text boxes last, upright or upside down only). A table usually has more
     rows than columns, so one that lies the other way is tried sideways first, and a long one is not tried
     sideways at all. Ends after a clear header."""
 
-    def at(turn: int) -> grid.Table | None:
+    def at(turn: int) -> Table | None:
         if ruled is not None:
-            return ruled if turn == 0 else grid.grid_from_rectified(_rotate90(ruled.image, turn))
+            return ruled if turn == 0 else ruling.table_from_rectified(_rotate90(ruled.image, turn))
         view = _rotate90(img, turn)
-        t = grid.table_from_writing(view)
+        t = unruled.table_from_writing(view)
         if t is None and turn in (0, 180):
-            t = grid.table_from_boxes(view, engine.detect(view), writing=False)
+            t = unruled.table_from_boxes(view, engine.detect(view), writing=False)
         return t
 
     first = at(0)
@@ -256,7 +256,7 @@ def _rotate90(img: np.ndarray, clockwise: int) -> np.ndarray:
     return img if clockwise == 0 else cv2.rotate(img, codes[clockwise])
 
 
-def _header_posts(table: grid.Table, template: Template, engine: Recognizer,
+def _header_posts(table: Table, template: Template, engine: Recognizer,
                   r: int) -> tuple[float, list[dict[str, float]], list[float]] | None:
     """How much row ``r`` looks like a header row, per column the header words' posteriors by key, and how
     surely the recogniser read each written cell as any text at all (low when the row is upside down)."""
@@ -285,7 +285,7 @@ def _header_posts(table: grid.Table, template: Template, engine: Recognizer,
     return quality, posts, [sc.reading.confidence for sc in scored]
 
 
-def find_header(table: grid.Table, template: Template, engine: Recognizer) -> tuple[int, dict[str, int]] | None:
+def find_header(table: Table, template: Template, engine: Recognizer) -> tuple[int, dict[str, int]] | None:
     """The header row among the first rows and the column of each key (``household``, template keys), by the
     header words alone."""
     best: tuple[float, int, dict[str, int]] | None = None
@@ -343,7 +343,7 @@ class _Cell:
     scored: Scored | None = None
 
 
-def _quad(table: grid.Table, r: int, c: int) -> np.ndarray | None:
+def _quad(table: Table, r: int, c: int) -> np.ndarray | None:
     if table.quads is None or r >= len(table.quads) or c >= len(table.quads[r]):
         return None
     return table.quads[r][c]
@@ -463,7 +463,7 @@ class Header(NamedTuple):
     legible: float  # how surely those rows were read as any text at all (low for a turned table)
 
 
-def _header_row(table: grid.Table, template: Template, engine: Recognizer) -> Header:
+def _header_row(table: Table, template: Template, engine: Recognizer) -> Header:
     """The header row among the first rows (the best read, if any reads like one; -1: none does), its
     columns' header-word posteriors, how well it reads as a header, and how legible those rows are."""
     header_row, posts, best_q = -1, [], 0.0
@@ -483,7 +483,7 @@ def _header_row(table: grid.Table, template: Template, engine: Recognizer) -> He
     return Header(header_row, posts, best_q, legible)
 
 
-def _read_cells(table: grid.Table, first: int, ms: decode.MultiSet, engine: Recognizer) -> dict[int, list[_Cell]]:
+def _read_cells(table: Table, first: int, ms: decode.MultiSet, engine: Recognizer) -> dict[int, list[_Cell]]:
     """Every cell from row ``first`` on, by column: cut out, its mark shape, and scored against every
     closed set at once (one recogniser pass per cell)."""
     body: dict[int, list[_Cell]] = {}
@@ -509,7 +509,7 @@ def _row_fit(ms: decode.MultiSet, body: dict[int, list[_Cell]], kinds: dict[int,
     return float(np.mean(got)) if got else 0.0
 
 
-def read_table(table: grid.Table, member: Member, template: Template, cfg: OcrConfig,
+def read_table(table: Table, member: Member, template: Template, cfg: OcrConfig,
                engine: Recognizer, header: Header | None = None) -> PhotoReading | None:
     """Decode a found table; None when it has no column of names (no header row recognised, no names).
 
@@ -552,7 +552,7 @@ def read_table(table: grid.Table, member: Member, template: Template, cfg: OcrCo
     return _decide_table(table, member, template, cfg, ms, body, mapping, unsure_cols, header_row, headed)
 
 
-def _decide_table(table: grid.Table, member: Member, template: Template, cfg: OcrConfig, ms: decode.MultiSet,
+def _decide_table(table: Table, member: Member, template: Template, cfg: OcrConfig, ms: decode.MultiSet,
                   body: dict[int, list[_Cell]], mapping: dict[str, int], unsure_cols: set[str],
                   header_row: int, headed: set[str]) -> PhotoReading:
     """Each cell's value in its column's set, the names jointly, the consistency checks, the report."""

@@ -1,4 +1,4 @@
-"""Each stage of the photo pipeline on pictures drawn at test time: image loading and limits, the grid, the
+"""Each stage of the photo pipeline on pictures drawn at test time: image loading and limits, the table, the
 header mapping, the marks, closed-set names and numbers, the CTC scoring, and the `gridbot ocr` contract."""
 
 from __future__ import annotations
@@ -19,12 +19,12 @@ from bot.cli.main import main
 from bot.config.ocr import OcrConfig
 from bot.core.model import Household, Member
 from bot.core.template import default_template
-from bot.ocr import decode
-from bot.ocr import ruling as grid
+from bot.ocr import decode, ruling, unruled
 from bot.ocr.engine import LabelTrie, Reading, Scored, ctc_loglik, ctc_trie_loglik, get_recognizer
 from bot.ocr.errors import OcrError
 from bot.ocr.image import load_image
 from bot.ocr.reader import cell_crop, find_header, read_photo, read_table
+from bot.ocr.table import Table
 from handlers.offline import synth
 from tests.ocr.helpers import neat_hand, photo_of, png, rows_for, sample_roster, table_page
 
@@ -67,20 +67,20 @@ def test_size_limits_checked_from_the_header_first() -> None:
 
 # ---------------------------------------------------------------------------------------- stage 3-4
 @pytest.mark.parametrize(("broken", "camera"), [(False, False), (True, False), (False, True), (True, True)])
-def test_grid_found_from_ruling(wang, broken, camera) -> None:
+def test_table_found_from_ruling(wang, broken, camera) -> None:
     rows = rows_for(wang, 7)
     page = table_page(rows, broken=broken)
     data = photo_of(page, seed=5, strength=0.8) if camera else synth.to_jpeg(page)
-    table = grid.find_table(load_image(data, OcrConfig()))
+    table = ruling.find_table(load_image(data, OcrConfig()))
     assert table is not None and table.method == "lines"
     assert (table.n_rows, table.n_cols) == (len(rows) + 1, 6)
 
 
-def test_grid_falls_back_to_text_boxes_without_ruling(wang) -> None:
+def test_table_falls_back_to_text_boxes_without_ruling(wang) -> None:
     rows = rows_for(wang, 6)
     img = load_image(photo_of(table_page(rows, ruled=False)), OcrConfig())
-    assert grid.find_table(img) is None
-    table = grid.table_from_boxes(img, get_recognizer().detect(img))
+    assert ruling.find_table(img) is None
+    table = unruled.table_from_boxes(img, get_recognizer().detect(img))
     assert table is not None and table.method == "boxes"
     assert table.n_rows == len(rows) + 1 and table.n_cols >= 5
     # the rows are the bands of writing, the columns the gutters between: the values are read right
@@ -116,12 +116,12 @@ def test_faint_tilted_and_broken_ruling_is_found() -> None:
     slope = math.tan(math.radians(5))
     for x0, x1 in ((40, 400), (430, 900), (930, 1200)):  # faint, with two gaps
         cv2.line(img, (x0, int(300 + slope * x0)), (x1, int(300 + slope * x1)), 195, 2)
-    mask = grid.stroke_mask(img)
+    mask = ruling.stroke_mask(img)
     assert mask[:, 1260:].mean() < 3
-    assert grid.directional(mask, True, 1600 / 14, (0.0,)).sum() == 0
-    ruled = grid.directional(mask, True, 1600 / 14, grid.PHOTO_SLOPES)
-    assert grid.directional(mask, False, 1200 / 14, grid.PHOTO_SLOPES)[:, 1255:].sum() == 0
-    [line] = grid.fit_lines(ruled, True, 400)
+    assert ruling.directional(mask, True, 1600 / 14, (0.0,)).sum() == 0
+    ruled = ruling.directional(mask, True, 1600 / 14, ruling.PHOTO_SLOPES)
+    assert ruling.directional(mask, False, 1200 / 14, ruling.PHOTO_SLOPES)[:, 1255:].sum() == 0
+    [line] = ruling.fit_lines(ruled, True, 400)
     assert line.slope == pytest.approx(slope, abs=0.01) and line.at(0) == pytest.approx(300, abs=3)
     assert line.lo < 60 and line.hi > 1180
 
@@ -132,25 +132,25 @@ def test_rows_made_regular() -> None:
     ink = np.zeros((420, 600), np.uint8)
     for y in (75, 125, 175, 225, 275, 325, 375):  # one line of writing per row
         ink[y - 8 : y + 8, 100:300] = 255
-    lines = [grid.Line(0.0, float(y), 0.0, 600.0, 600.0) for y in (50, 100, 150, 250, 300, 325, 350, 400)]
-    rows, doubt = grid.regular_rows(lines, 600, ink)
+    lines = [ruling.Line(0.0, float(y), 0.0, 600.0, 600.0) for y in (50, 100, 150, 250, 300, 325, 350, 400)]
+    rows, doubt = ruling.regular_rows(lines, 600, ink)
     assert [round(q.at(300)) for q in rows] == [50, 100, 150, 200, 250, 300, 350, 400]
     assert doubt == [False, False, True, True, False, False, False]
     # a tall row holding one line of writing (a two-line header, say) is not split
     ink[160:240] = 0
     ink[195:205, 100:300] = 255
-    rows, _ = grid.regular_rows(lines, 600, ink)
+    rows, _ = ruling.regular_rows(lines, 600, ink)
     assert 200 not in [round(q.at(300)) for q in rows]
 
 
 @pytest.mark.parametrize("seed", [3, 4, 9])
-def test_grid_found_at_a_steep_angle_with_shadow(wang, seed) -> None:
+def test_table_found_at_a_steep_angle_with_shadow(wang, seed) -> None:
     """Strong perspective and rotation, broken ruling, a deep shadow: the outline is refined in the
     rectified table and extended to where the ruling across it ends."""
     rows = rows_for(wang, 8)
     data = synth.photograph(table_page(rows, broken=True), random.Random(seed), strength=1.6, max_side=1280,
                             quality=80, crop_to_page=False)
-    table = grid.find_table(load_image(data, OcrConfig()))
+    table = ruling.find_table(load_image(data, OcrConfig()))
     assert table is not None and (table.n_rows, table.n_cols) == (len(rows) + 1, 6)
 
 
@@ -164,7 +164,7 @@ def test_header_mapped_in_any_order_and_spelling(wang, seed) -> None:
     headers = {"household": rng.choice(["户主", "姓名"]), "people": rng.choice(["人数", "人口"]),
                "temperature": rng.choice(["体温", "温度"])}
     page = table_page(rows_for(wang, 4), cols, headers=headers, seed=seed)
-    table = grid.find_table(load_image(synth.to_jpeg(page), OcrConfig()))
+    table = ruling.find_table(load_image(synth.to_jpeg(page), OcrConfig()))
     head = find_header(table, TPL, get_recognizer())
     assert head is not None
     row, mapping = head
@@ -237,7 +237,7 @@ def test_names_numbers_and_blanks_read_from_cells(wang) -> None:
     rows[2]["temperature"] = None
     rows[4]["people"] = None
     member = Member(wang.name, wang.grid, households=wang.households[:6] + (Household("不相干", "x", "y"),))
-    table = grid.find_table(load_image(synth.to_jpeg(table_page(rows)), OcrConfig()))
+    table = ruling.find_table(load_image(synth.to_jpeg(table_page(rows)), OcrConfig()))
     reading = read_table(table, member, TPL, OcrConfig(), get_recognizer())
     assert reading is not None
     names = {h.household for h in reading.report.households}
@@ -257,7 +257,7 @@ def test_a_stroke_along_the_ruling_is_not_read_as_a_one() -> None:
         ink = np.zeros((200, 300), np.uint8)
         for x0, y0, x1, y1 in strokes:
             cv2.line(ink, (x0, y0), (x1, y1), 255, 3)
-        table = grid.Table(image=np.where(ink > 0, 0, 255).astype(np.uint8), ink=ink,
+        table = Table(image=np.where(ink > 0, 0, 255).astype(np.uint8), ink=ink,
                            cells=[[(100, 60, 190, 122)]], method="lines")
         return cell_crop(table, (100, 60, 190, 122))
 
