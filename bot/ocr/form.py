@@ -27,6 +27,7 @@ from bot.config.ocr import OcrConfig
 from bot.core.model import Member
 from bot.core.template import Template
 from bot.ocr import decode, paper
+from bot.ocr.assemble import SOFTEN, PhotoReading, build_reading, check_rows, ranked_names, row_households
 from bot.ocr.engine import Recognizer, read_printed
 from bot.ocr.fonts import print_font
 
@@ -436,9 +437,10 @@ def placement_error(page: np.ndarray, lay: dict[str, Any], template: Template) -
 
 
 def read_form(bgr: np.ndarray, found: FoundForm, member: Member, template: Template, cfg: OcrConfig,
-              engine: Recognizer) -> Any:
-    from bot.ocr.reader import SOFTEN, PhotoReading, _build, _check_rows, _names, _ranked_names
-
+              engine: Recognizer) -> PhotoReading:
+    """Read a form found in a photo, every field at its place in the layout: the names pre-printed (when
+    the form's id is this member's and the roster unchanged, else read against the roster), the digit
+    boxes and the 是/否 boxes; a row with nothing filled in is left out."""
     names = [h.name for h in member.households]
     meta = found.meta
     trusted = meta is not None and meta.member_hash == member_hash(member) and meta.households == len(names)
@@ -512,18 +514,18 @@ def read_form(bgr: np.ndarray, found: FoundForm, member: Member, template: Templ
                           min_margin=decode.CLOSE_RUNNER_UP if key in priors else 0.0)
         decisions[(row_no, key)] = d
         if key == "household":
-            name_options.append((row_no, _ranked_names(sc, cs, d)))
+            name_options.append((row_no, ranked_names(sc, cs, d)))
     note_reads = engine.read([c for _, c in notes]) if notes else []
     if not trusted:
         rows = [r for r in rows if any(r == n for n, _ in name_options)]
-    names = {r: (n, 1.0, False) for r, n in fixed.items()} if trusted else _names(name_options, decisions)
+    names = {r: (n, 1.0, False) for r, n in fixed.items()} if trusted else row_households(name_options, decisions)
     for r in rows:
         flags.setdefault(r, {})
-    _check_rows(rows, names, decisions, {}, {h.name: h.people for h in member.households}, flags, member)
+    check_rows(rows, names, decisions, {}, {h.name: h.people for h in member.households}, flags, member)
     fields = [(k, 0) for k in keys]
-    reading: PhotoReading = _build(member, template, cfg, rows, decisions, name_options, blanks,
-                                   {r: rd for (r, _), rd in zip(notes, note_reads, strict=True)}, fields, "markers",
-                                   "form", fixed_names=fixed if trusted else None, names=names, flags=flags)
+    reading = build_reading(member, template, cfg, rows, decisions, name_options, blanks,
+                            {r: rd for (r, _), rd in zip(notes, note_reads, strict=True)}, fields, "markers", "form",
+                            fixed_names=fixed if trusted else None, names=names, flags=flags)
     reading.form_id = found.meta.form_id if found.meta else None
     if found.markers < 3 and placement_error(page, lay, template) > 4.0:
         # placed by the QR code and fewer markers, and the printed ruling is not where it should be: the far

@@ -1,7 +1,8 @@
 """The table found in a photo, however it was found: a rectified image, its ink, and the cells.
 
 The ruled path (:mod:`bot.ocr.ruling`) and the unruled fallback (:mod:`bot.ocr.unruled`) both make a
-:class:`Table`; the reader (:mod:`bot.ocr.reader`) reads one without knowing which path made it.
+:class:`Table`; the cells, the columns and the reader (:mod:`bot.ocr.cells`, :mod:`bot.ocr.columns`,
+:mod:`bot.ocr.reader`) read one without knowing which path made it.
 """
 
 from __future__ import annotations
@@ -38,3 +39,9 @@ class Table:
 
     def doubtful(self, r: int) -> bool:
         return bool(self.row_doubt[r]) if r < len(self.row_doubt) else False
+
+    def quad(self, r: int, c: int) -> np.ndarray | None:
+        """Cell ``(r, c)``'s four corners, when known."""
+        if self.quads is None or r >= len(self.quads) or c >= len(self.quads[r]):
+            return None
+        return self.quads[r][c]

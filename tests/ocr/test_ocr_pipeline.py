@@ -20,10 +20,12 @@ from bot.config.ocr import OcrConfig
 from bot.core.model import Household, Member
 from bot.core.template import default_template
 from bot.ocr import decode, ruling, unruled
+from bot.ocr.cells import cell_crop
+from bot.ocr.columns import find_header
 from bot.ocr.engine import LabelTrie, Reading, Scored, ctc_loglik, ctc_trie_loglik, get_recognizer
 from bot.ocr.errors import OcrError
 from bot.ocr.image import load_image
-from bot.ocr.reader import cell_crop, find_header, read_photo, read_table
+from bot.ocr.reader import read_photo, read_table
 from bot.ocr.table import Table
 from handlers.offline import synth
 from tests.ocr.helpers import neat_hand, photo_of, png, rows_for, sample_roster, table_page
