@@ -150,7 +150,7 @@ async def run(groups: int, latency_ms: float, db_dir: str) -> tuple[str, str]:
         svc = app_services(app)
         await svc.reports.import_roster(roster(groups, 3, 10), "bench")
         for g in await svc.report_repo.grids():
-            await svc.report_repo.bind(-1000000000 - int(g["id"]), int(g["id"]), 1, "2020-02-10T07:00:00+08:00")
+            await svc.report_repo.bind(-1000000000 - g.id, g.id, 1, "2020-02-10T07:00:00+08:00")
         for j in app.job_queue.get_jobs_by_name(CATCH_UP_JOB):  # the start-up catch-up: nothing is due
             j.schedule_removal()
         await app.job_queue.start()

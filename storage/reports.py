@@ -1,51 +1,47 @@
-"""Queries. Every statement is parameterised; nothing here formats values into SQL.
+"""The reporting loop's repository: the roster, groups and their grids, account links, /iam requests, hints,
+and the reports themselves. Every statement is parameterised; nothing here formats values into SQL.
 
-The repository speaks in plain values and ``aiosqlite.Row``s; the domain layer (``bot/``) turns them into its
-own types. Writes that must apply together take a :meth:`Database.transaction`.
+It returns the records of :mod:`bot.core.records` and :mod:`bot.core.model`, never ``aiosqlite.Row``s.
+Handling one report message reads its whole context in one call (:meth:`ReportRepo.message_context`) and
+writes everything in one transaction (:meth:`ReportRepo.save`).
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
 from typing import Any
 
 import aiosqlite
 
+from bot.core.model import Household, Member, Roster
+from bot.core.records import (
+    DayRow,
+    Grid,
+    HouseholdWrite,
+    ImportStats,
+    LinkRequest,
+    MemberAccount,
+    MessageContext,
+    ReportSave,
+    StoredMemberReport,
+    StoredReport,
+)
 from storage.db import Database
 
 
-@dataclass
-class ImportStats:
-    added: int = 0
-    updated: int = 0
-    moved: int = 0
-    deactivated: int = 0
-    unchanged: int = 0
-    grids: int = 0
-    members: int = 0
+def _grid(r: aiosqlite.Row) -> Grid:
+    return Grid(int(r["id"]), r["town"], r["village"], r["name"], r["leader_name"], r["leader_account"],
+                r["leader_user_id"], bool(r["active"]))
 
 
-@dataclass
-class HouseholdWrite:
-    household_id: int
-    data: dict[str, Any]
-    anomaly: bool = False
+def _member(r: aiosqlite.Row) -> MemberAccount:
+    return MemberAccount(int(r["id"]), r["name"], int(r["grid_id"]), r["grid"], r["village"], r["town"],
+                         r["account"], r["tg_user_id"], r["tg_username"], bool(r["active"]))
 
 
-@dataclass
-class MemberReportWrite:
-    member_id: int
-    covers_all: bool
-    same_as_yesterday: bool
-    totals_households: int | None
-    totals_people: int | None
-    unmatched: list[str]
-    households: list[HouseholdWrite] = field(default_factory=list)
-    chain_hash: str | None = None
-    via: str = "text"
-    photo_file_id: str | None = None
+def _ids(values: Iterable[int]) -> str:
+    return json.dumps([int(v) for v in values])
 
 
 class ReportRepo:
@@ -168,88 +164,107 @@ class ReportRepo:
                 (account, account, member_id),
             )
 
-    async def roster_rows(self, grid_ids: Iterable[int] | None = None) -> list[aiosqlite.Row]:
-        """Active households joined with their member and grid, in roster order."""
+    async def roster_version(self) -> int:
+        """Changes whenever a roster is imported (the services cache the roster on it)."""
+        row = await self.db.fetchone("SELECT COALESCE(MAX(id), 0) FROM roster_imports")
+        return int(row[0]) if row else 0
+
+    async def roster(self, grid_ids: Iterable[int] | None = None) -> Roster:
+        """The active roster (optionally of some grids), in roster order, with database ids."""
         sql = (
             "SELECT g.id AS grid_id, g.town, g.village, g.name AS grid, m.id AS member_id, m.name AS member, "
-            "m.account, m.tg_user_id, m.tg_username, h.id AS household_id, h.name AS household, h.address, "
-            "h.people FROM households h JOIN members m ON m.id = h.member_id JOIN grids g ON g.id = m.grid_id "
+            "m.account, h.id AS household_id, h.name AS household, h.address, h.people FROM households h "
+            "JOIN members m ON m.id = h.member_id JOIN grids g ON g.id = m.grid_id "
             "WHERE h.active = 1 AND m.active = 1 AND g.active = 1"
         )
         params: list[Any] = []
         if grid_ids is not None:
-            ids = list(grid_ids)
             sql += " AND g.id IN (SELECT value FROM json_each(?))"
-            params.append(json.dumps(ids))
+            params.append(_ids(grid_ids))
         sql += " ORDER BY g.town, g.village, g.id, m.id, h.position, h.id"
-        return await self.db.fetchall(sql, tuple(params))
+        members: dict[int, tuple[aiosqlite.Row, list[Household]]] = {}
+        for r in await self.db.fetchall(sql, tuple(params)):
+            _, households = members.setdefault(r["member_id"], (r, []))
+            households.append(Household(r["household"], r["member"], r["grid"], r["village"], r["town"],
+                                        r["address"], r["people"], r["household_id"]))
+        return Roster([
+            Member(r["member"], r["grid"], r["village"], r["town"], r["account"], tuple(hs), mid, int(r["grid_id"]))
+            for mid, (r, hs) in members.items()
+        ])
 
-    async def grids(self, active_only: bool = True) -> list[aiosqlite.Row]:
-        return await self.db.fetchall(
+    async def grids(self, active_only: bool = True) -> list[Grid]:
+        rows = await self.db.fetchall(
             "SELECT * FROM grids WHERE active >= ? ORDER BY town, village, name", (1 if active_only else 0,)
         )
+        return [_grid(r) for r in rows]
 
-    async def grid(self, grid_id: int) -> aiosqlite.Row | None:
-        return await self.db.fetchone("SELECT * FROM grids WHERE id = ?", (grid_id,))
+    async def grid(self, grid_id: int) -> Grid | None:
+        row = await self.db.fetchone("SELECT * FROM grids WHERE id = ?", (grid_id,))
+        return _grid(row) if row is not None else None
 
-    async def find_grids(self, name: str) -> list[aiosqlite.Row]:
+    async def find_grids(self, name: str) -> list[Grid]:
         """Grids whose name is ``name``; ``村/网格`` or ``镇/村/网格`` narrows by village and town."""
         parts = [p for p in name.replace("／", "/").split("/") if p]
         if not parts:
             return []
-        rows = await self.db.fetchall("SELECT * FROM grids WHERE active = 1 AND name = ?", (parts[-1],))
+        rows = [_grid(r) for r in await self.db.fetchall("SELECT * FROM grids WHERE active = 1 AND name = ?",
+                                                          (parts[-1],))]
         if len(parts) >= 2:
-            rows = [r for r in rows if r["village"] == parts[-2]]
+            rows = [g for g in rows if g.village == parts[-2]]
         if len(parts) >= 3:
-            rows = [r for r in rows if r["town"] == parts[-3]]
+            rows = [g for g in rows if g.town == parts[-3]]
         return rows
 
-    async def member(self, member_id: int) -> aiosqlite.Row | None:
-        return await self.db.fetchone(
-            "SELECT m.*, g.name AS grid, g.village, g.town FROM members m JOIN grids g ON g.id = m.grid_id "
-            "WHERE m.id = ?",
-            (member_id,),
-        )
+    async def member(self, member_id: int) -> MemberAccount | None:
+        row = await self.db.fetchone("SELECT m.*, g.name AS grid, g.village, g.town FROM members m JOIN grids g ON g.id = m.grid_id WHERE m.id = ?", (member_id,))
+        return _member(row) if row is not None else None
 
-    async def members_in_grids(self, grid_ids: Iterable[int], name: str | None = None) -> list[aiosqlite.Row]:
-        sql = (
-            "SELECT m.*, g.name AS grid, g.village, g.town FROM members m JOIN grids g ON g.id = m.grid_id "
-            "WHERE m.active = 1 AND m.grid_id IN (SELECT value FROM json_each(?))"
-        )
-        params: list[Any] = [json.dumps(list(grid_ids))]
+    async def members_in_grids(self, grid_ids: Iterable[int], name: str | None = None) -> list[MemberAccount]:
+        sql = "SELECT m.*, g.name AS grid, g.village, g.town FROM members m JOIN grids g ON g.id = m.grid_id WHERE m.active = 1 AND m.grid_id IN (SELECT value FROM json_each(?))"
+        params: list[Any] = [_ids(grid_ids)]
         if name is not None:
             sql += " AND m.name = ?"
             params.append(name)
-        return await self.db.fetchall(sql + " ORDER BY m.id", tuple(params))
+        return [_member(r) for r in await self.db.fetchall(sql + " ORDER BY m.id", tuple(params))]
 
-    async def members_for_user(self, user_id: int, username: str | None) -> list[aiosqlite.Row]:
-        """Members linked to this Telegram user; links a roster @username on first sight."""
-        if username:
-            acct = "@" + username.lower()
-            # the common case (already linked) needs no write transaction
-            pending = await self.db.fetchone(
-                "SELECT 1 WHERE EXISTS (SELECT 1 FROM members WHERE account = ? "
-                "AND (tg_user_id IS NULL OR tg_user_id != ?)) OR EXISTS (SELECT 1 FROM grids "
-                "WHERE leader_account = ? AND (leader_user_id IS NULL OR leader_user_id != ?))",
-                (acct, user_id, acct, user_id),
-            )
-        if username and pending:
-            async with self.db.transaction() as c:
-                await c.execute(
-                    "UPDATE members SET tg_user_id = ?, tg_username = ? "
-                    "WHERE account = ? AND (tg_user_id IS NULL OR tg_user_id != ?)",
-                    (user_id, username, acct, user_id),
-                )
-                await c.execute(
-                    "UPDATE grids SET leader_user_id = ? WHERE leader_account = ? "
-                    "AND (leader_user_id IS NULL OR leader_user_id != ?)",
-                    (user_id, acct, user_id),
-                )
-        return await self.db.fetchall(
-            "SELECT m.*, g.name AS grid, g.village, g.town FROM members m JOIN grids g ON g.id = m.grid_id "
-            "WHERE m.tg_user_id = ? AND m.active = 1 ORDER BY m.id",
-            (user_id,),
+    async def link_username(self, user_id: int, username: str | None) -> bool:
+        """Link the roster's ``@username`` accounts (members and grid leaders) to this user id, the first time
+        that user is seen. Returns whether anything was linked; the common case (already linked) only reads."""
+        if not username or not await self._link_pending(user_id, username):
+            return False
+        async with self.db.transaction() as c:
+            await self._link(c, user_id, username)
+        return True
+
+    async def _link_pending(self, user_id: int, username: str) -> bool:
+        acct = "@" + username.lower()
+        row = await self.db.fetchone(
+            "SELECT 1 WHERE EXISTS (SELECT 1 FROM members WHERE account = ? "
+            "AND (tg_user_id IS NULL OR tg_user_id != ?)) OR EXISTS (SELECT 1 FROM grids "
+            "WHERE leader_account = ? AND (leader_user_id IS NULL OR leader_user_id != ?))",
+            (acct, user_id, acct, user_id),
         )
+        return row is not None
+
+    @staticmethod
+    async def _link(c: aiosqlite.Connection, user_id: int, username: str) -> None:
+        acct = "@" + username.lower()
+        await c.execute(
+            "UPDATE members SET tg_user_id = ?, tg_username = ? "
+            "WHERE account = ? AND (tg_user_id IS NULL OR tg_user_id != ?)",
+            (user_id, username, acct, user_id),
+        )
+        await c.execute(
+            "UPDATE grids SET leader_user_id = ? WHERE leader_account = ? "
+            "AND (leader_user_id IS NULL OR leader_user_id != ?)",
+            (user_id, acct, user_id),
+        )
+
+    async def members_of_user(self, user_id: int) -> list[MemberAccount]:
+        """The active members linked to this chat user (reads only; see :meth:`link_username`)."""
+        rows = await self.db.fetchall("SELECT m.*, g.name AS grid, g.village, g.town FROM members m JOIN grids g ON g.id = m.grid_id WHERE m.tg_user_id = ? AND m.active = 1 ORDER BY m.id",
+                                      (user_id,))
+        return [_member(r) for r in rows]
 
     async def link_member(self, member_id: int, user_id: int, username: str | None) -> None:
         async with self.db.transaction() as c:
@@ -323,8 +338,12 @@ class ReportRepo:
             )
             return int(cur.lastrowid or 0)
 
-    async def link_request(self, request_id: int) -> aiosqlite.Row | None:
-        return await self.db.fetchone("SELECT * FROM link_requests WHERE id = ?", (request_id,))
+    async def link_request(self, request_id: int) -> LinkRequest | None:
+        r = await self.db.fetchone("SELECT * FROM link_requests WHERE id = ?", (request_id,))
+        if r is None:
+            return None
+        return LinkRequest(int(r["id"]), int(r["chat_id"]), int(r["user_id"]), r["username"], r["display_name"] or "",
+                           int(r["member_id"]), r["status"])
 
     async def decide_link_request(self, request_id: int, status: str, by: int, now: str) -> bool:
         """Approve or reject a pending request; False if it was no longer pending. Approval links the member."""
@@ -364,77 +383,99 @@ class ReportRepo:
         return True
 
     # ------------------------------------------------------------------ reports
+    async def message_context(
+        self, chat_id: int, user_id: int, username: str | None, day: str, *, update_id: int | None = None,
+        edited_message_id: int | None = None,
+    ) -> MessageContext:
+        """What handling one message in a group needs, read at once: the chat's grids, whether the update was
+        seen, the sender's members there (a roster @username not yet linked counts, and is linked by the
+        save), the grids the sender leads, for an edit what the original stored, and the day's live member
+        reports in those grids. The roster is the caller's (cached); nothing is written."""
+        grid_ids = [int(r[0]) for r in await self.db.fetchall(
+            "SELECT grid_id FROM bindings WHERE chat_id = ? AND active = 1 ORDER BY grid_id", (chat_id,))]
+        ctx = MessageContext(grid_ids)
+        if not grid_ids:
+            return ctx
+        ctx.roster_version = await self.roster_version()
+        if update_id is not None:
+            ctx.seen = await self.update_seen(update_id)
+            if ctx.seen:
+                return ctx
+        acct = "@" + username.lower() if username else None
+        ctx.link_username = bool(username) and await self._link_pending(user_id, username or "")
+        rows = await self.db.fetchall(
+            "SELECT m.*, g.name AS grid, g.village, g.town FROM members m JOIN grids g ON g.id = m.grid_id WHERE m.active = 1 AND m.grid_id IN (SELECT value FROM json_each(?)) "
+            "AND (m.tg_user_id = ? OR (? IS NOT NULL AND m.account = ?)) ORDER BY m.id",
+            (_ids(grid_ids), user_id, acct, acct),
+        )
+        ctx.members = [_member(r) for r in rows]
+        ctx.leader_grid_ids = [int(r[0]) for r in await self.db.fetchall(
+            "SELECT id FROM grids WHERE active = 1 AND (leader_user_id = ? OR leader_account = ? "
+            "OR (? IS NOT NULL AND leader_account = ?))", (user_id, str(user_id), acct, acct))]
+        if not ctx.members:
+            return ctx
+        if edited_message_id is not None:
+            msg = await self.db.fetchone("SELECT id FROM messages WHERE chat_id = ? AND message_id = ?",
+                                         (chat_id, edited_message_id))
+            if msg is not None:
+                ctx.edited_reports = [int(r[0]) for r in await self.db.fetchall(
+                    "SELECT id FROM member_reports WHERE message_row_id = ? AND undone = 0 ORDER BY id", (msg[0],))]
+        ctx.day_reports = [
+            StoredMemberReport(int(r["id"]), int(r["member_id"]), r["day"], r["chain_hash"])
+            for r in await self.db.fetchall(
+                "SELECT mr.id, mr.member_id, mr.day, mr.chain_hash FROM member_reports mr "
+                "JOIN members m ON m.id = mr.member_id WHERE mr.day = ? AND mr.undone = 0 "
+                "AND m.grid_id IN (SELECT value FROM json_each(?)) ORDER BY mr.id", (day, _ids(grid_ids)))
+        ]
+        return ctx
+
     async def update_seen(self, update_id: int) -> bool:
-        row = await self.db.fetchone("SELECT 1 FROM processed_updates WHERE update_id = ?", (update_id,))
-        return row is not None
+        """Whether this update's effects were stored already (its idempotency mark exists)."""
+        return await self.db.fetchone("SELECT 1 FROM processed_updates WHERE update_id = ?", (update_id,)) is not None
 
-    async def message_row(self, chat_id: int, message_id: int) -> aiosqlite.Row | None:
-        return await self.db.fetchone(
-            "SELECT * FROM messages WHERE chat_id = ? AND message_id = ?", (chat_id, message_id)
-        )
-
-    async def member_reports_of_message(self, message_row_id: int) -> list[aiosqlite.Row]:
-        return await self.db.fetchall(
-            "SELECT * FROM member_reports WHERE message_row_id = ? AND undone = 0 ORDER BY id", (message_row_id,)
-        )
-
-    async def latest_member_report(self, member_id: int, day: str) -> aiosqlite.Row | None:
-        return await self.db.fetchone(
-            "SELECT * FROM member_reports WHERE member_id = ? AND day = ? AND undone = 0 ORDER BY id DESC LIMIT 1",
+    async def latest_member_report(self, member_id: int, day: str) -> StoredMemberReport | None:
+        r = await self.db.fetchone(
+            "SELECT id, member_id, day, chain_hash FROM member_reports WHERE member_id = ? AND day = ? AND undone = 0 "
+            "ORDER BY id DESC LIMIT 1",
             (member_id, day),
         )
+        return StoredMemberReport(int(r["id"]), int(r["member_id"]), r["day"], r["chain_hash"]) if r else None
 
-    async def chain_hash_seen(self, member_id: int, day: str, chain_hash: str) -> bool:
-        row = await self.db.fetchone(
-            "SELECT 1 FROM member_reports WHERE member_id = ? AND day = ? AND chain_hash = ? AND undone = 0",
-            (member_id, day, chain_hash),
-        )
-        return row is not None
+    async def save(self, s: ReportSave) -> list[int] | None:
+        """Store everything one message (or a photo confirmation, or a phone report) writes, atomically.
+        Returns the new member_report ids, or None when ``update_id`` was processed before (a redelivered
+        update): then nothing is written.
 
-    async def save_reports(
-        self,
-        *,
-        update_id: int | None,
-        chat_id: int | None,
-        message_id: int | None,
-        sender_user_id: int | None,
-        day: str,
-        text: str,
-        now: str,
-        items: Sequence[MemberReportWrite],
-        retire: Sequence[int] = (),
-        retire_reason: str = "edited",
-    ) -> list[int] | None:
-        """Store one message's reports atomically. Returns the new member_report ids.
-
-        ``retire`` lists member_report ids whose rows this message supersedes (an edit, a correction): their
-        rows go to the audit table and the household's previous value, if any, comes back. Then each household
-        row is written; an existing row for the same household and day moves to the audit table first.
-        Returns None when ``update_id`` was processed before (a redelivered update): nothing is written.
+        In order: the update's idempotency mark; the sender's @username link; the message text; the member
+        reports this one supersedes (``retire``: an edit, a correction: their rows go to the audit table and
+        the household's previous value, if any, comes back); the new member reports and their household rows
+        (an existing row for the same household and day moves to the audit table first); corrected totals.
         """
         async with self.db.transaction() as c:
-            if update_id is not None:
+            if s.update_id is not None:
                 cur = await c.execute(
                     "INSERT OR IGNORE INTO processed_updates (update_id, processed_at) VALUES (?, ?)",
-                    (update_id, now),
+                    (s.update_id, s.now),
                 )
                 if cur.rowcount == 0:
                     return None
+            if s.link is not None:
+                await self._link(c, *s.link)
             msg_row_id = None
-            if chat_id is not None and message_id is not None:
+            if s.chat_id is not None and s.message_id is not None and (s.items or s.retire):
                 await c.execute(
                     "INSERT INTO messages (chat_id, message_id, sender_user_id, day, text, received_at) "
                     "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (chat_id, message_id) DO UPDATE SET text = excluded.text",
-                    (chat_id, message_id, sender_user_id, day, text, now),
+                    (s.chat_id, s.message_id, s.sender_user_id, s.day, s.text, s.now),
                 )
                 async with c.execute(
-                    "SELECT id FROM messages WHERE chat_id = ? AND message_id = ?", (chat_id, message_id)
+                    "SELECT id FROM messages WHERE chat_id = ? AND message_id = ?", (s.chat_id, s.message_id)
                 ) as cur2:
                     msg_row_id = int((await cur2.fetchone())[0])
-            for mr_id in retire:
-                await self._retire(c, mr_id, now, retire_reason)
+            for mr_id in s.retire:
+                await self._retire(c, mr_id, s.now, s.retire_reason)
             ids = []
-            for it in items:
+            for it in s.items:
                 cur = await c.execute(
                     "INSERT INTO member_reports (message_row_id, member_id, day, covers_all, same_as_yesterday, "
                     "totals_households, totals_people, unmatched, chain_hash, via, sender_user_id, created_at) "
@@ -442,7 +483,7 @@ class ReportRepo:
                     (
                         msg_row_id,
                         it.member_id,
-                        day,
+                        s.day,
                         int(it.covers_all),
                         int(it.same_as_yesterday),
                         it.totals_households,
@@ -450,25 +491,23 @@ class ReportRepo:
                         json.dumps(it.unmatched, ensure_ascii=False),
                         it.chain_hash,
                         it.via,
-                        sender_user_id,
-                        now,
+                        s.sender_user_id,
+                        s.now,
                     ),
                 )
                 mr_id = int(cur.lastrowid or 0)
                 ids.append(mr_id)
                 await self._write_households(
-                    c, it.households, day, it.member_id, mr_id, chat_id, message_id, sender_user_id, now, it.via,
-                    it.photo_file_id,
+                    c, it.households, s.day, it.member_id, mr_id, s.chat_id, s.message_id, s.sender_user_id, s.now,
+                    it.via, it.photo_file_id,
+                )
+            for tu in s.totals:
+                await c.execute(
+                    "UPDATE member_reports SET totals_households = COALESCE(?, totals_households), "
+                    "totals_people = COALESCE(?, totals_people) WHERE id = ?",
+                    (tu.households, tu.people, tu.member_report_id),
                 )
             return ids
-
-    async def mark_update(self, update_id: int, now: str) -> bool:
-        """Record an update id on its own (for updates that store nothing). False if seen before."""
-        async with self.db.transaction() as c:
-            cur = await c.execute(
-                "INSERT OR IGNORE INTO processed_updates (update_id, processed_at) VALUES (?, ?)", (update_id, now)
-            )
-            return cur.rowcount > 0
 
     async def _write_households(
         self,
@@ -560,29 +599,29 @@ class ReportRepo:
         async with self.db.transaction() as c:
             await self._retire(c, mr_id, now, reason)
 
-    async def update_totals(self, mr_id: int, households: int | None, people: int | None) -> None:
-        async with self.db.transaction() as c:
-            await c.execute(
-                "UPDATE member_reports SET totals_households = COALESCE(?, totals_households), "
-                "totals_people = COALESCE(?, totals_people) WHERE id = ?",
-                (households, people, mr_id),
+    async def reports_for_members(self, member_ids: Iterable[int], day: str) -> list[StoredReport]:
+        """The day's household rows of the members' current households, in roster order."""
+        rows = await self.db.fetchall(
+            "SELECT r.household_id, h.name AS household, r.member_report_id, r.data, r.via FROM reports r "
+            "JOIN households h ON h.id = r.household_id WHERE r.day = ? "
+            "AND h.member_id IN (SELECT value FROM json_each(?)) AND h.active = 1 ORDER BY h.position",
+            (day, _ids(member_ids)),
+        )
+        return [StoredReport(int(r["household_id"]), r["household"], r["member_report_id"], json.loads(r["data"]),
+                             r["via"]) for r in rows]
+
+    async def last_reports(self, member_ids: Iterable[int], before: str) -> dict[int, list[StoredReport]]:
+        """For each member, the household rows of the last day before ``before`` that has any ("同昨日")."""
+        out: dict[int, list[StoredReport]] = {}
+        for mid in dict.fromkeys(member_ids):
+            row = await self.db.fetchone(
+                "SELECT MAX(r.day) FROM reports r JOIN households h ON h.id = r.household_id "
+                "WHERE h.member_id = ? AND r.day < ?",
+                (mid, before),
             )
-
-    async def reports_for_members(self, member_ids: Iterable[int], day: str) -> list[aiosqlite.Row]:
-        """Today's household rows of the members' current households."""
-        return await self.db.fetchall(
-            "SELECT r.*, h.name AS household FROM reports r JOIN households h ON h.id = r.household_id "
-            "WHERE r.day = ? AND h.member_id IN (SELECT value FROM json_each(?)) AND h.active = 1 ORDER BY h.position",
-            (day, json.dumps(list(member_ids))),
-        )
-
-    async def last_report_day(self, member_id: int, before: str) -> str | None:
-        row = await self.db.fetchone(
-            "SELECT MAX(r.day) FROM reports r JOIN households h ON h.id = r.household_id "
-            "WHERE h.member_id = ? AND r.day < ?",
-            (member_id, before),
-        )
-        return row[0] if row and row[0] else None
+            if row and row[0]:
+                out[mid] = await self.reports_for_members([mid], row[0])
+        return out
 
     async def count_reports(self) -> int:
         row = await self.db.fetchone("SELECT COUNT(*) FROM reports")
@@ -593,8 +632,8 @@ class ReportRepo:
             "SELECT * FROM report_audit WHERE household_id = ? AND day = ? ORDER BY id", (household_id, day)
         )
 
-    async def day_table(self, day: str, grid_ids: Iterable[int] | None = None) -> list[aiosqlite.Row]:
-        """Every active household with its report for ``day`` (data NULL where none), in roster order."""
+    async def day_table(self, day: str, grid_ids: Iterable[int] | None = None) -> list[DayRow]:
+        """Every active household with its report for ``day`` (data None where none), in roster order."""
         sql = (
             "SELECT g.name AS grid, g.village, m.name AS member, h.name AS household, h.people AS roster_people, "
             "r.data, r.via, r.reported_at FROM households h JOIN members m ON m.id = h.member_id "
@@ -604,5 +643,7 @@ class ReportRepo:
         params: list[Any] = [day]
         if grid_ids is not None:
             sql += " AND g.id IN (SELECT value FROM json_each(?))"
-            params.append(json.dumps(list(grid_ids)))
-        return await self.db.fetchall(sql + " ORDER BY g.town, g.village, g.id, m.id, h.position", tuple(params))
+            params.append(_ids(grid_ids))
+        rows = await self.db.fetchall(sql + " ORDER BY g.town, g.village, g.id, m.id, h.position", tuple(params))
+        return [DayRow(r["village"], r["grid"], r["member"], r["household"], r["roster_people"],
+                       json.loads(r["data"]) if r["data"] else None, r["via"]) for r in rows]

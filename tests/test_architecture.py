@@ -1,4 +1,15 @@
-"""The layering rule: handlers → bot → storage. Nothing in bot/ or storage/ imports telegram."""
+"""The layering rules of ARCHITECTURE.md, checked on the source.
+
+* ``bot/`` never imports a chat platform (telegram) or ``handlers``;
+* ``storage/`` imports nothing from ``bot/`` but ``bot.core``;
+* ``handlers/telegram`` reaches the core through its public services only (never ``storage``, never a
+  private name);
+* there are no import circles among the project's modules;
+* no function imports one of the project's own modules (a hidden circle); the adapters and the demo are
+  found through entry points instead;
+* a repository's class is named after its file (``storage/reports.py`` holds ``ReportRepo``);
+* no test module imports another test module (shared helpers live in helper modules).
+"""
 
 from __future__ import annotations
 
@@ -8,30 +19,151 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
+PROJECT = ("bot", "handlers", "storage")
+#: what handlers/telegram may import from the core: the composition root, the port and model types, the
+#: config, and each feature's service module (with the types its methods take and return)
+TELEGRAM_MAY_USE = (
+    "bot.services", "bot.core", "bot.config", "bot.reports.service", "bot.reports.photos",
+    "bot.reminders.service", "bot.reminders.schedule", "bot.stats.service", "bot.ocr.errors",
+)
 
 
-def imported_modules(path: Path) -> set[str]:
+def module_name(path: Path) -> str:
+    rel = path.relative_to(ROOT).with_suffix("")
+    parts = list(rel.parts)
+    if parts[-1] == "__init__":
+        parts = parts[:-1]
+    return ".".join(parts)
+
+
+def source_files(*packages: str) -> list[Path]:
+    return sorted(f for p in packages for f in (ROOT / p).rglob("*.py"))
+
+
+ALL_MODULES = {module_name(f) for f in source_files(*PROJECT)}
+
+
+def imports(path: Path, *, top_level_only: bool = False) -> list[tuple[str, list[str], int, bool]]:
+    """(module, names, line, inside a function) for every absolute import in the file; ``from pkg import
+    mod`` is resolved to ``pkg.mod`` when that is one of the project's modules."""
     tree = ast.parse(path.read_text(encoding="utf-8"), str(path))
-    out: set[str] = set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Import):
-            out |= {a.name for a in node.names}
-        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-            out.add(node.module)
-    return out
+    out: list[tuple[str, list[str], int, bool]] = []
+
+    def visit(node: ast.AST, in_function: bool) -> None:
+        for child in ast.iter_child_nodes(node):
+            nested = in_function or isinstance(child, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda)
+            if isinstance(child, ast.Import):
+                out.extend((a.name, [], child.lineno, in_function) for a in child.names)
+            elif isinstance(child, ast.ImportFrom) and child.module and child.level == 0:
+                names = [a.name for a in child.names]
+                subs = [f"{child.module}.{n}" for n in names if f"{child.module}.{n}" in ALL_MODULES]
+                if len(subs) < len(names):  # names defined in the module itself, not only its submodules
+                    out.append((child.module, names, child.lineno, in_function))
+                out.extend((s, [], child.lineno, in_function) for s in subs)
+            visit(child, nested)
+
+    visit(tree, False)
+    return [i for i in out if not (top_level_only and i[3])]
+
+
+def rel(f: Path) -> str:
+    return str(f.relative_to(ROOT))
 
 
 @pytest.mark.parametrize(
     ("package", "forbidden"),
-    [("bot", ("telegram", "handlers")), ("storage", ("telegram", "handlers", "bot"))],
+    [("bot", ("telegram", "handlers", "lark_oapi")), ("storage", ("telegram", "handlers", "lark_oapi"))],
 )
 def test_imports_run_one_way(package: str, forbidden: tuple[str, ...]) -> None:
-    files = sorted((ROOT / package).rglob("*.py"))
+    files = source_files(package)
     assert files
-    bad = [
-        f"{f.relative_to(ROOT)} imports {m}"
-        for f in files
-        for m in imported_modules(f)
-        if m.split(".")[0] in forbidden
-    ]
+    bad = [f"{rel(f)}:{line} imports {m}" for f in files for m, _, line, _ in imports(f)
+           if m.split(".")[0] in forbidden]
+    assert bad == []
+
+
+def test_storage_knows_only_the_core_of_bot() -> None:
+    bad = [f"{rel(f)}:{line} imports {m}" for f in source_files("storage") for m, _, line, _ in imports(f)
+           if m.split(".")[0] == "bot" and not (m == "bot.core" or m.startswith("bot.core."))]
+    assert bad == []
+
+
+def test_the_telegram_adapter_uses_only_public_services() -> None:
+    bad = []
+    for f in source_files("handlers/telegram"):
+        for m, names, line, _ in imports(f):
+            if m.split(".")[0] == "storage":
+                bad.append(f"{rel(f)}:{line} imports {m}")
+            elif m.split(".")[0] == "bot":
+                if not any(m == ok or m.startswith(ok + ".") for ok in TELEGRAM_MAY_USE):
+                    bad.append(f"{rel(f)}:{line} imports {m}")
+                bad += [f"{rel(f)}:{line} imports the private {m}.{n}" for n in names if n.startswith("_")]
+    assert bad == []
+
+
+def test_no_import_circles() -> None:
+    graph: dict[str, set[str]] = {m: set() for m in ALL_MODULES}
+    for f in source_files(*PROJECT):
+        me = module_name(f)
+        for m, _, _, _ in imports(f):
+            if m in ALL_MODULES and m != me:
+                graph[me].add(m)
+    # Tarjan's strongly connected components: every component of more than one module is a circle
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    circles: list[list[str]] = []
+
+    def strong(v: str) -> None:
+        index[v] = low[v] = len(index)
+        stack.append(v)
+        on_stack.add(v)
+        for w in graph[v]:
+            if w not in index:
+                strong(w)
+                low[v] = min(low[v], low[w])
+            elif w in on_stack:
+                low[v] = min(low[v], index[w])
+        if low[v] == index[v]:
+            comp = []
+            while True:
+                w = stack.pop()
+                on_stack.discard(w)
+                comp.append(w)
+                if w == v:
+                    break
+            if len(comp) > 1:
+                circles.append(sorted(comp))
+
+    for v in sorted(graph):
+        if v not in index:
+            strong(v)
+    assert circles == []
+
+
+def test_no_function_imports_of_the_project() -> None:
+    bad = [f"{rel(f)}:{line} imports {m} inside a function" for f in source_files(*PROJECT)
+           for m, _, line, inside in imports(f) if inside and m.split(".")[0] in PROJECT]
+    assert bad == []
+
+
+def test_repositories_are_named_after_their_files() -> None:
+    expected = {"reports": "ReportRepo", "reminders": "ReminderRepo", "stats": "StatsRepo", "photos": "PhotoRepo"}
+    for f in source_files("storage"):
+        tree = ast.parse(f.read_text(encoding="utf-8"))
+        repos = [n.name for n in tree.body if isinstance(n, ast.ClassDef) and n.name.endswith("Repo")]
+        if repos:
+            assert repos == [expected.get(f.stem, "?")], f"{rel(f)} holds {repos}"
+    for stem, cls in expected.items():
+        assert f"class {cls}" in (ROOT / "storage" / f"{stem}.py").read_text(encoding="utf-8")
+
+
+def test_tests_do_not_import_test_modules() -> None:
+    bad = []
+    for f in source_files("tests"):
+        for m, names, line, _ in imports(f):
+            last = m.rsplit(".", 1)[-1]
+            if m.startswith("tests.") and (last.startswith("test_") or any(n.startswith("test_") for n in names)):
+                bad.append(f"{rel(f)}:{line} imports {m}")
     assert bad == []

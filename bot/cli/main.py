@@ -150,7 +150,7 @@ async def cmd_roster(args: argparse.Namespace, config: Config) -> int:
             if not grids:
                 print(f"gridbot: no grid named {args.grid!r}", file=sys.stderr)
                 return 1
-            grid_ids = [g["id"] for g in grids]
+            grid_ids = [g.id for g in grids]
         roster = await svc.reports.roster(grid_ids)
     finally:
         await svc.close()

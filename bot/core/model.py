@@ -34,6 +34,7 @@ class Member:
     account: str | None = None  # Telegram @username or numeric id from the roster
     households: tuple[Household, ...] = ()
     id: int | None = None
+    grid_id: int | None = None  # database id of the grid, when loaded from storage
 
     @property
     def people(self) -> int:

@@ -19,6 +19,7 @@ from typing import Any
 from bot.config.settings import Config
 from bot.core import texts
 from bot.core.chat import Outgoing, Reply, Sender
+from bot.core.records import Grid, grid_label
 from bot.reminders.schedule import (
     DEADLINE,
     DIGEST_GRID,
@@ -219,7 +220,7 @@ class NagService:
                 continue
             assert gs is not None
             g = grids[gid]
-            label = ReportService.grid_label(g)
+            label = grid_label(g["village"], g["name"])
             chats = tuple(int(c) for c in json.loads(g["chat_ids"]))
             base = slot.kind.split(":", 1)[0]
             if base == OPEN:
@@ -334,7 +335,7 @@ class NagService:
                 continue
             grid = await self.repo.grid(gid)
             out.leader_updates.append(LeaderUpdate(
-                int(dests[0]), ReportService.grid_label(grid), [p.name for p in fresh],
+                int(dests[0]), grid.label if grid else "", [p.name for p in fresh],
                 missing_members(progress.get(gid, []), leave),
             ))
         return out
@@ -358,7 +359,7 @@ class NagService:
         lines = [texts.DIGEST_TITLE.format(day=day_text(day))]
         for g in grids:
             gid = int(g["id"])
-            label = ReportService.grid_label(g)
+            label = grid_label(g["village"], g["name"])
             p = paused.get(gid)
             if p is not None and (p["until_day"] is None or day.isoformat() <= p["until_day"]):
                 lines.append(texts.DIGEST_PAUSED.format(grid=label))
@@ -369,21 +370,21 @@ class NagService:
         return "\n".join(lines)
 
     # ------------------------------------------------------------------ leader commands
-    async def _grids_for(self, chat_id: int, chat_type: str, sender: Sender) -> tuple[list[Any], Reply | None]:
+    async def _grids_for(self, chat_id: int, chat_type: str, sender: Sender) -> tuple[list[Grid], Reply | None]:
         """The grids a command from ``sender`` in this chat acts on, or the reply that refuses it."""
         if chat_type in ("group", "supergroup"):
             ids = await self.repo.bound_grid_ids(chat_id)
             if not ids:
                 return [], Reply(texts.GROUP_NOT_BOUND)
         else:
-            await self.repo.members_for_user(sender.user_id, sender.username)
+            await self.reports.link_account(sender)
             ids = await self.repo.leader_grid_ids(sender.user_id)
             if not ids:
                 return [], Reply(texts.SCHEDULE_NO_GRID)
         mine = [gid for gid in ids if await self.reports.can_manage_grid(sender, gid)]
         if not mine:
             return [], Reply(texts.SCHEDULE_NOT_ALLOWED)
-        return [await self.repo.grid(gid) for gid in mine], None
+        return [g for g in [await self.repo.grid(gid) for gid in mine] if g is not None], None
 
     def _times_text(self, gs: GridSchedule) -> str:
         off = texts.SCHEDULE_OFF
@@ -402,7 +403,7 @@ class NagService:
             ids = await self.repo.bound_grid_ids(chat_id)
             if not ids:
                 return Reply(texts.GROUP_NOT_BOUND)
-            grids = [await self.repo.grid(g) for g in ids]
+            grids = [g for g in [await self.repo.grid(i) for i in ids] if g is not None]
         else:
             grids, refusal = await self._grids_for(chat_id, chat_type, sender)
             if refusal is not None:
@@ -411,12 +412,12 @@ class NagService:
         today = self.reports.day_of(self.now())
         parts = []
         for g in grids:
-            row = await self.nags.override(g["id"])
+            row = await self.nags.override(g.id)
             gs = apply_override(self.cfg.grid_defaults(), override_from_row(row))
-            text = texts.SCHEDULE_SHOW.format(grid=ReportService.grid_label(g), times=self._times_text(gs))
+            text = texts.SCHEDULE_SHOW.format(grid=g.label, times=self._times_text(gs))
             if row is not None:
                 text += texts.SCHEDULE_CUSTOM
-            p = pauses.get(int(g["id"]))
+            p = pauses.get(g.id)
             if p is not None and (p["until_day"] is None or today.isoformat() <= p["until_day"]):
                 until = f"，到{day_text(date.fromisoformat(p['until_day']))}" if p["until_day"] else ""
                 reason = f"（{p['reason']}）" if p["reason"] else ""
@@ -447,13 +448,13 @@ class NagService:
         parts = []
         changed = False
         for g in grids:
-            label = ReportService.grid_label(g)
+            label = g.label
             if edit.reset:
-                await self.nags.clear_override(g["id"])
+                await self.nags.clear_override(g.id)
                 parts.append(texts.SCHEDULE_RESET.format(grid=label, times=self._times_text(self.cfg.grid_defaults())))
                 changed = True
                 continue
-            ov = merge_overrides(override_from_row(await self.nags.override(g["id"])), edit.override)
+            ov = merge_overrides(override_from_row(await self.nags.override(g.id)), edit.override)
             gs = apply_override(self.cfg.grid_defaults(), ov)
             dropped = [r for r in gs.reminders if r >= gs.deadline]
             note = ""
@@ -466,10 +467,10 @@ class NagService:
             why = validate(gs)
             if why is not None:
                 return Reply(texts.SCHEDULE_INVALID.format(why=why)), changed
-            await self.nags.set_override(g["id"], override_to_row(ov), sender.user_id, now)
+            await self.nags.set_override(g.id, override_to_row(ov), sender.user_id, now)
             changed = True
             parts.append(texts.SCHEDULE_SET.format(grid=label, times=self._times_text(gs)) + note)
-            log.info("grid %s schedule changed by user %s", g["id"], sender.user_id)
+            log.info("grid %s schedule changed by user %s", g.id, sender.user_id)
         return Reply("\n\n".join(parts)), changed
 
     async def pause(self, chat_id: int, chat_type: str, sender: Sender, args: Sequence[str]) -> Reply:
@@ -496,14 +497,14 @@ class NagService:
         now = _iso(self.now())
         parts = []
         for g in grids:
-            await self.nags.pause(g["id"], until.isoformat() if until else None, reason, sender.user_id, now)
+            await self.nags.pause(g.id, until.isoformat() if until else None, reason, sender.user_id, now)
             why = texts.PAUSE_REASON.format(reason=reason) if reason else ""
-            label = ReportService.grid_label(g)
+            label = g.label
             if until is not None:
                 parts.append(texts.PAUSE_OK_UNTIL.format(grid=label, until=day_text(until), reason=why).strip())
             else:
                 parts.append(texts.PAUSE_OK.format(grid=label, reason=why).strip())
-            log.info("grid %s paused by user %s", g["id"], sender.user_id)
+            log.info("grid %s paused by user %s", g.id, sender.user_id)
         return Reply("\n".join(parts))
 
     async def resume(self, chat_id: int, chat_type: str, sender: Sender) -> Reply:
@@ -512,10 +513,10 @@ class NagService:
             return refusal
         parts = []
         for g in grids:
-            label = ReportService.grid_label(g)
-            if await self.nags.resume(g["id"]):
+            label = g.label
+            if await self.nags.resume(g.id):
                 parts.append(texts.RESUME_OK.format(grid=label))
-                log.info("grid %s resumed by user %s", g["id"], sender.user_id)
+                log.info("grid %s resumed by user %s", g.id, sender.user_id)
             else:
                 parts.append(texts.RESUME_NOT_PAUSED.format(grid=label))
         return Reply("\n".join(parts))
@@ -525,7 +526,7 @@ class NagService:
         grids, refusal = await self._grids_for(chat_id, chat_type, sender)
         if refusal is not None:
             return refusal
-        grid_ids = [int(g["id"]) for g in grids]
+        grid_ids = [g.id for g in grids]
         today = self.reports.day_of(self.now())
         tokens = [t for a in args for t in a.split() if t]
         if not tokens:
@@ -541,14 +542,14 @@ class NagService:
             return Reply(texts.LEAVE_NOT_FOUND.format(name=name))
         member = members[0]
         if rest in ("取消", "撤销", "cancel"):
-            n = await self.nags.cancel_leaves(member["id"], today.isoformat())
+            n = await self.nags.cancel_leaves(member.id, today.isoformat())
             return Reply((texts.LEAVE_CANCELLED if n else texts.LEAVE_NONE_TO_CANCEL).format(name=name))
         span = parse_day_range(rest, today) if rest else None
         if span is None:
             return Reply(texts.LEAVE_BAD_DATES.format(text=rest) if rest else texts.LEAVE_USAGE)
         start, end = span
-        await self.nags.add_leave(member["id"], start.isoformat(), end.isoformat(), sender.user_id, _iso(self.now()))
-        log.info("leave recorded for member %s by user %s (%d days)", member["id"], sender.user_id,
+        await self.nags.add_leave(member.id, start.isoformat(), end.isoformat(), sender.user_id, _iso(self.now()))
+        log.info("leave recorded for member %s by user %s (%d days)", member.id, sender.user_id,
                  (end - start).days + 1)
         if start == end:
             return Reply(texts.LEAVE_OK_ONE.format(name=name, start=day_text(start)))

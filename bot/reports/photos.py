@@ -120,21 +120,15 @@ class PhotoService:
             return None, (Reply(texts.OCR_ERRORS["not_image"]) if members else None)
         members = await self.reports.linked_members(photo.chat_id, photo.sender)
         if not members:
-            now = self.reports.now()
-            since = (now.timestamp() - self.config.hint_interval_s)
-            since_iso = datetime.fromtimestamp(since, now.tzinfo).isoformat(timespec="seconds")
-            if await self.reports.repo.should_hint(photo.sender.user_id, photo.chat_id, "not_linked",
-                                               now.isoformat(timespec="seconds"), since_iso):
-                return None, Reply(texts.NOT_LINKED)
-            return None, None
+            return None, await self.reports.hint_unlinked(photo.sender, photo.chat_id)
         if photo.file_size is not None and photo.file_size > self.config.ocr.max_bytes:
             return None, Reply(texts.OCR_ERRORS["too_large"])
-        row = members[0]
-        member = await self.reports.member_by_id(int(row["id"]), int(row["grid_id"]))
+        first = members[0]
+        member = await self.reports.member_by_id(first.id, first.grid_id)
         if member is None:
             return None, None
         day = self.reports.day_of(photo.date).isoformat()
-        return PhotoJob(photo, member, int(row["id"]), int(row["grid_id"]), day), None
+        return PhotoJob(photo, member, first.id, first.grid_id, day), None
 
     # ------------------------------------------------------------------ after reading
     async def save_reading(self, job: PhotoJob, report: MemberReport, kind: str, form_id: str | None) -> tuple[int | None, Reply]:

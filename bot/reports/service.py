@@ -1,32 +1,33 @@
-"""The reporting loop, free of any chat platform: bind, iam, reports, corrections, undo, phone reports.
+"""The reporting loop, free of any chat platform: bind, iam, reports, corrections, undo, phone reports and
+confirmed photo readings.
 
 A chat adapter (``handlers/telegram/``) turns its updates into the port types of :mod:`bot.core.chat`,
 calls :class:`ReportService`, and sends the :class:`Reply` it gets back.
+
+A report is handled in three steps: one load of its context (:meth:`ReportRepo.message_context`, plus the
+roster, cached until the next import), a pure plan (:mod:`bot.reports.plan`), and one save
+(:meth:`ReportRepo.save`, a single transaction with the update's idempotency mark). "同昨日" needs one more
+read, of the member's last day. Text, a photo confirmation and ``gridbot report add`` all store so.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
 import logging
 import re
 from datetime import date, datetime, timedelta
-from typing import Any
 
 from bot.config.settings import Config
 from bot.core import texts
 from bot.core.chat import Button, IncomingMessage, Reply, Sender
-from bot.core.dates import ReportClock
-from bot.core.model import Household, Member, MemberReport, Roster
+from bot.core.dates import ReportClock, iso
+from bot.core.model import Member, MemberReport, ParseResult, Roster
+from bot.core.records import DayRow, ImportStats, MemberAccount, ReportSave, grid_label
 from bot.core.roster import RosterRow
-from bot.parser.parse import parse_message
-from storage.reports import HouseholdWrite, ImportStats, MemberReportWrite, ReportRepo
+from bot.parser import parse_message
+from bot.reports.plan import Message, Plan, history_needed, plan_message, plan_phone, plan_photo
+from storage.reports import ReportRepo
 
 log = logging.getLogger(__name__)
-
-
-def _now_iso(dt: datetime) -> str:
-    return dt.isoformat(timespec="seconds")
 
 
 class ReportService:
@@ -36,6 +37,9 @@ class ReportService:
         self.config = config
         self.repo = repo
         self.clock = clock or ReportClock(config)
+        #: the roster by the grids it covers (None: all), valid while the roster version is unchanged
+        self._rosters: dict[tuple[int, ...] | None, Roster] = {}
+        self._roster_version: int | None = None
 
     # ------------------------------------------------------------------ time
     def now(self) -> datetime:
@@ -47,30 +51,28 @@ class ReportService:
 
     # ------------------------------------------------------------------ roster
     async def import_roster(self, rows: list[RosterRow], source: str) -> ImportStats:
-        stats = await self.repo.import_roster([r.__dict__ for r in rows], source, _now_iso(self.now()))
-        self._roster_cache = None
+        stats = await self.repo.import_roster([r.__dict__ for r in rows], source, iso(self.now()))
+        self._rosters.clear()
+        self._roster_version = None
         return stats
 
     async def roster(self, grid_ids: list[int] | None = None) -> Roster:
-        """The active roster (optionally of some grids), with database ids on members and households."""
-        rows = await self.repo.roster_rows(grid_ids)
-        members: dict[int, dict[str, Any]] = {}
-        for r in rows:
-            m = members.setdefault(
-                r["member_id"],
-                {"row": r, "households": []},
-            )
-            m["households"].append(
-                Household(r["household"], r["member"], r["grid"], r["village"], r["town"], r["address"],
-                          r["people"], r["household_id"])
-            )
-        return Roster(
-            [
-                Member(v["row"]["member"], v["row"]["grid"], v["row"]["village"], v["row"]["town"],
-                       v["row"]["account"], tuple(v["households"]), mid)
-                for mid, v in members.items()
-            ]
-        )
+        """The active roster (optionally of some grids), with database ids on members and households. Cached:
+        a roster import (here, or by ``gridbot roster import`` in another process) drops the cache."""
+        version = await self.repo.roster_version()
+        return await self._cached_roster(grid_ids, version)
+
+    async def _cached_roster(self, grid_ids: list[int] | None, version: int) -> Roster:
+        if version != self._roster_version:
+            self._rosters.clear()
+            self._roster_version = version
+        key = tuple(sorted(grid_ids)) if grid_ids is not None else None
+        roster = self._rosters.get(key)
+        if roster is None:
+            if len(self._rosters) > 256:  # a bound on the cache (one entry per chat's set of grids)
+                self._rosters.clear()
+            roster = self._rosters[key] = await self.repo.roster(grid_ids)
+        return roster
 
     async def member_by_id(self, member_id: int, grid_id: int | None = None) -> Member | None:
         """A member with households and ids (``grid_id`` narrows the roster that is loaded)."""
@@ -79,10 +81,10 @@ class ReportService:
 
     async def member_of(self, chat_id: int | None, sender: Sender) -> Member | None:
         """The sender's first linked member: in a group (``chat_id``) one of the grids bound to it."""
-        rows = await self.linked_members(chat_id, sender)
-        if not rows:
+        members = await self.linked_members(chat_id, sender)
+        if not members:
             return None
-        return await self.member_by_id(int(rows[0]["id"]), int(rows[0]["grid_id"]))
+        return await self.member_by_id(members[0].id, members[0].grid_id)
 
     # ------------------------------------------------------------------ commands
     async def bind(self, chat_id: int, chat_type: str, sender: Sender, is_chat_admin: bool, arg: str) -> Reply:
@@ -96,24 +98,20 @@ class ReportService:
             return Reply(texts.BIND_NOT_FOUND.format(name=name))
         if len(grids) > 1:
             g = grids[0]
-            return Reply(texts.BIND_AMBIGUOUS.format(name=name, example=f"/bind {g['village']}/{g['name']}"))
+            return Reply(texts.BIND_AMBIGUOUS.format(name=name, example=f"/bind {g.village}/{g.name}"))
         grid = grids[0]
-        await self.repo.members_for_user(sender.user_id, sender.username)  # links a leader's @username
-        is_leader = grid["id"] in await self.repo.leader_grid_ids(sender.user_id)
+        await self.link_account(sender)  # a leader listed by @username is known from now on
+        is_leader = grid.id in await self.repo.leader_grid_ids(sender.user_id)
         if not is_chat_admin or not (self.is_admin(sender.user_id) or is_leader):
             return Reply(texts.BIND_NOT_ALLOWED)
-        created = await self.repo.bind(chat_id, grid["id"], sender.user_id, _now_iso(self.now()))
-        label = self.grid_label(grid)
+        created = await self.repo.bind(chat_id, grid.id, sender.user_id, iso(self.now()))
+        label = grid.label
         if not created:
             return Reply(texts.BIND_ALREADY.format(grid=label))
-        roster = await self.roster([grid["id"]])
+        roster = await self.roster([grid.id])
         households = sum(len(m.households) for m in roster.members)
-        log.info("chat %s bound to grid %s", chat_id, grid["id"])
+        log.info("chat %s bound to grid %s", chat_id, grid.id)
         return Reply(texts.BIND_OK.format(grid=label, members=len(roster.members), households=households))
-
-    @staticmethod
-    def grid_label(grid: Any) -> str:
-        return f"{grid['village']}{grid['name']}" if grid["village"] else grid["name"]
 
     def is_admin(self, user_id: int) -> bool:
         return user_id in self.config.admins
@@ -135,30 +133,36 @@ class ReportService:
         grid_ids = await self.repo.bound_grid_ids(chat_id)
         if not grid_ids:
             return Reply(texts.GROUP_NOT_BOUND)
-        linked = await self.repo.members_for_user(sender.user_id, sender.username)
-        for m in linked:
-            if m["grid_id"] in grid_ids and m["name"] == name:
+        await self.link_account(sender)
+        for m in await self.repo.members_of_user(sender.user_id):
+            if m.grid_id in grid_ids and m.name == name:
                 return Reply(texts.IAM_ALREADY.format(name=name))
         candidates = await self.repo.members_in_grids(grid_ids, name)
         if not candidates:
             return Reply(texts.IAM_NOT_FOUND.format(name=name))
         member = candidates[0]
-        if member["tg_user_id"] is not None and member["tg_user_id"] != sender.user_id:
+        if member.user_id is not None and member.user_id != sender.user_id:
             return Reply(texts.IAM_TAKEN.format(name=name))
         req_id = await self.repo.create_link_request(
-            chat_id, sender.user_id, sender.username, member["id"], _now_iso(self.now()), sender.display_name
+            chat_id, sender.user_id, sender.username, member.id, iso(self.now()), sender.display_name
         )
-        grid = await self.repo.grid(member["grid_id"])
         return Reply(
-            texts.IAM_REQUEST.format(user=sender.mention_name(), name=name, grid=self.grid_label(grid)),
+            texts.IAM_REQUEST.format(user=sender.mention_name(), name=name, grid=grid_label(member.village, member.grid)),
             buttons=[[Button(texts.IAM_APPROVE, f"iam:a:{req_id}"), Button(texts.IAM_REJECT, f"iam:r:{req_id}")]],
             quote=True,
         )
 
+    async def link_account(self, sender: Sender) -> None:
+        """Link the roster's ``@username`` accounts (as a member or a grid leader) to this user, the first time
+        they are seen; nothing is written once they are linked."""
+        if await self.repo.link_username(sender.user_id, sender.username):
+            log.info("user %s linked by username", sender.user_id)
+
     async def can_manage_grid(self, user: Sender, grid_id: int) -> bool:
+        """An admin, or the grid's leader (a leader listed by @username is linked on the way)."""
         if self.is_admin(user.user_id):
             return True
-        await self.repo.members_for_user(user.user_id, user.username)
+        await self.link_account(user)
         return grid_id in await self.repo.leader_grid_ids(user.user_id)
 
     async def decide_link(self, decider: Sender, request_id: int, approve: bool) -> tuple[bool, str]:
@@ -167,27 +171,27 @@ class ReportService:
         req = await self.repo.link_request(request_id)
         if req is None:
             return False, texts.IAM_DONE_ALREADY
-        member = await self.repo.member(req["member_id"])
-        if member is None or not await self.can_manage_grid(decider, member["grid_id"]):
+        member = await self.repo.member(req.member_id)
+        if member is None or not await self.can_manage_grid(decider, member.grid_id):
             return False, texts.IAM_NOT_ALLOWED
         ok = await self.repo.decide_link_request(
-            request_id, "approved" if approve else "rejected", decider.user_id, _now_iso(self.now())
+            request_id, "approved" if approve else "rejected", decider.user_id, iso(self.now())
         )
         if not ok:
             return False, texts.IAM_DONE_ALREADY
-        user = req["display_name"] or (f"@{req['username']}" if req["username"] else f"用户{req['user_id']}")
-        grid = await self.repo.grid(member["grid_id"])
         tpl = texts.IAM_APPROVED if approve else texts.IAM_REJECTED
         log.info("link request %s %s by %s", request_id, "approved" if approve else "rejected", decider.user_id)
-        return True, tpl.format(user=user, name=member["name"], grid=self.grid_label(grid))
+        return True, tpl.format(user=req.who, name=member.name, grid=grid_label(member.village, member.grid))
 
-    async def linked_members(self, chat_id: int | None, sender: Sender) -> list[Any]:
-        """The sender's member rows; in a group, only those of the grids bound to it."""
-        rows = await self.repo.members_for_user(sender.user_id, sender.username)
+    async def linked_members(self, chat_id: int | None, sender: Sender) -> list[MemberAccount]:
+        """The sender's members (linking a roster @username first); in a group, only those of the grids bound
+        to it."""
+        await self.link_account(sender)
+        members = await self.repo.members_of_user(sender.user_id)
         if chat_id is None:
-            return rows
+            return members
         grid_ids = await self.repo.bound_grid_ids(chat_id)
-        return [r for r in rows if r["grid_id"] in grid_ids]
+        return [m for m in members if m.grid_id in grid_ids]
 
     async def mystatus(self, chat_id: int, chat_type: str, sender: Sender) -> Reply:
         private = chat_type == "private"
@@ -197,10 +201,10 @@ class ReportService:
         day = self.day_of(self.now())
         parts = []
         for m in members:
-            me = await self.member_by_id(m["id"], m["grid_id"])
+            me = await self.member_by_id(m.id, m.grid_id)
             if me is None:
                 continue
-            done_ids = {r["household_id"] for r in await self.repo.reports_for_members([m["id"]], day.isoformat())}
+            done_ids = {r.household_id for r in await self.repo.reports_for_members([m.id], day.isoformat())}
             missing = [h.name for h in me.households if h.id not in done_ids]
             if not missing:
                 tail = texts.MYSTATUS_ALL_DONE
@@ -221,171 +225,56 @@ class ReportService:
         day = self.day_of(self.now()).isoformat()
         latest = None
         for m in members:
-            mr = await self.repo.latest_member_report(m["id"], day)
-            if mr is not None and (latest is None or mr["id"] > latest[0]["id"]):
+            mr = await self.repo.latest_member_report(m.id, day)
+            if mr is not None and (latest is None or mr.id > latest[0].id):
                 latest = (mr, m)
         if latest is None:
             return Reply(texts.UNDO_NOTHING)
         mr, m = latest
-        count = len([r for r in await self.repo.reports_for_members([m["id"]], day) if r["member_report_id"] == mr["id"]])
-        await self.repo.retire_member_report(mr["id"], _now_iso(self.now()), "undone")
-        log.info("member report %s undone by user %s", mr["id"], sender.user_id)
-        return Reply(texts.UNDO_OK.format(member=m["name"], count=count))
+        count = len([r for r in await self.repo.reports_for_members([m.id], day) if r.member_report_id == mr.id])
+        await self.repo.retire_member_report(mr.id, iso(self.now()), "undone")
+        log.info("member report %s undone by user %s", mr.id, sender.user_id)
+        return Reply(texts.UNDO_OK.format(member=m.name, count=count))
 
     # ------------------------------------------------------------------ reports
     async def handle_message(self, msg: IncomingMessage) -> Reply | None:
-        """A text in a chat. Returns the reply, or None for silence (chit-chat, unbound groups, repeats)."""
+        """A text in a group. Returns the reply, or None for silence (chit-chat, unbound groups, repeats).
+
+        One load (the context: bound grids, the sender's members, the day's reports; the roster from the
+        cache), a pure plan, one save; a "同昨日" reads the member's last day in between."""
         if msg.chat_type == "private":
             return None
-        grid_ids = await self.repo.bound_grid_ids(msg.chat_id)
-        if not grid_ids:
+        day = self.day_of(msg.date).isoformat()
+        ctx = await self.repo.message_context(
+            msg.chat_id, msg.sender.user_id, msg.sender.username, day, update_id=msg.update_id,
+            edited_message_id=msg.message_id if msg.edited else None,
+        )
+        if not ctx.grid_ids or ctx.seen:
             return None
-        if msg.update_id is not None and await self.repo.update_seen(msg.update_id):
-            return None
-        members = await self.linked_members(msg.chat_id, msg.sender)
-        roster = await self.roster(grid_ids)
-        if not members:
-            return await self._hint_unlinked(msg, roster)
-        sender_member = roster.member_by_id(members[0]["id"])
+        ctx.roster = await self._cached_roster(ctx.grid_ids, ctx.roster_version)
+        if not ctx.members:
+            return await self._hint_unlinked(msg, ctx.roster)
+        sender_member = ctx.roster.member_by_id(ctx.members[0].id)
         if sender_member is None:
             return None
-        result = parse_message(msg.text, sender_member, roster, self.config.template)
-        day = self.day_of(msg.date).isoformat()
-        previous = await self.repo.message_row(msg.chat_id, msg.message_id) if msg.edited else None
-        retire: list[int] = []
-        if previous is not None:
-            retire = [r["id"] for r in await self.repo.member_reports_of_message(previous["id"])]
-        if not result.reports:
-            if retire:  # an edit turned a report into something else: withdraw it
-                await self.repo.save_reports(
-                    update_id=msg.update_id, chat_id=msg.chat_id, message_id=msg.message_id,
-                    sender_user_id=msg.sender.user_id, day=day, text=msg.text, now=_now_iso(self.now()), items=[],
-                    retire=retire,
-                )
-                return Reply(texts.REPORT_EDIT_WITHDRAWN.format(member=sender_member.name))
-            return None
-        writes: list[MemberReportWrite] = []
-        lines: list[str] = []
-        questions: list[str] = []
-        is_leader: bool | None = None  # looked up only when a report names another member
-        for rep in result.reports:
-            member = self._resolve_member(rep, sender_member, roster)
-            if member is None:
-                questions.append(texts.REPORT_UNMATCHED.format(names=rep.member))
-                continue
-            from_chain = rep.chain_index is not None and member.id != sender_member.id
-            if member.id != sender_member.id and not from_chain and is_leader is None:
-                is_leader = await self.can_manage_grid(msg.sender, members[0]["grid_id"])
-            if member.id != sender_member.id and not from_chain and not is_leader:
-                questions.append(texts.REPORT_NOT_YOURS.format(member=member.name))
-                continue
-            chain_hash = None
-            if result.chain:
-                chain_hash = _hash_report(rep)
-                if previous is None and await self.repo.chain_hash_seen(member.id, day, chain_hash):
-                    continue  # a chain reposted with one more line: this line is stored already
-            for f in rep.foreign:
-                questions.append(texts.REPORT_FOREIGN.format(household=f["household"], owner=f["member"]))
-            if rep.unmatched:
-                questions.append(texts.REPORT_UNMATCHED.format(names="、".join(rep.unmatched)))
-            if result.correction and not rep.households and not rep.covers_all and not rep.same_as_yesterday:
-                latest = await self.repo.latest_member_report(member.id, day)
-                if latest is not None:
-                    await self.repo.update_totals(latest["id"], rep.totals.get("households"), rep.totals.get("people"))
-                    if msg.update_id is not None:
-                        await self.repo.mark_update(msg.update_id, _now_iso(self.now()))
-                    lines.append(texts.REPORT_CORRECTED.format(member=member.name, summary=_totals_text(rep.totals)))
-                continue
-            write = await self._build_write(rep, member, day)
-            if write is None:
-                if rep.same_as_yesterday:
-                    questions.append(texts.REPORT_NO_HISTORY.format(member=member.name))
-                elif not rep.unmatched and not rep.foreign:
-                    questions.append(texts.REPORT_NOTHING)
-                continue
-            write.chain_hash = chain_hash
-            # A correction restates some households: writing them replaces today's values (the old ones go to
-            # the audit table); households it does not mention keep what was reported.
-            writes.append(write)
-            lines.append(self._summary_line(rep, member, write, result.correction, chain=from_chain))
-            expected = len(member.households)
-            stated = rep.totals.get("households")
-            if stated is not None and stated != expected and not from_chain:
-                questions.append(texts.REPORT_COUNT_MISMATCH.format(expected=expected, stated=stated))
-        if writes or retire:
-            saved = await self.repo.save_reports(
-                update_id=msg.update_id, chat_id=msg.chat_id, message_id=msg.message_id,
-                sender_user_id=msg.sender.user_id, day=day, text=msg.text, now=_now_iso(self.now()), items=writes,
-                retire=retire, retire_reason="edited" if msg.edited else "corrected",
-            )
-            if saved is None:
-                return None
-            log.info("stored %d member report(s) from chat %s message %s", len(writes), msg.chat_id, msg.message_id)
-        if not lines and not questions:
-            return None
-        return Reply("\n".join(lines + questions))
-
-    def _resolve_member(self, rep: MemberReport, sender: Member, roster: Roster) -> Member | None:
-        if rep.member == sender.name:
-            return sender
-        return roster.find_member(rep.member, sender.grid, sender.village)
-
-    async def _build_write(self, rep: MemberReport, member: Member, day: str) -> MemberReportWrite | None:
-        by_name: dict[str, Household] = {}
-        for h in member.households:
-            by_name.setdefault(h.name, h)
-        tpl = self.config.template
-        households: list[HouseholdWrite] = []
-        if rep.same_as_yesterday and not rep.households:
-            last_day = await self.repo.last_report_day(member.id, day)
-            if last_day is None:
-                return None
-            for r in await self.repo.reports_for_members([member.id], last_day):
-                data = json.loads(r["data"])
-                households.append(HouseholdWrite(r["household_id"], data, bool(tpl.anomalies(data))))
-        for hr in rep.households:
-            h = by_name.get(hr.household)
-            if h is None or h.id is None:
-                continue
-            values = {k: hr.values.get(k) for k in tpl.keys()}
-            households.append(HouseholdWrite(h.id, values, bool(tpl.anomalies(values))))
-        if not households:
-            return None
-        return MemberReportWrite(
-            member_id=int(member.id or 0),
-            covers_all=rep.covers_all,
-            same_as_yesterday=rep.same_as_yesterday,
-            totals_households=rep.totals.get("households"),
-            totals_people=rep.totals.get("people"),
-            unmatched=list(rep.unmatched),
-            households=households,
-        )
-
-    def _summary_line(
-        self, rep: MemberReport, member: Member, write: MemberReportWrite, correction: bool, chain: bool
-    ) -> str:
-        n = rep.totals.get("households") or len(write.households)
-        people = rep.totals.get("people")
-        if people is None:
-            stated = [h.data.get("people") for h in write.households]
-            if all(isinstance(p, int) for p in stated):
-                people = sum(p for p in stated if isinstance(p, int))
-        summary = f"{n}户" + (f"{people}人" if people is not None else "")
-        names = {h.id: h.name for h in member.households}
-        anomalies = [
-            _anomaly_text(names.get(h.household_id, ""), h.data, self.config.template)
-            for h in write.households
-            if h.anomaly
-        ]
-        if anomalies:
-            summary += "；异常：" + "，".join(anomalies)
-        elif rep.covers_all or all(not h.anomaly for h in write.households):
-            summary += "，均正常"
-        if rep.same_as_yesterday and not rep.households:
-            return texts.REPORT_SAME.format(member=member.name, summary=summary)
-        if correction:
-            return texts.REPORT_CORRECTED.format(member=member.name, summary=summary)
-        return texts.REPORT_OK.format(member=member.name, summary=summary)
+        result = parse_message(msg.text, sender_member, ctx.roster, self.config.template)
+        wanted = history_needed(result, sender_member, ctx.roster)
+        history = await self.repo.last_reports(wanted, day) if wanted else {}
+        is_leader = self.is_admin(msg.sender.user_id) or ctx.members[0].grid_id in ctx.leader_grid_ids
+        message = Message(msg.update_id, msg.chat_id, msg.message_id, msg.sender.user_id, day, msg.text,
+                          iso(self.now()), msg.edited)
+        plan = plan_message(result, message, sender_member, ctx, is_leader=is_leader, history=history,
+                            template=self.config.template)
+        if ctx.link_username and msg.sender.username:
+            plan.save = plan.save or ReportSave(msg.update_id, None, None, msg.sender.user_id, day, "", message.now)
+            plan.save.link = (msg.sender.user_id, msg.sender.username)
+        if plan.save is not None:
+            if await self.repo.save(plan.save) is None:
+                return None  # processed meanwhile (a redelivered update)
+            if plan.save.items:
+                log.info("stored %d member report(s) from chat %s message %s", len(plan.save.items), msg.chat_id,
+                         msg.message_id)
+        return Reply(plan.reply_text) if plan.reply_text else None
 
     async def _hint_unlinked(self, msg: IncomingMessage, roster: Roster) -> Reply | None:
         """An unlinked user posted in a bound group: store nothing; hint once in a while if it looks like a
@@ -396,11 +285,21 @@ class ReportService:
         result = parse_message(msg.text, probe, roster, self.config.template)
         if not result.reports and not _looks_like_report(msg.text):
             return None
+        return await self.hint_unlinked(msg.sender, msg.chat_id)
+
+    async def hint_unlinked(self, sender: Sender, chat_id: int) -> Reply | None:
+        """The "please /iam first" hint, at most once per ``bot.hint_interval_s`` per user and chat."""
         now = self.now()
-        since = _now_iso(now - timedelta(seconds=self.config.hint_interval_s))
-        if not await self.repo.should_hint(msg.sender.user_id, msg.chat_id, "not_linked", _now_iso(now), since):
+        since = iso(now - timedelta(seconds=self.config.hint_interval_s))
+        if not await self.repo.should_hint(sender.user_id, chat_id, "not_linked", iso(now), since):
             return None
         return Reply(texts.NOT_LINKED)
+
+    async def _store(self, plan: Plan) -> Reply:
+        if plan.save is None:
+            return Reply(plan.reply_text or plan.fallback or "")
+        await self.repo.save(plan.save)
+        return Reply(plan.reply_text)
 
     # ------------------------------------------------------------------ CLI and ledgers
     async def add_report(self, member_name: str, text: str, day: date | None = None, grid: str | None = None) -> Reply:
@@ -411,83 +310,32 @@ class ReportService:
             return Reply(f"找不到网格员 {member_name}")
         result = parse_message(text, member, roster, self.config.template)
         d = (day or self.day_of(self.now())).isoformat()
-        writes, lines, questions = [], [], []
-        for rep in result.reports:
-            m = roster.find_member(rep.member, member.grid, member.village) or member
-            write = await self._build_write(rep, m, d)
-            if rep.unmatched:
-                questions.append(texts.REPORT_UNMATCHED.format(names="、".join(rep.unmatched)))
-            if write is None:
-                continue
-            write.via = "phone"
-            writes.append(write)
-            lines.append(self._summary_line(rep, m, write, result.correction, chain=False))
-        if not writes:
-            return Reply("\n".join(questions) or texts.REPORT_NOTHING)
-        await self.repo.save_reports(
-            update_id=None, chat_id=None, message_id=None, sender_user_id=None, day=d, text=text,
-            now=_now_iso(self.now()), items=writes,
-        )
-        return Reply("\n".join(lines + questions))
+        wanted = _phone_history(result, member, roster)
+        history = await self.repo.last_reports(wanted, d) if wanted else {}
+        message = Message(None, None, None, None, d, text, iso(self.now()))
+        return await self._store(plan_phone(result, message, member, roster, history, self.config.template))
 
     async def store_photo_report(
         self, member_id: int, rep: MemberReport, day: str, *, chat_id: int | None, message_id: int | None,
         sender_user_id: int | None, photo_file_id: str,
     ) -> Reply:
         """Store a confirmed photo reading exactly like a text report, keeping the photo's file id (audit)."""
-        roster = await self.roster()
-        member = roster.member_by_id(member_id)
+        member = await self.member_by_id(member_id)
         if member is None:
             return Reply(texts.REPORT_NOTHING)
-        write = await self._build_write(rep, member, day)
-        if write is None:
-            return Reply(texts.REPORT_NOTHING)
-        write.via = "photo"
-        write.photo_file_id = photo_file_id
-        await self.repo.save_reports(
-            update_id=None, chat_id=chat_id, message_id=message_id, sender_user_id=sender_user_id, day=day,
-            text="[照片]", now=_now_iso(self.now()), items=[write],
-        )
-        log.info("stored a photo report of member %s (%d households)", member_id, len(write.households))
-        return Reply(self._summary_line(rep, member, write, False, chain=False))
+        message = Message(None, chat_id, message_id, sender_user_id, day, "[照片]", iso(self.now()))
+        reply = await self._store(plan_photo(rep, message, member, self.config.template, photo_file_id))
+        if reply.text.startswith("✅"):
+            log.info("stored a photo report of member %s (%d households)", member_id, len(rep.households))
+        return reply
 
-    async def day_table(self, day: date, grid_ids: list[int] | None = None) -> list[dict[str, Any]]:
-        out = []
-        for r in await self.repo.day_table(day.isoformat(), grid_ids):
-            data = json.loads(r["data"]) if r["data"] else None
-            out.append({"village": r["village"], "grid": r["grid"], "member": r["member"],
-                        "household": r["household"], "roster_people": r["roster_people"], "data": data,
-                        "via": r["via"]})
-        return out
+    async def day_table(self, day: date, grid_ids: list[int] | None = None) -> list[DayRow]:
+        return await self.repo.day_table(day.isoformat(), grid_ids)
 
 
-def _hash_report(rep: MemberReport) -> str:
-    payload = json.dumps(rep.to_json(), ensure_ascii=False, sort_keys=True)
-    return hashlib.sha256(payload.encode()).hexdigest()[:16]
-
-
-def _totals_text(totals: dict[str, int | None]) -> str:
-    parts = []
-    if totals.get("households") is not None:
-        parts.append(f"{totals['households']}户")
-    if totals.get("people") is not None:
-        parts.append(f"{totals['people']}人")
-    return "".join(parts) or "（总数）"
-
-
-def _anomaly_text(household: str, data: dict[str, Any], template: Any) -> str:
-    bits = []
-    for key in template.anomalies(data):
-        f = template.get(key)
-        v = data.get(key)
-        if key == "fever":
-            t = data.get("temperature")
-            bits.append(f"发热{t}℃" if t else "发热")
-        elif isinstance(v, bool):
-            bits.append(f.label)
-        else:
-            bits.append(f"{f.label}{v}人")
-    return f"{household}家" + "、".join(bits)
+def _phone_history(result: ParseResult, member: Member, roster: Roster) -> list[int]:
+    return [int(m.id) for rep in result.reports if rep.same_as_yesterday and not rep.households
+            for m in [roster.find_member(rep.member, member.grid, member.village) or member] if m.id is not None]
 
 
 _REPORTISH = re.compile(r"(\d+|[一二两三四五六七八九十]+)\s*(户|人|口)|体温|温度|正常|无异常|零报告|返乡|隔离|接龙|同昨日|同上")

@@ -56,13 +56,14 @@ async def resolve_viewer(
             units.append(found[0])
         else:
             log.warning("statistician scope of user %s matches %d units; ignored", user_id, len(found))
-    members = await repo.members_for_user(user_id, username)  # also links a roster @username
+    await repo.link_username(user_id, username)  # a roster @username is linked the first time it is seen
+    members = await repo.members_of_user(user_id)
     for gid in await repo.leader_grid_ids(user_id):
         if gid in hierarchy.grids:
             v.roles.add("leader")
             units.append(hierarchy.grids[gid])
     for m in members:
-        unit = hierarchy.members.get(int(m["id"]))
+        unit = hierarchy.members.get(m.id)
         if unit is not None:
             v.roles.add("member")
             units.append(unit)

@@ -15,7 +15,9 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from bot.config.settings import Config
+from bot.core.records import DayRow
 from bot.core.roster import read_roster_bytes
+from bot.reports.service import ReportService
 from bot.sample import roster_bytes
 from bot.sample.cast import CHEN, GROUP1, GROUP2, GROUP3, LIU, LIUGL, MA, STRANGER, WANG, ZHANG, ZHAO
 from handlers.demo import photos, reminders, stats
@@ -85,25 +87,25 @@ async def script(demo: Demo) -> None:
     await stats.play(demo)  # summaries and exports: the evening
 
 
-async def print_table(demo: Demo, svc: Any) -> None:
+async def print_table(demo: Demo, svc: ReportService) -> None:
     """The day's table, member by member."""
     rows = await svc.day_table(DEMO_DAY)
     tpl = demo.config.template
-    done = sum(1 for r in rows if r["data"])
+    done = sum(1 for r in rows if r.data)
     demo.say(f"== {DEMO_DAY:%Y-%m-%d} 台账：已报 {done}/{len(rows)} 户 ==")
-    by_member: dict[tuple[str, str], list[dict[str, Any]]] = {}
+    by_member: dict[tuple[str, str], list[DayRow]] = {}
     for r in rows:
-        by_member.setdefault((r["grid"], r["member"]), []).append(r)
+        by_member.setdefault((r.grid, r.member), []).append(r)
     for (grid, member), rs in by_member.items():
-        got = [r for r in rs if r["data"]]
+        got = [r for r in rs if r.data]
         demo.say(f"{grid} {member}：已报 {len(got)}/{len(rs)} 户")
         for r in got:
-            d = r["data"]
+            d = r.data or {}
             if tpl.anomalies(d) or d.get("people") is not None or d.get("temperature") is not None:
                 cells = "，".join(
                     f"{f.label}{_cell(d.get(f.key))}" for f in tpl.fields if d.get(f.key) not in (None, "")
                 )
-                demo.say(f"    {r['household']}：{cells}")
+                demo.say(f"    {r.household}：{cells}")
 
 
 def _misspell(name: str) -> str:

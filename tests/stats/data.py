@@ -28,12 +28,12 @@ from typing import Any
 
 from bot.config.settings import Config
 from bot.config.stats import RolesConfig, StatisticianEntry, StatsChat
+from bot.core.records import HouseholdWrite, MemberReportWrite, ReportSave
 from bot.core.roster import RosterRow
 from bot.core.template import default_template
 from handlers.offline.bot import OfflineBot
 from handlers.offline.fake import FakeChat, FakeUser
 from handlers.offline.recording import Call
-from storage.reports import HouseholdWrite, MemberReportWrite
 
 DAY = date(2020, 2, 10)
 YESTERDAY = date(2020, 2, 9)
@@ -117,11 +117,11 @@ async def _write(services: Any, day: date, member: str, sender: int | None, at: 
     mid = (await services.db.fetchone("SELECT id FROM members WHERE name = ?", (member,)))[0]
     tpl = default_template()
     writes = [HouseholdWrite(ids[h], d, bool(tpl.anomalies(d))) for h, d in items.items()]
-    await services.report_repo.save_reports(
-        update_id=None, chat_id=chat, message_id=message_id, sender_user_id=sender, day=day.isoformat(), text="…",
-        now=datetime.combine(day, time.fromisoformat(at), services.config.tz).isoformat(timespec="seconds"),
+    await services.report_repo.save(ReportSave(
+        None, chat, message_id, sender, day.isoformat(), "…",
+        datetime.combine(day, time.fromisoformat(at), services.config.tz).isoformat(timespec="seconds"),
         items=[MemberReportWrite(mid, False, False, None, None, [], writes, via=via)],
-    )
+    ))
 
 
 async def seed(services: Any) -> None:
@@ -129,7 +129,7 @@ async def seed(services: Any) -> None:
     must not depend on how the parser reads a message)."""
     await services.reports.import_roster(roster_rows(), "stats-test")
     for user in (LIU, WANG):  # they have posted in their group: linked by their roster @username
-        await services.report_repo.members_for_user(user.id, user.username)
+        await services.report_repo.link_username(user.id, user.username)
     await _write(services, YESTERDAY, "刘志宇", LIU.id, "09:00",
                  {"王建国": values(people=9, temperature=38.0, fever=True)})
     await _write(services, DAY, "刘志宇", LIU.id, "09:00", {"王建国": values(people=7, temperature=36.5)})

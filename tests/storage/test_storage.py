@@ -4,9 +4,10 @@ import json
 import os
 import stat
 
+from bot.core.records import HouseholdWrite, MemberReportWrite, ReportSave
 from storage.db import open_database
 from storage.migrations import LATEST
-from storage.reports import HouseholdWrite, MemberReportWrite, ReportRepo
+from storage.reports import ReportRepo
 
 NOW = "2020-02-10T09:00:00+08:00"
 DAY = "2020-02-10"
@@ -66,10 +67,8 @@ async def test_one_row_per_household_day_replacement_is_audited(tmp_path) -> Non
     repo = ReportRepo(db)
     try:
         member, hh = await _seed(repo)
-        await repo.save_reports(update_id=1, chat_id=-1, message_id=10, sender_user_id=5, day=DAY, text="a",
-                                now=NOW, items=[_write(member, hh, 3)])
-        await repo.save_reports(update_id=2, chat_id=-1, message_id=11, sender_user_id=5, day=DAY, text="b",
-                                now=NOW, items=[_write(member, hh[:1], 4)])
+        await repo.save(ReportSave(1, -1, 10, 5, DAY, "a", NOW, items=[_write(member, hh, 3)]))
+        await repo.save(ReportSave(2, -1, 11, 5, DAY, "b", NOW, items=[_write(member, hh[:1], 4)]))
         rows = await db.fetchall("SELECT household_id, data, source_message_id FROM reports ORDER BY household_id")
         assert len(rows) == 3
         assert json.loads(rows[0]["data"]) == {"people": 4} and rows[0]["source_message_id"] == 11
@@ -84,10 +83,8 @@ async def test_redelivered_update_is_not_doubled(tmp_path) -> None:
     repo = ReportRepo(db)
     try:
         member, hh = await _seed(repo)
-        first = await repo.save_reports(update_id=7, chat_id=-1, message_id=10, sender_user_id=5, day=DAY,
-                                        text="a", now=NOW, items=[_write(member, hh, 3)])
-        again = await repo.save_reports(update_id=7, chat_id=-1, message_id=10, sender_user_id=5, day=DAY,
-                                        text="a", now=NOW, items=[_write(member, hh, 3)])
+        first = await repo.save(ReportSave(7, -1, 10, 5, DAY, "a", NOW, items=[_write(member, hh, 3)]))
+        again = await repo.save(ReportSave(7, -1, 10, 5, DAY, "a", NOW, items=[_write(member, hh, 3)]))
         assert first and again is None
         assert (await db.fetchone("SELECT COUNT(*) FROM member_reports"))[0] == 1
         assert (await db.fetchone("SELECT COUNT(*) FROM report_audit"))[0] == 0
@@ -101,10 +98,8 @@ async def test_retire_restores_the_earlier_value(tmp_path) -> None:
     repo = ReportRepo(db)
     try:
         member, hh = await _seed(repo)
-        await repo.save_reports(update_id=1, chat_id=-1, message_id=10, sender_user_id=5, day=DAY, text="a",
-                                now=NOW, items=[_write(member, hh[:2], 3, anomaly=True)])
-        ids = await repo.save_reports(update_id=2, chat_id=-1, message_id=11, sender_user_id=5, day=DAY,
-                                      text="b", now=NOW, items=[_write(member, hh[1:], 9)])
+        await repo.save(ReportSave(1, -1, 10, 5, DAY, "a", NOW, items=[_write(member, hh[:2], 3, anomaly=True)]))
+        ids = await repo.save(ReportSave(2, -1, 11, 5, DAY, "b", NOW, items=[_write(member, hh[1:], 9)]))
         await repo.retire_member_report(ids[0], NOW, "undone")
         rows = {r["household_id"]: json.loads(r["data"]) for r in await db.fetchall("SELECT * FROM reports")}
         assert rows == {hh[0]: {"people": 3}, hh[1]: {"people": 3}}  # hh[2] had nothing before: gone
@@ -122,8 +117,7 @@ async def test_failed_write_leaves_nothing_half_written(tmp_path) -> None:
         member, hh = await _seed(repo)
         bad = _write(member, [hh[0], 999999], 3)  # the second household does not exist: FK violation
         try:
-            await repo.save_reports(update_id=3, chat_id=-1, message_id=12, sender_user_id=5, day=DAY, text="x",
-                                    now=NOW, items=[bad])
+            await repo.save(ReportSave(3, -1, 12, 5, DAY, "x", NOW, items=[bad]))
         except Exception:
             pass
         assert (await db.fetchone("SELECT COUNT(*) FROM reports"))[0] == 0

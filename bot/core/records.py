@@ -1,0 +1,196 @@
+"""What the reporting loop's repository returns and takes: plain records, not database rows.
+
+``storage/reports.py`` builds these from its rows; the services never see a row. The write records
+(:class:`MemberReportWrite`, :class:`ReportSave`) are what a pure plan hands to the one save of a message.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from bot.core.model import Roster
+
+
+def grid_label(village: str, name: str) -> str:
+    """How a grid is named to people: ``东风村第一网格`` (the village, when there is one, then the grid)."""
+    return f"{village}{name}" if village else name
+
+
+@dataclass(frozen=True)
+class Grid:
+    id: int
+    town: str
+    village: str
+    name: str
+    leader_name: str | None = None
+    leader_account: str | None = None
+    leader_user_id: int | None = None
+    active: bool = True
+
+    @property
+    def label(self) -> str:
+        return grid_label(self.village, self.name)
+
+
+@dataclass(frozen=True)
+class MemberAccount:
+    """A grid member as an account: who they are in the roster and which chat user they are linked to."""
+
+    id: int
+    name: str
+    grid_id: int
+    grid: str
+    village: str
+    town: str
+    account: str | None = None  # the roster's 账号: an @username or a numeric user id
+    user_id: int | None = None  # the linked chat user
+    username: str | None = None
+    active: bool = True
+
+
+@dataclass(frozen=True)
+class LinkRequest:
+    """An ``/iam`` request waiting for a leader's decision."""
+
+    id: int
+    chat_id: int
+    user_id: int
+    username: str | None
+    display_name: str
+    member_id: int
+    status: str
+
+    @property
+    def who(self) -> str:
+        return self.display_name or (f"@{self.username}" if self.username else f"用户{self.user_id}")
+
+
+@dataclass(frozen=True)
+class StoredMemberReport:
+    """One member's report of one message, as stored (its household rows are :class:`StoredReport`)."""
+
+    id: int
+    member_id: int
+    day: str
+    chain_hash: str | None = None
+
+
+@dataclass(frozen=True)
+class StoredReport:
+    """The current report of one household for one day."""
+
+    household_id: int
+    household: str
+    member_report_id: int | None
+    data: dict[str, Any]
+    via: str = "text"
+
+
+@dataclass(frozen=True)
+class DayRow:
+    """One active household with its report for a day (``data`` None where there is none), for the day's
+    table."""
+
+    village: str
+    grid: str
+    member: str
+    household: str
+    roster_people: int | None
+    data: dict[str, Any] | None
+    via: str | None
+
+
+@dataclass
+class ImportStats:
+    added: int = 0
+    updated: int = 0
+    moved: int = 0
+    deactivated: int = 0
+    unchanged: int = 0
+    grids: int = 0
+    members: int = 0
+
+
+@dataclass
+class HouseholdWrite:
+    household_id: int
+    data: dict[str, Any]
+    anomaly: bool = False
+
+
+@dataclass
+class MemberReportWrite:
+    member_id: int
+    covers_all: bool
+    same_as_yesterday: bool
+    totals_households: int | None
+    totals_people: int | None
+    unmatched: list[str]
+    households: list[HouseholdWrite] = field(default_factory=list)
+    chain_hash: str | None = None
+    via: str = "text"
+    photo_file_id: str | None = None
+
+
+@dataclass(frozen=True)
+class TotalsUpdate:
+    """A correction of a member report's stated totals only (``更正：17户``)."""
+
+    member_report_id: int
+    households: int | None
+    people: int | None
+
+
+@dataclass
+class MessageContext:
+    """Everything handling one report message reads, in one load (:meth:`ReportRepo.message_context`)."""
+
+    #: the grids bound to the chat (empty: the bot stays silent there)
+    grid_ids: list[int]
+    #: the update was processed before (a redelivery)
+    seen: bool = False
+    #: the sender's members in those grids (linked, or about to be linked by their @username)
+    members: list[MemberAccount] = field(default_factory=list)
+    #: the sender's @username is in the roster but not yet linked to this user: the save links it
+    link_username: bool = False
+    #: the grids the sender leads
+    leader_grid_ids: list[int] = field(default_factory=list)
+    #: for an edit: the member reports the original message stored (the edit replaces them)
+    edited_reports: list[int] | None = None
+    #: today's live member reports in these grids, newest last
+    day_reports: list[StoredMemberReport] = field(default_factory=list)
+    #: the roster's version (:meth:`ReportRepo.roster_version`): the service's cached roster is valid for it
+    roster_version: int = 0
+    #: the roster of these grids, with database ids (filled by the service from its cache)
+    roster: Roster = field(default_factory=lambda: Roster([]))
+
+    def latest_report(self, member_id: int) -> StoredMemberReport | None:
+        mine = [r for r in self.day_reports if r.member_id == member_id]
+        return mine[-1] if mine else None
+
+    def chain_hash_seen(self, member_id: int, chain_hash: str) -> bool:
+        return any(r.member_id == member_id and r.chain_hash == chain_hash for r in self.day_reports)
+
+
+@dataclass
+class ReportSave:
+    """Everything one message writes, in one transaction, with the update's idempotency mark."""
+
+    update_id: int | None
+    chat_id: int | None
+    message_id: int | None
+    sender_user_id: int | None
+    day: str
+    text: str
+    now: str
+    items: list[MemberReportWrite] = field(default_factory=list)
+    retire: list[int] = field(default_factory=list)
+    retire_reason: str = "edited"
+    totals: list[TotalsUpdate] = field(default_factory=list)
+    #: link the sender's roster @username to their user id: (user id, username)
+    link: tuple[int, str] | None = None
+
+    @property
+    def empty(self) -> bool:
+        return not (self.items or self.retire or self.totals or self.link)

@@ -1,0 +1,252 @@
+"""The pure middle of handling a report: what the parser read, plus the message's context, becomes the
+writes of one save, the reply's lines and the questions to ask. No I/O here.
+
+Three sources store reports, all through these functions and one :meth:`storage.reports.ReportRepo.save`:
+a text in a group (:func:`plan_message`), a reading of a photo confirmed with 确认 (:func:`plan_photo`),
+and a report taken by phone (``gridbot report add``, :func:`plan_phone`). :func:`member_write` turns one
+member's report into its household rows for every one of them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from bot.core import texts
+from bot.core.model import Household, Member, MemberReport, ParseResult, Roster
+from bot.core.records import (
+    HouseholdWrite,
+    MemberReportWrite,
+    MessageContext,
+    ReportSave,
+    StoredReport,
+    TotalsUpdate,
+)
+from bot.core.template import Template
+
+
+@dataclass
+class Plan:
+    """What one message does: the save (None: nothing to store) and the reply's lines and questions."""
+
+    save: ReportSave | None = None
+    lines: list[str] = field(default_factory=list)
+    questions: list[str] = field(default_factory=list)
+    #: the reply when nothing was understood at all (phone reports say so; chats stay silent)
+    fallback: str | None = None
+
+    @property
+    def reply_text(self) -> str:
+        return "\n".join(self.lines + self.questions)
+
+
+@dataclass(frozen=True)
+class Message:
+    """The stored identity of the message being planned."""
+
+    update_id: int | None
+    chat_id: int | None
+    message_id: int | None
+    sender_user_id: int | None
+    day: str
+    text: str
+    now: str
+    edited: bool = False
+
+
+def history_needed(result: ParseResult, sender: Member, roster: Roster) -> list[int]:
+    """The members whose last reported day a "同昨日" in this message needs (looked up before planning)."""
+    out = []
+    for rep in result.reports:
+        if rep.same_as_yesterday and not rep.households:
+            m = resolve_member(rep, sender, roster)
+            if m is not None and m.id is not None:
+                out.append(int(m.id))
+    return out
+
+
+def resolve_member(rep: MemberReport, sender: Member, roster: Roster) -> Member | None:
+    if rep.member == sender.name:
+        return sender
+    return roster.find_member(rep.member, sender.grid, sender.village)
+
+
+def plan_message(result: ParseResult, msg: Message, sender: Member, ctx: MessageContext, *, is_leader: bool,
+                 history: dict[int, list[StoredReport]], template: Template) -> Plan:
+    """A text posted in a bound group by a linked member (``sender``), against its context."""
+    plan = Plan()
+    retire = list(ctx.edited_reports or [])
+    save = ReportSave(msg.update_id, msg.chat_id, msg.message_id, msg.sender_user_id, msg.day, msg.text, msg.now,
+                      retire=retire, retire_reason="edited" if msg.edited else "corrected")
+    if not result.reports:
+        if retire:  # an edit turned a report into something else: withdraw it
+            plan.save = save
+            plan.lines.append(texts.REPORT_EDIT_WITHDRAWN.format(member=sender.name))
+        return plan
+    for rep in result.reports:
+        member = resolve_member(rep, sender, ctx.roster)
+        if member is None:
+            plan.questions.append(texts.REPORT_UNMATCHED.format(names=rep.member))
+            continue
+        from_chain = rep.chain_index is not None and member.id != sender.id
+        if member.id != sender.id and not from_chain and not is_leader:
+            plan.questions.append(texts.REPORT_NOT_YOURS.format(member=member.name))
+            continue
+        chain_hash = None
+        if result.chain:
+            chain_hash = report_hash(rep)
+            if ctx.edited_reports is None and ctx.chain_hash_seen(int(member.id or 0), chain_hash):
+                continue  # a chain reposted with one more line: this line is stored already
+        for f in rep.foreign:
+            plan.questions.append(texts.REPORT_FOREIGN.format(household=f["household"], owner=f["member"]))
+        if rep.unmatched:
+            plan.questions.append(texts.REPORT_UNMATCHED.format(names="、".join(rep.unmatched)))
+        if result.correction and not rep.households and not rep.covers_all and not rep.same_as_yesterday:
+            latest = ctx.latest_report(int(member.id or 0))
+            if latest is not None:
+                save.totals.append(TotalsUpdate(latest.id, rep.totals.get("households"), rep.totals.get("people")))
+                plan.lines.append(texts.REPORT_CORRECTED.format(member=member.name, summary=totals_text(rep.totals)))
+            continue
+        write = member_write(rep, member, template, history.get(int(member.id or 0)))
+        if write is None:
+            if rep.same_as_yesterday:
+                plan.questions.append(texts.REPORT_NO_HISTORY.format(member=member.name))
+            elif not rep.unmatched and not rep.foreign:
+                plan.questions.append(texts.REPORT_NOTHING)
+            continue
+        write.chain_hash = chain_hash
+        # A correction restates some households: writing them replaces today's values (the old ones go to the
+        # audit table); households it does not mention keep what was reported.
+        save.items.append(write)
+        plan.lines.append(summary_line(rep, member, write, template, correction=result.correction))
+        expected = len(member.households)
+        stated = rep.totals.get("households")
+        if stated is not None and stated != expected and not from_chain:
+            plan.questions.append(texts.REPORT_COUNT_MISMATCH.format(expected=expected, stated=stated))
+    if save.items or save.retire or save.totals:
+        plan.save = save
+    return plan
+
+
+def plan_phone(result: ParseResult, msg: Message, member: Member, roster: Roster,
+               history: dict[int, list[StoredReport]], template: Template) -> Plan:
+    """A report taken by phone and typed in by the statistician, as if ``member`` had posted it."""
+    plan = Plan(fallback=texts.REPORT_NOTHING)
+    save = ReportSave(msg.update_id, msg.chat_id, msg.message_id, msg.sender_user_id, msg.day, msg.text, msg.now)
+    for rep in result.reports:
+        m = roster.find_member(rep.member, member.grid, member.village) or member
+        write = member_write(rep, m, template, history.get(int(m.id or 0)), via="phone")
+        if rep.unmatched:
+            plan.questions.append(texts.REPORT_UNMATCHED.format(names="、".join(rep.unmatched)))
+        if write is None:
+            continue
+        save.items.append(write)
+        plan.lines.append(summary_line(rep, m, write, template, correction=result.correction))
+    if save.items:
+        plan.save = save
+    return plan
+
+
+def plan_photo(rep: MemberReport, msg: Message, member: Member, template: Template, photo_file_id: str) -> Plan:
+    """A photo reading the sender (or their leader) confirmed, stored like a text report, with the photo's id."""
+    plan = Plan(fallback=texts.REPORT_NOTHING)
+    write = member_write(rep, member, template, None, via="photo", photo_file_id=photo_file_id)
+    if write is None:
+        return plan
+    plan.save = ReportSave(msg.update_id, msg.chat_id, msg.message_id, msg.sender_user_id, msg.day, msg.text,
+                           msg.now, items=[write])
+    plan.lines.append(summary_line(rep, member, write, template, correction=False))
+    return plan
+
+
+def member_write(rep: MemberReport, member: Member, template: Template, last_day: list[StoredReport] | None, *,
+                 via: str = "text", photo_file_id: str | None = None) -> MemberReportWrite | None:
+    """One member's report as the household rows to write; None when it names none of their households
+    (or says "同昨日" with no earlier day, ``last_day`` None)."""
+    by_name: dict[str, Household] = {}
+    for h in member.households:
+        by_name.setdefault(h.name, h)
+    households: list[HouseholdWrite] = []
+    if rep.same_as_yesterday and not rep.households:
+        if last_day is None:
+            return None
+        for r in last_day:
+            households.append(HouseholdWrite(r.household_id, dict(r.data), bool(template.anomalies(r.data))))
+    for hr in rep.households:
+        h = by_name.get(hr.household)
+        if h is None or h.id is None:
+            continue
+        values = {k: hr.values.get(k) for k in template.keys()}
+        households.append(HouseholdWrite(h.id, values, bool(template.anomalies(values))))
+    if not households:
+        return None
+    return MemberReportWrite(
+        member_id=int(member.id or 0),
+        covers_all=rep.covers_all,
+        same_as_yesterday=rep.same_as_yesterday,
+        totals_households=rep.totals.get("households"),
+        totals_people=rep.totals.get("people"),
+        unmatched=list(rep.unmatched),
+        households=households,
+        via=via,
+        photo_file_id=photo_file_id,
+    )
+
+
+def summary_line(rep: MemberReport, member: Member, write: MemberReportWrite, template: Template, *,
+                 correction: bool) -> str:
+    """The reply's line for one stored member report: ``✅ 已记录 王艳 17户；异常：…``."""
+    n = rep.totals.get("households") or len(write.households)
+    people = rep.totals.get("people")
+    if people is None:
+        stated = [h.data.get("people") for h in write.households]
+        if all(isinstance(p, int) for p in stated):
+            people = sum(p for p in stated if isinstance(p, int))
+    summary = f"{n}户" + (f"{people}人" if people is not None else "")
+    names = {h.id: h.name for h in member.households}
+    anomalies = [
+        anomaly_text(names.get(h.household_id, ""), h.data, template)
+        for h in write.households
+        if h.anomaly
+    ]
+    if anomalies:
+        summary += "；异常：" + "，".join(anomalies)
+    elif rep.covers_all or all(not h.anomaly for h in write.households):
+        summary += "，均正常"
+    if rep.same_as_yesterday and not rep.households:
+        return texts.REPORT_SAME.format(member=member.name, summary=summary)
+    if correction:
+        return texts.REPORT_CORRECTED.format(member=member.name, summary=summary)
+    return texts.REPORT_OK.format(member=member.name, summary=summary)
+
+
+def report_hash(rep: MemberReport) -> str:
+    """A chain line's fingerprint: a reposted chain's lines that are stored already are skipped."""
+    payload = json.dumps(rep.to_json(), ensure_ascii=False, sort_keys=True)
+    return hashlib.sha256(payload.encode()).hexdigest()[:16]
+
+
+def totals_text(totals: dict[str, int | None]) -> str:
+    parts = []
+    if totals.get("households") is not None:
+        parts.append(f"{totals['households']}户")
+    if totals.get("people") is not None:
+        parts.append(f"{totals['people']}人")
+    return "".join(parts) or "（总数）"
+
+
+def anomaly_text(household: str, data: dict[str, Any], template: Template) -> str:
+    bits = []
+    for key in template.anomalies(data):
+        f = template.get(key)
+        v = data.get(key)
+        if key == "fever":
+            t = data.get("temperature")
+            bits.append(f"发热{t}℃" if t else "发热")
+        elif isinstance(v, bool):
+            bits.append(f.label)
+        else:
+            bits.append(f"{f.label}{v}人")
+    return f"{household}家" + "、".join(bits)
