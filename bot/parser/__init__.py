@@ -1,4 +1,64 @@
-"""Free text → MemberReport: :func:`parse_message` is the one entry point."""
+"""Read a grid member's free-text daily report against the roster.
+
+Public API: :func:`parse_message` (``text``, ``sender``, ``roster``, ``template``) → :class:`ParseResult`.
+
+Approach
+========
+1. **Normalise** (:mod:`bot.parser.textnorm`): width, numerals, ``℃``, emoji, spaces. Roster names that contain
+   numeral characters (``张三虎``) are protected from numeral conversion.
+2. **Classify**: questions, notices, requests and leaders' roll-ups (``?``, ``@…``, ``通知``, ``请各位``,
+   ``汇总``, ``应报…已报``) are not reports. ``接龙`` makes a chain; ``更正`` makes a correction.
+3. **Choose the member**: the sender, or a member the message names (``网格员：王艳``, a header
+   ``东风村5网格 刘桂兰``). In a chain every numbered line whose name is a member is that member's report.
+4. **Segment**: lines; a line that is a table header (``户主 人数 体温 …``) starts a table whose columns come
+   from the header. Other lines split into *units* (``|`` ``。`` ``!``) and units into *clauses* (``,``
+   ``;`` ``、`` spaces). Parentheses are set aside and attached to their clause. Markers are taken out of
+   each unit first: ``同上`` / ``无变化`` (same as yesterday), ``更正`` and its noise (``不是15户``), and
+   exception phrases (``除霍建军家外`` / ``除了霍建军家，其他…`` / ``霍建军家除外``), which leave a mark
+   where they stood. Members skip punctuation, so a clause is also broken before a roster household name
+   or a rest word (``其他`` ``其余`` …) glued to a finished statement (``15户均正常霍建军家…``,
+   ``王建国4人36.5薛文斌1人36.6``, ``…36.7其他都正常``).
+5. **Resolve names** only where the shape says a household is named: at the start of a unit (after a
+   list marker ``1.`` ``(1)`` ``①``), at the start of a clause before ``家``/``户`` or a count, a roster name
+   followed by ``家``/``户`` anywhere, after a field's label (``外来人员：李四家亲戚1人``), inside ``除…外``
+   (whose remaining words are statements about the excepted households: ``除霍建军家体温37.5外``), in a
+   table's name column, inside a parenthesis after a count or one that names exceptions
+   (``全部正常（除霍建军家体温37.5）``). Names are checked against the roster: exact among the member's households, exact among
+   other members' households (→ ``foreign``), one character off among the member's own households only,
+   else ``unmatched`` (only when the candidate looks like a person's name). ``王家`` / ``3号楼王家`` is
+   matched only when exactly one of the member's households fits, and is flagged as a guess.
+6. **Tokenise** each clause with the template's vocabulary (field aliases, longest first), numbers with
+   units (``4人`` ``15户`` ``36.5℃`` ``36.1~36.8``), negations (``无`` ``没有`` ``未`` ``否`` ``×``), yes-words
+   (``有`` ``是`` ``√``) and "all normal" phrases (``均正常`` ``无异常`` ``零报告``); then **bind** values to
+   fields: ``无返乡`` / ``返乡:0`` / ``2人返乡`` / ``返乡人员2人`` / ``外出:是`` / ``发热37.5`` / a bare alias
+   (``儿子从武汉回来了`` → returned 1). A count belongs to the nearest field word before it, also across a
+   verb (``亲戚来访2人`` / ``回来了2个人``). What no field takes: ``N户`` is a household count, ``N人`` a
+   people count, ``36.5`` a temperature, a free normal-word an "all normal" statement, an ``已…`` remark
+   after a household's statements a note. A parenthesis that names no household still states what it says
+   (``返乡1人（已居家隔离）``); a count-less statement of one anomaly count field right after another's
+   count on the same target takes that count (``返乡2人，均已隔离`` → isolated 2).
+7. **Accumulate** the statements into a *target*: the named household(s), the member's whole grid
+   ("blanket"), or "the rest" (``其余均正常``, the clauses after a ``除…外`` mark; the clauses before it,
+   such as the totals in ``包联15户44人，除霍建军家外均正常``, still speak of the whole grid). A clause that
+   names a household switches the target until the end of the unit; a rest word followed by a normal
+   phrase (``其他都正常`` ``别的都没问题`` ``剩下的都正常``) switches to "the rest" whatever the target
+   was (but ``其他人都正常`` after a household is about that household's other people).
+8. **Assemble** one :class:`MemberReport`: blanket statements make ``covers_all`` (every household of the
+   member, roster order; the ones the message names carry their own values, the rest get
+   ``template.normal_values()``); counts stated without a household become Chinese warnings asking which
+   household; ``fever`` follows the temperature threshold; ``totals`` take the member-level counts.
+
+The special roles of fields are found by type and well-known keys: the ``temperature`` field (type),
+the fever field (key ``fever`` or the first bool field), the people field (key ``people``) and the note
+(the first text field). Every other field is driven purely by the template's aliases and type.
+
+Modules
+=======
+One module a step, in the order they build on each other: ``vocab`` (the words members write), ``schema``
+(the template's words), ``rosterindex`` and ``context`` (what a parse reads), ``textnorm`` (1), ``classify``
+(2), ``members`` (3), ``segment`` and ``table`` (4), ``names`` (5), ``tokens`` and ``bind`` (6),
+``accumulate`` (7), ``builder`` (4–7 for one member), ``assemble`` (8); ``parse`` runs them.
+"""
 
 from bot.parser.parse import parse_message
 

@@ -1,0 +1,218 @@
+"""Step 7, accumulate: statements are collected per *target* (a household, the whole grid, "the rest").
+
+Binding says *what* a clause states; the builder says *about whom*. This module keeps the two apart: it
+only stores statements into the target it is given (with the rules for stronger values, shared counts and
+the member-level totals), so that :mod:`bot.parser.assemble` can later turn the targets into one report.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from bot.core.model import Household, Member
+from bot.core.template import Field
+from bot.parser.bind import Stmt
+from bot.parser.context import Ctx
+from bot.parser.names import Ref
+
+
+def rank(v: Any) -> float:
+    """How much a value says: unstated < no / 0 < yes < a count."""
+    if v is None:
+        return -1
+    if v is True:
+        return 0.5
+    if v is False or v == 0:
+        return 0
+    return float(v)
+
+
+class Acc:
+    """What the message says about one target (a household, the member's grid, or "the rest")."""
+
+    def __init__(self) -> None:
+        self.values: dict[str, Any] = {}
+        self.temps: list[float] = []
+        self.temp_normal = False
+        self.normal = False
+        self.notes: list[str] = []
+        self.positives: dict[str, list[str]] = {}  # blanket: field → annotations (parentheses)
+        self.counts: dict[str, int] = {}  # blanket: field → the count stated (发热1人)
+        self.row: int | None = None
+
+    def set(self, key: str, value: Any, people_key: str | None) -> None:
+        old = self.values.get(key)
+        if key == people_key:
+            if old is None:
+                self.values[key] = value
+            return
+        if rank(value) > rank(old):
+            self.values[key] = value
+
+    def has_values(self, with_notes: bool = True) -> bool:
+        return bool(
+            self.values or self.temps or self.temp_normal or self.normal or (with_notes and self.notes)
+        )
+
+
+@dataclass
+class Target:
+    """Where statements go: ``all`` (the member's grid), ``rest`` (all but the named ones) or ``hh``."""
+
+    kind: str  # all | rest | hh
+    accs: list[Acc] = field(default_factory=list)
+
+
+def coerce(f: Field, how: str, n: Any, people_key: str | None) -> Any:
+    """A statement's value in the field's type (None: nothing to store)."""
+    if f.type == "text" or f.type == "temperature":
+        return None
+    if how == "count":
+        if not isinstance(n, int) or n < 0:
+            return None
+        return (n > 0) if f.type == "bool" else n
+    if how in ("none", "normal"):
+        if f.key == people_key:
+            return None
+        return False if f.type == "bool" else 0
+    if how in ("yes", "presence"):
+        if f.key == people_key:
+            return None
+        if f.type == "int":
+            return 1
+        return True
+    return None
+
+
+class Accumulator:
+    """Everything one member's message says, target by target (filled by :class:`bot.parser.builder.Builder`)."""
+
+    def __init__(self, ctx: Ctx, member: Member) -> None:
+        self.ctx = ctx
+        self.schema = ctx.schema
+        self.member = member
+        self.own: dict[str, Household] = {h.name: h for h in member.households}
+        self.accs: dict[str, Acc] = {}
+        self.order: list[str] = []
+        self.blanket = Acc()
+        self.rest = Acc()
+        self.exceptions: list[str] = []
+        self.sinks: dict[tuple[str, str], tuple[Ref, Acc]] = {}
+        self.warnings: list[str] = []
+        self.same = False
+        self.totals: dict[str, int | None] = {"households": None, "people": None}
+        self.chain_index: int | None = None
+        self._last_count: tuple[tuple[Any, ...], str | None, int] | None = None
+
+    def acc(self, name: str) -> Acc:
+        a = self.accs.get(name)
+        if a is None:
+            a = self.accs[name] = Acc()
+            self.order.append(name)
+        return a
+
+    def target_for(self, refs: list[Ref]) -> Target:
+        accs = []
+        for r in refs:
+            if r.kind in ("own", "guess"):
+                accs.append(self.acc(r.name))
+                if r.warning and r.warning not in self.warnings:
+                    self.warnings.append(r.warning)
+            else:
+                key = (r.kind, r.name)
+                if key not in self.sinks:
+                    self.sinks[key] = (r, Acc())
+                elif r.strong:
+                    self.sinks[key][0].strong = True
+                accs.append(self.sinks[key][1])
+        return Target("hh", accs)
+
+    def _target_key(self, target: Target) -> tuple[Any, ...]:
+        if target.kind == "hh":
+            return ("hh", *(id(a) for a in target.accs))
+        return (target.kind,)
+
+    def _inherit(self, s: Stmt, target: Target) -> Stmt:
+        """``返乡2人（均已隔离）``: a count-less statement of an anomaly count field right after another
+        anomaly field's count on the same target takes that count (quietly: it is the same people)."""
+        f = self.schema.fields.get(s.key or "")
+        if f is None or not f.anomaly or f.type != "int":
+            return s
+        last = self._last_count
+        if s.kind == "field" and s.how == "count" and isinstance(s.value, int) and s.value > 0:
+            self._last_count = (self._target_key(target), s.key, s.value)
+            return s
+        if s.kind == "field" and s.how in ("presence", "yes") and last is not None:
+            tkey, key, n = last
+            if key != s.key and tkey == self._target_key(target):
+                return Stmt("field", s.key, "count", n, quiet=True)
+        return s
+
+    def apply(self, stmts: list[Stmt], target: Target, annotation: str = "") -> None:
+        people = self.schema.people
+        fields = self.schema.fields
+        stmts = [self._inherit(s, target) if s.kind == "field" else s for s in stmts]
+        if target.kind in ("all", "rest"):
+            acc = self.blanket if target.kind == "all" else self.rest
+            for s in stmts:
+                if s.kind == "people" and target.kind == "all":
+                    if self.totals["people"] is None:
+                        self.totals["people"] = s.value
+                elif s.kind == "households" and target.kind == "all":
+                    if self.totals["households"] is None:
+                        self.totals["households"] = s.value
+                elif s.kind == "temp":
+                    acc.temps.append(s.value)
+                elif s.kind == "normal":
+                    acc.normal = True
+                elif s.kind == "field":
+                    f = fields[s.key]
+                    if s.how == "normal" and f.type == "temperature":
+                        acc.temp_normal = True
+                        continue
+                    value = coerce(f, s.how, s.value, people)
+                    if value is None:
+                        continue
+                    acc.set(s.key, value, people)
+                    if rank(value) > 0 and not s.quiet:
+                        acc.positives.setdefault(s.key, [])
+                        if s.how == "count" and isinstance(s.value, int):
+                            acc.counts[s.key] = max(acc.counts.get(s.key, 0), s.value)
+                        if annotation:
+                            acc.positives[s.key].append(annotation)
+            return
+        accs = target.accs
+        k = len(accs)
+        for acc in accs:
+            for s in stmts:
+                if s.kind == "people":
+                    if people:
+                        acc.set(people, s.value, people)
+                elif s.kind in ("temp", "temp3"):
+                    acc.temps.append(s.value)
+                elif s.kind == "normal":
+                    acc.normal = True
+                elif s.kind == "note":
+                    acc.notes.append(s.value)
+                elif s.kind == "field":
+                    f = fields[s.key]
+                    if s.how == "normal" and f.type == "temperature":
+                        acc.temp_normal = True
+                        continue
+                    n = s.value
+                    if s.how == "count" and k > 1 and isinstance(n, int) and n > 0:
+                        n = 1
+                    value = coerce(f, s.how, n, people)
+                    if value is not None:
+                        acc.set(s.key, value, people)
+            if annotation and not any(s.kind == "note" for s in stmts):
+                acc.notes.append(annotation)
+
+    def personal_checkin(self) -> None:
+        """``1. 陈明 36.5``: in a health check-in chain the temperature is the member's own; it goes to the
+        member's own household when the member heads one and the line names no other household."""
+        name = self.member.name
+        if self.blanket.temps and name in self.own and not self.accs and self.totals["households"] is None:
+            self.acc(name).temps.extend(self.blanket.temps)
+            self.blanket.temps.clear()

@@ -1,0 +1,143 @@
+"""Step 8, assemble: what was accumulated per target becomes one :class:`MemberReport`.
+
+Members report by exception ("all normal except …"), so the report lists households the message never
+named: a blanket statement covers every household of the member (roster order), named households keep
+their own values, and counts that no household took become warnings asking which household was meant.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot.core.model import HouseholdReport, MemberReport
+from bot.parser.accumulate import Acc, Accumulator, rank
+from bot.parser.schema import Schema
+from bot.parser.vocab import TEMP_MAX, TEMP_MIN
+
+
+def _has_content(state: Accumulator) -> bool:
+    if state.same or any(v is not None for v in state.totals.values()):
+        return True
+    if state.blanket.has_values() or state.rest.has_values() or state.blanket.positives:
+        return True
+    if any(a.has_values() for a in state.accs.values()):
+        return True
+    return any(r.strong or a.has_values(with_notes=False) for r, a in state.sinks.values())
+
+
+def assemble(state: Accumulator) -> MemberReport | None:
+    """The member's report from what the message said, or None when it said nothing."""
+    if not _has_content(state):
+        return None
+    tpl = state.ctx.template
+    schema = state.schema
+    report = MemberReport(member=state.member.name, chain_index=state.chain_index)
+    report.same_as_yesterday = state.same
+    report.totals = dict(state.totals)
+    blanket_zero = {k: v for k, v in state.blanket.values.items() if rank(v) == 0}
+    rest_zero = {k: v for k, v in state.rest.values.items() if rank(v) == 0}
+    blanket_said = (
+        state.blanket.normal
+        or state.rest.normal
+        or state.blanket.temp_normal
+        or state.rest.temp_normal
+        or blanket_zero
+        or rest_zero
+    )
+    covers_all = bool(state.member.households) and bool(blanket_said) and not state.same
+    report.covers_all = covers_all
+    mentioned = [n for n in state.order if n in state.own]
+    for n in state.exceptions:
+        if n not in mentioned and n in state.own:
+            mentioned.append(n)
+    names = [h.name for h in state.member.households] if covers_all else mentioned
+    for name in names:
+        if covers_all and name not in mentioned:
+            values = tpl.normal_values()
+        else:
+            acc = state.accs.get(name) or Acc()
+            excluded = name in state.exceptions
+            values = tpl.empty_values()
+            if acc.normal or (covers_all and state.blanket.normal and not excluded):
+                values.update(tpl.normal_values())
+            if covers_all:
+                values.update(blanket_zero)
+                if state.blanket.temp_normal and schema.fever and not excluded:
+                    values[schema.fever] = False
+            for k, v in acc.values.items():
+                if k in values:
+                    values[k] = v
+            if acc.temps and schema.temperature:
+                values[schema.temperature] = max(acc.temps)
+            elif acc.temp_normal and schema.fever and values.get(schema.fever) is None:
+                values[schema.fever] = False
+            if acc.notes and schema.note:
+                values[schema.note] = "；".join(dict.fromkeys(acc.notes))
+        _derive_fever(values, schema, tpl.fever_threshold)
+        hr = HouseholdReport(household=name, values=values)
+        acc = state.accs.get(name)
+        if acc is not None and acc.row is not None:
+            hr.row = acc.row
+        report.households.append(hr)
+    for ref, acc in state.sinks.values():
+        if not (ref.strong or acc.has_values(with_notes=False)):
+            continue
+        if ref.kind == "foreign":
+            entry = {"household": ref.name, "member": ref.owner}
+            if entry not in report.foreign:
+                report.foreign.append(entry)
+                report.warnings.append(f"“{ref.name}”是{ref.owner}包联的户，未记入您的报告")
+        elif ref.kind == "unmatched":
+            if ref.name not in report.unmatched:
+                report.unmatched.append(ref.name)
+                if ref.chain_no is not None:
+                    report.warnings.append(
+                        f"接龙第{ref.chain_no}条“{ref.name}”不是本网格的网格员，也不在您包联的户中"
+                    )
+                else:
+                    report.warnings.append(f"“{ref.name}”不在您包联的户中，请核对户主姓名")
+        elif ref.kind == "vague" and ref.warning:
+            report.warnings.append(ref.warning)
+    report.warnings.extend(w for w in state.warnings if w not in report.warnings)
+    _aggregate_warnings(state, report)
+    return report
+
+
+def _aggregate_warnings(state: Accumulator, report: MemberReport) -> None:
+    """Counts stated for the grid without a household: ask which household."""
+    schema = state.schema
+    for key, notes in state.blanket.positives.items():
+        f = schema.fields[key]
+        v = state.blanket.values.get(key)
+        named = sum(
+            (1 if h.values.get(key) is True else h.values.get(key) or 0)
+            for h in report.households
+            if isinstance(h.values.get(key), int | bool)
+        )
+        count = state.blanket.counts.get(key)
+        need = count if count is not None else (1 if v is True else int(v or 0))
+        if named >= need:
+            continue
+        extra = f"（{'，'.join(notes)}）" if notes else ""
+        amount = f"{count}人" if count is not None else ""
+        report.warnings.append(f"{f.label}{amount}{extra}未写明是哪一户，请补充户主姓名")
+    if state.blanket.temps and schema.temperature:
+        top = max(state.blanket.temps)
+        if top >= state.ctx.template.fever_threshold:
+            fever_named = any((schema.fever and h.values.get(schema.fever)) for h in report.households)
+            if not fever_named:
+                report.warnings.append(f"体温{top}℃已达发热标准，请写明是哪一户")
+
+
+def _derive_fever(values: dict[str, Any], schema: Schema, threshold: float) -> None:
+    t = values.get(schema.temperature) if schema.temperature else None
+    if isinstance(t, int | float) and not isinstance(t, bool):
+        if not TEMP_MIN <= t <= TEMP_MAX:
+            values[schema.temperature] = None
+            return
+        values[schema.temperature] = round(float(t), 1)
+        if schema.fever:
+            if t >= threshold:
+                values[schema.fever] = True
+            elif values.get(schema.fever) is None:
+                values[schema.fever] = False

@@ -1,0 +1,246 @@
+"""Step 6b, bind: a clause's tokens become statements (this field has that value, a temperature, …).
+
+The many ways members state one fact (``无返乡`` / ``返乡:0`` / ``2人返乡`` / ``返乡人员2人`` / ``1人发烧37.5``)
+all end here as the same small :class:`Stmt`, so that accumulation never looks at wording. The rules run
+in a fixed order (negation before, count-and-temperature, value after, count before, presence); see
+:mod:`bot.parser`, step 6.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from bot.parser.schema import Schema
+from bot.parser.tokens import Tok, is_temp3, schema_normal, temp_of
+from bot.parser.vocab import (
+    CJK_RE,
+    DATE_UNITS,
+    HOUSEHOLD_UNITS,
+    NONE_CELLS,
+    NORMAL_STRONG,
+    NORMAL_WEAK,
+    PERSON_UNITS,
+)
+
+#: Verbs between a field word and its count (``亲戚来访2人``, ``儿子回来了2个人``).
+_GAP_VERB_RE = re.compile(
+    r"(?:来访|到访|探访|探亲|拜访|过来|回来|来家|来|到家|到|走亲戚|串门|务工|打工|上班|上学|共|了|的)+"
+)
+
+#: Verbs a negation after a field word may belong to (``外出未归``: out, not back — not "no outing").
+_NEG_VERBS = set("归回到见测在返去来退止降")
+
+
+@dataclass
+class Stmt:
+    """One thing a clause says, about whatever the clause's target is."""
+
+    kind: str  # field temp temp3 households people normal note
+    key: str | None = None
+    how: str = ""  # for field: count none yes presence normal
+    value: Any = None
+    quiet: bool = False  # a count taken over from the statement before it (no warning of its own)
+
+
+def _skip(toks: list[Tok], j: int, step: int) -> int:
+    while 0 <= j < len(toks) and (
+        toks[j].kind in ("fill", "all") or (toks[j].kind == "other" and toks[j].text in ("人",))
+    ):
+        j += step
+    return j
+
+
+#: How a value token binds to the field word next to it, by the token's kind.
+_VALUE_HOW = {"num": "num", "neg": "none", "yes": "yes", "normal": "normal"}
+
+
+def _take(bound: dict[int, tuple[str, Any]], i: int, v: Tok, kinds: tuple[str, ...], count_ok: bool) -> None:
+    """Bind the value token ``v`` to the field word at ``i`` when it is one of ``kinds`` (a number only when
+    ``count_ok`` and not an ordinal ``第3``), and mark it used."""
+    if v.kind not in kinds or (v.kind == "num" and (v.ordinal or not count_ok)):
+        return
+    how = _VALUE_HOW[v.kind]
+    bound[i] = (how, v if how == "num" else None)
+    v.used = True
+
+
+def bind(toks: list[Tok], schema: Schema, clause_text: str, warnings: list[str]) -> list[Stmt]:
+    """Turn one clause's tokens into statements (see :mod:`bot.parser`, step 6)."""
+    out: list[Stmt] = []
+    n = len(toks)
+    bound: dict[int, tuple[str, Any]] = {}
+
+    # 1. negation before aliases: 无返乡 / 没有外来人 / 无发热、返乡人员
+    for i, t in enumerate(toks):
+        if t.kind != "neg" or t.used:
+            continue
+        j = _skip(toks, i + 1, 1)
+        if j + 1 < n and toks[j].kind == "other" and len(toks[j].text) <= 4 and toks[j + 1].kind == "alias":
+            j += 1  # 无湖北返乡人员 / 无人外出
+        hit = False
+        while j < n and toks[j].kind == "alias" and j not in bound:
+            bound[j] = ("none", None)
+            hit = True
+            j = _skip(toks, j + 1, 1)
+        if hit:
+            t.used = True
+
+    # 2a. a count before and a temperature after: 1人发烧37.5
+    for i, t in enumerate(toks):
+        if t.kind != "alias" or i in bound or t.key in (schema.note, schema.temperature, schema.people):
+            continue
+        j = _skip(toks, i + 1, 1)
+        k = _skip(toks, i - 1, -1)
+        if j < n and k >= 0 and temp_of(toks[j], False) is not None and not toks[j].used:
+            before = toks[k]
+            if before.kind == "num" and not before.used and before.unit in PERSON_UNITS:
+                before.used = toks[j].used = True
+                bound[i] = ("count_temp", (before, toks[j]))
+
+    # 2. alias followed by its value: 返乡:0 / 体温36.5 / 外出:是 / 发热无 / 体温正常 / 备注:…
+    for i, t in enumerate(toks):
+        if t.kind != "alias" or i in bound:
+            continue
+        if t.key == schema.note:
+            label = schema.fields[t.key].label == t.text
+            if not label and any(x.kind in ("num", "alias", "yes", "hh") for x in toks[i + 1 :]):
+                bound[i] = ("label", None)  # 排查情况:共10户 — a heading, not a note
+                continue
+            rest = "".join(x.text for x in toks[i + 1 :] if x.kind != "paren").strip(" :=")
+            for x in toks[i + 1 :]:
+                x.used = True
+            if not rest or rest in NONE_CELLS or schema_normal(rest):
+                strong = bool(re.search(r"异常|特殊|其他|其它|健康", clause_text))
+                bound[i] = ("normal_note", strong)
+            else:
+                bound[i] = ("note", rest)
+            continue
+        j = _skip(toks, i + 1, 1)
+        if (
+            j + 1 < n
+            and toks[j].kind == "other"
+            and _GAP_VERB_RE.fullmatch(toks[j].text)
+            and toks[j + 1].kind == "num"
+            and toks[j + 1].unit in PERSON_UNITS
+        ):
+            j += 1  # 亲戚来访2人 / 儿子回来了2个人: the count after the verb is the field's
+        if j < n and not toks[j].used:
+            v = toks[j]
+            verb = (
+                v.kind == "neg"
+                and j + 1 < n
+                and toks[j + 1].kind == "other"
+                and toks[j + 1].text[0] in _NEG_VERBS
+            )
+            kinds = ("num", "yes", "normal") if verb else ("num", "neg", "yes", "normal")
+            _take(bound, i, v, kinds, count_ok=not v.unit or v.unit not in DATE_UNITS)
+
+    # 3. a count before the alias: 2人返乡 / 1人发热; 4. a yes-word before it: 有发热 / 已返乡
+    for i, t in enumerate(toks):
+        if t.kind != "alias" or i in bound or t.key == schema.note:
+            continue
+        j = _skip(toks, i - 1, -1)
+        if j >= 1 and toks[j].kind == "yes" and toks[j - 1].kind == "num" and not toks[j - 1].used:
+            j -= 1  # 1人已返乡
+        if j >= 0 and not toks[j].used:
+            v = toks[j]
+            _take(bound, i, v, ("num", "yes"), count_ok=v.unit in PERSON_UNITS + HOUSEHOLD_UNITS + ("",))
+
+    # 5. aliases still unbound: presence (儿子从武汉回来了 → returned 1)
+    for i, t in enumerate(toks):
+        if t.kind == "alias" and i not in bound and t.key != schema.note:
+            bound[i] = ("presence", None)
+
+    for i, t in enumerate(toks):
+        if i in bound:
+            out.extend(_field_stmts(t.key, bound[i], schema, warnings, clause_text))
+            continue
+        if t.used:
+            continue
+        if t.kind == "hh":
+            j = _skip(toks, i + 1, 1)
+            if j < n and toks[j].kind == "num" and not toks[j].used:
+                toks[j].used = True
+                out.append(Stmt("households", value=int(toks[j].value or 0)))
+        elif t.kind == "num" and not t.ordinal:
+            temp = temp_of(t, False)
+            if temp is not None:
+                out.append(Stmt("temp", value=temp))
+            elif t.unit in HOUSEHOLD_UNITS and isinstance(t.value, int):
+                out.append(Stmt("households", value=t.value))
+            elif t.unit in ("人", "口人", "个人", "口", "名") and isinstance(t.value, int):
+                out.append(Stmt("people", value=t.value))
+            elif is_temp3(t) is not None:
+                out.append(Stmt("temp3", value=is_temp3(t)))
+        elif t.kind == "normal":
+            if _normal_strength(t.text, toks):
+                out.append(Stmt("normal", how="strong"))
+    return out
+
+
+def tail_note(toks: list[Tok]) -> str:
+    """``…2人已登记`` / ``…38.5℃已送医院``: an ``已…`` remark after a clause's statements."""
+    k = len(toks)
+    while k > 0 and toks[k - 1].kind in ("yes", "other", "fill") and not toks[k - 1].used:
+        k -= 1
+    tail = "".join(t.text for t in toks[k:])
+    if k == 0 or not tail.startswith(("已", "正在")) or len(CJK_RE.findall(tail)) < 3:
+        return ""
+    return tail
+
+
+def _normal_strength(text: str, toks: list[Tok]) -> bool:
+    """Whether a free normal-word is a report statement (``均正常``) rather than chat (``天气正常``)."""
+    if text in NORMAL_STRONG or text not in NORMAL_WEAK:
+        return True
+    other = "".join(t.text for t in toks if t.kind == "other")
+    other = re.sub(
+        r"今日|今天|目前|现在|本网格|网格|我们|我|各户|所有|住户|农户|家庭|家里|屋里|组里|大家|身体|一切|情况|村|全组|本组|"
+        r"人员|全体|其余|其他|其它|剩下|剩余|余下|别的|老人|小孩|孩子|儿子|女儿|孙子|孙女|老伴|"
+        r"户|家|人|也|还|着呢|呢|的|老|子",
+        "",
+        other,
+    )
+    return not other
+
+
+def _field_stmts(
+    key: str | None, how: tuple[str, Any], schema: Schema, warnings: list[str], clause: str
+) -> list[Stmt]:
+    if key is None:
+        return []
+    f = schema.fields[key]
+    kind, val = how
+    if kind == "label":
+        return []
+    if kind == "count_temp":
+        count, temp = val
+        return [Stmt("temp", value=temp_of(temp, False)), Stmt("field", key, "count", count.value)]
+    if kind == "note":
+        return [Stmt("note", value=val)]
+    if kind == "normal_note":
+        return [Stmt("normal", how="strong")] if val else []
+    if f.type == "temperature":
+        if kind == "num":
+            temp = temp_of(val, True)
+            if temp is None:
+                warnings.append(f"“{clause}”中的体温看不懂，已忽略")
+                return []
+            return [Stmt("temp", value=temp)]
+        if kind in ("normal", "none"):
+            return [Stmt("field", key, "normal")]
+        return []
+    if kind == "num":
+        temp = temp_of(val, False)
+        if temp is not None:  # 发热37.5: a temperature, and the field is present
+            return [Stmt("temp", value=temp), Stmt("field", key, "presence")]
+        if not isinstance(val.value, int):
+            return []
+        if key == schema.people:
+            return [] if val.unit in HOUSEHOLD_UNITS else [Stmt("people", value=val.value)]
+        return [Stmt("field", key, "count", val.value)]
+    if key == schema.people:
+        return []
+    return [Stmt("field", key, kind)]

@@ -1,0 +1,315 @@
+"""Steps 4–7 for one member: feed a message's lines, units and clauses and accumulate what they say.
+
+This is where the stages meet: each unit is segmented into clauses, names are resolved, the clause is
+tokenised and bound, and the statements go to the target the clause is about (the named households, the
+whole grid, or "the rest" after ``其余`` / ``除…外``). What the clauses say is stored by the
+:class:`~bot.parser.accumulate.Accumulator` this class extends; :mod:`bot.parser.assemble` makes the report.
+"""
+
+from __future__ import annotations
+
+import re
+
+from bot.core.model import Member
+from bot.parser.accumulate import Accumulator, Target
+from bot.parser.bind import Stmt, bind, tail_note
+from bot.parser.context import Ctx
+from bot.parser.names import HouseholdNames, Ref, looks_like_name
+from bot.parser.segment import clauses, prepare_unit, restore, split_glued, units
+from bot.parser.table import cell_stmts, read_table, row_name, total_people
+from bot.parser.tokens import Tok, bare_count, has_prose, schema_normal, tokenize
+from bot.parser.vocab import (
+    CJK_RE,
+    CORRECTION_NOISE_RE,
+    CORRECTION_RE,
+    EXC_MARK,
+    EXCEPT_AFTER_RE,
+    EXCEPT_PAREN_RE,
+    EXCEPT_RE,
+    LIST_MARK_RE,
+    NONE_CELLS,
+    PAREN_BASE,
+    PAREN_CLASS,
+    REST_NORMAL_RE,
+    REST_RE,
+    REST_WEAK_RE,
+    SAME_RE,
+    TOTAL_ROW,
+)
+
+#: Token kinds of a clause that is prose (a note), not a statement: ``已就医``, ``儿子在县城上班``.
+_PROSE = ("other", "fill", "all", "yes", "paren")
+
+
+class Builder(Accumulator):
+    """Collects one member's report from the units of a message."""
+
+    def __init__(self, ctx: Ctx, member: Member) -> None:
+        super().__init__(ctx, member)
+        self.names = HouseholdNames(ctx, member, self.warnings)
+
+    def feed(self, text: str, first_refs: list[Ref] | None = None) -> list[Ref]:
+        """Feed the lines of a message (or of one chain entry). Returns the refs found at the first unit."""
+        lines = text.split("\n")
+        carry: list[Ref] | None = list(first_refs) if first_refs else None
+        found: list[Ref] = []
+        first = True
+        i = 0
+        while i < len(lines):
+            end = self._table(lines, i)
+            if end > i:
+                i = end
+                carry = None
+                continue
+            line = lines[i]
+            i += 1
+            for unit in units(line, self.ctx.parens):
+                refs, carry = self.feed_unit(unit, carry)
+                if first:
+                    found = refs
+                    first = False
+        return found
+
+    def feed_unit(self, unit: str, carry: list[Ref] | None) -> tuple[list[Ref], list[Ref] | None]:
+        """Feed one unit (a line or a sentence of one). Returns (refs named at its start, refs to carry on).
+
+        The target starts as the member's whole grid ("all"), or the households carried over from a
+        name-only line. A clause that names households switches the target to them (names joined by ``、``
+        share the next statement); ``其余`` and the place of a ``除…外`` phrase switch to "the rest".
+        """
+        unit = prepare_unit(unit)
+        if SAME_RE.search(unit):
+            self.same = True
+            unit = SAME_RE.sub(" ", unit)
+        if CORRECTION_RE.search(unit) or "不是" in unit or "改为" in unit or "改成" in unit:
+            unit = CORRECTION_NOISE_RE.sub(" ", CORRECTION_RE.sub(" ", unit))
+        unit = LIST_MARK_RE.sub("", unit, count=1)
+        self._last_count = None
+        unit = self._exceptions(unit)
+        unit = split_glued(unit, self.ctx.index, self.schema)
+        default = Target("all")
+        target = self.target_for(carry) if carry else default
+        start_refs: list[Ref] = []
+        group: list[Ref] = list(carry) if carry else []
+        prev_name_only = bool(carry)
+        pending: Tok | None = None  # 体温 36.5: an alias waiting for its value in the next clause
+        pending_target = default
+        prev_negated = False
+        label: Tok | None = None  # 返乡人员：王建国家儿子、李秀兰家女儿 — the label covers every name
+        only_names = True
+        for n, (clause, sep) in enumerate(clauses(unit)):
+            if EXC_MARK in clause:
+                default = target = Target("rest")
+                group, prev_name_only, prev_negated = [], False, False
+                clause = clause.replace(EXC_MARK, "")
+                if not clause.strip():
+                    continue
+            refs, rest = self.names.names_in_clause(clause, strict=n > 0)
+            if n == 0:
+                start_refs = refs
+            paren_ids, paren_refs, paren_stmts, annotation, loose = self._clause_parens(rest)
+            stripped = rest.strip()
+            if refs:
+                group = (group + refs) if prev_name_only else refs
+                target = self.target_for(group)
+            elif (
+                REST_RE.search(rest)
+                or REST_NORMAL_RE.match(stripped)
+                or (target.kind == "all" and REST_WEAK_RE.match(stripped))
+            ):
+                target = Target("rest")
+            toks = tokenize(rest, self.schema)
+            meaningful = [t for t in toks if t.kind not in ("fill", "all", "other", "paren")]
+            if pending is not None:
+                first = meaningful[0] if meaningful else None
+                if first and first.kind in ("num", "neg", "yes", "normal") and target is pending_target:
+                    if toks.index(first) <= 1:
+                        toks.insert(0, pending)
+                        pending = None
+                if pending is not None:
+                    self.apply(bind([pending], self.schema, pending.text, self.warnings), pending_target)
+                    pending = None
+            if refs and label is not None and sep == "、" and not meaningful:
+                toks.insert(0, Tok("alias", label.text, key=label.key))
+                meaningful = [toks[0]]
+            else:
+                label = self._label_of(clause) if refs else None
+            negated = False
+            if prev_negated and sep == "、" and meaningful and all(t.kind == "alias" for t in meaningful):
+                toks.insert(0, Tok("neg", "无"))  # 无返乡、外出人员: the negation carries over
+                negated = True
+            stmts = bind(toks, self.schema, restore(clause, self.ctx.parens), self.warnings)
+            prev_negated = any(t.kind == "neg" and t.used for t in toks)
+            alone = [t for t in toks if t.kind != "fill"]
+            waiting = (
+                len(alone) == 1
+                and alone[0].kind == "alias"
+                and alone[0].key != self.schema.note
+                and not paren_refs
+                and not negated
+            )
+            if waiting:
+                pending, pending_target = alone[0], target
+                stmts = [x for x in stmts if not (x.kind == "field" and x.key == alone[0].key)]
+            if target.kind == "hh" and not stmts and len(toks) == 1 and bare_count(toks[0]):
+                # 王建国 4 36.5: a bare small number on a household's line is its people count
+                stmts = [Stmt("people", value=toks[0].value)]
+            note_annotation = (
+                annotation if target.kind == "hh" else ",".join(x for x in (annotation, loose[1]) if x)
+            )
+            if paren_refs:  # 发热人数:1(张三虎家,37.4): the parenthesis names the households
+                p_target = self.target_for(paren_refs)
+                self.apply(stmts, p_target)
+                self.apply(paren_stmts, p_target)
+            elif target.kind == "hh" and not stmts and not waiting and all(t.kind in _PROSE for t in toks):
+                note = re.sub(f"[{PAREN_CLASS}]", "", rest).strip(" :,的")
+                if note and CJK_RE.search(note) and note not in NONE_CELLS and not schema_normal(note):
+                    self.apply([Stmt("note", value=note)], target)
+                if annotation:
+                    self.apply([Stmt("note", value=annotation)], target)
+            else:
+                self.apply(stmts, target, annotation=note_annotation)
+                tail = tail_note(toks) if target.kind == "hh" and stmts else ""
+                if tail:  # 发烧38.5已送医院: what follows the statements is a note
+                    self.apply([Stmt("note", value=tail)], target)
+            if loose[0]:  # 返乡1人（已居家隔离）: what a parenthesis without names says, of the same target
+                self.apply(loose[0], target)
+            prev_name_only = bool(refs) and not meaningful and not paren_ids
+            if meaningful or paren_ids:
+                only_names = False
+        if pending is not None:
+            self.apply(bind([pending], self.schema, pending.text, self.warnings), pending_target)
+        carry_on = group if (only_names and group and target.kind == "hh") else None
+        return start_refs, carry_on
+
+    def _label_of(self, clause: str) -> Tok | None:
+        """The field of a ``返乡人员：`` label at the start of a clause."""
+        m = re.match(r"^\s*([^:]{1,8}):", clause)
+        if not m:
+            return None
+        toks = [t for t in tokenize(m.group(1), self.schema) if t.kind != "fill"]
+        if (
+            len(toks) == 1
+            and toks[0].kind == "alias"
+            and toks[0].key not in (self.schema.note, self.schema.people)
+        ):
+            return toks[0]
+        return None
+
+    def _exceptions(self, unit: str) -> str:
+        """``除霍建军家外均正常``: record the excepted households (and what the phrase says of them).
+
+        Returns the unit with each phrase replaced by a mark; the clauses after the mark speak of the rest.
+        """
+        for m in reversed(list(EXCEPT_AFTER_RE.finditer(unit))):
+            text = m.group("c")
+            for i in range(len(text) - 1):
+                refs, rest = self.names.except_names(text[i:])
+                if refs and not rest.strip():
+                    self._except(text[i:])
+                    unit = unit[: m.start() + i] + f" {EXC_MARK} " + unit[m.end() :]
+                    break
+        for m in reversed(list(EXCEPT_RE.finditer(unit))):
+            self._except(m.group("a") or m.group("b") or "")
+            unit = unit[: m.start()] + f" {EXC_MARK} " + unit[m.end() :]
+        return unit
+
+    def _except(self, text: str) -> None:
+        refs, rest = self.names.except_names(text)
+        for ref in refs:
+            ref.strong = True
+            if ref.kind in ("own", "guess") and ref.name not in self.exceptions:
+                self.exceptions.append(ref.name)
+        if not refs:
+            return
+        target = self.target_for(refs)
+        rest = rest.strip(" ,:")
+        if rest:
+            stmts = bind(
+                tokenize(rest, self.schema), self.schema, restore(rest, self.ctx.parens), self.warnings
+            )
+            self.apply([s for s in stmts if s.kind not in ("households",)], target)
+
+    def _clause_parens(
+        self, rest: str
+    ) -> tuple[list[int], list[Ref], list[Stmt], str, tuple[list[Stmt], str]]:
+        """The parentheses of a clause: (ids, households they name, what they say of them, other text,
+        (statements of parentheses that name no household, their text))."""
+        ids = [ord(c) - PAREN_BASE for c in rest if PAREN_BASE <= ord(c) < PAREN_BASE + 256]
+        refs: list[Ref] = []
+        stmts: list[Stmt] = []
+        texts: list[str] = []
+        loose: list[Stmt] = []
+        loose_texts: list[str] = []
+        for pid in ids:
+            inner = self.ctx.parens[pid] if pid < len(self.ctx.parens) else ""
+            em = EXCEPT_PAREN_RE.match(inner)
+            ex = (em.group("a") or em.group("b") or "") if em else ""
+            inner_ex = EXCEPT_RE.search(inner)
+            after = ""
+            if inner_ex and inner[inner_ex.end() :].strip():  # （除霍建军家外均正常）
+                ex, after = inner_ex.group("a") or inner_ex.group("b") or "", inner[inner_ex.end() :]
+            if ex and self.names.except_names(ex)[0]:
+                self._except(ex)  # 全部正常（除霍建军家体温37.5）: the exceptions of the clause
+                if after:
+                    toks = tokenize(after, self.schema)
+                    said = bind(toks, self.schema, restore(after, self.ctx.parens), self.warnings)
+                    self.apply([x for x in said if x.kind not in ("people", "households")], Target("rest"))
+                continue
+            p_refs, p_stmts = self._paren(inner)
+            if p_refs:
+                refs += p_refs
+                stmts += p_stmts
+                continue
+            if not inner.strip():
+                continue
+            text = restore(inner, self.ctx.parens)
+            p_stmts = [s for s in p_stmts if s.kind in ("field", "temp", "normal")]
+            if p_stmts and not has_prose(inner, self.schema):
+                loose += p_stmts  # 返乡1人（已居家隔离）
+                loose_texts.append(text)
+            else:
+                loose += p_stmts
+                texts.append(text)
+        return ids, refs, stmts, ",".join(texts), (loose, ",".join(loose_texts))
+
+    def _paren(self, inner: str) -> tuple[list[Ref], list[Stmt]]:
+        """Households named inside a parenthesis, and what the parenthesis says about them."""
+        refs: list[Ref] = []
+        stmts: list[Stmt] = []
+        for clause, _sep in clauses(inner):
+            r, rest = self.names.names_in_clause(clause, strict=True)
+            refs += [x for x in r if x.kind != "vague"]
+            stmts += bind(tokenize(rest, self.schema), self.schema, clause, self.warnings)
+        return refs, stmts
+
+    def _table(self, lines: list[str], i: int) -> int:
+        """Read a table whose header is ``lines[i]``; returns the index after it (``i`` if no table)."""
+        end, cols, rows = read_table(lines, i, self.schema)
+        for row_no, row in enumerate(rows, 1):
+            self._table_row(cols, row, row_no)
+        return end
+
+    def _table_row(self, cols: list[str | None], row: list[str], row_no: int) -> None:
+        name_cell = row_name(cols, row)
+        if name_cell in TOTAL_ROW:
+            n = total_people(cols, row, self.schema)
+            if n is not None and self.totals["people"] is None:
+                self.totals["people"] = n
+            return
+        ref, took = self.names.name_at_start(name_cell, strict=False)
+        if ref is None:
+            clean = re.sub(r"(?:家|户)$", "", name_cell)
+            if clean and looks_like_name(clean):
+                ref = Ref("unmatched", clean)
+        if ref is None:
+            if name_cell:
+                self.warnings.append(f"表格第{row_no}行“{name_cell}”不是户主姓名，已跳过")
+            return
+        ref.strong = True
+        target = self.target_for([ref])
+        for c, v in zip(cols, row, strict=False):
+            if c and not c.startswith("#"):
+                self.apply(cell_stmts(c, v, self.schema, self.warnings), target)
+        for a in target.accs:
+            a.row = row_no

@@ -1,0 +1,128 @@
+"""Step 4, segment: a message becomes lines, units (sentences) and clauses, with parentheses set aside.
+
+Members write one fact per clause but separate clauses in many ways (punctuation, spaces, nothing at
+all), and put remarks in parentheses. Splitting first, with each parenthesis replaced by a one-character
+placeholder, lets every later stage work on one short clause at a time and still find what a parenthesis
+said. Tables are split in :mod:`bot.parser.table`.
+"""
+
+from __future__ import annotations
+
+import re
+
+from bot.parser.rosterindex import RosterIndex
+from bot.parser.schema import Schema
+from bot.parser.vocab import (
+    CJK_RE,
+    GLUE_BEFORE_RE,
+    GLUE_COUNT_RE,
+    PAREN_BASE,
+    PAREN_CLASS,
+    PAREN_RE,
+    REST_NORMAL_AT_RE,
+    REST_WORDS_RE,
+    TITLE_RE,
+)
+
+
+def _stash_parens(line: str, parens: list[str]) -> str:
+    def repl(m: re.Match[str]) -> str:
+        if len(parens) >= 255:
+            return " "
+        parens.append(m.group(1))
+        return chr(PAREN_BASE + len(parens) - 1)
+
+    for _ in range(3):  # nested parentheses, innermost first
+        new = PAREN_RE.sub(repl, line)
+        if new == line:
+            break
+        line = new
+    return line.replace("(", " ").replace(")", " ")
+
+
+def restore(text: str, parens: list[str]) -> str:
+    """``text`` with its parenthesis placeholders written out again (as ``（…）``)."""
+
+    def repl(m: re.Match[str]) -> str:
+        i = ord(m.group(0)) - PAREN_BASE
+        return f"（{restore(parens[i], parens)}）" if i < len(parens) else ""
+
+    return re.sub(f"[{PAREN_CLASS}]", repl, text)
+
+
+def units(line: str, parens: list[str]) -> list[str]:
+    """The units (sentences) of one line; its parentheses are stashed into ``parens``."""
+    line = TITLE_RE.sub(" ", line)
+    line = re.sub(r"^\s*\(\s*(\d{1,3})\s*\)", r"\1. ", line)  # (1) is a list marker, not a remark
+    line = _stash_parens(line, parens)
+    return [u for u in re.split(r"[|。!]+", line) if u.strip()]
+
+
+def prepare_unit(unit: str) -> str:
+    """Glue what spaces split by accident: ``返乡 : 0``, ``36.1 ~ 36.8``, ``4 人``."""
+    unit = re.sub(r"\s+", " ", unit)
+    unit = re.sub(r" ?([:~]) ?", r"\1", unit)
+    unit = re.sub(r"(?<=[\d℃]) ?- ?(?=\d)", "-", unit)
+    unit = re.sub(r"(\d) (?=口人|人|户|口|名|位|个|℃)", r"\1", unit)
+    return unit.strip()
+
+
+def clauses(unit: str) -> list[tuple[str, str]]:
+    """Split a unit at , 、 and spaces; each clause with the separator before it."""
+    parts = re.split(r"([,、;\s]+)", unit)
+    out: list[tuple[str, str]] = []
+    sep = ""
+    for k, p in enumerate(parts):
+        if k % 2:
+            sep = "、" if "、" in p else ("," if ("," in p or ";" in p) else " ")
+        elif p:
+            out.append((p, sep))
+    return out
+
+
+def split_glued(unit: str, idx: RosterIndex, schema: Schema) -> str:
+    """Break a clause where a household name or ``其余`` is glued to a finished statement (members skip
+    punctuation): ``15户均正常霍建军家…`` / ``王建国4人36.5薛文斌1人36.6`` / ``…36.7其他都正常``."""
+    out: list[str] = []
+    last = 0
+    i = 1
+    n = len(unit)
+    while i < n:
+        c = unit[i]
+        take = 0
+        strong = weak = False
+        if CJK_RE.match(c):
+            strong = bool(GLUE_BEFORE_RE.search(unit, max(0, i - 10), i))
+            weak = not strong and bool(GLUE_COUNT_RE.search(unit, max(0, i - 4), i))
+        if strong or weak:
+            for length in idx.household_lengths:
+                name = unit[i : i + length]
+                if len(name) == length and name in idx.households:
+                    nxt = unit[i + length : i + length + 1]
+                    if weak:
+                        ok = nxt[:1].isdigit() or nxt == " "
+                    else:
+                        ok = (
+                            not nxt
+                            or not CJK_RE.match(nxt)
+                            or nxt in "家户"
+                            or bool(schema.vocab_re.match(unit, i + length))
+                        )
+                    if ok:
+                        take = length
+                        break
+        if (
+            not take
+            and REST_WORDS_RE.match(unit, i)
+            and (strong or (unit[i - 1] not in "无没未非和与及或的" and REST_NORMAL_AT_RE.match(unit, i)))
+        ):
+            take = 2  # …回来了其余正常
+        if take:
+            out.append(unit[last:i])
+            out.append(" ")
+            last = i
+            i += take
+        else:
+            i += 1
+    out.append(unit[last:])
+    return "".join(out)

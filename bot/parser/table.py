@@ -1,0 +1,129 @@
+"""Tables: a line of column headers (``户主 人数 体温 …``) and one row per household.
+
+Members paste tables from spreadsheets (tab, ``|``, comma or space separated). A table's meaning is in its
+columns, not in the words of each cell, so it is read apart from free text: the header gives each column
+its field, and each cell is bound as if its field word stood before it.
+"""
+
+from __future__ import annotations
+
+import re
+
+from bot.parser.bind import Stmt, bind
+from bot.parser.schema import Schema
+from bot.parser.tokens import Tok, is_temp3, tokenize
+from bot.parser.vocab import INDEX_HEADERS, LIST_MARK_RE, NAME_HEADERS, NONE_CELLS
+
+
+def _cell_sep(line: str) -> str:
+    if "\t" in line:
+        return "\t"
+    if line.count("|") >= 1:
+        return "|"
+    if line.count(",") >= 2:
+        return ","
+    return " "
+
+
+def _split_cells(line: str, sep: str) -> list[str]:
+    if sep == " ":
+        return line.split()
+    return [c.strip() for c in line.strip().strip("|").split(sep)]
+
+
+def header_col(cell: str, schema: Schema) -> str | None:
+    """The field a header cell names, ``#name`` / ``#index`` for the name and number columns, ``#bad`` for
+    a cell with digits (a data row, not a header), None for a column of no field."""
+    c = re.sub(r"\(.*?\)|℃|[:\s]", "", cell)
+    if re.search(r"\d", c):
+        return "#bad"
+    if c in NAME_HEADERS:
+        return "#name"
+    if c in INDEX_HEADERS:
+        return "#index"
+    best = None
+    for m in schema.scan_re.finditer(c):
+        if m.lastgroup == "alias":
+            key = schema.word_key[m.group(0)]
+            if (
+                best is None
+                or (best == schema.note and key != schema.note)
+                or (best == schema.people and key != schema.people)
+            ):
+                best = key
+    return best
+
+
+def read_table(lines: list[str], i: int, schema: Schema) -> tuple[int, list[str | None], list[list[str]]]:
+    """The table whose header is ``lines[i]``: (the index after it, the column keys, the rows' cells).
+
+    ``(i, [], [])`` when ``lines[i]`` is no table header.
+    """
+    header = lines[i].strip()
+    if not header:
+        return i, [], []
+    sep = _cell_sep(header)
+    cells = _split_cells(header, sep)
+    if len(cells) < 2 or any(len(c) > 10 for c in cells):
+        return i, [], []
+    cols = [header_col(c, schema) for c in cells]
+    if "#name" not in cols or "#bad" in cols or not any(c and not c.startswith("#") for c in cols):
+        return i, [], []
+    if i + 1 >= len(lines) or len(_split_cells(lines[i + 1].strip(), sep)) < 2:
+        return i, [], []
+    j = i + 1
+    rows: list[list[str]] = []
+    while j < len(lines):
+        line = lines[j].strip()
+        if not line:
+            break
+        row = _split_cells(line, sep)
+        if len(row) < 2:
+            break
+        if len(row) == len(cols) + 1 and re.fullmatch(r"\d{1,3}[.、]?", row[0]):
+            row = row[1:]
+        if len(row) > len(cols):
+            row = row[: len(cols) - 1] + [" ".join(row[len(cols) - 1 :])]
+        rows.append(row)
+        j += 1
+    return j, cols, rows
+
+
+def row_name(cols: list[str | None], row: list[str]) -> str:
+    """A row's name cell (the last ``#name`` column), without a list marker."""
+    name_cell = ""
+    for c, v in zip(cols, row, strict=False):
+        if c == "#name":
+            name_cell = v.strip()
+    return LIST_MARK_RE.sub("", name_cell)
+
+
+def total_people(cols: list[str | None], row: list[str], schema: Schema) -> int | None:
+    """The people count of a total row (``合计``), or None."""
+    for c, v in zip(cols, row, strict=False):
+        if c == schema.people:
+            m = re.search(r"\d{1,7}", v)
+            if m:
+                return int(m.group(0))
+    return None
+
+
+def cell_stmts(key: str, cell: str, schema: Schema, warnings: list[str]) -> list[Stmt]:
+    """What one cell of the field ``key``'s column says about the row's household."""
+    f = schema.fields[key]
+    v = cell.strip()
+    if f.type == "text":
+        return [Stmt("note", value=v)] if v and v not in NONE_CELLS else []
+    if not v:
+        return []
+    alias = Tok("alias", f.label, key=key)
+    toks = [alias, *tokenize(v, schema)]
+    if f.type == "temperature":
+        t3 = next((is_temp3(t) for t in toks[1:] if is_temp3(t) is not None), None)
+        if t3 is not None:
+            return [Stmt("temp", value=t3)]
+    if f.type in ("int", "bool_int") and re.fullmatch(r"\d{1,7}", v):
+        return (
+            [Stmt("people", value=int(v))] if key == schema.people else [Stmt("field", key, "count", int(v))]
+        )
+    return bind(toks, schema, v, warnings)
