@@ -385,18 +385,21 @@ class ReportRepo:
     # ------------------------------------------------------------------ reports
     async def message_context(
         self, chat_id: int, user_id: int, username: str | None, day: str, *, update_id: int | None = None,
-        edited_message_id: int | None = None,
+        edited_message_id: int | None = None, known_roster_version: int | None = None,
     ) -> MessageContext:
         """What handling one message in a group needs, read at once: the chat's grids, whether the update was
         seen, the sender's members there (a roster @username not yet linked counts, and is linked by the
         save), the grids the sender leads, for an edit what the original stored, and the day's live member
-        reports in those grids. The roster is the caller's (cached); nothing is written."""
+        reports in those grids. The roster is the caller's, cached for ``known_roster_version``: when the
+        stored version differs, the whole roster comes along (``full_roster``). Nothing is written."""
         grid_ids = [int(r[0]) for r in await self.db.fetchall(
             "SELECT grid_id FROM bindings WHERE chat_id = ? AND active = 1 ORDER BY grid_id", (chat_id,))]
         ctx = MessageContext(grid_ids)
         if not grid_ids:
             return ctx
         ctx.roster_version = await self.roster_version()
+        if ctx.roster_version != known_roster_version:
+            ctx.full_roster = await self.roster()
         if update_id is not None:
             ctx.seen = await self.update_seen(update_id)
             if ctx.seen:

@@ -162,6 +162,8 @@ class MessageContext:
     day_reports: list[StoredMemberReport] = field(default_factory=list)
     #: the roster's version (:meth:`ReportRepo.roster_version`): the service's cached roster is valid for it
     roster_version: int = 0
+    #: the whole active roster, loaded only when the caller's cached one is of another version
+    full_roster: Roster | None = None
     #: the roster of these grids, with database ids (filled by the service from its cache)
     roster: Roster = field(default_factory=lambda: Roster([]))
 

@@ -60,18 +60,23 @@ class ReportService:
         """The active roster (optionally of some grids), with database ids on members and households. Cached:
         a roster import (here, or by ``gridbot roster import`` in another process) drops the cache."""
         version = await self.repo.roster_version()
-        return await self._cached_roster(grid_ids, version)
-
-    async def _cached_roster(self, grid_ids: list[int] | None, version: int) -> Roster:
         if version != self._roster_version:
-            self._rosters.clear()
-            self._roster_version = version
-        key = tuple(sorted(grid_ids)) if grid_ids is not None else None
+            self._cache_roster(version, await self.repo.roster())
+        return self._roster_of(grid_ids)
+
+    def _cache_roster(self, version: int, roster: Roster) -> None:
+        self._roster_version = version
+        self._rosters = {None: roster}
+
+    def _roster_of(self, grid_ids: list[int] | None) -> Roster:
+        """The cached roster of these grids (a view of the whole one, kept per set of grids)."""
+        key = tuple(sorted(set(grid_ids))) if grid_ids is not None else None
         roster = self._rosters.get(key)
         if roster is None:
-            if len(self._rosters) > 256:  # a bound on the cache (one entry per chat's set of grids)
-                self._rosters.clear()
-            roster = self._rosters[key] = await self.repo.roster(grid_ids)
+            if len(self._rosters) > 256:  # a bound: one entry per distinct set of grids a chat is bound to
+                self._rosters = {None: self._rosters[None]}
+            ids = set(key or ())
+            roster = self._rosters[key] = Roster([m for m in self._rosters[None].members if m.grid_id in ids])
         return roster
 
     async def member_by_id(self, member_id: int, grid_id: int | None = None) -> Member | None:
@@ -247,11 +252,13 @@ class ReportService:
         day = self.day_of(msg.date).isoformat()
         ctx = await self.repo.message_context(
             msg.chat_id, msg.sender.user_id, msg.sender.username, day, update_id=msg.update_id,
-            edited_message_id=msg.message_id if msg.edited else None,
+            edited_message_id=msg.message_id if msg.edited else None, known_roster_version=self._roster_version,
         )
         if not ctx.grid_ids or ctx.seen:
             return None
-        ctx.roster = await self._cached_roster(ctx.grid_ids, ctx.roster_version)
+        if ctx.full_roster is not None:
+            self._cache_roster(ctx.roster_version, ctx.full_roster)
+        ctx.roster = self._roster_of(ctx.grid_ids)
         if not ctx.members:
             return await self._hint_unlinked(msg, ctx.roster)
         sender_member = ctx.roster.member_by_id(ctx.members[0].id)
