@@ -177,9 +177,9 @@ def _rss_mb() -> float:
 
 
 async def _month(workdir: Path, days: int, grids: int, members: int) -> dict[str, Any]:
+    from bot.config.reminders import parse_schedule_config
     from bot.config.settings import Config
     from bot.core.roster import RosterRow
-    from bot.reminders.schedule import parse_schedule_config
     from handlers.offline.bot import OfflineBot
     from handlers.offline.fake import FakeChat, FakeUser
     from handlers.telegram.reminders import dispatch

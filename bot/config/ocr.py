@@ -5,6 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from bot.config.errors import ConfigError
+from bot.config.values import expect
+
 ENGINES = ("rapidocr", "tesseract")
 
 
@@ -43,28 +46,25 @@ _KEYS = {
 
 
 def parse_ocr_config(section: dict[str, Any] | None) -> OcrConfig:
-    """Validate the ``[ocr]`` table. Raises ``ValueError("ocr.key: message")`` on a bad value."""
+    """Validate the ``[ocr]`` table. Raises :class:`ConfigError` naming the key on a bad value."""
     if not section:
         return OcrConfig()
     kw: dict[str, Any] = {}
-    for key, value in section.items():
+    for key in section:
         types = _KEYS.get(key)
         if types is None:
-            raise ValueError(f"ocr.{key}: unknown key")
-        tt = types if isinstance(types, tuple) else (types,)
-        if (isinstance(value, bool) and bool not in tt) or not isinstance(value, tt):
-            raise ValueError(f"ocr.{key}: expected {' or '.join(t.__name__ for t in tt)}")
-        kw[key] = value
+            raise ConfigError(f"ocr.{key}", "unknown key")
+        kw[key] = expect(section, key, types, f"ocr.{key}")
     cfg = OcrConfig(**kw)
     if cfg.engine not in ENGINES:
-        raise ValueError(f"ocr.engine: must be one of {', '.join(ENGINES)}")
+        raise ConfigError("ocr.engine", f"must be one of {', '.join(ENGINES)}")
     for key in ("workers", "max_queue", "max_bytes", "max_pixels", "min_side", "people_max"):
         if getattr(cfg, key) < 1:
-            raise ValueError(f"ocr.{key}: must be at least 1")
+            raise ConfigError(f"ocr.{key}", "must be at least 1")
     if cfg.timeout_s <= 0:
-        raise ValueError("ocr.timeout_s: must be positive")
+        raise ConfigError("ocr.timeout_s", "must be positive")
     if not 0.0 <= cfg.min_confidence <= 1.0:
-        raise ValueError("ocr.min_confidence: must be between 0 and 1")
+        raise ConfigError("ocr.min_confidence", "must be between 0 and 1")
     if not 30.0 <= cfg.temperature_min < cfg.temperature_max <= 45.0:
-        raise ValueError("ocr.temperature_min: need 30 <= temperature_min < temperature_max <= 45")
+        raise ConfigError("ocr.temperature_min", "need 30 <= temperature_min < temperature_max <= 45")
     return cfg

@@ -1,7 +1,6 @@
 """The ``[roles]`` and ``[summary]`` config sections: statisticians, statisticians' chats, digest, retention.
 
-Parsing is pure. A bad value raises ``ValueError("dotted.key: message")``; :func:`bot.config.parse_config`
-turns it into a :class:`bot.config.ConfigError` (this module must not import ``bot.config``).
+Parsing is pure. A bad value raises :class:`bot.config.errors.ConfigError` naming the key.
 """
 
 from __future__ import annotations
@@ -10,6 +9,9 @@ import re
 from dataclasses import dataclass
 from datetime import time
 from typing import Any
+
+from bot.config.errors import ConfigError
+from bot.config.values import no_unknown, parse_time, tables
 
 _USERNAME_RE = re.compile(r"^@?([A-Za-z][A-Za-z0-9_]{3,31})$")
 
@@ -68,7 +70,7 @@ class SummaryConfig:
 def parse_user(value: Any, where: str) -> tuple[int | None, str | None]:
     """A numeric Telegram user id or an @username."""
     if isinstance(value, bool):
-        raise ValueError(f"{where}: expected a numeric user id or an @username")
+        raise ConfigError(where, "expected a numeric user id or an @username")
     if isinstance(value, int):
         return value, None
     if isinstance(value, str):
@@ -78,61 +80,36 @@ def parse_user(value: Any, where: str) -> tuple[int | None, str | None]:
         m = _USERNAME_RE.match(v)
         if m:
             return None, m.group(1).lower()
-    raise ValueError(f"{where}: expected a numeric user id or an @username, got {value!r}")
-
-
-def _time(value: Any, where: str) -> time:
-    if isinstance(value, time):
-        return value
-    if isinstance(value, str):
-        try:
-            hh, mm = value.strip().split(":")
-            return time(int(hh), int(mm))
-        except ValueError:
-            pass
-    raise ValueError(f"{where}: expected a time as \"HH:MM\", got {value!r}")
+    raise ConfigError(where, f"expected a numeric user id or an @username, got {value!r}")
 
 
 def _int(sec: dict[str, Any], key: str, where: str, lo: int, hi: int) -> int:
     v = sec[key]
     if isinstance(v, bool) or not isinstance(v, int):
-        raise ValueError(f"{where}: expected an integer")
+        raise ConfigError(where, "expected an integer")
     if not lo <= v <= hi:
-        raise ValueError(f"{where}: must be between {lo} and {hi}")
+        raise ConfigError(where, f"must be between {lo} and {hi}")
     return v
 
 
 def _scope(e: dict[str, Any], where: str, required: bool) -> str:
     if "scope" not in e:
         if required:
-            raise ValueError(f"{where}.scope: required (a town or a village name, e.g. \"青山镇/东风村\")")
+            raise ConfigError(f"{where}.scope", "required (a town or a village name, e.g. \"青山镇/东风村\")")
         return ""
     s = e["scope"]
     if not isinstance(s, str) or (required and not s.strip()):
-        raise ValueError(f"{where}.scope: expected a town or a village name")
+        raise ConfigError(f"{where}.scope", "expected a town or a village name")
     return s.strip()
-
-
-def _unknown(sec: dict[str, Any], known: set[str], prefix: str) -> None:
-    for k in sec:
-        if k not in known:
-            raise ValueError(f"{prefix}.{k}: unknown key")
 
 
 def parse_roles(sec: dict[str, Any]) -> RolesConfig:
     """``[roles]``: ``statisticians = [{ user = 123 | "@name", scope = "镇" | "村" | "镇/村" }, ...]``."""
-    _unknown(sec, {"statisticians"}, "roles")
-    entries = sec.get("statisticians", [])
-    if not isinstance(entries, list):
-        raise ValueError("roles.statisticians: expected an array of tables")
+    no_unknown(sec, {"statisticians"}, "roles")
     out = []
-    for i, e in enumerate(entries):
-        where = f"roles.statisticians[{i}]"
-        if not isinstance(e, dict):
-            raise ValueError(f"{where}: expected a table {{ user = ..., scope = ... }}")
-        _unknown(e, {"user", "scope"}, where)
+    for where, e in tables(sec, "statisticians", "roles.statisticians", {"user", "scope"}, "user = ..., scope = ..."):
         if "user" not in e:
-            raise ValueError(f"{where}.user: required")
+            raise ConfigError(f"{where}.user", "required")
         uid, uname = parse_user(e["user"], f"{where}.user")
         out.append(StatisticianEntry(_scope(e, where, True), uid, uname))
     return RolesConfig(tuple(out))
@@ -145,24 +122,17 @@ def parse_summary(sec: dict[str, Any]) -> SummaryConfig:
     deadlines module sends it; this module provides its content)."""
     known = {"chats", "retention_days", "retention_time", "progress_rows", "max_messages",
              "max_days", "max_export_days", "max_export_rows"}
-    _unknown(sec, known, "summary")
+    no_unknown(sec, known, "summary")
     kw: dict[str, Any] = {}
-    chats = sec.get("chats", [])
-    if not isinstance(chats, list):
-        raise ValueError("summary.chats: expected an array of tables")
     parsed = []
-    for i, c in enumerate(chats):
-        where = f"summary.chats[{i}]"
-        if not isinstance(c, dict):
-            raise ValueError(f"{where}: expected a table {{ chat_id = -100..., scope = ... }}")
-        _unknown(c, {"chat_id", "scope"}, where)
+    for where, c in tables(sec, "chats", "summary.chats", {"chat_id", "scope"}, "chat_id = -100..., scope = ..."):
         cid = c.get("chat_id")
         if isinstance(cid, bool) or not isinstance(cid, int) or cid >= 0:
-            raise ValueError(f"{where}.chat_id: expected a group chat id (a negative number)")
+            raise ConfigError(f"{where}.chat_id", "expected a group chat id (a negative number)")
         parsed.append(StatsChat(cid, _scope(c, where, False)))
     kw["chats"] = tuple(parsed)
     if "retention_time" in sec:
-        kw["retention_time"] = _time(sec["retention_time"], "summary.retention_time")
+        kw["retention_time"] = parse_time(sec["retention_time"], "summary.retention_time")
     if "retention_days" in sec:
         kw["retention_days"] = _int(sec, "retention_days", "summary.retention_days", 0, 36500)
     if "progress_rows" in sec:

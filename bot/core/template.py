@@ -2,7 +2,8 @@
 
 A template is a list of fields. Each field has a key (used in storage and JSON), a Chinese label (used in
 replies), aliases (the words members write for it) and a type. The default template is the epidemic
-reporting of early 2020; another community can configure its own fields in TOML without changing code.
+reporting of early 2020; another community can configure its own fields in TOML without changing code
+(read by :mod:`bot.config.template`).
 """
 
 from __future__ import annotations
@@ -95,42 +96,3 @@ DEFAULT_FIELDS: tuple[Field, ...] = (
 def default_template(fever_threshold: float = 37.3) -> Template:
     return Template(DEFAULT_FIELDS, fever_threshold)
 
-
-def template_from_config(entries: list[dict[str, Any]] | None, fever_threshold: float) -> Template:
-    """Build a template from the ``[[template.fields]]`` TOML entries.
-
-    Raises ``ValueError`` with the offending key path on a bad entry.
-    """
-    if not entries:
-        return default_template(fever_threshold)
-    fields: list[Field] = []
-    seen: set[str] = set()
-    for i, e in enumerate(entries):
-        where = f"template.fields[{i}]"
-        if not isinstance(e, dict):
-            raise ValueError(f"{where}: must be a table")
-        key = e.get("key")
-        if not isinstance(key, str) or not key.isidentifier():
-            raise ValueError(f"{where}.key: must be an identifier")
-        if key in seen:
-            raise ValueError(f"{where}.key: duplicate key {key!r}")
-        seen.add(key)
-        label = e.get("label")
-        if not isinstance(label, str) or not label:
-            raise ValueError(f"{where}.label: must be a non-empty string")
-        ftype = e.get("type", "int")
-        if ftype not in FIELD_TYPES:
-            raise ValueError(f"{where}.type: must be one of {', '.join(FIELD_TYPES)}")
-        aliases = e.get("aliases", [])
-        if not isinstance(aliases, list) or not all(isinstance(a, str) and a for a in aliases):
-            raise ValueError(f"{where}.aliases: must be a list of non-empty strings")
-        anomaly = e.get("anomaly", False)
-        normal_zero = e.get("normal_zero", True)
-        if not isinstance(anomaly, bool):
-            raise ValueError(f"{where}.anomaly: must be true or false")
-        if not isinstance(normal_zero, bool):
-            raise ValueError(f"{where}.normal_zero: must be true or false")
-        fields.append(Field(key, label, ftype, tuple(aliases), anomaly, normal_zero))
-    if not any(f.type == "text" for f in fields):
-        fields.append(Field("note", "备注", "text", ("备注",)))
-    return Template(tuple(fields), fever_threshold)

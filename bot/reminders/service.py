@@ -16,22 +16,22 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
+from bot.config.reminders import GridSchedule, ScheduleConfig, validate
 from bot.config.settings import Config
 from bot.core import texts
 from bot.core.chat import Outgoing, Reply, Sender
 from bot.core.records import Grid, grid_label
+from bot.reminders.args import parse_day, parse_day_range, parse_schedule_args
 from bot.reminders.schedule import (
     DEADLINE,
     DIGEST_GRID,
     ESCALATE,
     OPEN,
     REMIND,
-    GridSchedule,
     MemberProgress,
     MissingMember,
     Override,
     Pause,
-    ScheduleConfig,
     Slot,
     apply_override,
     decide,
@@ -43,10 +43,6 @@ from bot.reminders.schedule import (
     missing_members,
     override_from_row,
     override_to_row,
-    parse_day,
-    parse_day_range,
-    parse_schedule_args,
-    validate,
 )
 from bot.reports.service import ReportService
 from storage.reminders import Claim, ReminderRepo

@@ -19,9 +19,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from bot.config.reminders import ScheduleConfig
 from bot.config.settings import Config
 from bot.core import texts
-from bot.reminders.schedule import ScheduleConfig
 from bot.sample.cast import ADMIN, CHEN, DAY, GROUP1, GROUP2, LIU, LIUGL, WANG, ZHAO
 from handlers.offline.bot import OFFLINE_TOKEN, OfflineBot, replies
 from handlers.offline.fake import FakeChat, UpdateFactory

@@ -8,14 +8,16 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.config.settings import ConfigError, load_config, parse_config
+from bot.config import ConfigError, load_config
+from bot.config.reminders import GridSchedule, ScheduleConfig
+from bot.config.settings import parse_config
+from bot.config.values import parse_hhmm
+from bot.reminders.args import parse_day, parse_day_range, parse_schedule_args
 from bot.reminders.schedule import (
     OFF,
-    GridSchedule,
     MemberProgress,
     Override,
     Pause,
-    ScheduleConfig,
     apply_override,
     decide,
     grid_plan,
@@ -23,10 +25,6 @@ from bot.reminders.schedule import (
     missing_members,
     override_from_row,
     override_to_row,
-    parse_day,
-    parse_day_range,
-    parse_hhmm,
-    parse_schedule_args,
     timing,
 )
 
