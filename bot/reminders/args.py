@@ -1,7 +1,8 @@
 """The leaders' command arguments, as people type them: the days of ``/pause`` and ``/leave``, and the times
 of ``/schedule``.
 
-Pure functions of the text (and "today").
+Pure functions of the text (and "today"). The days lean ahead: a pause or a leave is for days to come (the
+statisticians' ``/summary`` days lean back, see :func:`bot.stats.periods.parse_day_back`).
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ def _closest(candidates: Iterable[tuple[int, int, int]], today: date) -> date | 
     return min(days, key=lambda x: abs((x - today).days)) if days else None
 
 
-def parse_day(text: str, today: date) -> date | None:
+def parse_day_ahead(text: str, today: date) -> date | None:
     """A day as people write it, for a pause or a leave: ``2020-02-15``, ``2020/2/15``, ``2月15日``, ``2/15``,
     ``15日``, ``今天``, ``明天``, ``后天``. Without a year (or month) it is the such day closest to ``today`` (so
     1月3日 written in late December is next year's)."""
@@ -61,7 +62,7 @@ def parse_day_range(text: str, today: date) -> tuple[date, date] | None:
     s = text.strip()
     if not s:
         return None
-    one = parse_day(s, today)
+    one = parse_day_ahead(s, today)
     if one is not None:
         return one, one
     parts = [p for p in _RANGE_SEP.split(s) if p]
@@ -71,10 +72,10 @@ def parse_day_range(text: str, today: date) -> tuple[date, date] | None:
         if not m:
             return None
         parts = [m.group(1), m.group(2)]
-    start = parse_day(parts[0], today)
+    start = parse_day_ahead(parts[0], today)
     if start is None:
         return None
-    end = parse_day(parts[1], start)
+    end = parse_day_ahead(parts[1], start)
     if end is None:
         return None
     return (start, end) if start <= end else None

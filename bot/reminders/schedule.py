@@ -155,12 +155,12 @@ def timing(slot_at: datetime, now: datetime, grace: timedelta) -> str:
 
 
 @dataclass(frozen=True)
-class Decision:
+class SlotDecision:
     slot: Slot
     send: bool  # False: record it as superseded by a later message and never send it
 
 
-def decide(plan: Sequence[Slot], now: datetime, grace: timedelta, claimed: Iterable[str]) -> list[Decision]:
+def decide(plan: Sequence[Slot], now: datetime, grace: timedelta, claimed: Iterable[str]) -> list[SlotDecision]:
     """What to do with one grid's slots of one day, given the kinds already claimed (sent or skipped).
 
     Only due, unclaimed slots come back. Of the group messages (open, reminders, deadline) only the latest
@@ -174,7 +174,7 @@ def decide(plan: Sequence[Slot], now: datetime, grace: timedelta, claimed: Itera
         superseded = s.in_group and any(
             t.in_group and t.at > s.at and (t.kind in done or t in due) for t in plan
         )
-        out.append(Decision(s, send=not superseded))
+        out.append(SlotDecision(s, send=not superseded))
     return out
 
 

@@ -21,7 +21,7 @@ from bot.config.settings import Config
 from bot.core import texts
 from bot.core.chat import Outgoing, Reply, Sender
 from bot.core.records import Grid, grid_label
-from bot.reminders.args import parse_day, parse_day_range, parse_schedule_args
+from bot.reminders.args import parse_day_ahead, parse_day_range, parse_schedule_args
 from bot.reminders.schedule import (
     DEADLINE,
     DIGEST_GRID,
@@ -481,11 +481,11 @@ class NagService:
             rest = tokens[0][1:]
             date_text = rest if rest else (tokens[1] if len(tokens) > 1 else "")
             tokens = tokens[1:] if rest else tokens[2:]
-            until = parse_day(date_text, today)
+            until = parse_day_ahead(date_text, today)
             if until is None:
                 return Reply(texts.PAUSE_BAD_DATE.format(text=date_text))
-        elif tokens and parse_day(tokens[0], today) is not None:
-            until = parse_day(tokens[0], today)
+        elif tokens and parse_day_ahead(tokens[0], today) is not None:
+            until = parse_day_ahead(tokens[0], today)
             tokens = tokens[1:]
         if until is not None and until < today:
             return Reply(texts.PAUSE_PAST.format(day=day_text(until)))

@@ -46,8 +46,11 @@ def _nfkc(text: str) -> str:
     return unicodedata.normalize("NFKC", text).strip()
 
 
-def parse_day(token: str, today: date) -> date | None:
-    """One day, or None if ``token`` is not a day."""
+def parse_day_back(token: str, today: date) -> date | None:
+    """One day, or None if ``token`` is not a day. It leans back, as a report asked for has been made: the
+    words are today and the days before (昨天, 前天), and a month and day without a year is the latest such
+    day not after ``today`` (the leaders' /pause and /leave days lean ahead instead, see
+    :func:`bot.reminders.args.parse_day_ahead`)."""
     t = _nfkc(token)
     if t in _WORDS:
         return today - timedelta(days=_WORDS[t])
@@ -77,11 +80,11 @@ def parse_period(token: str, today: date) -> Period | None:
         return Period(today - timedelta(days=n - 1), today)
     parts = [p for p in _RANGE_SEP.split(t) if p]
     if len(parts) == 2:
-        a, b = parse_day(parts[0], today), parse_day(parts[1], today)
+        a, b = parse_day_back(parts[0], today), parse_day_back(parts[1], today)
         if a and b:
             return Period(min(a, b), max(a, b))
         return None
-    d = parse_day(t, today)
+    d = parse_day_back(t, today)
     return Period(d, d) if d else None
 
 

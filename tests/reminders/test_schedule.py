@@ -12,7 +12,7 @@ from bot.config import ConfigError, load_config
 from bot.config.reminders import GridSchedule, ScheduleConfig
 from bot.config.settings import parse_config
 from bot.config.values import parse_hhmm
-from bot.reminders.args import parse_day, parse_day_range, parse_schedule_args
+from bot.reminders.args import parse_day_ahead, parse_day_range, parse_schedule_args
 from bot.reminders.schedule import (
     OFF,
     MemberProgress,
@@ -158,12 +158,12 @@ def test_missing_members() -> None:
 def test_parse_times_and_days() -> None:
     assert parse_hhmm("18:00") == time(18, 0) and parse_hhmm("18：30") == time(18, 30)
     assert parse_hhmm("18点") == time(18, 0) and parse_hhmm("25:00") is None and parse_hhmm("明天") is None
-    assert parse_day("2月15日", DAY) == date(2020, 2, 15)
-    assert parse_day("2月1日", DAY) == date(2020, 2, 1)  # the closest: this year's, in the past
-    assert parse_day("1月3日", date(2020, 12, 28)) == date(2021, 1, 3)
-    assert parse_day("2020-02-15", DAY) == date(2020, 2, 15) and parse_day("2/15", DAY) == date(2020, 2, 15)
-    assert parse_day("15日", DAY) == date(2020, 2, 15) and parse_day("明天", DAY) == date(2020, 2, 11)
-    assert parse_day("2月30日", DAY) is None and parse_day("下周", DAY) is None
+    assert parse_day_ahead("2月15日", DAY) == date(2020, 2, 15)
+    assert parse_day_ahead("2月1日", DAY) == date(2020, 2, 1)  # the closest: this year's, in the past
+    assert parse_day_ahead("1月3日", date(2020, 12, 28)) == date(2021, 1, 3)
+    assert parse_day_ahead("2020-02-15", DAY) == date(2020, 2, 15) and parse_day_ahead("2/15", DAY) == date(2020, 2, 15)
+    assert parse_day_ahead("15日", DAY) == date(2020, 2, 15) and parse_day_ahead("明天", DAY) == date(2020, 2, 11)
+    assert parse_day_ahead("2月30日", DAY) is None and parse_day_ahead("下周", DAY) is None
     assert parse_day_range("2月10日-2月12日", DAY) == (date(2020, 2, 10), date(2020, 2, 12))
     assert parse_day_range("2月10日至12日", DAY) == (date(2020, 2, 10), date(2020, 2, 12))
     assert parse_day_range("2020-02-10 到 2020-02-12", DAY) == (date(2020, 2, 10), date(2020, 2, 12))
