@@ -12,7 +12,6 @@ import csv
 import dataclasses
 import io
 import json
-import os
 from datetime import datetime, time
 from pathlib import Path
 
@@ -27,14 +26,7 @@ from bot.parser.parse import parse_message
 from bot.sample.cast import DAY, GROUP1, LIU, WANG
 from handlers.offline.bot import OfflineBot
 from tests.parser.fixtures import ROSTER, TEMPLATE
-from tests.parser.test_parser_props import _check_contract, messages, senders
-
-SCALE = int(os.environ.get("GRIDBOT_FUZZ_EXAMPLES", "0"))
-
-
-def examples(ci: int, extended_share: float = 1.0) -> int:
-    """``ci`` examples in CI; with GRIDBOT_FUZZ_EXAMPLES set, that many times ``extended_share``."""
-    return max(ci, int(SCALE * extended_share)) if SCALE else ci
+from tests.parser.strategies import SCALE, check_contract, examples, messages, senders
 
 
 def fuzz(ci: int, share: float = 1.0) -> settings:
@@ -48,14 +40,14 @@ def fuzz(ci: int, share: float = 1.0) -> settings:
                                                              max_size=300)), senders)
 def test_parser_never_crashes_and_keeps_its_contract(text: str, sender) -> None:
     result = parse_message(text, sender, ROSTER, TEMPLATE)
-    _check_contract(result, ROSTER, TEMPLATE.fever_threshold)
+    check_contract(result, ROSTER, TEMPLATE.fever_threshold)
 
 
 @fuzz(20, 0.002)
 @given(st.lists(messages, min_size=1, max_size=5).map("\n".join).map(lambda s: s * 40))
 def test_parser_on_long_messages(text: str) -> None:
     result = parse_message(text[:20000], "王艳", ROSTER, TEMPLATE)
-    _check_contract(result, ROSTER, TEMPLATE.fever_threshold)
+    check_contract(result, ROSTER, TEMPLATE.fever_threshold)
 
 
 # ---------------------------------------------------------------------------------------------- rosters

@@ -21,8 +21,7 @@ from bot.core import texts
 from bot.sample.cast import DAY, GROUP1, LIU, STRANGER, WANG
 from handlers.offline.bot import OfflineBot
 from handlers.offline.fake import user_json
-from tests.parser.test_fuzz import examples
-from tests.parser.test_parser_props import messages
+from tests.parser.strategies import examples, messages
 
 
 class Errors(logging.Handler):
