@@ -9,6 +9,9 @@ from datetime import date
 from pathlib import Path
 
 from bot.config.settings import Config
+from bot.ocr.errors import OcrError
+from bot.ocr.form import render_form
+from bot.ocr.reader import read_photo
 
 COMMANDS = ("ocr", "form")
 
@@ -40,8 +43,6 @@ def run(args: argparse.Namespace, config: Config) -> int:
               file=sys.stderr)
         return 1
     if args.cmd == "form":
-        from bot.ocr.form import render_form
-
         day = args.date or date.today()
         rendered = render_form(member, config.template, day, f"{member.village}{member.grid}")
         out = Path(args.out)
@@ -51,9 +52,6 @@ def run(args: argparse.Namespace, config: Config) -> int:
         for p in rendered.save(out):
             print(p)
         return 0
-    from bot.ocr.errors import OcrError
-    from bot.ocr.reader import read_photo
-
     try:
         data = Path(args.image).read_bytes()
     except OSError as e:
