@@ -1,10 +1,51 @@
-"""Photo readings waiting for confirmation (table ``ocr_pending``, migration 5)."""
+"""Photo readings waiting for confirmation (table ``ocr_pending``, migration 5).
+
+A reading is stored as JSON (the report as read and corrected so far) and returned as a
+:class:`bot.core.records.PendingReading`.
+"""
 
 from __future__ import annotations
 
+import json
+
 import aiosqlite
 
+from bot.core.model import HouseholdReport, MemberReport
+from bot.core.records import PendingReading
 from storage.db import Database
+
+
+def reading_json(report: MemberReport, kind: str, form_id: str | None = None) -> str:
+    """How a reading is kept: the report with every household's row, uncertain fields and confidences."""
+    return json.dumps(
+        {
+            "member": report.member,
+            "kind": kind,
+            "form_id": form_id,
+            "households": [
+                {"household": h.household, "values": h.values, "row": h.row, "uncertain": list(h.uncertain),
+                 "confidence": h.confidence}
+                for h in report.households
+            ],
+            "unmatched": list(report.unmatched),
+        },
+        ensure_ascii=False,
+    )
+
+
+def _reading(r: aiosqlite.Row) -> PendingReading:
+    d = json.loads(r["result"])
+    rep = MemberReport(member=d["member"])
+    for h in d["households"]:
+        rep.households.append(HouseholdReport(h["household"], dict(h["values"]), h.get("row"),
+                                              list(h.get("uncertain", [])), dict(h.get("confidence", {}))))
+    rep.unmatched = list(d.get("unmatched", []))
+    return PendingReading(
+        int(r["id"]), str(r["nonce"]), int(r["chat_id"]), int(r["message_id"]), int(r["sender_user_id"]),
+        int(r["member_id"]), int(r["grid_id"]), str(r["day"]), str(r["photo_file_id"]),
+        d.get("kind") or r["kind"] or "table", d.get("form_id"), rep, str(r["status"]), int(r["attempts"]),
+        str(r["created_at"]), r["reply_message_id"],
+    )
 
 
 class PhotoRepo:
@@ -13,15 +54,15 @@ class PhotoRepo:
 
     async def create(
         self, *, nonce: str, chat_id: int, message_id: int, sender_user_id: int, member_id: int, grid_id: int,
-        day: str, photo_file_id: str, kind: str, result: str, now: str,
+        day: str, photo_file_id: str, kind: str, report: MemberReport, form_id: str | None, now: str,
     ) -> int | None:
         """A new pending reading; None when this photo message has one already (a redelivered update)."""
         async with self.db.transaction() as c:
             cur = await c.execute(
                 "INSERT OR IGNORE INTO ocr_pending (nonce, chat_id, message_id, sender_user_id, member_id, grid_id, "
                 "day, photo_file_id, kind, result, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (nonce, chat_id, message_id, sender_user_id, member_id, grid_id, day, photo_file_id, kind, result,
-                 now, now),
+                (nonce, chat_id, message_id, sender_user_id, member_id, grid_id, day, photo_file_id, kind,
+                 reading_json(report, kind, form_id), now, now),
             )
             if cur.rowcount == 0:
                 return None
@@ -33,32 +74,36 @@ class PhotoRepo:
         )
         return row is not None
 
-    async def get(self, pending_id: int) -> aiosqlite.Row | None:
-        return await self.db.fetchone("SELECT * FROM ocr_pending WHERE id = ?", (pending_id,))
+    async def get(self, pending_id: int) -> PendingReading | None:
+        row = await self.db.fetchone("SELECT * FROM ocr_pending WHERE id = ?", (pending_id,))
+        return _reading(row) if row is not None else None
 
-    async def by_reply(self, chat_id: int, reply_message_id: int) -> aiosqlite.Row | None:
-        return await self.db.fetchone(
+    async def by_reply(self, chat_id: int, reply_message_id: int) -> PendingReading | None:
+        row = await self.db.fetchone(
             "SELECT * FROM ocr_pending WHERE chat_id = ? AND reply_message_id = ?", (chat_id, reply_message_id)
         )
+        return _reading(row) if row is not None else None
 
-    async def latest_open(self, chat_id: int, sender_user_id: int) -> aiosqlite.Row | None:
-        return await self.db.fetchone(
+    async def latest_open(self, chat_id: int, sender_user_id: int) -> PendingReading | None:
+        row = await self.db.fetchone(
             "SELECT * FROM ocr_pending WHERE chat_id = ? AND sender_user_id = ? AND status = 'pending' "
             "ORDER BY id DESC LIMIT 1",
             (chat_id, sender_user_id),
         )
+        return _reading(row) if row is not None else None
 
     async def set_reply(self, pending_id: int, reply_message_id: int) -> None:
         async with self.db.transaction() as c:
             await c.execute("UPDATE ocr_pending SET reply_message_id = ? WHERE id = ?", (reply_message_id, pending_id))
 
-    async def update_result(self, pending_id: int, result: str, now: str, attempts: int | None = None) -> bool:
-        """Replace the reading of a still pending record (a correction, a second reading)."""
+    async def update_result(self, reading: PendingReading, now: str, attempts: int | None = None) -> bool:
+        """Keep a still pending reading's report as it is now (a correction, a second reading)."""
         async with self.db.transaction() as c:
             cur = await c.execute(
-                "UPDATE ocr_pending SET result = ?, updated_at = ?, attempts = COALESCE(?, attempts) "
+                "UPDATE ocr_pending SET result = ?, kind = ?, updated_at = ?, attempts = COALESCE(?, attempts) "
                 "WHERE id = ? AND status = 'pending'",
-                (result, now, attempts, pending_id),
+                (reading_json(reading.report, reading.kind, reading.form_id), reading.kind, now, attempts,
+                 reading.id),
             )
             return cur.rowcount > 0
 
@@ -79,11 +124,12 @@ class PhotoRepo:
                 (now, pending_id),
             )
 
-    async def open_for(self, grid_id: int, day: str) -> list[aiosqlite.Row]:
-        return await self.db.fetchall(
+    async def open_for(self, grid_id: int, day: str) -> list[PendingReading]:
+        rows = await self.db.fetchall(
             "SELECT * FROM ocr_pending WHERE grid_id = ? AND day = ? AND status = 'pending' ORDER BY id",
             (grid_id, day),
         )
+        return [_reading(r) for r in rows]
 
     async def mark_reoffered(self, pending_id: int, now: str, reply_message_id: int | None) -> None:
         async with self.db.transaction() as c:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from bot.core.model import Roster
+from bot.core.model import MemberReport, Roster
 
 
 def grid_label(village: str, name: str) -> str:
@@ -196,3 +196,26 @@ class ReportSave:
     @property
     def empty(self) -> bool:
         return not (self.items or self.retire or self.totals or self.link)
+
+
+@dataclass
+class PendingReading:
+    """A photo's reading waiting for 确认 (or decided): whose photo, for which member and day, and what was
+    read (``report``, as corrected so far)."""
+
+    id: int
+    nonce: str
+    chat_id: int
+    message_id: int
+    sender_user_id: int
+    member_id: int
+    grid_id: int
+    day: str
+    photo_file_id: str
+    kind: str  # "table" or "form"
+    form_id: str | None
+    report: MemberReport
+    status: str = "pending"
+    attempts: int = 1
+    created_at: str = ""
+    reply_message_id: int | None = None

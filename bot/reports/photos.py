@@ -8,7 +8,6 @@ exactly like a text report (``ReportService.store_photo_report``), with the phot
 from __future__ import annotations
 
 import functools
-import json
 import logging
 import re
 import secrets
@@ -22,6 +21,7 @@ from bot.config.settings import Config
 from bot.core import texts
 from bot.core.chat import Button, IncomingPhoto, Outgoing, Reply, Sender
 from bot.core.model import HouseholdReport, Member, MemberReport
+from bot.core.records import PendingReading
 from bot.ocr.errors import OcrError
 from bot.ocr.form import render_form
 from bot.ocr.reader import read_photo
@@ -65,33 +65,6 @@ class PhotoJob:
     member_id: int
     grid_id: int
     day: str
-
-
-def report_to_json(report: MemberReport, kind: str, form_id: str | None = None) -> str:
-    return json.dumps(
-        {
-            "member": report.member,
-            "kind": kind,
-            "form_id": form_id,
-            "households": [
-                {"household": h.household, "values": h.values, "row": h.row, "uncertain": list(h.uncertain),
-                 "confidence": h.confidence}
-                for h in report.households
-            ],
-            "unmatched": list(report.unmatched),
-        },
-        ensure_ascii=False,
-    )
-
-
-def report_from_json(text: str) -> tuple[MemberReport, dict[str, Any]]:
-    d = json.loads(text)
-    rep = MemberReport(member=d["member"])
-    for h in d["households"]:
-        rep.households.append(HouseholdReport(h["household"], dict(h["values"]), h.get("row"),
-                                              list(h.get("uncertain", [])), dict(h.get("confidence", {}))))
-    rep.unmatched = list(d.get("unmatched", []))
-    return rep, d
 
 
 class PhotoService:
@@ -138,7 +111,7 @@ class PhotoService:
         pid = await self.pending.create(
             nonce=nonce, chat_id=job.photo.chat_id, message_id=job.photo.message_id,
             sender_user_id=job.photo.sender.user_id, member_id=job.member_id, grid_id=job.grid_id, day=job.day,
-            photo_file_id=job.photo.file_id, kind=kind, result=report_to_json(report, kind, form_id), now=now,
+            photo_file_id=job.photo.file_id, kind=kind, report=report, form_id=form_id, now=now,
         )
         if pid is None:
             return None, Reply("")
@@ -205,15 +178,14 @@ class PhotoService:
         reply.ref = pid
         return reply
 
-    async def job_for(self, row: Any) -> PhotoJob | None:
+    async def job_for(self, reading: PendingReading) -> PhotoJob | None:
         """The reading job of a pending record (for 重新识别); None when its member is gone."""
-        member = await self.reports.member_by_id(int(row["member_id"]), int(row["grid_id"]))
+        member = await self.reports.member_by_id(reading.member_id, reading.grid_id)
         if member is None:
             return None
-        photo = IncomingPhoto(int(row["chat_id"]), "supergroup", int(row["message_id"]),
-                              Sender(int(row["sender_user_id"])), str(row["photo_file_id"]),
-                              datetime.fromisoformat(row["created_at"]))
-        return PhotoJob(photo, member, int(row["member_id"]), int(row["grid_id"]), str(row["day"]))
+        photo = IncomingPhoto(reading.chat_id, "supergroup", reading.message_id, Sender(reading.sender_user_id),
+                              reading.photo_file_id, datetime.fromisoformat(reading.created_at))
+        return PhotoJob(photo, member, reading.member_id, reading.grid_id, reading.day)
 
     async def form_request(self, chat_id: int | None, sender: Sender, arg: str) -> FormRequest | Reply:
         """``/form [YYYY-MM-DD]``: whose form, for which day; or the reply that refuses it."""
@@ -244,29 +216,29 @@ class PhotoService:
         )
 
     # ------------------------------------------------------------------ buttons
-    async def _allowed(self, row: Any, user: Sender) -> bool:
-        if row["sender_user_id"] == user.user_id:
+    async def _allowed(self, reading: PendingReading, user: Sender) -> bool:
+        if reading.sender_user_id == user.user_id:
             return True
-        return await self.reports.can_manage_grid(user, int(row["grid_id"]))
+        return await self.reports.can_manage_grid(user, reading.grid_id)
 
-    async def check(self, user: Sender, pending_id: int, nonce: str) -> tuple[Any | None, str]:
+    async def check(self, user: Sender, pending_id: int, nonce: str) -> tuple[PendingReading | None, str]:
         """The pending record a button refers to, if this user may act on it; else (None, alert text)."""
-        row = await self.pending.get(pending_id)
-        if row is None or not secrets.compare_digest(str(row["nonce"]), nonce):
+        reading = await self.pending.get(pending_id)
+        if reading is None or not secrets.compare_digest(reading.nonce, nonce):
             return None, texts.OCR_GONE
-        if row["status"] != "pending":
+        if reading.status != "pending":
             return None, texts.OCR_DONE_ALREADY
-        if not await self._allowed(row, user):
+        if not await self._allowed(reading, user):
             return None, texts.OCR_NOT_ALLOWED
-        return row, ""
+        return reading, ""
 
     async def confirm(self, user: Sender, pending_id: int, nonce: str) -> tuple[bool, str]:
         """Store a reading. Returns (done, text): the text replaces the result message when done, and is an
         alert for the clicker otherwise."""
-        row, why = await self.check(user, pending_id, nonce)
-        if row is None:
+        reading, why = await self.check(user, pending_id, nonce)
+        if reading is None:
             return False, why
-        report, _ = report_from_json(row["result"])
+        report = reading.report
         now = self.reports.now().isoformat(timespec="seconds")
         if not report.households:
             return False, texts.OCR_NOTHING_TO_STORE
@@ -274,9 +246,8 @@ class PhotoService:
             return False, texts.OCR_DONE_ALREADY
         try:
             reply = await self.reports.store_photo_report(
-                int(row["member_id"]), report, row["day"], chat_id=int(row["chat_id"]),
-                message_id=int(row["message_id"]), sender_user_id=int(row["sender_user_id"]),
-                photo_file_id=str(row["photo_file_id"]),
+                reading.member_id, report, reading.day, chat_id=reading.chat_id, message_id=reading.message_id,
+                sender_user_id=reading.sender_user_id, photo_file_id=reading.photo_file_id,
             )
         except Exception:
             await self.pending.reopen(pending_id, now)
@@ -285,8 +256,8 @@ class PhotoService:
         return True, reply.text
 
     async def cancel(self, user: Sender, pending_id: int, nonce: str) -> tuple[bool, str]:
-        row, why = await self.check(user, pending_id, nonce)
-        if row is None:
+        reading, why = await self.check(user, pending_id, nonce)
+        if reading is None:
             return False, why
         now = self.reports.now().isoformat(timespec="seconds")
         if not await self.pending.decide(pending_id, "cancelled", user.user_id, now):
@@ -296,37 +267,37 @@ class PhotoService:
 
     async def reread_done(self, pending_id: int, report: MemberReport, kind: str, form_id: str | None) -> Reply | None:
         """A second reading of the photo replaces the first (and any corrections)."""
-        row = await self.pending.get(pending_id)
-        if row is None or row["status"] != "pending":
+        reading = await self.pending.get(pending_id)
+        if reading is None or reading.status != "pending":
             return None
         now = self.reports.now().isoformat(timespec="seconds")
-        await self.pending.update_result(pending_id, report_to_json(report, kind, form_id), now,
-                                         attempts=int(row["attempts"]) + 1)
-        return self.render(pending_id, row["nonce"], report, kind)
+        reading.report, reading.kind, reading.form_id = report, kind, form_id
+        await self.pending.update_result(reading, now, attempts=reading.attempts + 1)
+        return self.render(pending_id, reading.nonce, report, kind)
 
     # ------------------------------------------------------------------ corrections
     async def correct(self, chat_id: int, user: Sender, text: str, reply_to: int | None) -> Reply | None:
         """A text reply correcting a reading (``3 体温 36.8``, ``第5行 人数 4``). None: not a correction."""
-        row = None
+        reading = None
         if reply_to is not None:
-            row = await self.pending.by_reply(chat_id, reply_to)
-            if row is None:
+            reading = await self.pending.by_reply(chat_id, reply_to)
+            if reading is None:
                 return None
         edits = parse_corrections(text, self.template)
-        if row is None:
+        if reading is None:
             if not edits:
                 return None
-            row = await self.pending.latest_open(chat_id, user.user_id)
-            if row is None:
+            reading = await self.pending.latest_open(chat_id, user.user_id)
+            if reading is None:
                 return None
-        if row["status"] != "pending":
+        if reading.status != "pending":
             return Reply(texts.OCR_DONE_ALREADY)
-        if not await self._allowed(row, user):
+        if not await self._allowed(reading, user):
             return Reply(texts.OCR_NOT_ALLOWED)
         if not edits:
             return Reply(texts.OCR_FIX_USAGE)
-        report, meta = report_from_json(row["result"])
-        member = await self.reports.member_by_id(int(row["member_id"]), int(row["grid_id"]))
+        report = reading.report
+        member = await self.reports.member_by_id(reading.member_id, reading.grid_id)
         names = [h.name for h in member.households] if member else []
         problems = []
         for row_no, key, raw in edits:
@@ -334,13 +305,12 @@ class PhotoService:
             if err:
                 problems.append(err)
         now = self.reports.now().isoformat(timespec="seconds")
-        await self.pending.update_result(int(row["id"]), report_to_json(report, meta.get("kind", "table"),
-                                                                        meta.get("form_id")), now)
+        await self.pending.update_result(reading, now)
         head = texts.OCR_CORRECTED_HEAD.format(member=report.member)
-        reply = self.render(int(row["id"]), row["nonce"], report, meta.get("kind", "table"), head=head)
+        reply = self.render(reading.id, reading.nonce, report, reading.kind, head=head)
         if problems:
             reply.text = "\n".join(problems) + "\n" + reply.text
-        reply.ref = int(row["id"])
+        reply.ref = reading.id
         return reply
 
     # ------------------------------------------------------------------ reminders
@@ -348,13 +318,11 @@ class PhotoService:
         """Readings of this grid and day still waiting for 确认, each as the message that offers it again
         (in its group, quoting the photo); sending one records it as re-offered."""
         out = []
-        for row in await self.pending.open_for(grid_id, day):
-            report, meta = report_from_json(row["result"])
-            head = texts.OCR_REOFFER_HEAD.format(member=report.member)
-            pid = int(row["id"])
-            out.append(Outgoing(int(row["chat_id"]), self.render(pid, row["nonce"], report, meta.get("kind", "table"),
-                                                               head=head),
-                                int(row["message_id"]), functools.partial(self.reoffered, pid)))
+        for reading in await self.pending.open_for(grid_id, day):
+            head = texts.OCR_REOFFER_HEAD.format(member=reading.report.member)
+            reply = self.render(reading.id, reading.nonce, reading.report, reading.kind, head=head)
+            out.append(Outgoing(reading.chat_id, reply, reading.message_id,
+                                functools.partial(self.reoffered, reading.id)))
         return out
 
     async def reoffered(self, pending_id: int, reply_message_id: int | None) -> None:

@@ -130,8 +130,8 @@ async def decision(update: Update, context: Context) -> None:
     elif action == "x":
         done, text = await svc.photos.cancel(user, pid, nonce)
     else:
-        row, why = await svc.photos.check(user, pid, nonce)
-        if row is None:
+        reading, why = await svc.photos.check(user, pid, nonce)
+        if reading is None:
             await query.answer(why, show_alert=True)
             return
         if svc.reader.full:
@@ -142,11 +142,11 @@ async def decision(update: Update, context: Context) -> None:
         if not isinstance(msg, Message):
             return
         await msg.edit_text(texts.OCR_REREADING)
-        job = await svc.photos.job_for(row)
+        job = await svc.photos.job_for(reading)
         if job is None:
             await msg.edit_text(texts.OCR_GONE)
             return
-        attempt = int(row["attempts"])
+        attempt = reading.attempts
         svc.reader.submit(lambda: _read_and_reply(context, svc, job, msg, attempt=attempt, pending_id=pid))
         return
     if done:
