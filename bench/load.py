@@ -1,4 +1,4 @@
-"""Load benchmark: ``gridbot run`` as its own process against the fake Bot API (bench/fakeapi.py).
+"""Load benchmark: ``gridbot run`` as its own process against the fake Bot API (handlers/offline/fakeapi.py).
 
 1. **Burst**: N reports injected at once (members of many grids, each report a blanket statement over the
    member's households). Prints the throughput (reports per second, first injection to last reply) and the

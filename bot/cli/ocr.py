@@ -9,6 +9,9 @@ from datetime import date
 from pathlib import Path
 
 from bot.config.settings import Config
+from bot.core import texts
+from bot.core.model import ParseResult
+from bot.core.roster import load_roster
 from bot.ocr.errors import OcrError
 from bot.ocr.form import render_form
 from bot.ocr.reader import read_photo
@@ -31,10 +34,6 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-a
 
 
 def run(args: argparse.Namespace, config: Config) -> int:
-    from bot.core import texts
-    from bot.core.model import ParseResult
-    from bot.core.roster import load_roster
-
     roster = load_roster(args.roster)
     name = args.sender if args.cmd == "ocr" else args.member
     member = roster.find_member(name, args.grid)

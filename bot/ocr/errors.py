@@ -1,8 +1,8 @@
-"""Why a photo could not be read. Each code has a short Chinese reply in :mod:`bot.texts`."""
+"""Why a photo could not be read. Each code has a short Chinese reply in :mod:`bot.core.texts`."""
 
 from __future__ import annotations
 
-#: code -> what went wrong (English, for logs; the reply text is in bot.texts.OCR_ERRORS)
+#: code -> what went wrong (English, for logs; the reply text is in bot.core.texts.OCR_ERRORS)
 CODES = {
     "not_image": "the file is not an image",
     "truncated": "the image data is incomplete",

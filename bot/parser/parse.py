@@ -17,7 +17,6 @@ from bot.parser.builder import Builder
 from bot.parser.classify import is_chain, is_correction, is_not_report
 from bot.parser.context import Ctx
 from bot.parser.members import member_at, named_member, resolve_sender
-from bot.parser.rosterindex import INDEXES as _INDEXES  # noqa: F401  (tests/e2e/test_load.py watches it)
 from bot.parser.rosterindex import roster_index
 from bot.parser.vocab import CHAIN_LINE_RE, INLINE_LIST_RE
 

@@ -83,8 +83,7 @@ class PhotoService:
         (None, None) for silence (private chats, unbound groups, repeats, OCR switched off)."""
         if not self.config.ocr.enabled or photo.chat_type not in ("group", "supergroup"):
             return None, None
-        grid_ids = await self.reports.repo.bound_grid_ids(photo.chat_id)
-        if not grid_ids:
+        if not await self.reports.bound_grid_ids(photo.chat_id):
             return None, None
         if await self.pending.exists(photo.chat_id, photo.message_id):
             return None, None  # a redelivered update

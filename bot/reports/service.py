@@ -121,6 +121,10 @@ class ReportService:
     def is_admin(self, user_id: int) -> bool:
         return user_id in self.config.admins
 
+    async def bound_grid_ids(self, chat_id: int) -> list[int]:
+        """The grids a group is bound to (none: the bot stays silent there)."""
+        return await self.repo.bound_grid_ids(chat_id)
+
     async def chat_gone(self, chat_id: int) -> None:
         """The bot was removed from a group: its bindings become inactive."""
         await self.repo.deactivate_chat(chat_id)

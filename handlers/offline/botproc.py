@@ -1,4 +1,4 @@
-"""Running ``gridbot run`` as a separate process against :class:`bench.fakeapi.FakeBotApi`.
+"""Running ``gridbot run`` as a separate process against :class:`handlers.offline.fakeapi.FakeBotApi`.
 
 Used by the end-to-end tests (``tests/e2e``) and the load benchmark (``bench/load.py``). Nothing here is
 special to tests inside gridbot: the process is the program users run, with a config whose ``base_url`` and

@@ -9,7 +9,7 @@ download under the file URL, sendPhoto, sendDocument and deleteMessage. An unkno
 
 The server runs on its own event loop in a background thread; the tests drive it through Python methods
 (thread-safe) or the small HTTP control API under ``/_ctl/`` (for a server started with
-``python -m bench.fakeapi``):
+``python -m handlers.offline.fakeapi``):
 
 * inject what users do: :meth:`FakeBotApi.message` (a text or a command), :meth:`photo`, :meth:`document`,
   :meth:`callback` (a button press), :meth:`edit`, and raw updates (:meth:`inject`);
@@ -700,8 +700,8 @@ def _error(code: int, description: str) -> web.Response:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Run the server in the foreground: ``python -m bench.fakeapi --port 8081`` (a manual playground)."""
-    p = argparse.ArgumentParser(prog="python -m bench.fakeapi", description="a fake Telegram Bot API on 127.0.0.1")
+    """Run the server in the foreground: ``python -m handlers.offline.fakeapi --port 8081`` (a manual playground)."""
+    p = argparse.ArgumentParser(prog="python -m handlers.offline.fakeapi", description="a fake Telegram Bot API on 127.0.0.1")
     p.add_argument("--port", type=int, default=8081)
     p.add_argument("--token", default=TOKEN)
     args = p.parse_args(argv)

@@ -1,15 +1,16 @@
-"""Deadlines and reminders on Telegram: PTB JobQueue wiring, sending the nags, and what follows a late report.
+"""Deadlines and reminders on Telegram: the schedule commands, the PTB JobQueue jobs that send the nags, and
+what follows a late report.
 
-* On start (after the core services are open) the nag jobs are built from the config and the database:
-  one daily job per distinct local time of day (tz-aware), each of which runs :func:`dispatch`. A one-off
-  job (:data:`CATCH_UP_JOB`) runs a dispatch as soon as the JobQueue starts, i.e. after every start-up hook
-  (so a digest builder plugged in by a later hook is in place): a nag whose time passed while the bot was
-  down is sent then if it is still within the grace period. ``/schedule`` rebuilds the jobs when it
-  changes a grid's times.
-* :func:`dispatch` asks :class:`bot.nagging.NagService` for the due nags (each claimed in the database
-  *before* it is sent, so never sent twice), renders the mentions as Telegram HTML and sends them
+* On start (:func:`start`, called once the core services are open) the nag jobs are built from the config and
+  the database: one daily job per distinct local time of day (tz-aware), each of which runs
+  :func:`dispatch`. A one-off job (:data:`CATCH_UP_JOB`) runs a dispatch as soon as the JobQueue starts: a nag
+  whose time passed while the bot was down is sent then if it is still within the grace period.
+  ``/schedule`` rebuilds the jobs when it changes a grid's times.
+* :func:`dispatch` asks :class:`bot.reminders.service.NagService` for the due nags (each claimed in the
+  database *before* it is sent, so never sent twice), renders the mentions as Telegram HTML and sends them
   concurrently, paced to ``schedule.send_rate`` messages per second; every send also goes through the bot's
-  ``AIORateLimiter``, which keeps within the per-group limit and retries ``RetryAfter``.
+  ``AIORateLimiter``, which keeps within the per-group limit and retries ``RetryAfter``. After a reminder or
+  the deadline, whatever the service asks to post again (photo readings still waiting for 确认) is sent.
 * A send that finds the bot removed (``Forbidden``) deactivates the group's bindings; a group that became a
   supergroup (``ChatMigrated``) has its bindings moved and the nag is sent to the new chat once. Nothing is
   retried forever.

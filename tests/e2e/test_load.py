@@ -10,7 +10,8 @@ from pathlib import Path
 from bench.load import run_burst, run_month, run_raw
 from bot.core.model import Roster
 from bot.core.template import default_template
-from bot.parser.parse import _INDEXES, parse_message
+from bot.parser import parse_message
+from bot.parser.rosterindex import INDEXES
 from tests.parser.fixtures import ROSTER
 
 
@@ -34,9 +35,9 @@ def test_simulated_ten_days_memory_is_flat(tmp_path: Path) -> None:
 def test_parser_index_does_not_keep_rosters_alive() -> None:
     members = list(ROSTER.members)
     gc.collect()
-    before = len(_INDEXES)
+    before = len(INDEXES)
     for _ in range(50):  # the service builds a new Roster for every message
         roster = Roster(members)
         parse_message("包联10户均正常", members[0], roster, default_template(37.3))
     gc.collect()
-    assert len(_INDEXES) <= before + 1
+    assert len(INDEXES) <= before + 1

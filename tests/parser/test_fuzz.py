@@ -22,7 +22,7 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 from bot.config.settings import Config
 from bot.core.roster import COLUMNS, RosterFileError, read_roster_bytes
-from bot.parser.parse import parse_message
+from bot.parser import parse_message
 from bot.sample.cast import DAY, GROUP1, LIU, WANG
 from handlers.offline.bot import OfflineBot
 from tests.parser.fixtures import ROSTER, TEMPLATE
@@ -81,7 +81,7 @@ def _import(rf, tmp: Path) -> int:
         svc = await open_services(dataclasses.replace(Config(), db_path=str(tmp)))
         try:
             await svc.reports.import_roster(rf.rows, "fuzz")
-            return len(await svc.report_repo.roster_rows())
+            return sum(len(m.households) for m in (await svc.report_repo.roster()).members)
         finally:
             await svc.close()
 
@@ -184,8 +184,8 @@ def test_random_reports_store_no_garbage(tmp_path: Path, sample_rows) -> None:
                 assert v.get(k) is None or (type(v[k]) is int and v[k] >= 0)
         # a member's own report never lands on another member's households (the leader may report for his)
         wang_rows = [r for r in rows if r[3] == WANG.id]
-        member_ids = loop.run_until_complete(bot.services.report_repo.members_for_user(WANG.id, WANG.username))
-        assert all(r[4] == member_ids[0]["id"] for r in wang_rows)
+        members = loop.run_until_complete(bot.services.report_repo.members_of_user(WANG.id))
+        assert all(r[4] == members[0].id for r in wang_rows)
     finally:
         loop.run_until_complete(bot.stop())
         loop.close()

@@ -14,8 +14,7 @@ import pytest
 
 from bot.core.model import Member, MemberReport, ParseResult, Roster
 from bot.core.template import Field, Template
-from bot.parser import textnorm
-from bot.parser.parse import parse_message
+from bot.parser import parse_message, textnorm
 from tests.parser.fixtures import ROSTER, TEMPLATE, households_of, member
 
 NORMAL = TEMPLATE.normal_values()

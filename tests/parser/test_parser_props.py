@@ -7,7 +7,7 @@ from hypothesis import strategies as st
 
 from bot.core.model import Household, Member, Roster
 from bot.core.template import default_template
-from bot.parser.parse import parse_message
+from bot.parser import parse_message
 from tests.parser.fixtures import ROSTER, TEMPLATE, households_of
 from tests.parser.strategies import VOCAB, check_contract, messages, senders
 
