@@ -60,6 +60,6 @@ One module a step, in the order they build on each other: ``vocab`` (the words m
 ``accumulate`` (7), ``builder`` (4–7 for one member), ``assemble`` (8); ``parse`` runs them.
 """
 
-from bot.parser import parse_message
+from bot.parser.parse import parse_message
 
 __all__ = ["parse_message"]
