@@ -34,6 +34,14 @@ COMMANDS: list[tuple[str, str]] = [
     ("bind", "绑定本群到网格：/bind 网格名"),
 ]
 
+
+
+def _feature(title: str, lines: list[str], commands: list[tuple[str, str]]) -> str:
+    """A feature's section of /help (``HELP += _feature(...)``); its ``commands`` join the command menu."""
+    COMMANDS.extend(commands)
+    return f"\n\n{title}\n" + "\n".join(lines)
+
+
 ERROR = "抱歉，处理时出了点问题，请稍后再发一次。"
 
 NOT_LINKED = "您好，您还没有关联网格员身份，这条消息没有记录。请发送 /iam 您的姓名 进行关联。"
@@ -86,20 +94,19 @@ STRANGER = "抱歉，您没有权限使用这个功能。"
 
 
 # ---------------------------------------------------------------------------------------------- deadlines and reminders
-COMMANDS.extend(
+HELP += _feature(
+    "⏰ <b>提醒（网格长使用）</b>",
+    [
+        "/schedule — 查看提醒时间；/schedule 截止 18:00 提醒 16:00 17:30 — 修改",
+        "/pause 到 2月15日 原因 — 暂停提醒；/resume — 恢复",
+        "/leave 姓名 2月10日-2月12日 — 登记请假，请假期间不提醒",
+    ],
     [
         ("schedule", "查看或设置本网格的提醒时间"),
         ("pause", "暂停本网格的提醒：/pause 到 日期 原因"),
         ("resume", "恢复本网格的提醒"),
         ("leave", "登记网格员请假：/leave 姓名 起止日期"),
-    ]
-)
-
-HELP += (
-    "\n\n⏰ <b>提醒（网格长使用）</b>\n"
-    "/schedule — 查看提醒时间；/schedule 截止 18:00 提醒 16:00 17:30 — 修改\n"
-    "/pause 到 2月15日 原因 — 暂停提醒；/resume — 恢复\n"
-    "/leave 姓名 2月10日-2月12日 — 登记请假，请假期间不提醒"
+    ],
 )
 
 NAG_REMIND = "⏰ 温馨提醒：今天{deadline}前请上报包联户情况。还没有上报的有：{names}"
@@ -157,19 +164,18 @@ LEAVE_LIST_EMPTY = "目前没有请假登记。"
 
 
 # ---------------------------------------------------------------------------------------------- summaries and exports
-COMMANDS.extend(
+HELP += _feature(
+    "📊 <b>汇总和台账（统计员、网格长使用）</b>",
+    [
+        "/summary [昨天|本周|日期] [镇/村/网格] — 上报汇总",
+        "/export [起止日期] [范围] [csv] — 导出台账（仅私聊）",
+        "/chart [天数] — 近几天上报率和异常图表",
+    ],
     [
         ("summary", "上报汇总：/summary [日期] [镇/村/网格]"),
         ("export", "导出台账（私聊）：/export [起止日期] [范围]"),
         ("chart", "近几天上报率图表：/chart [天数]"),
-    ]
-)
-
-HELP += (
-    "\n\n📊 <b>汇总和台账（统计员、网格长使用）</b>\n"
-    "/summary [昨天|本周|日期] [镇/村/网格] — 上报汇总\n"
-    "/export [起止日期] [范围] [csv] — 导出台账（仅私聊）\n"
-    "/chart [天数] — 近几天上报率和异常图表"
+    ],
 )
 
 STATS_NO_ROLE = "抱歉，您没有查看汇总的权限。如需开通，请联系管理员。"
@@ -257,5 +263,11 @@ FORM_NOT_LINKED = "您还没有关联网格员身份，无法生成登记表。�
 FORM_NO_HOUSEHOLDS = "台账里您名下没有住户，无法生成登记表。"
 FORM_BAD_DATE = "日期的写法：/form 或 /form 2020-02-10"
 FORM_FAILED = "抱歉，登记表生成失败了，请稍后再试。"
-HELP += "\n\n📷 <b>手写表格</b>\n也可以直接发手写表格的照片（表头写户主、人数、体温、外出、返乡、备注），核对后点【确认】才记录。\n/form — 生成可打印的排查登记表，填好拍照发回即可"
-COMMANDS.append(("form", "打印排查登记表"))
+HELP += _feature(
+    "📷 <b>手写表格</b>",
+    [
+        "也可以直接发手写表格的照片（表头写户主、人数、体温、外出、返乡、备注），核对后点【确认】才记录。",
+        "/form — 生成可打印的排查登记表，填好拍照发回即可",
+    ],
+    [("form", "打印排查登记表")],
+)

@@ -1,6 +1,6 @@
 """The statisticians' use cases: /summary, /export, /chart, /statistician, the digest's content, retention.
 
-Platform-free like :mod:`bot.service`: methods take plain values and return :class:`StatsReply` objects
+Platform-free like :mod:`bot.reports.service`: methods take plain values and return :class:`StatsReply` objects
 (texts, and a document or a photo) that a chat adapter sends. Every use case checks roles first
 (:mod:`bot.roles`): a stranger gets a polite refusal and no data. Household details go only to private
 chats and to configured statisticians' chats; /export only to private chats.
@@ -77,6 +77,21 @@ class StatsReply:
 
 def refusal(text: str) -> StatsReply:
     return StatsReply([text])
+
+
+#: what a command's arguments ask for: a period, a unit name ("" for the caller's own units) and flags
+Wanted = tuple[Period, str, set[str]]
+
+
+@dataclass(frozen=True)
+class Asked:
+    """A /summary, /chart or /export the caller may make: the units and the period to show."""
+
+    h: Hierarchy
+    units: list[Unit]
+    period: Period
+    name: str  # as the arguments named the units ("" for the caller's own)
+    flags: set[str]
 
 
 @dataclass
@@ -168,6 +183,47 @@ class StatsService:
             return refusal(texts.STATS_NOT_IN_CHAT.format(scope=unit_title(limit) if limit else ""))
         return roots
 
+    async def _ask(
+        self, chat_id: int, chat_type: str, sender: Sender, command: str, args: str,
+        read: Callable[[str], Wanted | StatsReply], *, private_only: bool = False,
+    ) -> Asked | StatsReply:
+        """The prologue of /summary, /chart and /export, or the refusal: the units the caller may see in this
+        chat, what the arguments ask for (``read``), and the unit they name, if the caller may see it."""
+        h = await self.hierarchy()
+        roots = await self._access(h, chat_id, chat_type, sender, command, private_only=private_only)
+        if isinstance(roots, StatsReply):
+            return roots
+        wanted = read(args)
+        if isinstance(wanted, StatsReply):
+            return wanted
+        period, name, flags = wanted
+        picked = self._pick(h, roots, name)
+        if isinstance(picked, StatsReply):
+            return picked
+        return Asked(h, picked, period, name, flags)
+
+    def _dated(self, args: str, max_days: int, flags: tuple[str, ...] = ()) -> Wanted | StatsReply:
+        """``[日期|昨天|本周|起止日期] [名称] [flag]``: today by default, at most ``max_days`` days."""
+        a = split_args(args, self.today(), flags=flags)
+        period = a.period or Period(self.today(), self.today())
+        if len(period.days) > max_days:
+            return refusal(texts.STATS_RANGE_TOO_LONG.format(days=len(period.days), max=max_days))
+        return period, a.name, a.flags
+
+    def _last_days(self, args: str) -> Wanted | StatsReply:
+        """``[天数] [名称]``: the last 7 days (through today) by default, at most ``summary.max_days``."""
+        max_days = self.config.summary.max_days
+        days, rest = 7, []
+        for tok in args.split():
+            if tok.isdigit():
+                days = int(tok)
+            else:
+                rest.append(tok)
+        if not 1 <= days <= max_days:
+            return refusal(texts.CHART_USAGE.format(max=max_days))
+        today = self.today()
+        return Period(today - timedelta(days=days - 1), today), "/".join(rest), set()
+
     @staticmethod
     def _pick(h: Hierarchy, roots: list[Unit], name: str) -> list[Unit] | StatsReply:
         """The unit named ``name`` if the user may see it; their own units when no name is given."""
@@ -188,19 +244,12 @@ class StatsService:
     # ------------------------------------------------------------------ summary
     async def summary(self, chat_id: int, chat_type: str, sender: Sender, args: str) -> StatsReply:
         """``/summary [日期|昨天|本周] [网格/村/镇]``: the caller's own unit and today by default."""
-        h = await self.hierarchy()
-        roots = await self._access(h, chat_id, chat_type, sender, "summary")
-        if isinstance(roots, StatsReply):
-            return roots
-        a = split_args(args, self.today())
-        period = a.period or Period(self.today(), self.today())
-        if len(period.days) > self.config.summary.max_days:
-            return refusal(texts.STATS_RANGE_TOO_LONG.format(days=len(period.days), max=self.config.summary.max_days))
-        picked = self._pick(h, roots, a.name)
-        if isinstance(picked, StatsReply):
-            return picked
-        s = await self.compute(h, picked, period)
-        log.info("summary for user %s: %d unit(s), %d day(s)", sender.user_id, len(picked), len(period.days))
+        q = await self._ask(chat_id, chat_type, sender, "summary", args,
+                            lambda a: self._dated(a, self.config.summary.max_days))
+        if isinstance(q, StatsReply):
+            return q
+        s = await self.compute(q.h, q.units, q.period)
+        log.info("summary for user %s: %d unit(s), %d day(s)", sender.user_id, len(q.units), len(q.period.days))
         return self.deliver(s)
 
     async def compute(self, h: Hierarchy, roots: list[Unit], period: Period) -> Summary:
@@ -257,13 +306,20 @@ class StatsService:
     async def summary_for(self, scope: str | None, period: Period) -> Summary | str:
         """The summary for the server operator (the CLI): everything, or the named unit. A string is an error."""
         h = await self.hierarchy()
-        roots = [h.root]
-        if scope:
-            found = h.find(scope, UNIT_LEVELS) or h.find(scope, ("member",))
-            if len(found) != 1:
-                return f"no unique unit named {scope!r} ({len(found)} found)"
-            roots = found
+        roots = self._operator_roots(h, scope)
+        if isinstance(roots, str):
+            return roots
         return await self.compute(h, roots, period)
+
+    @staticmethod
+    def _operator_roots(h: Hierarchy, scope: str | None) -> list[Unit] | str:
+        """What the server operator asks for: everything, or the one unit named ``scope``; a string is an error."""
+        if not scope:
+            return [h.root]
+        found = h.find(scope, UNIT_LEVELS) or h.find(scope, ("member",))
+        if len(found) != 1:
+            return f"no unique unit named {scope!r} ({len(found)} found)"
+        return found
 
     # ------------------------------------------------------------------ the digest
     async def digest_text(self, day: date) -> str | None:
@@ -285,19 +341,12 @@ class StatsService:
     # ------------------------------------------------------------------ export
     async def plan_export(self, chat_id: int, chat_type: str, sender: Sender, args: str) -> ExportJob | StatsReply:
         """``/export [起止日期] [范围] [csv]``, private chats only."""
-        h = await self.hierarchy()
-        roots = await self._access(h, chat_id, chat_type, sender, "export", private_only=True)
-        if isinstance(roots, StatsReply):
-            return roots
-        a = split_args(args, self.today(), flags=("csv", "xlsx"))
-        period = a.period or Period(self.today(), self.today())
-        if len(period.days) > self.config.summary.max_export_days:
-            return refusal(texts.STATS_RANGE_TOO_LONG.format(days=len(period.days),
-                                                              max=self.config.summary.max_export_days))
-        picked = self._pick(h, roots, a.name)
-        if isinstance(picked, StatsReply):
-            return picked
-        job = await self._job(h, picked, period, "csv" if "csv" in a.flags else "xlsx", a.name)
+        q = await self._ask(chat_id, chat_type, sender, "export", args,
+                            lambda a: self._dated(a, self.config.summary.max_export_days, ("csv", "xlsx")),
+                            private_only=True)
+        if isinstance(q, StatsReply):
+            return q
+        job = await self._job(q.h, q.units, q.period, "csv" if "csv" in q.flags else "xlsx", q.name)
         if job.rows > self.config.summary.max_export_rows:
             return refusal(texts.EXPORT_TOO_BIG.format(rows=job.rows, max=self.config.summary.max_export_rows))
         log.info("export for user %s: %d household-days, %s", sender.user_id, job.rows, job.fmt)
@@ -305,12 +354,9 @@ class StatsService:
 
     async def plan_export_cli(self, scope: str | None, period: Period, fmt: str) -> ExportJob | str:
         h = await self.hierarchy()
-        roots = [h.root]
-        if scope:
-            found = h.find(scope, UNIT_LEVELS) or h.find(scope, ("member",))
-            if len(found) != 1:
-                return f"no unique unit named {scope!r} ({len(found)} found)"
-            roots = found
+        roots = self._operator_roots(h, scope)
+        if isinstance(roots, str):
+            return roots
         return await self._job(h, roots, period, fmt, scope or "")
 
     async def _job(self, h: Hierarchy, roots: list[Unit], period: Period, fmt: str, name: str) -> ExportJob:
@@ -394,24 +440,11 @@ class StatsService:
     # ------------------------------------------------------------------ chart
     async def chart(self, chat_id: int, chat_type: str, sender: Sender, args: str) -> StatsReply:
         """``/chart [天数] [名称]``: the reporting rate per unit and the anomalies per day, as a PNG."""
-        h = await self.hierarchy()
-        roots = await self._access(h, chat_id, chat_type, sender, "chart")
-        if isinstance(roots, StatsReply):
-            return roots
-        max_days = self.config.summary.max_days
-        days, rest = 7, []
-        for tok in args.split():
-            if tok.isdigit():
-                days = int(tok)
-            else:
-                rest.append(tok)
-        if not 1 <= days <= max_days:
-            return refusal(texts.CHART_USAGE.format(max=max_days))
-        picked = self._pick(h, roots, "/".join(rest))
-        if isinstance(picked, StatsReply):
-            return picked
-        today = self.today()
-        data = await self.chart_data(h, picked, Period(today - timedelta(days=days - 1), today))
+        q = await self._ask(chat_id, chat_type, sender, "chart", args, self._last_days)
+        if isinstance(q, StatsReply):
+            return q
+        today, days = q.period.end, len(q.period.days)
+        data = await self.chart_data(q.h, q.units, q.period)
         png = await asyncio.to_thread(render_chart, data)
         caption = texts.CHART_CAPTION.format(title=data.subject, days=days)
         if len(data.series) > MAX_LINES + 1:
