@@ -115,14 +115,19 @@ def parse_roles(sec: dict[str, Any]) -> RolesConfig:
     return RolesConfig(tuple(out))
 
 
+#: the ``[summary]`` integers and their bounds
+_SUMMARY_INTS = {
+    "retention_days": (0, 36500), "progress_rows": (0, 10_000_000), "max_messages": (1, 20), "max_days": (1, 366),
+    "max_export_days": (1, 3660), "max_export_rows": (1, 10_000_000),
+}
+
+
 def parse_summary(sec: dict[str, Any]) -> SummaryConfig:
     """``[summary]``: the statisticians' chats, the retention schedule, export and message limits.
 
     The daily digest's time and chat are ``schedule.digest`` and ``schedule.statisticians_chat_id`` (the
     deadlines module sends it; this module provides its content)."""
-    known = {"chats", "retention_days", "retention_time", "progress_rows", "max_messages",
-             "max_days", "max_export_days", "max_export_rows"}
-    no_unknown(sec, known, "summary")
+    no_unknown(sec, {"chats", "retention_time", *_SUMMARY_INTS}, "summary")
     kw: dict[str, Any] = {}
     parsed = []
     for where, c in tables(sec, "chats", "summary.chats", {"chat_id", "scope"}, "chat_id = -100..., scope = ..."):
@@ -133,16 +138,7 @@ def parse_summary(sec: dict[str, Any]) -> SummaryConfig:
     kw["chats"] = tuple(parsed)
     if "retention_time" in sec:
         kw["retention_time"] = parse_time(sec["retention_time"], "summary.retention_time")
-    if "retention_days" in sec:
-        kw["retention_days"] = _int(sec, "retention_days", "summary.retention_days", 0, 36500)
-    if "progress_rows" in sec:
-        kw["progress_rows"] = _int(sec, "progress_rows", "summary.progress_rows", 0, 10_000_000)
-    if "max_messages" in sec:
-        kw["max_messages"] = _int(sec, "max_messages", "summary.max_messages", 1, 20)
-    if "max_days" in sec:
-        kw["max_days"] = _int(sec, "max_days", "summary.max_days", 1, 366)
-    if "max_export_days" in sec:
-        kw["max_export_days"] = _int(sec, "max_export_days", "summary.max_export_days", 1, 3660)
-    if "max_export_rows" in sec:
-        kw["max_export_rows"] = _int(sec, "max_export_rows", "summary.max_export_rows", 1, 10_000_000)
+    for key, (lo, hi) in _SUMMARY_INTS.items():
+        if key in sec:
+            kw[key] = _int(sec, key, f"summary.{key}", lo, hi)
     return SummaryConfig(**kw)
