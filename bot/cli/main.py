@@ -34,7 +34,7 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_parser("demo", help="play a scripted day offline and print the transcript")
 
     roster = sub.add_parser("roster", help="import or show the roster").add_subparsers(dest="roster_cmd", required=True)
-    imp = roster.add_parser("import", help="import a CSV/XLSX ledger (one transaction)")
+    imp = roster.add_parser("import", help="import the roster from a CSV/XLSX file (one transaction)")
     imp.add_argument("file")
     show = roster.add_parser("show", help="print the roster")
     show.add_argument("--grid", help="only this grid (name, or 村/网格)")

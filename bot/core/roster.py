@@ -1,4 +1,4 @@
-"""Reading the statisticians' roster ledger (CSV or XLSX) into validated rows.
+"""Reading the statisticians' roster file (CSV or XLSX) into validated rows.
 
 One row per household. Headers may be Chinese or English; extra columns are ignored. Every bad row is
 reported with its row number (as the spreadsheet shows it, header = row 1) and the reason. Reading is pure:
@@ -147,7 +147,7 @@ def read_roster_bytes(data: bytes, filename: str = "roster.csv") -> RosterFile:
     """Parse a roster file's bytes. Raises :class:`RosterFileError` when the file cannot be read at all."""
     is_xlsx = filename.lower().endswith((".xlsx", ".xlsm")) or data[:2] == b"PK"
     table = _table_from_xlsx(data) if is_xlsx else _table_from_csv(data)
-    # skip leading empty lines and title lines (a ledger often has a title row above the header)
+    # skip leading empty lines and title lines (a roster file often has a title row above the header)
     start = 0
     while start < len(table) and start < 10:
         normed = {_norm_header(c) for c in table[start]}

@@ -312,7 +312,7 @@ class ReportService:
         await self.repo.save(plan.save)
         return Reply(plan.reply_text)
 
-    # ------------------------------------------------------------------ CLI and ledgers
+    # ------------------------------------------------------------------ phone reports, photo readings, the day
     async def add_report(self, member_name: str, text: str, day: date | None = None, grid: str | None = None) -> Reply:
         """Store a report taken by phone, exactly as if the member had posted it (``gridbot report add``)."""
         roster = await self.roster()
