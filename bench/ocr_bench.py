@@ -21,7 +21,6 @@ import io
 import json
 import multiprocessing as mp
 import random
-import resource
 import shutil
 import subprocess
 import sys
@@ -31,6 +30,8 @@ from pathlib import Path
 from typing import Any
 
 from PIL import Image
+
+from bench.memory import peak_rss_mb
 
 HERE = Path(__file__).resolve().parent
 NODE_MODULES = HERE / "node_modules"
@@ -164,20 +165,10 @@ def _read_all(cases: list[dict[str, Any]], conn: Any) -> None:
                         "kind": r.kind, "seconds": time.perf_counter() - t0})
         except OcrError as e:
             out.append({"ok": False, "error": e.code, "households": [], "seconds": time.perf_counter() - t0})
-    conn.send((out, _peak_mb()))
+    conn.send((out, peak_rss_mb()))
     conn.close()
 
 
-def _peak_mb() -> float:
-    """This process's peak resident memory. VmHWM, not ru_maxrss: Linux carries ru_maxrss over an exec, so
-    a spawned child would report its parent's peak (the photo generation) as its own."""
-    try:
-        for line in Path("/proc/self/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 1024
-    except OSError:
-        pass
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def score(cases: list[dict[str, Any]], results: list[dict[str, Any]],

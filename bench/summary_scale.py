@@ -19,7 +19,6 @@ import argparse
 import asyncio
 import dataclasses
 import json
-import resource
 import sqlite3
 import statistics
 import subprocess
@@ -27,6 +26,8 @@ import sys
 import time as _time
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
+
+from bench.memory import peak_rss_mb
 
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
@@ -222,16 +223,6 @@ async def _measure(path: str, runs: int) -> dict[str, object]:
     return out
 
 
-def peak_rss_mb() -> float:
-    """This process's peak resident memory. VmHWM belongs to the process image (ru_maxrss would also count
-    the parent's memory from before the exec)."""
-    try:
-        for line in Path("/proc/self/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 1024
-    except OSError:
-        pass
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def measure(path: Path, runs: int) -> dict[str, object]:

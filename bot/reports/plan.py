@@ -42,20 +42,6 @@ class Plan:
         return "\n".join(self.lines + self.questions)
 
 
-@dataclass(frozen=True)
-class Message:
-    """The stored identity of the message being planned."""
-
-    update_id: int | None
-    chat_id: int | None
-    message_id: int | None
-    sender_user_id: int | None
-    day: str
-    text: str
-    now: str
-    edited: bool = False
-
-
 def history_needed(result: ParseResult, sender: Member, roster: Roster) -> list[int]:
     """The members whose last reported day a "同昨日" in this message needs (looked up before planning)."""
     out = []
@@ -73,15 +59,14 @@ def resolve_member(rep: MemberReport, sender: Member, roster: Roster) -> Member 
     return roster.find_member(rep.member, sender.grid, sender.village)
 
 
-def plan_message(result: ParseResult, msg: Message, sender: Member, ctx: MessageContext, *, is_leader: bool,
+def plan_message(result: ParseResult, save: ReportSave, sender: Member, ctx: MessageContext, *, is_leader: bool,
                  history: dict[int, list[StoredReport]], template: Template) -> Plan:
-    """A text posted in a bound group by a linked member (``sender``), against its context."""
+    """A text posted in a bound group by a linked member (``sender``), against its context. ``save`` names the
+    message (its ids, day, text, time); the plan fills in what it writes."""
     plan = Plan()
-    retire = list(ctx.edited_reports or [])
-    save = ReportSave(msg.update_id, msg.chat_id, msg.message_id, msg.sender_user_id, msg.day, msg.text, msg.now,
-                      retire=retire, retire_reason="edited" if msg.edited else "corrected")
+    save.retire = list(ctx.edited_reports or [])
     if not result.reports:
-        if retire:  # an edit turned a report into something else: withdraw it
+        if save.retire:  # an edit turned a report into something else: withdraw it
             plan.save = save
             plan.lines.append(texts.REPORT_EDIT_WITHDRAWN.format(member=sender.name))
         return plan
@@ -130,11 +115,10 @@ def plan_message(result: ParseResult, msg: Message, sender: Member, ctx: Message
     return plan
 
 
-def plan_phone(result: ParseResult, msg: Message, member: Member, roster: Roster,
+def plan_phone(result: ParseResult, save: ReportSave, member: Member, roster: Roster,
                history: dict[int, list[StoredReport]], template: Template) -> Plan:
     """A report taken by phone and typed in by the statistician, as if ``member`` had posted it."""
     plan = Plan(fallback=texts.REPORT_NOTHING)
-    save = ReportSave(msg.update_id, msg.chat_id, msg.message_id, msg.sender_user_id, msg.day, msg.text, msg.now)
     for rep in result.reports:
         m = roster.find_member(rep.member, member.grid, member.village) or member
         write = member_write(rep, m, template, history.get(int(m.id or 0)), via="phone")
@@ -149,14 +133,14 @@ def plan_phone(result: ParseResult, msg: Message, member: Member, roster: Roster
     return plan
 
 
-def plan_photo(rep: MemberReport, msg: Message, member: Member, template: Template, photo_file_id: str) -> Plan:
+def plan_photo(rep: MemberReport, save: ReportSave, member: Member, template: Template, photo_file_id: str) -> Plan:
     """A photo reading the sender (or their leader) confirmed, stored like a text report, with the photo's id."""
     plan = Plan(fallback=texts.REPORT_NOTHING)
     write = member_write(rep, member, template, None, via="photo", photo_file_id=photo_file_id)
     if write is None:
         return plan
-    plan.save = ReportSave(msg.update_id, msg.chat_id, msg.message_id, msg.sender_user_id, msg.day, msg.text,
-                           msg.now, items=[write])
+    save.items.append(write)
+    plan.save = save
     plan.lines.append(summary_line(rep, member, write, template, correction=False))
     return plan
 

@@ -24,7 +24,7 @@ from bot.core.model import Member, MemberReport, ParseResult, Roster
 from bot.core.records import DayRow, ImportStats, MemberAccount, ReportSave, grid_label
 from bot.core.roster import RosterRow
 from bot.parser import parse_message
-from bot.reports.plan import Message, Plan, history_needed, plan_message, plan_phone, plan_photo
+from bot.reports.plan import Plan, history_needed, plan_message, plan_phone, plan_photo
 from storage.reports import ReportRepo
 
 log = logging.getLogger(__name__)
@@ -272,12 +272,13 @@ class ReportService:
         wanted = history_needed(result, sender_member, ctx.roster)
         history = await self.repo.last_reports(wanted, day) if wanted else {}
         is_leader = self.is_admin(msg.sender.user_id) or ctx.members[0].grid_id in ctx.leader_grid_ids
-        message = Message(msg.update_id, msg.chat_id, msg.message_id, msg.sender.user_id, day, msg.text,
-                          iso(self.now()), msg.edited)
-        plan = plan_message(result, message, sender_member, ctx, is_leader=is_leader, history=history,
+        now = iso(self.now())
+        save = ReportSave(msg.update_id, msg.chat_id, msg.message_id, msg.sender.user_id, day, msg.text, now,
+                          retire_reason="edited" if msg.edited else "corrected")
+        plan = plan_message(result, save, sender_member, ctx, is_leader=is_leader, history=history,
                             template=self.config.template)
         if ctx.link_username and msg.sender.username:
-            plan.save = plan.save or ReportSave(msg.update_id, None, None, msg.sender.user_id, day, "", message.now)
+            plan.save = plan.save or ReportSave(msg.update_id, None, None, msg.sender.user_id, day, "", now)
             plan.save.link = (msg.sender.user_id, msg.sender.username)
         if plan.save is not None:
             if await self.repo.save(plan.save) is None:
@@ -323,8 +324,8 @@ class ReportService:
         d = (day or self.day_of(self.now())).isoformat()
         wanted = _phone_history(result, member, roster)
         history = await self.repo.last_reports(wanted, d) if wanted else {}
-        message = Message(None, None, None, None, d, text, iso(self.now()))
-        return await self._store(plan_phone(result, message, member, roster, history, self.config.template))
+        save = ReportSave(None, None, None, None, d, text, iso(self.now()))
+        return await self._store(plan_phone(result, save, member, roster, history, self.config.template))
 
     async def store_photo_report(
         self, member_id: int, rep: MemberReport, day: str, *, chat_id: int | None, message_id: int | None,
@@ -334,8 +335,8 @@ class ReportService:
         member = await self.member_by_id(member_id)
         if member is None:
             return Reply(texts.REPORT_NOTHING)
-        message = Message(None, chat_id, message_id, sender_user_id, day, "[照片]", iso(self.now()))
-        reply = await self._store(plan_photo(rep, message, member, self.config.template, photo_file_id))
+        save = ReportSave(None, chat_id, message_id, sender_user_id, day, "[照片]", iso(self.now()))
+        reply = await self._store(plan_photo(rep, save, member, self.config.template, photo_file_id))
         if reply.text.startswith("✅"):
             log.info("stored a photo report of member %s (%d households)", member_id, len(rep.households))
         return reply
