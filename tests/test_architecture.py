@@ -7,6 +7,7 @@
 * there are no import circles among the project's modules;
 * no function imports one of the project's own modules (a hidden circle); the adapters and the demo are
   found through entry points instead;
+* the Telegram handlers reach the services through the typed context, not ``bot_data`` keys;
 * a repository's class is named after its file (``storage/reports.py`` holds ``ReportRepo``);
 * no test module imports another test module (shared helpers live in helper modules).
 """
@@ -98,6 +99,17 @@ def test_the_telegram_adapter_uses_only_public_services() -> None:
                 if not any(m == ok or m.startswith(ok + ".") for ok in TELEGRAM_MAY_USE):
                     bad.append(f"{rel(f)}:{line} imports {m}")
                 bad += [f"{rel(f)}:{line} imports the private {m}.{n}" for n in names if n.startswith("_")]
+    assert bad == []
+
+
+def test_handlers_reach_the_services_through_the_typed_context() -> None:
+    """``context.bot_data`` is one typed object (handlers/telegram/context.py), never a dict of string keys."""
+    bad = []
+    for f in source_files("handlers", "bench", "tests"):
+        for node in ast.walk(ast.parse(f.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Subscript) and isinstance(node.value, ast.Attribute) \
+                    and node.value.attr == "bot_data":
+                bad.append(f"{rel(f)}:{node.lineno}")
     assert bad == []
 
 
