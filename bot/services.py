@@ -52,8 +52,7 @@ class Services:
     stats: StatsService
 
     async def close(self) -> None:
-        await self.reader.join()
-        self.reader.shutdown()
+        self.reader.shutdown()  # a photo still being read is dropped: nothing of it was stored
         await self.db.close()
 
 

@@ -60,7 +60,7 @@ class PhotoReader:
             return await asyncio.wait_for(loop.run_in_executor(self._pool, fn, *args), self.timeout_s)
 
     async def join(self) -> None:
-        """Wait for every queued job: on shutdown, and after each update in the offline bot."""
+        """Wait for every queued job (the offline bot does after each update, so its transcript is in order)."""
         while self._tasks:
             await asyncio.gather(*list(self._tasks), return_exceptions=True)
 

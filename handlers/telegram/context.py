@@ -43,7 +43,6 @@ class BotData:
 
 Context = CallbackContext[ExtBot[None], dict, dict, BotData]
 CONTEXT_TYPES: ContextTypes = ContextTypes(bot_data=BotData)
-App = Application  # an Application built with CONTEXT_TYPES (PTB's generics would need seven parameters)
 
 
 def services(context: Context) -> Services:
