@@ -3,26 +3,64 @@
 The sent-nag log (``nags_sent``) is what makes a nag go out at most once: a nag is *claimed* with
 ``INSERT OR IGNORE`` on (grid, day, kind) before it is sent, so a second dispatcher, a repeated job or a
 restart finds the row and sends nothing.
+
+Every method returns the plain records of :mod:`bot.core.reminders`, never a row. A grid's override is stored
+as its four columns: ``"HH:MM"`` (ISO), ``"off"``, a comma list for the reminders, or NULL for "default".
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import date, time
+from typing import Any
 
 import aiosqlite
 
+from bot.core.records import Grid
+from bot.core.reminders import OFF, BoundGrid, Claim, Leave, MemberProgress, Override, Pause, SentNag
 from storage.db import Database
 
 
-@dataclass(frozen=True)
-class Claim:
-    grid_id: int
-    day: str
-    kind: str
-    slot_at: str
-    status: str  # "claimed" (to send) or "skipped" (superseded: recorded, never sent)
+def override_to_row(ov: Override) -> dict[str, str | None]:
+    """Storage form: "HH:MM", "off", a JSON-free comma list for reminders, or None for "default"."""
+
+    def one(v: time | str | None) -> str | None:
+        if v is None:
+            return None
+        return OFF if v == OFF else _hhmm(v)  # type: ignore[arg-type]
+
+    return {
+        "open_at": one(ov.open),
+        "reminders": None if ov.reminders is None else ",".join(_hhmm(t) for t in ov.reminders),
+        "deadline": one(ov.deadline),
+        "escalate_at": one(ov.escalate),
+    }
+
+
+def override_from_row(row: Mapping[str, Any]) -> Override:
+    """The stored form read back (see :func:`override_to_row`)."""
+
+    def one(v: str | None) -> time | str | None:
+        if v is None:
+            return None
+        return OFF if v == OFF else time.fromisoformat(v)
+
+    rem = row["reminders"]
+    return Override(
+        open=one(row["open_at"]),
+        reminders=None if rem is None else tuple(time.fromisoformat(x) for x in rem.split(",") if x),
+        deadline=one(row["deadline"]),  # type: ignore[arg-type]
+        escalate=one(row["escalate_at"]),
+    )
+
+
+def _hhmm(t: time) -> str:
+    return t.isoformat(timespec="minutes")
+
+
+def _pause(r: aiosqlite.Row) -> Pause:
+    return Pause(date.fromisoformat(r["until_day"]) if r["until_day"] else None, r["reason"])
 
 
 class ReminderRepo:
@@ -30,17 +68,20 @@ class ReminderRepo:
         self.db = db
 
     # ------------------------------------------------------------------ grids and bindings
-    async def bound_grids(self) -> list[aiosqlite.Row]:
+    async def bound_grids(self) -> list[BoundGrid]:
         """Active grids with at least one active group binding, with their leader's ids."""
-        return await self.db.fetchall(
-            "SELECT g.id, g.town, g.village, g.name, g.leader_name, g.leader_user_id, "
+        rows = await self.db.fetchall(
+            "SELECT g.id, g.town, g.village, g.name, g.leader_name, g.leader_account, g.leader_user_id, "
             "json_group_array(b.chat_id) AS chat_ids FROM grids g JOIN bindings b ON b.grid_id = g.id "
             "WHERE g.active = 1 AND b.active = 1 GROUP BY g.id ORDER BY g.id"
         )
+        return [BoundGrid(Grid(int(r["id"]), r["town"], r["village"], r["name"], r["leader_name"],
+                               r["leader_account"], r["leader_user_id"]),
+                          tuple(int(c) for c in json.loads(r["chat_ids"]))) for r in rows]
 
-    async def member_progress(self, grid_ids: Iterable[int], day: str) -> list[aiosqlite.Row]:
+    async def member_progress(self, grid_ids: Iterable[int], day: str) -> list[MemberProgress]:
         """Per active member of the grids: active households (total) and how many have a report on ``day``."""
-        return await self.db.fetchall(
+        rows = await self.db.fetchall(
             "SELECT m.id AS member_id, m.grid_id, m.name, m.tg_user_id, m.tg_username, "
             "COUNT(h.id) AS total, COUNT(r.id) AS done FROM members m "
             "JOIN households h ON h.member_id = m.id AND h.active = 1 "
@@ -49,15 +90,22 @@ class ReminderRepo:
             "GROUP BY m.id ORDER BY m.grid_id, m.id",
             (day, json.dumps(list(grid_ids))),
         )
+        return [MemberProgress(int(r["member_id"]), int(r["grid_id"]), r["name"], int(r["total"]), int(r["done"]),
+                               r["tg_user_id"], r["tg_username"]) for r in rows]
 
     # ------------------------------------------------------------------ schedules
-    async def overrides(self) -> list[aiosqlite.Row]:
-        return await self.db.fetchall("SELECT * FROM grid_schedules ORDER BY grid_id")
+    async def overrides(self) -> dict[int, Override]:
+        """Grid id → its stored overrides, for every grid that has some."""
+        rows = await self.db.fetchall("SELECT * FROM grid_schedules ORDER BY grid_id")
+        return {int(r["grid_id"]): override_from_row(r) for r in rows}
 
-    async def override(self, grid_id: int) -> aiosqlite.Row | None:
-        return await self.db.fetchone("SELECT * FROM grid_schedules WHERE grid_id = ?", (grid_id,))
+    async def override(self, grid_id: int) -> Override | None:
+        """The grid's stored overrides; None when it has none (it runs on the defaults)."""
+        r = await self.db.fetchone("SELECT * FROM grid_schedules WHERE grid_id = ?", (grid_id,))
+        return None if r is None else override_from_row(r)
 
-    async def set_override(self, grid_id: int, row: dict[str, str | None], by: int, now: str) -> None:
+    async def set_override(self, grid_id: int, ov: Override, by: int, now: str) -> None:
+        row = override_to_row(ov)
         async with self.db.transaction() as c:
             await c.execute(
                 "INSERT INTO grid_schedules (grid_id, open_at, reminders, deadline, escalate_at, updated_by, "
@@ -73,8 +121,10 @@ class ReminderRepo:
             await c.execute("DELETE FROM grid_schedules WHERE grid_id = ?", (grid_id,))
 
     # ------------------------------------------------------------------ pauses
-    async def pauses(self) -> list[aiosqlite.Row]:
-        return await self.db.fetchall("SELECT * FROM grid_pauses ORDER BY grid_id")
+    async def pauses(self) -> dict[int, Pause]:
+        """Grid id → its pause, for every paused grid."""
+        rows = await self.db.fetchall("SELECT * FROM grid_pauses ORDER BY grid_id")
+        return {int(r["grid_id"]): _pause(r) for r in rows}
 
     async def pause(self, grid_id: int, until_day: str | None, reason: str, by: int, now: str) -> None:
         async with self.db.transaction() as c:
@@ -116,13 +166,16 @@ class ReminderRepo:
         )
         return {int(r[0]) for r in rows}
 
-    async def leaves_in_grids(self, grid_ids: Iterable[int], from_day: str) -> list[aiosqlite.Row]:
-        return await self.db.fetchall(
+    async def leaves_in_grids(self, grid_ids: Iterable[int], from_day: str) -> list[Leave]:
+        """The leaves of the grids' members that have not ended before ``from_day``, by start."""
+        rows = await self.db.fetchall(
             "SELECT l.*, m.name FROM member_leaves l JOIN members m ON m.id = l.member_id "
             "WHERE l.cancelled = 0 AND l.end_day >= ? AND m.grid_id IN (SELECT value FROM json_each(?)) "
             "ORDER BY l.start_day, m.id",
             (from_day, json.dumps(list(grid_ids))),
         )
+        return [Leave(int(r["id"]), int(r["member_id"]), r["name"], date.fromisoformat(r["start_day"]),
+                      date.fromisoformat(r["end_day"])) for r in rows]
 
     # ------------------------------------------------------------------ the sent-nag log
     async def claimed_kinds(self, days: Sequence[str]) -> dict[tuple[int, str], set[str]]:
@@ -186,18 +239,23 @@ class ReminderRepo:
                 [(grid_id, day, kind, mid, n) for mid, n in named],
             )
 
-    async def nag_row(self, grid_id: int, day: str, kind: str) -> aiosqlite.Row | None:
-        return await self.db.fetchone(
+    async def sent_nag(self, grid_id: int, day: str, kind: str) -> SentNag | None:
+        r = await self.db.fetchone(
             "SELECT * FROM nags_sent WHERE grid_id = ? AND day = ? AND kind = ?", (grid_id, day, kind)
         )
+        if r is None:
+            return None
+        return SentNag(int(r["grid_id"]), r["day"], r["kind"], r["slot_at"], r["status"], r["claimed_at"],
+                       r["finished_at"], tuple(int(c) for c in json.loads(r["chat_ids"])), int(r["named"]))
 
-    async def named_members(self, grid_ids: Iterable[int], day: str) -> list[aiosqlite.Row]:
-        """Members named on ``day`` in the grids, with the kinds that named them (comma-joined)."""
-        return await self.db.fetchall(
+    async def named_members(self, grid_ids: Iterable[int], day: str) -> dict[tuple[int, int], set[str]]:
+        """(grid id, member id) → the kinds that named the member on ``day``, for the grids' named members."""
+        rows = await self.db.fetchall(
             "SELECT grid_id, member_id, group_concat(kind) AS kinds FROM nag_named WHERE day = ? "
             "AND grid_id IN (SELECT value FROM json_each(?)) GROUP BY grid_id, member_id",
             (day, json.dumps(list(grid_ids))),
         )
+        return {(int(r["grid_id"]), int(r["member_id"])): set(r["kinds"].split(",")) for r in rows}
 
     async def claim_followup(self, grid_id: int, day: str, member_id: int, kind: str, now: str) -> bool:
         async with self.db.transaction() as c:

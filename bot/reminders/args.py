@@ -14,7 +14,8 @@ from datetime import date, timedelta
 from typing import Any
 
 from bot.config.values import parse_hhmm
-from bot.reminders.schedule import DEADLINE, ESCALATE, OFF, OPEN, REMIND, Override
+from bot.core.reminders import OFF, Override
+from bot.reminders.schedule import DEADLINE, ESCALATE, OPEN, REMIND
 
 _DATE_FULL = re.compile(r"^(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})[日号]?$")
 _DATE_MD = re.compile(r"^(\d{1,2})[-/.月](\d{1,2})[日号]?$")

@@ -13,18 +13,18 @@ A day runs like this (every time is local, in ``reporting.timezone``):
 * ``digest``: one message to the statisticians' chat (optional; not per grid).
 
 The ``[schedule]`` settings are :mod:`bot.config.reminders`; the leaders' command arguments (``/schedule``,
-``/pause``, ``/leave``) are read by :mod:`bot.reminders.args`.
+``/pause``, ``/leave``) are read by :mod:`bot.reminders.args`; the stored values (a grid's
+:class:`~bot.core.reminders.Override`, a pause, a member's progress) are :mod:`bot.core.reminders`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta, tzinfo
-from typing import Any
 
 from bot.config.reminders import GridSchedule, ScheduleConfig
-from bot.config.values import parse_hhmm
+from bot.core.reminders import OFF, MemberProgress, Override
 
 OPEN = "open"
 REMIND = "remind"
@@ -37,22 +37,6 @@ DIGEST_GRID = 0
 
 #: a job that fires this much before a slot still counts it as due (timer jitter); earlier is "early"
 EARLY_TOLERANCE = timedelta(seconds=5)
-
-
-@dataclass(frozen=True)
-class Override:
-    """A grid's stored overrides. ``None`` keeps the default; ``OFF`` (for open/escalate) turns it off."""
-
-    open: time | None | str = None
-    reminders: tuple[time, ...] | None = None
-    deadline: time | None = None
-    escalate: time | None | str = None
-
-    def is_empty(self) -> bool:
-        return self.open is None and self.reminders is None and self.deadline is None and self.escalate is None
-
-
-OFF = "off"
 
 
 def apply_override(base: GridSchedule, ov: Override | None) -> GridSchedule:
@@ -83,17 +67,6 @@ def is_active_day(cfg: ScheduleConfig, day: date) -> bool:
     if cfg.days == "weekdays" and day.weekday() >= 5:
         return False
     return True
-
-
-@dataclass(frozen=True)
-class Pause:
-    """A grid's pause: through ``until`` (inclusive), or until /resume when ``until`` is None."""
-
-    until: date | None = None
-    reason: str = ""
-
-    def covers(self, day: date) -> bool:
-        return self.until is None or day <= self.until
 
 
 # ---------------------------------------------------------------------------------------------- the plan
@@ -180,23 +153,6 @@ def decide(plan: Sequence[Slot], now: datetime, grace: timedelta, claimed: Itera
 
 # ---------------------------------------------------------------------------------------------- who is missing
 @dataclass(frozen=True)
-class MemberProgress:
-    """One member's day: how many of their households have a report."""
-
-    member_id: int
-    grid_id: int
-    name: str
-    total: int
-    done: int
-    user_id: int | None = None  # set once the member is linked to a chat account
-    username: str | None = None
-
-    @property
-    def complete(self) -> bool:
-        return self.done >= self.total
-
-
-@dataclass(frozen=True)
 class MissingMember:
     """A member to name, in a platform-free form: the adapter turns it into a mention.
 
@@ -228,40 +184,6 @@ def missing_members(progress: Iterable[MemberProgress], on_leave: Iterable[int] 
         out.append(MissingMember(p.member_id, p.name, p.username if p.user_id else None, p.user_id,
                                  p.total - p.done, p.total))
     return out
-
-
-def override_to_row(ov: Override) -> dict[str, str | None]:
-    """Storage form: "HH:MM", "off", a JSON-free comma list for reminders, or None for "default"."""
-
-    def one(v: time | str | None) -> str | None:
-        if v is None:
-            return None
-        return OFF if v == OFF else hhmm(v)  # type: ignore[arg-type]
-
-    return {
-        "open_at": one(ov.open),
-        "reminders": None if ov.reminders is None else ",".join(hhmm(t) for t in ov.reminders),
-        "deadline": one(ov.deadline),
-        "escalate_at": one(ov.escalate),
-    }
-
-
-def override_from_row(row: Mapping[str, Any] | None) -> Override | None:
-    if row is None:
-        return None
-
-    def one(v: str | None) -> time | str | None:
-        if v is None:
-            return None
-        return OFF if v == OFF else parse_hhmm(v)
-
-    rem = row["reminders"]
-    return Override(
-        open=one(row["open_at"]),
-        reminders=None if rem is None else tuple(t for t in (parse_hhmm(x) for x in rem.split(",") if x) if t),
-        deadline=one(row["deadline"]),  # type: ignore[arg-type]
-        escalate=one(row["escalate_at"]),
-    )
 
 
 def merge_overrides(old: Override | None, new: Override) -> Override:

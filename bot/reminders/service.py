@@ -2,25 +2,24 @@
 
 The chat adapter calls :meth:`NagService.claim_due` from its scheduled jobs (and once on start, to catch up
 after a restart), sends what comes back, and reports each outcome with :meth:`NagService.finish`. A nag is
-recorded *before* it is sent (see :mod:`storage.nag_repo`), so it goes out at most once whatever happens.
+recorded *before* it is sent (see :mod:`storage.reminders`), so it goes out at most once whatever happens.
 
 Everything that depends on "now" uses the clock of :class:`bot.service.ReportService`.
 """
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
-from typing import Any
 
 from bot.config.reminders import GridSchedule, ScheduleConfig, validate
 from bot.config.settings import Config
 from bot.core import texts
 from bot.core.chat import Outgoing, Reply, Sender
-from bot.core.records import Grid, grid_label
+from bot.core.records import Grid
+from bot.core.reminders import BoundGrid, Claim, MemberProgress, Override
 from bot.reminders.args import parse_day_ahead, parse_day_range, parse_schedule_args
 from bot.reminders.schedule import (
     DEADLINE,
@@ -28,10 +27,7 @@ from bot.reminders.schedule import (
     ESCALATE,
     OPEN,
     REMIND,
-    MemberProgress,
     MissingMember,
-    Override,
-    Pause,
     Slot,
     apply_override,
     decide,
@@ -41,11 +37,9 @@ from bot.reminders.schedule import (
     is_active_day,
     merge_overrides,
     missing_members,
-    override_from_row,
-    override_to_row,
 )
 from bot.reports.service import ReportService
-from storage.reminders import Claim, ReminderRepo
+from storage.reminders import ReminderRepo
 from storage.reports import ReportRepo
 
 log = logging.getLogger(__name__)
@@ -131,20 +125,12 @@ class NagService:
         return self.reports.now()
 
     # ------------------------------------------------------------------ schedules
-    async def _overrides(self) -> dict[int, Override]:
-        out = {}
-        for row in await self.nags.overrides():
-            ov = override_from_row(row)
-            if ov is not None:
-                out[int(row["grid_id"])] = ov
-        return out
-
     async def job_times(self) -> list[time]:
         """Every local time of day at which some nag may be due: one job per time covers all grids."""
         if not self.cfg.enabled:
             return []
         times = set(self.cfg.grid_defaults().times())
-        for ov in (await self._overrides()).values():
+        for ov in (await self.nags.overrides()).values():
             times.update(apply_override(self.cfg.grid_defaults(), ov).times())
         if self.cfg.digest is not None and self.cfg.statisticians_chat_id is not None:
             times.add(self.cfg.digest)
@@ -162,12 +148,9 @@ class NagService:
         cfg, tz, cutoff = self.cfg, self.config.tz, self.config.day_cutoff
         today = self.reports.day_of(now)
         days = [today - timedelta(days=1), today]  # report days: a slot of yesterday may still be in grace
-        grids = {int(g["id"]): g for g in await self.nags.bound_grids()}
-        overrides = await self._overrides()
-        pauses = {
-            int(p["grid_id"]): Pause(date.fromisoformat(p["until_day"]) if p["until_day"] else None, p["reason"])
-            for p in await self.nags.pauses()
-        }
+        grids = {g.id: g for g in await self.nags.bound_grids()}
+        overrides = await self.nags.overrides()
+        pauses = await self.nags.pauses()
         claimed = await self.nags.claimed_kinds([d.isoformat() for d in days])
         wanted: list[tuple[int, date, GridSchedule | None, Slot, bool]] = []
         for day in days:
@@ -199,7 +182,7 @@ class NagService:
         return await self._build(todo, grids, now)
 
     async def _build(
-        self, todo: Sequence[tuple[int, date, GridSchedule | None, Slot, bool]], grids: dict[int, Any], now: datetime
+        self, todo: Sequence[tuple[int, date, GridSchedule | None, Slot, bool]], grids: dict[int, BoundGrid], now: datetime
     ) -> list[Nag]:
         out: list[Nag] = []
         progress: dict[date, dict[int, list[MemberProgress]]] = {}
@@ -215,9 +198,9 @@ class NagService:
                 out.append(Nag(gid, "", report_day, slot.kind, slot.at, self.cfg.deadline, (chat,), text=text))
                 continue
             assert gs is not None
-            g = grids[gid]
-            label = grid_label(g["village"], g["name"])
-            chats = tuple(int(c) for c in json.loads(g["chat_ids"]))
+            g = grids[gid].grid
+            label = g.label
+            chats = grids[gid].chat_ids
             base = slot.kind.split(":", 1)[0]
             if base == OPEN:
                 text = self.cfg.open_text.format(deadline=hhmm(gs.deadline))
@@ -233,7 +216,7 @@ class NagService:
             if base != ESCALATE:
                 out.append(Nag(gid, label, report_day, slot.kind, slot.at, gs.deadline, chats, missing))
                 continue
-            leader_id = g["leader_user_id"]
+            leader_id = g.leader_user_id
             private = leader_id is not None and leader_id in await self.nags.private_active([leader_id])
             dest = leader_id if private else self.cfg.leaders_chat_id
             if dest is None:
@@ -241,16 +224,13 @@ class NagService:
                 await self.nags.finish(gid, day.isoformat(), slot.kind, "no_recipient", [], 0, _iso(now))
                 continue
             out.append(Nag(gid, label, report_day, slot.kind, slot.at, gs.deadline, (int(dest),), missing,
-                           to_leader=private, leader_name=g["leader_name"] or "", leader_user_id=leader_id))
+                           to_leader=private, leader_name=g.leader_name or "", leader_user_id=leader_id))
         return out
 
     async def progress(self, grid_ids: Sequence[int], day: date) -> dict[int, list[MemberProgress]]:
         out: dict[int, list[MemberProgress]] = {}
-        for r in await self.nags.member_progress(grid_ids, day.isoformat()):
-            out.setdefault(int(r["grid_id"]), []).append(
-                MemberProgress(int(r["member_id"]), int(r["grid_id"]), r["name"], int(r["total"]), int(r["done"]),
-                               r["tg_user_id"], r["tg_username"])
-            )
+        for p in await self.nags.member_progress(grid_ids, day.isoformat()):
+            out.setdefault(p.grid_id, []).append(p)
         return out
 
     async def finish(self, nag: Nag, status: str, chats: Sequence[int]) -> None:
@@ -304,10 +284,9 @@ class NagService:
         if not grid_ids:
             return out
         day = self.reports.day_of(self.now())
-        named = await self.nags.named_members(grid_ids, day.isoformat())
-        if not named:
+        kinds = await self.nags.named_members(grid_ids, day.isoformat())
+        if not kinds:
             return out
-        kinds = {(int(r["grid_id"]), int(r["member_id"])): set(r["kinds"].split(",")) for r in named}
         grids = sorted({g for g, _ in kinds})
         progress = await self.progress(grids, day)
         leave = await self.nags.on_leave(day.isoformat())
@@ -325,8 +304,8 @@ class NagService:
                      if await self.nags.claim_followup(gid, day.isoformat(), p.member_id, "leader", now)]
             if not fresh:
                 continue
-            row = await self.nags.nag_row(gid, day.isoformat(), ESCALATE)
-            dests = json.loads(row["chat_ids"]) if row is not None else []
+            sent = await self.nags.sent_nag(gid, day.isoformat(), ESCALATE)
+            dests = sent.chat_ids if sent is not None else ()
             if not dests:
                 continue
             grid = await self.repo.grid(gid)
@@ -349,15 +328,15 @@ class NagService:
         grids = await self.nags.bound_grids()
         if not grids:
             return None
-        progress = await self.progress([int(g["id"]) for g in grids], day)
+        progress = await self.progress([g.id for g in grids], day)
         leave = await self.nags.on_leave(day.isoformat())
-        paused = {int(p["grid_id"]): p for p in await self.nags.pauses()}
+        paused = await self.nags.pauses()
         lines = [texts.DIGEST_TITLE.format(day=day_text(day))]
         for g in grids:
-            gid = int(g["id"])
-            label = grid_label(g["village"], g["name"])
+            gid = g.id
+            label = g.grid.label
             p = paused.get(gid)
-            if p is not None and (p["until_day"] is None or day.isoformat() <= p["until_day"]):
+            if p is not None and p.covers(day):
                 lines.append(texts.DIGEST_PAUSED.format(grid=label))
                 continue
             members = [m for m in progress.get(gid, []) if m.total > 0 and m.member_id not in leave]
@@ -404,19 +383,19 @@ class NagService:
             grids, refusal = await self._grids_for(chat_id, chat_type, sender)
             if refusal is not None:
                 return refusal
-        pauses = {int(p["grid_id"]): p for p in await self.nags.pauses()}
+        pauses = await self.nags.pauses()
         today = self.reports.day_of(self.now())
         parts = []
         for g in grids:
-            row = await self.nags.override(g.id)
-            gs = apply_override(self.cfg.grid_defaults(), override_from_row(row))
+            ov = await self.nags.override(g.id)
+            gs = apply_override(self.cfg.grid_defaults(), ov)
             text = texts.SCHEDULE_SHOW.format(grid=g.label, times=self._times_text(gs))
-            if row is not None:
+            if ov is not None:
                 text += texts.SCHEDULE_CUSTOM
             p = pauses.get(g.id)
-            if p is not None and (p["until_day"] is None or today.isoformat() <= p["until_day"]):
-                until = f"，到{day_text(date.fromisoformat(p['until_day']))}" if p["until_day"] else ""
-                reason = f"（{p['reason']}）" if p["reason"] else ""
+            if p is not None and p.covers(today):
+                until = f"，到{day_text(p.until)}" if p.until else ""
+                reason = f"（{p.reason}）" if p.reason else ""
                 text += "\n" + texts.SCHEDULE_PAUSED.format(until=until, reason=reason)
             parts.append(text)
         days = texts.SCHEDULE_DAYS_WEEKDAYS if self.cfg.days == "weekdays" else texts.SCHEDULE_DAYS_ALL
@@ -450,7 +429,7 @@ class NagService:
                 parts.append(texts.SCHEDULE_RESET.format(grid=label, times=self._times_text(self.cfg.grid_defaults())))
                 changed = True
                 continue
-            ov = merge_overrides(override_from_row(await self.nags.override(g.id)), edit.override)
+            ov = merge_overrides(await self.nags.override(g.id), edit.override)
             gs = apply_override(self.cfg.grid_defaults(), ov)
             dropped = [r for r in gs.reminders if r >= gs.deadline]
             note = ""
@@ -463,7 +442,7 @@ class NagService:
             why = validate(gs)
             if why is not None:
                 return Reply(texts.SCHEDULE_INVALID.format(why=why)), changed
-            await self.nags.set_override(g.id, override_to_row(ov), sender.user_id, now)
+            await self.nags.set_override(g.id, ov, sender.user_id, now)
             changed = True
             parts.append(texts.SCHEDULE_SET.format(grid=label, times=self._times_text(gs)) + note)
             log.info("grid %s schedule changed by user %s", g.id, sender.user_id)
@@ -526,11 +505,11 @@ class NagService:
         today = self.reports.day_of(self.now())
         tokens = [t for a in args for t in a.split() if t]
         if not tokens:
-            rows = await self.nags.leaves_in_grids(grid_ids, today.isoformat())
-            if not rows:
+            leaves = await self.nags.leaves_in_grids(grid_ids, today.isoformat())
+            if not leaves:
                 return Reply(texts.LEAVE_LIST_EMPTY + "\n" + texts.LEAVE_USAGE)
-            lines = [texts.LEAVE_LIST_LINE.format(name=r["name"], start=day_text(date.fromisoformat(r["start_day"])),
-                                                  end=day_text(date.fromisoformat(r["end_day"]))) for r in rows]
+            lines = [texts.LEAVE_LIST_LINE.format(name=lv.name, start=day_text(lv.start), end=day_text(lv.end))
+                     for lv in leaves]
             return Reply(texts.LEAVE_LIST.format(lines="\n".join(lines)))
         name, rest = tokens[0], " ".join(tokens[1:])
         members = await self.repo.members_in_grids(grid_ids, name)

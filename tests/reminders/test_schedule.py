@@ -12,21 +12,17 @@ from bot.config import ConfigError, load_config
 from bot.config.reminders import GridSchedule, ScheduleConfig
 from bot.config.settings import parse_config
 from bot.config.values import parse_hhmm
+from bot.core.reminders import OFF, MemberProgress, Override, Pause
 from bot.reminders.args import parse_day_ahead, parse_day_range, parse_schedule_args
 from bot.reminders.schedule import (
-    OFF,
-    MemberProgress,
-    Override,
-    Pause,
     apply_override,
     decide,
     grid_plan,
     is_active_day,
     missing_members,
-    override_from_row,
-    override_to_row,
     timing,
 )
+from storage.reminders import override_from_row, override_to_row
 
 ROOT = Path(__file__).resolve().parents[2]
 TZ = ZoneInfo("Asia/Shanghai")
