@@ -21,6 +21,7 @@ from openpyxl import load_workbook
 from bot.cli.main import main
 from bot.config.settings import Config, ConfigError, load_config, parse_config
 from bot.config.stats import StatisticianEntry, StatsChat
+from bot.core.model import MemberReport
 from bot.services import open_services
 from handlers.offline.bot import OfflineBot
 from handlers.telegram.stats import RETENTION_JOB
@@ -91,7 +92,8 @@ async def test_retention_job_purges_old_days(tmp_path: Path) -> None:
         for n, d in enumerate((older, old)):  # a photo reading of each day, never confirmed
             await PhotoRepo(svc.db).create(
                 nonce="n", chat_id=-1001001, message_id=300 + n, sender_user_id=LIU.id, member_id=member[0],
-                grid_id=member[1], day=d.isoformat(), photo_file_id=f"p{n}", kind="table", result="{}", now="x")
+                grid_id=member[1], day=d.isoformat(), photo_file_id=f"p{n}", kind="table",
+                report=MemberReport("刘志宇"), form_id=None, now="x")
         await b.app.job_queue.start()
         job = job_named(b, RETENTION_JOB)
         assert job.next_t.astimezone(cfg.tz).time() == time(3, 30)
