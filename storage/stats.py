@@ -5,7 +5,8 @@ Figures come from the indexed columns that migration 4 derives from each report'
 them, so a summary reads no report row and parses no JSON. Households are counted against their current
 member (``households.member_id``), so a summary and "who is missing" always agree with today's roster.
 
-A member filter is a list of member ids, or None for every member.
+A member filter is a list of member ids, or None for every member. The methods return the records of
+:mod:`bot.core.figures`, never ``aiosqlite.Row``s; a report's JSON is decoded here.
 """
 
 from __future__ import annotations
@@ -16,6 +17,16 @@ from typing import Any
 
 import aiosqlite
 
+from bot.core.figures import (
+    ActiveGrid,
+    ActiveMember,
+    FlaggedReport,
+    HouseholdDay,
+    MemberDayFigures,
+    MissingHousehold,
+    RosterCount,
+    Statistician,
+)
 from storage.db import Database
 
 _MEMBER_FILTER = " AND h.member_id IN (SELECT value FROM json_each(?))"
@@ -25,6 +36,10 @@ def _filter(member_ids: Sequence[int] | None) -> tuple[str, list[Any]]:
     if member_ids is None:
         return "", []
     return _MEMBER_FILTER, [json.dumps(list(member_ids))]
+
+
+def _statistician(r: aiosqlite.Row) -> Statistician:
+    return Statistician(int(r["id"]), r["user_id"], r["username"], r["scope"], r["added_by"], r["added_at"])
 
 
 class StatsRepo:
@@ -40,15 +55,17 @@ class StatsRepo:
         return f"INDEXED BY {index} " if index in self._indexes else ""
 
     # ------------------------------------------------------------------ the hierarchy
-    async def active_grids(self) -> list[aiosqlite.Row]:
-        return await self.db.fetchall(
+    async def active_grids(self) -> list[ActiveGrid]:
+        rows = await self.db.fetchall(
             "SELECT id, town, village, name, leader_name, leader_user_id FROM grids WHERE active = 1 ORDER BY id"
         )
+        return list(map(ActiveGrid._make, rows))
 
-    async def active_members(self) -> list[aiosqlite.Row]:
-        return await self.db.fetchall(
+    async def active_members(self) -> list[ActiveMember]:
+        rows = await self.db.fetchall(
             "SELECT id, grid_id, name, tg_user_id, tg_username FROM members WHERE active = 1 ORDER BY id"
         )
+        return list(map(ActiveMember._make, rows))
 
     async def user_names(self) -> dict[int, str]:
         """Telegram user id -> the member's or grid leader's name (to say who sent a report)."""
@@ -66,14 +83,15 @@ class StatsRepo:
         return {int(r[0]): str(r[1]) for r in await self.db.fetchall("SELECT id, name FROM members")}
 
     # ------------------------------------------------------------------ figures
-    async def roster_counts(self, member_ids: Sequence[int] | None) -> list[aiosqlite.Row]:
+    async def roster_counts(self, member_ids: Sequence[int] | None) -> list[RosterCount]:
         """Per member: active households and the roster's people in them."""
         where, params = _filter(member_ids)
-        return await self.db.fetchall(
+        rows = await self.db.fetchall(
             "SELECT h.member_id, COUNT(*) AS households, SUM(COALESCE(h.people, 0)) AS roster_people "
             "FROM households h WHERE h.active = 1" + where + " GROUP BY h.member_id",
             tuple(params),
         )
+        return list(map(RosterCount._make, rows))
 
     async def _plan(self, member_ids: Sequence[int] | None, wide: bool) -> tuple[str, str, list[Any]]:
         """FROM and WHERE for reports ``r`` joined to active households ``h`` over a day range (two ``?``
@@ -103,51 +121,59 @@ class StatsRepo:
 
     async def day_figures(
         self, member_ids: Sequence[int] | None, start: str, end: str, *, wide: bool | None = None
-    ) -> list[aiosqlite.Row]:
+    ) -> list[MemberDayFigures]:
         """Per member and day: households covered, people in them (as reported, else the roster's), fever
         households, returned, isolated and visitors. ``wide`` defaults to "every member"."""
         frm, where, params = await self._plan(member_ids, member_ids is None if wide is None else wide)
-        return await self.db.fetchall(
+        rows = await self.db.fetchall(
             "SELECT h.member_id, r.day, COUNT(*) AS covered, SUM(COALESCE(r.v_people, h.people, 0)) AS people, "
             "SUM(CASE WHEN r.v_fever THEN 1 ELSE 0 END) AS fever, SUM(COALESCE(r.v_returned, 0)) AS returned, "
             "SUM(COALESCE(r.v_isolated, 0)) AS isolated, SUM(COALESCE(r.v_visitors, 0)) AS visitors "
             + frm + where + " GROUP BY h.member_id, r.day",
             (start, end, *params),
         )
+        return list(map(MemberDayFigures._make, rows))
 
     async def anomaly_rows(
         self, member_ids: Sequence[int] | None, start: str, end: str, *, wide: bool | None = None
-    ) -> list[aiosqlite.Row]:
+    ) -> list[FlaggedReport]:
         """Reports that may hold an anomaly (flagged, or a fever/returned/isolated/visitors figure); the
         filter runs on the index, only these rows are read."""
         frm, where, params = await self._plan(member_ids, member_ids is None if wide is None else wide)
-        return await self.db.fetchall(
+        rows = await self.db.fetchall(
             "SELECT h.member_id, h.id AS household_id, h.name AS household, h.address, h.position, r.day, r.data, "
             "r.reported_at, r.via, r.member_id AS reporter_id, r.sender_user_id "
             + frm + where + " AND (r.anomaly = 1 OR r.v_fever OR r.v_returned > 0 OR r.v_isolated > 0 "
             "OR r.v_visitors > 0)",
             (start, end, *params),
         )
+        loads = json.loads
+        return [FlaggedReport(r[0], r[1], r[2], r[3], r[4], r[5], loads(r[6]), r[7], r[8], r[9], r[10]) for r in rows]
 
-    async def missing_households(self, member_ids: Sequence[int] | None, day: str) -> list[aiosqlite.Row]:
+    async def missing_households(self, member_ids: Sequence[int] | None, day: str) -> list[MissingHousehold]:
+        """The active households with no report for ``day``, in each member's order."""
         where, params = _filter(member_ids)
-        return await self.db.fetchall(
+        rows = await self.db.fetchall(
             "SELECT h.member_id, h.id AS household_id, h.name AS household, h.address, h.position "
             "FROM households h LEFT JOIN reports r ON r.household_id = h.id AND r.day = ? "
             "WHERE h.active = 1 AND r.id IS NULL" + where + " ORDER BY h.member_id, h.position, h.id",
             (day, *params),
         )
+        return list(map(MissingHousehold._make, rows))
 
-    async def detail_rows(self, member_ids: Sequence[int], day: str) -> list[aiosqlite.Row]:
-        """Every active household of these members with its report for ``day`` (data NULL where none)."""
+    async def detail_rows(self, member_ids: Sequence[int], day: str) -> list[HouseholdDay]:
+        """Every active household of these members with its report for ``day`` (data None where none)."""
         where, params = _filter(member_ids)
-        return await self.db.fetchall(
+        rows = await self.db.fetchall(
             "SELECT h.member_id, h.id AS household_id, h.name AS household, h.address, h.people AS roster_people, "
             "h.position, r.data, r.reported_at, r.via, r.member_id AS reporter_id, r.sender_user_id "
             "FROM households h LEFT JOIN reports r ON r.household_id = h.id AND r.day = ? "
             "WHERE h.active = 1" + where,
             (day, *params),
         )
+        loads = json.loads
+        return [HouseholdDay(r[0], r[1], r[2], r[3], r[4], r[5], None if r[6] is None else loads(r[6]), r[7], r[8],
+                             r[9], r[10]) for r in rows]
 
     # ------------------------------------------------------------------ retention
     async def days_before(self, cutoff: str) -> list[str]:
@@ -172,10 +198,11 @@ class StatsRepo:
         return counts
 
     # ------------------------------------------------------------------ statisticians
-    async def statisticians(self) -> list[aiosqlite.Row]:
-        return await self.db.fetchall("SELECT * FROM statisticians WHERE active = 1 ORDER BY id")
+    async def statisticians(self) -> list[Statistician]:
+        rows = await self.db.fetchall("SELECT * FROM statisticians WHERE active = 1 ORDER BY id")
+        return [_statistician(r) for r in rows]
 
-    async def statisticians_for(self, user_id: int, username: str | None) -> list[aiosqlite.Row]:
+    async def statisticians_for(self, user_id: int, username: str | None) -> list[Statistician]:
         """Active statisticians rows of this user; an @username row gets the user id on first sight."""
         if username:
             async with self.db.transaction() as c:
@@ -183,9 +210,10 @@ class StatsRepo:
                     "UPDATE statisticians SET user_id = ? WHERE username = ? AND user_id IS NULL AND active = 1",
                     (user_id, username.lower()),
                 )
-        return await self.db.fetchall(
+        rows = await self.db.fetchall(
             "SELECT * FROM statisticians WHERE active = 1 AND user_id = ? ORDER BY id", (user_id,)
         )
+        return [_statistician(r) for r in rows]
 
     async def add_statistician(
         self, user_id: int | None, username: str | None, scope: str, by: int | None, now: str

@@ -1,14 +1,16 @@
 """The grid hierarchy as a tree of units: all → town (镇) → village (村) → grid (网格) → member (网格员).
 
-Pure: built from plain rows of grids and members. Units keep roster order (grid and member ids), not
+Pure: built from the active grids and members (:mod:`bot.core.figures`). Units keep roster order (grid and member ids), not
 alphabetical order, so that 第一网格 comes before 第二网格.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
+
+from bot.core.figures import ActiveGrid, ActiveMember
 
 LEVELS = ("all", "town", "village", "grid", "member")
 LEVEL_LABELS = {"all": "全部", "town": "镇", "village": "村", "grid": "网格", "member": "网格员"}
@@ -86,28 +88,28 @@ class Unit:
 class Hierarchy:
     """The tree of the active roster, with lookups by name."""
 
-    def __init__(self, grids: Iterable[Mapping[str, Any]], members: Iterable[Mapping[str, Any]]):
+    def __init__(self, grids: Iterable[ActiveGrid], members: Iterable[ActiveMember]):
         self.root = Unit("all", LEVEL_LABELS["all"])
         self.grids: dict[int, Unit] = {}
         self.members: dict[int, Unit] = {}
         towns: dict[str, Unit] = {}
         villages: dict[tuple[str, str], Unit] = {}
-        for g in sorted(grids, key=lambda r: int(r["id"])):
-            town = towns.get(g["town"])
+        for g in sorted(grids, key=lambda r: r.id):
+            town = towns.get(g.town)
             if town is None:
-                town = towns[g["town"]] = self._child(self.root, "town", g["town"])
-            village = villages.get((g["town"], g["village"]))
+                town = towns[g.town] = self._child(self.root, "town", g.town)
+            village = villages.get((g.town, g.village))
             if village is None:
-                village = villages[(g["town"], g["village"])] = self._child(town, "village", g["village"])
-            unit = self._child(village, "grid", g["name"])
-            unit.grid_id = int(g["id"])
+                village = villages[(g.town, g.village)] = self._child(town, "village", g.village)
+            unit = self._child(village, "grid", g.name)
+            unit.grid_id = g.id
             self.grids[unit.grid_id] = unit
-        for m in sorted(members, key=lambda r: int(r["id"])):
-            parent = self.grids.get(int(m["grid_id"]))
+        for m in sorted(members, key=lambda r: r.id):
+            parent = self.grids.get(m.grid_id)
             if parent is None:
                 continue  # a member of an inactive grid
-            unit = self._child(parent, "member", m["name"])
-            unit.member_id = int(m["id"])
+            unit = self._child(parent, "member", m.name)
+            unit.member_id = m.id
             self.members[unit.member_id] = unit
 
     @staticmethod

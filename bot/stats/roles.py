@@ -48,7 +48,7 @@ async def resolve_viewer(
         v.roles.add("admin")
         units.append(hierarchy.root)
     scopes = [e.scope for e in config.roles.statisticians if e.matches(user_id, username)]
-    scopes += [str(r["scope"]) for r in await stats.statisticians_for(user_id, username)]
+    scopes += [r.scope for r in await stats.statisticians_for(user_id, username)]
     for scope in scopes:
         found = hierarchy.find(scope, STATISTICIAN_LEVELS)
         if len(found) == 1:

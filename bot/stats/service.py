@@ -9,7 +9,6 @@ chats and to configured statisticians' chats; /export only to private chats.
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import re
 from collections.abc import Awaitable, Callable, Sequence
@@ -21,6 +20,7 @@ from bot.config.settings import Config
 from bot.config.stats import StatsChat, parse_user
 from bot.core import texts
 from bot.core.chat import Sender
+from bot.core.figures import FlaggedReport, MemberDayFigures, RosterCount
 from bot.reports.service import ReportService
 from bot.stats.charts import MAX_LINES, ChartData, render_chart
 from bot.stats.hierarchy import Hierarchy, Unit, clip
@@ -259,7 +259,7 @@ class StatsService:
         names: dict[tuple[int, str], list[str]] = {}
         if period.single and all(r.level == "member" for r in roots):  # a member's own summary names households
             for row in await self.stats.missing_households(ids, start):
-                names.setdefault((int(row["member_id"]), start), []).append(str(row["household"]))
+                names.setdefault((row.member_id, start), []).append(row.household)
         return compute_summary(roots, period, counts, figures, anomalies, self.config.template, names)
 
     @staticmethod
@@ -274,7 +274,9 @@ class StatsService:
         :meth:`storage.stats.StatsRepo._plan`. A seek costs about three scanned rows."""
         return ids is None or len(ids) * WIDE_FRACTION_INV > len(h.members)
 
-    async def _fetch(self, h: Hierarchy, roots: Sequence[Unit], start: str, end: str) -> tuple[list, list, list]:
+    async def _fetch(
+        self, h: Hierarchy, roots: Sequence[Unit], start: str, end: str
+    ) -> tuple[list[RosterCount], list[MemberDayFigures], list[FlaggedReport]]:
         """Roster counts, per-member-day figures and anomaly rows of the members under ``roots``."""
         ids = self._member_filter(h, roots)
         wide = self._wide(h, ids)
@@ -362,7 +364,7 @@ class StatsService:
     async def _job(self, h: Hierarchy, roots: list[Unit], period: Period, fmt: str, name: str) -> ExportJob:
         counts = await self.stats.roster_counts(self._member_filter(h, roots))
         members = {u.member_id for r in roots for u in r.members()}
-        households = sum(int(r["households"]) for r in counts if r["member_id"] in members)
+        households = sum(c.households for c in counts if c.member_id in members)
         return ExportJob(roots, period, fmt, h, households, name)
 
     async def write_export(self, job: ExportJob, out: BinaryIO, progress: ProgressFn | None = None) -> ExportCounts:
@@ -373,12 +375,12 @@ class StatsService:
         h = job.hierarchy
         start, end = job.period.start.isoformat(), job.period.end.isoformat()
         roster_counts, day_figures, day_anomalies = await self._fetch(h, job.roots, start, end)
-        figures_by_day: dict[str, list[Any]] = {}
-        for r in day_figures:
-            figures_by_day.setdefault(str(r["day"]), []).append(r)
-        anomalies_by_day: dict[str, list[Any]] = {}
-        for r in day_anomalies:
-            anomalies_by_day.setdefault(str(r["day"]), []).append(r)
+        figures_by_day: dict[str, list[MemberDayFigures]] = {}
+        for fig in day_figures:
+            figures_by_day.setdefault(fig.day, []).append(fig)
+        anomalies_by_day: dict[str, list[FlaggedReport]] = {}
+        for rep in day_anomalies:
+            anomalies_by_day.setdefault(rep.day, []).append(rep)
         user_names = await self.stats.user_names()
         member_names = await self.stats.member_names()
         counts = ExportCounts()
@@ -411,22 +413,22 @@ class StatsService:
             for i in range(0, len(members), EXPORT_BATCH_MEMBERS):
                 batch = members[i: i + EXPORT_BATCH_MEMBERS]
                 rows = await self.stats.detail_rows([int(u.member_id or 0) for u in batch], d.isoformat())
-                rows.sort(key=lambda r: (rank.get(r["member_id"], 0), r["position"], r["household_id"]))
+                rows.sort(key=lambda r: (rank.get(r.member_id, 0), r.position, r.household_id))
                 detail, missing = [], []
                 for r in rows:
-                    place = places.get(r["member_id"])
+                    place = places.get(r.member_id)
                     if place is None:
                         continue
-                    base = [d, *place, r["household"], r["address"] or None, r["roster_people"]]
-                    if r["data"] is None:
+                    base = [d, *place, r.household, r.address or None, r.roster_people]
+                    data = r.data
+                    if data is None:
                         detail.append([*base, "未报"])
                         missing.append(base)
                         continue
-                    data = json.loads(r["data"])
-                    reporter = _reporter(member_names.get(r["reporter_id"], ""), r["sender_user_id"], r["via"],
+                    reporter = _reporter(member_names.get(r.reporter_id, ""), r.sender_user_id, r.via,
                                          user_names)
                     detail.append([*base, "已报", *(cell_value(data.get(k)) for k in keys), reporter,
-                                   _local(r["reported_at"], tz), VIA_LABELS.get(r["via"], r["via"])])
+                                   _local(r.reported_at, tz), VIA_LABELS.get(r.via, r.via)])
                 await asyncio.to_thread(_append_two, writer, DETAIL, detail, MISSING, missing)
                 counts.detail += len(detail)
                 counts.missing += len(missing)
@@ -455,11 +457,13 @@ class StatsService:
     async def chart_data(self, h: Hierarchy, roots: list[Unit], period: Period) -> ChartData:
         start, end = period.start.isoformat(), period.end.isoformat()
         counts, figures, anomalies = await self._fetch(h, roots, start, end)
-        by_day: dict[str, tuple[list[Any], list[Any]]] = {d.isoformat(): ([], []) for d in period.days}
-        for r in figures:
-            by_day[str(r["day"])][0].append(r)
-        for r in anomalies:
-            by_day[str(r["day"])][1].append(r)
+        by_day: dict[str, tuple[list[MemberDayFigures], list[FlaggedReport]]] = {
+            d.isoformat(): ([], []) for d in period.days
+        }
+        for fig in figures:
+            by_day[fig.day][0].append(fig)
+        for rep in anomalies:
+            by_day[rep.day][1].append(rep)
         series: list[tuple[str, list[float]]] = []
         fever, other = [], []
         title = ""
@@ -546,8 +550,8 @@ class StatsService:
             who = f"@{e.username}" if e.username else str(e.user_id)
             lines.append(f"{who}：{e.scope}{texts.STAT_FROM_CONFIG}")
         for r in await self.stats.statisticians():
-            who = f"@{r['username']}" if r["username"] else str(r["user_id"])
-            lines.append(f"{who}：{r['scope']}")
+            who = f"@{r.username}" if r.username else str(r.user_id)
+            lines.append(f"{who}：{r.scope}")
         if not lines:
             return refusal(texts.STAT_LIST_EMPTY)
         return refusal(texts.STAT_LIST.format(lines="\n".join(lines)))

@@ -1,20 +1,21 @@
 """The statisticians' summary: figures rolled up the grid hierarchy, who is missing, the anomalies.
 
-Pure: :func:`compute_summary` takes the units and the rows that ``storage.stats`` returns and gives a
-:class:`Summary`; :func:`render_html` turns it into short Telegram-HTML lines and :func:`paginate` into
-messages within Telegram's limit. Figures roll up member → grid → village → town → all.
+Pure: :func:`compute_summary` takes the units and the records that ``storage.stats`` returns
+(:mod:`bot.core.figures`) and gives a :class:`Summary`; :func:`render_html` turns it into short Telegram-HTML
+lines and :func:`paginate` into messages within Telegram's limit. Figures roll up member → grid → village →
+town → all.
 """
 
 from __future__ import annotations
 
 import html
-import json
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from bot.core.figures import FlaggedReport, MemberDayFigures, RosterCount
 from bot.core.template import Template
 from bot.stats.hierarchy import Unit, sort_key
 from bot.stats.periods import Period, day_label
@@ -172,9 +173,9 @@ def _int(v: Any) -> int:
 def compute_summary(
     roots: list[Unit],
     period: Period,
-    roster_counts: Iterable[Mapping[str, Any]],
-    day_figures: Iterable[Mapping[str, Any]],
-    anomaly_rows: Iterable[Mapping[str, Any]],
+    roster_counts: Iterable[RosterCount],
+    day_figures: Iterable[MemberDayFigures],
+    anomaly_rows: Iterable[FlaggedReport],
     template: Template,
     missing_names: Mapping[tuple[int, str], list[str]] | None = None,
 ) -> Summary:
@@ -184,28 +185,28 @@ def compute_summary(
     days = period.days
     members = {u.member_id: u for r in roots for u in r.members()}
     households: dict[int, int] = {}
-    for row in roster_counts:
-        if row["member_id"] in members:
-            households[int(row["member_id"])] = int(row["households"])
-    per_day: dict[tuple[int, str], Mapping[str, Any]] = {}
-    for row in day_figures:
-        if row["member_id"] in members:
-            per_day[(int(row["member_id"]), str(row["day"]))] = row
+    for count in roster_counts:
+        if count.member_id in members:
+            households[count.member_id] = count.households
+    per_day: dict[tuple[int, str], MemberDayFigures] = {}
+    for fig in day_figures:
+        if fig.member_id in members:
+            per_day[(fig.member_id, fig.day)] = fig
     anomalies: list[Anomaly] = []
     anomaly_count: dict[int, int] = {}
-    for row in anomaly_rows:
-        member = members.get(row["member_id"])
+    for rep in anomaly_rows:
+        member = members.get(rep.member_id)
         if member is None:
             continue
-        data = json.loads(row["data"]) if isinstance(row["data"], str) else dict(row["data"])
+        data = rep.data
         if not template.anomalies(data):
             continue  # a flag left over from a withdrawn value
         anomalies.append(Anomaly(
-            date.fromisoformat(str(row["day"])), member, str(row["household"]), str(row["address"] or ""),
-            anomaly_detail(data, template), bool(data.get("fever")), data, row["reported_at"], row["via"],
-            int(row["position"] or 0),
+            date.fromisoformat(rep.day), member, rep.household, rep.address or "",
+            anomaly_detail(data, template), bool(data.get("fever")), data, rep.reported_at, rep.via,
+            rep.position or 0,
         ))
-        anomaly_count[int(row["member_id"])] = anomaly_count.get(int(row["member_id"]), 0) + 1
+        anomaly_count[rep.member_id] = anomaly_count.get(rep.member_id, 0) + 1
     anomalies.sort(key=lambda a: (not a.fever, a.day, sort_key(a.member), a.position, a.household))
 
     figures: dict[Unit, Figures] = {}
@@ -217,13 +218,13 @@ def compute_summary(
             f.members = len(days)
             f.households = n * len(days)
         for d in days:
-            row = per_day.get((mid, d.isoformat()))
-            covered = _int(row["covered"]) if row else 0
-            if row:
+            fig = per_day.get((mid, d.isoformat()))
+            covered = _int(fig.households_covered) if fig else 0
+            if fig:
                 f.members_reported += 1
                 f.households_covered += covered
                 for key, _ in FIGURES:
-                    setattr(f, key, getattr(f, key) + _int(row[key]))
+                    setattr(f, key, getattr(f, key) + _int(getattr(fig, key)))
             if covered < n:
                 names = list((missing_names or {}).get((mid, d.isoformat()), []))
                 missing.append(Missing(d, unit, n - covered, n, names))

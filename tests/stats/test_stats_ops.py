@@ -216,7 +216,7 @@ async def test_migration_4_indexes_the_figures_of_existing_reports(tmp_path: Pat
         stats = StatsRepo(db)
         for wide in (False, True):
             [fig] = await stats.day_figures([1], "2020-02-10", "2020-02-10", wide=wide)
-            assert (fig["covered"], fig["people"], fig["fever"], fig["returned"], fig["isolated"]) == (1, 4, 1, 2, 1)
+            assert (fig.households_covered, fig.people, fig.fever, fig.returned, fig.isolated) == (1, 4, 1, 2, 1)
     finally:
         await db.close()
 

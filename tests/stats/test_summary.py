@@ -13,6 +13,7 @@ import pytest
 from telegram import Update
 
 from bot.core import texts
+from bot.core.figures import ActiveGrid, ActiveMember
 from bot.core.roster import RosterRow
 from bot.stats.hierarchy import Hierarchy
 from bot.stats.periods import Period, parse_period, split_args
@@ -308,10 +309,9 @@ def test_periods() -> None:
 
 
 def test_hierarchy_lookup() -> None:
-    grids = [{"id": 1, "town": "镇", "village": "甲村", "name": "一组"},
-             {"id": 2, "town": "镇", "village": "乙村", "name": "一组"},
-             {"id": 3, "town": "", "village": "", "name": "散户组"}]
-    h = Hierarchy(grids, [{"id": 10, "grid_id": 1, "name": "张三"}, {"id": 11, "grid_id": 3, "name": "李四"}])
+    grids = [ActiveGrid(1, "镇", "甲村", "一组", None, None), ActiveGrid(2, "镇", "乙村", "一组", None, None),
+             ActiveGrid(3, "", "", "散户组", None, None)]
+    h = Hierarchy(grids, [ActiveMember(10, 1, "张三", None, None), ActiveMember(11, 3, "李四", None, None)])
     assert [u.path for u in h.find("一组")] == ["镇/甲村/一组", "镇/乙村/一组"]
     assert [u.path for u in h.find("乙村/一组")] == ["镇/乙村/一组"]
     assert h.find_one("全部") is h.root
