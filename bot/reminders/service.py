@@ -4,7 +4,7 @@ The chat adapter calls :meth:`NagService.claim_due` from its scheduled jobs (and
 after a restart), sends what comes back, and reports each outcome with :meth:`NagService.finish`. A nag is
 recorded *before* it is sent (see :mod:`storage.reminders`), so it goes out at most once whatever happens.
 
-Everything that depends on "now" uses the clock of :class:`bot.service.ReportService`.
+Everything that depends on "now" uses the clock of :class:`bot.reports.service.ReportService`.
 """
 
 from __future__ import annotations
