@@ -27,11 +27,11 @@ import time as _time
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
-from bench.memory import peak_rss_mb
-
 ROOT = Path(__file__).resolve().parents[1]
-if str(ROOT) not in sys.path:
+if str(ROOT) not in sys.path:  # also run as a script (python bench/summary_scale.py, and its measuring child)
     sys.path.insert(0, str(ROOT))
+
+from bench.memory import peak_rss_mb  # noqa: E402  (needs the repository root on sys.path)
 
 TOWNS = ["青山镇", "绿水镇", "红旗镇", "东风镇", "白沙镇", "金田镇", "石桥镇", "新华镇", "柳林镇", "马坡镇"]
 VILLAGE_NUMS = "一二三四五六七八九十"
