@@ -6,7 +6,8 @@
   private name);
 * there are no import circles among the project's modules;
 * no function imports one of the project's own modules (a hidden circle); the adapters and the demo are
-  found through entry points instead;
+  found through entry points instead, and the heavy OCR pipeline is a declared ``LazyModule`` (an edge of
+  the import graph like any import);
 * the Telegram handlers reach the services through the typed context, not ``bot_data`` keys;
 * a repository's class is named after its file (``storage/reports.py`` holds ``ReportRepo``);
 * no test module imports another test module (shared helpers live in helper modules).
@@ -55,6 +56,9 @@ def imports(path: Path, *, top_level_only: bool = False) -> list[tuple[str, list
             nested = in_function or isinstance(child, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda)
             if isinstance(child, ast.Import):
                 out.extend((a.name, [], child.lineno, in_function) for a in child.names)
+            elif isinstance(child, ast.Call) and isinstance(child.func, ast.Name) and child.func.id == "LazyModule" \
+                    and child.args and isinstance(child.args[0], ast.Constant) and isinstance(child.args[0].value, str):
+                out.append((child.args[0].value, [], child.lineno, False))  # a declared lazy import: an edge too
             elif isinstance(child, ast.ImportFrom) and child.module and child.level == 0:
                 names = [a.name for a in child.names]
                 subs = [f"{child.module}.{n}" for n in names if f"{child.module}.{n}" in ALL_MODULES]

@@ -10,13 +10,15 @@ from pathlib import Path
 
 from bot.config.settings import Config
 from bot.core import texts
+from bot.core.lazy import LazyModule
 from bot.core.model import ParseResult
 from bot.core.roster import load_roster
 from bot.ocr.errors import OcrError
-from bot.ocr.form import render_form
-from bot.ocr.reader import read_photo
 
 COMMANDS = ("ocr", "form")
+#: loaded only by these two commands (OpenCV and NumPy weigh about 45 MB; ``gridbot run`` does not need them)
+OCR_READER = LazyModule("bot.ocr.reader")
+OCR_FORM = LazyModule("bot.ocr.form")
 
 
 def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -43,7 +45,7 @@ def run(args: argparse.Namespace, config: Config) -> int:
         return 1
     if args.cmd == "form":
         day = args.date or date.today()
-        rendered = render_form(member, config.template, day, f"{member.village}{member.grid}")
+        rendered = OCR_FORM.render_form(member, config.template, day, f"{member.village}{member.grid}")
         out = Path(args.out)
         if out.suffix.lower() not in (".pdf", ".png"):
             print("gridbot: --out must end in .pdf or .png", file=sys.stderr)
@@ -57,7 +59,7 @@ def run(args: argparse.Namespace, config: Config) -> int:
         print(f"gridbot: cannot read {args.image}: {e.strerror}", file=sys.stderr)
         return 1
     try:
-        reading = read_photo(data, member, config.template, config.ocr)
+        reading = OCR_READER.read_photo(data, member, config.template, config.ocr)
     except OcrError as e:
         print(f"gridbot: {texts.OCR_ERRORS[e.code]}", file=sys.stderr)
         return 1

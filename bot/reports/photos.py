@@ -20,17 +20,19 @@ from rapidfuzz import fuzz, process
 from bot.config.settings import Config
 from bot.core import texts
 from bot.core.chat import Button, IncomingPhoto, Outgoing, Reply, Sender
+from bot.core.lazy import LazyModule
 from bot.core.model import HouseholdReport, Member, MemberReport
 from bot.core.records import PendingReading
 from bot.ocr.errors import OcrError
-from bot.ocr.form import render_form
-from bot.ocr.reader import read_photo
 from bot.reports.reading import PhotoReader
 from bot.reports.service import ReportService
 from storage.photos import PhotoRepo
 
 log = logging.getLogger(__name__)
 
+#: the OCR pipeline, loaded with the first photo or form (OpenCV and NumPy weigh about 45 MB)
+OCR_READER = LazyModule("bot.ocr.reader")
+OCR_FORM = LazyModule("bot.ocr.form")
 #: image documents are read like photos; anything else posted as a file gets a short "not an image" reply
 IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".webp", ".bmp", ".tif", ".tiff", ".heic", ".gif")
 #: what a member types for yes / no in a correction
@@ -159,7 +161,7 @@ class PhotoService:
         "正在识别…" note (its ``ref`` is the pending id), or None to leave it (the reading is gone)."""
         cfg = self.config
         try:
-            reading = await reader.run(read_photo, data, job.member, cfg.template, cfg.ocr, None, attempt)
+            reading = await reader.run(OCR_READER.read_photo, data, job.member, cfg.template, cfg.ocr, None, attempt)
         except OcrError as e:
             log.info("photo in chat %s not read: %s", job.photo.chat_id, e.code)
             return Reply(texts.OCR_ERRORS[e.code])
@@ -204,7 +206,7 @@ class PhotoService:
         member, day = req.member, req.day
         label = f"{member.village}{member.grid}"
         try:
-            pdf = await reader.run(lambda: render_form(member, self.config.template, day, label).pdf_bytes())
+            pdf = await reader.run(lambda: OCR_FORM.render_form(member, self.config.template, day, label).pdf_bytes())
         except Exception:
             log.exception("form rendering failed")
             return Reply(texts.FORM_FAILED)
