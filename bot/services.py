@@ -22,12 +22,14 @@ from typing import Any, Protocol
 
 from bot.config.settings import Config
 from bot.core.dates import ReportClock
+from bot.inbox.service import InboxService
 from bot.reminders.service import NagService
 from bot.reports.photos import PhotoService
 from bot.reports.reading import PhotoReader
 from bot.reports.service import ReportService
 from bot.stats.service import StatsService
 from storage.db import Database, open_database
+from storage.inbox import InboxRepo
 from storage.photos import PhotoRepo
 from storage.reminders import ReminderRepo
 from storage.reports import ReportRepo
@@ -43,6 +45,7 @@ class Services:
     config: Config
     db: Database
     clock: ReportClock
+    inbox: InboxService
     #: the repository of the reporting loop (tests and the CLI read it; adapters go through the services)
     report_repo: ReportRepo
     reports: ReportService
@@ -68,7 +71,8 @@ async def open_services(config: Config, clock: Callable[[], datetime] | None = N
     reminders.digest_builder = stats.digest_text
     reminders.reoffer_source = photos.open_confirmations
     reader = PhotoReader(config.ocr.workers, config.ocr.max_queue, config.ocr.timeout_s)
-    return Services(config, db, report_clock, report_repo, reports, photos, reader, reminders, stats)
+    inbox = InboxService(config, InboxRepo(db), report_clock)
+    return Services(config, db, report_clock, inbox, report_repo, reports, photos, reader, reminders, stats)
 
 
 class Adapter(Protocol):

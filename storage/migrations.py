@@ -285,6 +285,33 @@ MIGRATIONS: list[tuple[int, str, str]] = [
         CREATE INDEX ocr_pending_reply ON ocr_pending(chat_id, reply_message_id);
         """,
     ),
+    (
+        6,
+        "the durable inbox (every update, committed before Telegram is told it arrived) and the replies "
+        "committed with a report, sent after",
+        """
+        CREATE TABLE inbox (
+            update_id INTEGER PRIMARY KEY,
+            chat_id INTEGER,
+            payload TEXT NOT NULL,
+            received_at TEXT NOT NULL,
+            done_at TEXT
+        );
+        CREATE INDEX inbox_open ON inbox(done_at, update_id);
+        CREATE TABLE outbox (
+            id INTEGER PRIMARY KEY,
+            update_id INTEGER,
+            chat_id INTEGER NOT NULL,
+            reply_to INTEGER,
+            text TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            sent_at TEXT,
+            sent_message_id INTEGER,
+            failed_at TEXT
+        );
+        CREATE INDEX outbox_unsent ON outbox(sent_at, id);
+        """,
+    ),
 ]
 
 LATEST = MIGRATIONS[-1][0]

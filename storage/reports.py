@@ -452,7 +452,8 @@ class ReportRepo:
         In order: the update's idempotency mark; the sender's @username link; the message text; the member
         reports this one supersedes (``retire``: an edit, a correction: their rows go to the audit table and
         the household's previous value, if any, comes back); the new member reports and their household rows
-        (an existing row for the same household and day moves to the audit table first); corrected totals.
+        (an existing row for the same household and day moves to the audit table first); corrected totals;
+        the update marked done in the inbox; the reply, to be sent after the commit (``s.reply_id``).
         """
         async with self.db.transaction() as c:
             if s.update_id is not None:
@@ -510,6 +511,15 @@ class ReportRepo:
                     "totals_people = COALESCE(?, totals_people) WHERE id = ?",
                     (tu.households, tu.people, tu.member_report_id),
                 )
+            if s.update_id is not None:  # the inbox: this update is done, in the same transaction as its effects
+                await c.execute("UPDATE inbox SET done_at = ? WHERE update_id = ? AND done_at IS NULL",
+                                (s.now, s.update_id))
+            if s.reply and s.chat_id is not None:
+                cur = await c.execute(
+                    "INSERT INTO outbox (update_id, chat_id, reply_to, text, created_at) VALUES (?, ?, ?, ?, ?)",
+                    (s.update_id, s.chat_id, s.message_id, s.reply, s.now),
+                )
+                s.reply_id = int(cur.lastrowid or 0)
             return ids
 
     async def _write_households(

@@ -15,6 +15,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.config.errors import ConfigError
+from bot.config.inbox import InboxConfig, parse_inbox_config
 from bot.config.ocr import OcrConfig, parse_ocr_config
 from bot.config.reminders import ScheduleConfig, parse_schedule_config
 from bot.config.stats import RolesConfig, SummaryConfig, parse_roles, parse_summary
@@ -63,6 +64,8 @@ class Config:
     summary: SummaryConfig = field(default_factory=SummaryConfig)
     #: photos of handwritten tables and printable forms (``[ocr]``, see bot/config/ocr.py)
     ocr: OcrConfig = field(default_factory=OcrConfig)
+    #: the durable inbox: retention of handled updates, concurrency (``[inbox]``, see bot/config/inbox.py)
+    inbox: InboxConfig = field(default_factory=InboxConfig)
 
     @property
     def tz(self) -> ZoneInfo:
@@ -73,7 +76,8 @@ class Config:
         return self.token or os.environ.get(self.token_env) or None
 
 
-_KNOWN_TOP = {"bot", "storage", "schedule", "reporting", "template", "logging", "webhook", "roles", "ocr", "summary"}
+_KNOWN_TOP = {"bot", "storage", "schedule", "reporting", "template", "logging", "webhook", "roles", "ocr", "summary",
+              "inbox"}
 
 
 def parse_config(data: dict[str, Any], *, base_dir: Path | None = None) -> Config:
@@ -170,6 +174,7 @@ def parse_config(data: dict[str, Any], *, base_dir: Path | None = None) -> Confi
     kw["roles"] = parse_roles(_section(data, "roles"))
     kw["summary"] = parse_summary(_section(data, "summary"))
     kw["ocr"] = parse_ocr_config(_section(data, "ocr"))
+    kw["inbox"] = parse_inbox_config(_section(data, "inbox"))
     return Config(**kw)
 
 

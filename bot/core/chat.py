@@ -47,6 +47,8 @@ class Reply:
     #: the stored record this reply shows (a photo reading's id), so that the adapter can tie the sent
     #: message to it
     ref: int | None = None
+    #: the reply was committed with what it answers (the outbox): the adapter records it as sent
+    outbox_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -72,3 +74,5 @@ class Outgoing:
     reply: Reply
     reply_to: int | None = None
     on_sent: Callable[[int], Awaitable[None]] | None = None
+    #: called when the send failed (the platform refused it, or could not be reached)
+    on_failed: Callable[[], Awaitable[None]] | None = None

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from bot.core.chat import Reply
 from bot.core.model import MemberReport, Roster
 
 
@@ -192,6 +193,11 @@ class ReportSave:
     totals: list[TotalsUpdate] = field(default_factory=list)
     #: link the sender's roster @username to their user id: (user id, username)
     link: tuple[int, str] | None = None
+    #: the reply, committed with the effects and sent after (``outbox``): a kill between the commit and the
+    #: send does not lose it
+    reply: str | None = None
+    #: set by the save: the id of the committed reply (to record it as sent)
+    reply_id: int | None = None
 
     @property
     def empty(self) -> bool:
@@ -219,3 +225,22 @@ class PendingReading:
     attempts: int = 1
     created_at: str = ""
     reply_message_id: int | None = None
+
+
+@dataclass(frozen=True)
+class InboxUpdate:
+    """An update committed to the inbox and not handled yet: its id, its chat, and the update as received."""
+
+    update_id: int
+    chat_id: int | None
+    payload: str  # the platform's JSON of the update
+
+
+@dataclass(frozen=True)
+class QueuedReply:
+    """A reply committed together with what it answers, waiting to be sent."""
+
+    id: int
+    chat_id: int
+    reply_to: int | None
+    reply: Reply

@@ -280,13 +280,15 @@ class ReportService:
         if ctx.link_username and msg.sender.username:
             plan.save = plan.save or ReportSave(msg.update_id, None, None, msg.sender.user_id, day, "", now)
             plan.save.link = (msg.sender.user_id, msg.sender.username)
-        if plan.save is not None:
-            if await self.repo.save(plan.save) is None:
-                return None  # processed meanwhile (a redelivered update)
-            if plan.save.items:
-                log.info("stored %d member report(s) from chat %s message %s", len(plan.save.items), msg.chat_id,
-                         msg.message_id)
-        return Reply(plan.reply_text) if plan.reply_text else None
+        if plan.save is None:
+            return Reply(plan.reply_text) if plan.reply_text else None
+        plan.save.reply = plan.reply_text or None  # committed with the report: a kill before the send loses nothing
+        if await self.repo.save(plan.save) is None:
+            return None  # processed meanwhile (a redelivered update)
+        if plan.save.items:
+            log.info("stored %d member report(s) from chat %s message %s", len(plan.save.items), msg.chat_id,
+                     msg.message_id)
+        return Reply(plan.reply_text, outbox_id=plan.save.reply_id) if plan.reply_text else None
 
     async def _hint_unlinked(self, msg: IncomingMessage, roster: Roster) -> Reply | None:
         """An unlinked user posted in a bound group: store nothing; hint once in a while if it looks like a

@@ -42,7 +42,13 @@ class RecordingRequest(BaseRequest):
     kicked_chats: set[int] = field(default_factory=set)
     #: files the bot may download (getFile, then a GET of the file URL): file_id -> content
     files: dict[str, bytes] = field(default_factory=dict)
+    #: method -> how many of its next calls answer 502 Bad Gateway (the Bot API unreachable)
+    failing: dict[str, int] = field(default_factory=dict)
     _ids: Any = field(default_factory=lambda: itertools.count(100000))
+
+    def fail_next(self, method: str, n: int = 1) -> None:
+        """The next ``n`` calls of ``method`` fail as if the Bot API were down (HTTP 502)."""
+        self.failing[method] = self.failing.get(method, 0) + n
 
     def add_file(self, file_id: str, content: bytes) -> str:
         """Make ``content`` downloadable as ``file_id``; returns the file id."""
@@ -94,6 +100,9 @@ class RecordingRequest(BaseRequest):
                 data = content if isinstance(content, bytes) else content.read()
                 files[part] = (filename, data, mimetype)
         self.calls.append(Call(api_method, params, files=files))
+        if self.failing.get(api_method):
+            self.failing[api_method] -= 1
+            return 502, json.dumps({"ok": False, "error_code": 502, "description": "Bad Gateway"}).encode()
         chat_id = params.get("chat_id")
         if chat_id is not None and int(chat_id) in self.kicked_chats and api_method.startswith("send"):
             return 403, json.dumps(

@@ -19,8 +19,9 @@ from telegram.request import BaseRequest
 from bot.config.settings import Config
 from bot.core import texts
 from bot.services import open_services
-from handlers.telegram import errors, photos, reminders, reports, stats
+from handlers.telegram import errors, inbox, photos, reminders, reports, stats
 from handlers.telegram.context import CONTEXT_TYPES, app_data
+from handlers.telegram.inbox import ChatOrderedProcessor, DurableUpdateQueue
 
 log = logging.getLogger(__name__)
 
@@ -46,7 +47,10 @@ def build_application(
         .context_types(CONTEXT_TYPES)
         .post_init(_post_init(config, clock))
         .post_shutdown(_post_shutdown)
-        .concurrent_updates(False)
+        # the durable inbox: every update committed before Telegram is told it arrived; one chat's updates in
+        # order, different chats side by side (handlers/telegram/inbox.py)
+        .update_queue(DurableUpdateQueue())
+        .concurrent_updates(ChatOrderedProcessor(config.inbox.concurrency))
     )
     if rate_limiter and config.rate_limiter:
         builder = builder.rate_limiter(AIORateLimiter(max_retries=3))
@@ -73,6 +77,7 @@ def _post_init(config: Config, clock: Callable[[], datetime] | None) -> Callable
             await app.bot.set_my_commands([BotCommand(c, d) for c, d in texts.COMMANDS])
         except Exception:  # the menu is a convenience; never fail start-up for it
             log.warning("could not register the command menu", exc_info=True)
+        await inbox.start(app)  # what a killed process accepted and did not finish, first
         await reminders.start(app)  # the nag jobs, and the catch-up after a restart
         await stats.start(app)  # the retention job
 

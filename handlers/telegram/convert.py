@@ -54,10 +54,11 @@ def markup(reply: Reply) -> InlineKeyboardMarkup | None:
     )
 
 
-async def send_reply(message: Message, reply: Reply | None) -> None:
+async def send_reply(message: Message, reply: Reply | None) -> Message | None:
+    """Answer ``message``; returns what was sent (None when there was nothing to say)."""
     if reply is None or not reply.text:
-        return
-    await message.reply_text(
+        return None
+    return await message.reply_text(
         reply.text,
         reply_markup=markup(reply),
         parse_mode=ParseMode.HTML if reply.html else None,
@@ -78,6 +79,8 @@ async def send_outgoing(bot: Any, messages: list[Outgoing]) -> int:
                                         reply_parameters=reply_to)
         except TelegramError as e:
             log.warning("a message to chat %s was not sent: %s", out.chat_id, type(e).__name__)
+            if out.on_failed is not None:
+                await out.on_failed()
             continue
         if out.on_sent is not None:
             await out.on_sent(msg.message_id)

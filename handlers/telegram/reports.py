@@ -11,6 +11,7 @@ import logging
 
 from telegram import Chat, Message, Update, User
 from telegram.constants import ChatMemberStatus, ChatType, ParseMode
+from telegram.error import TelegramError
 from telegram.ext import (
     Application,
     CallbackQueryHandler,
@@ -105,9 +106,18 @@ async def text(update: Update, context: Context) -> None:
         return
     if incoming.chat_type not in (ChatType.GROUP, ChatType.SUPERGROUP):
         return  # channels
-    reply = await services(context).reports.handle_message(incoming)
-    if update.effective_message is not None:
-        await send_reply(update.effective_message, reply)
+    svc = services(context)
+    reply = await svc.reports.handle_message(incoming)
+    if update.effective_message is None or reply is None:
+        return
+    try:
+        sent = await send_reply(update.effective_message, reply)
+    except TelegramError:
+        if reply.outbox_id is not None:  # committed with the report: the resend job tries again
+            await svc.inbox.reply_failed(reply.outbox_id)
+        raise
+    if reply.outbox_id is not None:  # the reply was committed with the report: it is sent now
+        await svc.inbox.reply_sent(reply.outbox_id, sent.message_id if sent else None)
 
 
 async def my_chat_member(update: Update, context: Context) -> None:

@@ -71,30 +71,29 @@ def test_kill9_during_200_inflight_reports(api, make_bot) -> None:
     bot.start()
     # the nag claimed by the killed process goes out once, from the start-up catch-up
     api.wait_for(lambda: [s for s in api.calls("sendMessage", g1.chat_id) if s.text.startswith("⛔")], 30)
-    # Telegram delivers again what the dead process had taken; the members who got no answer post again
+    # Telegram delivers again what the dead process had taken (it was committed to the inbox, so it is
+    # dropped); nobody posts again: what was accepted and not finished is handled from the inbox
     api.redeliver(ids[:120])
     by_key = {(u["message"]["chat"]["id"], u["message"]["message_id"]): u for u in updates}
-    unanswered = [k for k in by_key if k not in acked_before and by_key[k]["message"]["text"].startswith("包联")]
-    again = {}
-    for chat, mid in unanswered:
-        msg = by_key[(chat, mid)]["message"]
-        again[(chat, mid)] = api.message(chat, msg["from"], msg["text"])
-    api.wait_for(lambda: len(_acked(api, chats)) >= len(acked_before) + len(unanswered), 180, "every report answered")
+    reports = {k for k, u in by_key.items() if u["message"]["text"].startswith("包联")}
+    api.wait_for(lambda: reports <= set(_acked(api, chats)), 180, "every report answered")
     api.wait_consumed()
     time.sleep(1.0)  # anything a redelivered update would (wrongly) cause has had time to arrive
     acked = _acked(api, chats)
-    assert all(n == 1 for n in acked.values()), "a message was confirmed twice"
+    # a reply goes out twice only when the kill fell between its send and its record
+    twice = [k for k, n in acked.items() if n > 1]
+    assert all(n <= 2 for n in acked.values()) and all(k in acked_before for k in twice), twice
 
-    # every confirmed report is in the database, once
+    # every report is in the database, once
     rows = bot.query("SELECT m.chat_id, m.message_id, COUNT(mr.id) FROM messages m "
                      "JOIN member_reports mr ON mr.message_row_id = m.id GROUP BY m.id")
     stored = {(c, mid): n for c, mid, n in rows}
-    assert set(acked) <= set(stored)
+    assert reports == set(stored)
     assert all(n == 1 for n in stored.values())
     per_household = bot.query("SELECT household_id, COUNT(*) FROM reports WHERE day = ? GROUP BY household_id", (day,))
     assert len(per_household) == 200 and all(n == 1 for _, n in per_household)
     live = bot.query("SELECT COUNT(*) FROM member_reports WHERE day = ? AND undone = 0", (day,))[0][0]
-    assert live == len(stored)
+    assert live == len(stored) == 200
     # the nags: each exactly once
     assert len([s for s in api.calls("sendMessage", g1.chat_id) if s.text.startswith("⏰")]) == 1
     assert len([s for s in api.calls("sendMessage", g1.chat_id) if s.text.startswith("⛔")]) == 1
@@ -145,28 +144,32 @@ def test_bot_api_down_backoff_and_recovery(api, roster, make_bot) -> None:
     assert bot.stop() == 0
 
 
-def test_database_locked_user_told_nothing_half_written(api, roster, make_bot) -> None:
+def test_database_locked_nothing_lost_nothing_half_written(api, roster, make_bot) -> None:
+    """Another writer holds the database longer than the busy timeout: the update cannot be committed to the
+    inbox, so it is not confirmed to Telegram; once the database is free it is stored and answered, once."""
     bot = make_bot().start()
     bind_all(api, roster)
     g = roster.grids[0]
     member = g.members[1]
     before = bot.query("SELECT COUNT(*) FROM reports")[0][0]
     conn = sqlite3.connect(bot.db_path, timeout=1)
-    conn.execute("BEGIN EXCLUSIVE")  # another writer holds the database longer than the busy timeout
+    conn.execute("BEGIN EXCLUSIVE")
     try:
         mid = api.message(g.chat_id, member.json(), "包联3户均正常")
-        [reply] = api.wait_reply(g.chat_id, mid, 30)
+        api.wait_for(lambda: "not committed to the inbox" in bot.log_text(), 30, "the inbox retrying")
+        time.sleep(2.0)
+        assert api.replies_to(mid, g.chat_id) == []  # nothing was stored, so nothing is claimed
     finally:
         conn.rollback()
         conn.close()
-    assert reply.text == "抱歉，处理时出了点问题，请稍后再发一次。"
-    assert bot.query("SELECT COUNT(*) FROM reports")[0][0] == before
-    assert bot.query("SELECT COUNT(*) FROM member_reports")[0][0] == 0
-    assert "OperationalError" in bot.log_text()
-    # the member sends it again: stored
-    mid = api.message(g.chat_id, member.json(), "包联3户均正常")
-    assert api.wait_reply(g.chat_id, mid, 30)[0].text.startswith(f"✅ 已记录 {member.name}")
+    [reply] = api.wait_reply(g.chat_id, mid, 60)
+    assert reply.text.startswith(f"✅ 已记录 {member.name}")
     assert bot.query("SELECT COUNT(*) FROM reports")[0][0] == before + 3
+    assert bot.query("SELECT COUNT(*) FROM member_reports")[0][0] == 1
+    assert "OperationalError" in bot.log_text()
+    # the next report goes straight through
+    mid = api.message(g.chat_id, g.members[2].json(), "包联3户均正常")
+    assert api.wait_reply(g.chat_id, mid, 30)[0].text.startswith(f"✅ 已记录 {g.members[2].name}")
     assert bot.stop() == 0
 
 
@@ -178,14 +181,16 @@ def tiny_fs(tmp_path: Path):
     r = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=3m", "tmpfs", str(mnt)], capture_output=True)
     if r.returncode != 0:
         pytest.skip(f"cannot mount a tmpfs here ({r.stderr.decode(errors='replace').strip() or 'not root'}); "
-                    "tests/test_storage_faults.py covers a full disk with PRAGMA max_page_count")
+                    "tests/storage/test_storage_faults.py covers a full disk with PRAGMA max_page_count")
     try:
         yield mnt
     finally:
         subprocess.run(["umount", "-l", str(mnt)], capture_output=True)
 
 
-def test_disk_full_user_told_nothing_half_written(api, roster, make_bot, tiny_fs: Path) -> None:
+def test_disk_full_nothing_lost_nothing_half_written(api, roster, make_bot, tiny_fs: Path) -> None:
+    """The disk is full: updates cannot be committed to the inbox and stay at Telegram (unconfirmed); with
+    room again every one is stored and answered once, and nothing was half-written meanwhile."""
     bot = make_bot({"storage": {"db_path": str(tiny_fs / "gridbot.db")}}).start()
     bind_all(api, roster)
     g = roster.grids[0]
@@ -205,26 +210,27 @@ def test_disk_full_user_told_nothing_half_written(api, roster, make_bot, tiny_fs
             pass
     counts = sqlite3.connect(f"file:{db}?mode=ro", uri=True).execute(
         "SELECT (SELECT COUNT(*) FROM reports), (SELECT COUNT(*) FROM member_reports)").fetchone()
-    told = []
-    for p in g.members[1:6]:  # long texts: the message row alone needs new pages
-        mid = api.message(g.chat_id, p.json(), "包联3户均正常。" + "今日走访，情况稳定。" * 300)
-        told.append(api.wait_reply(g.chat_id, mid, 30)[0].text)
-    assert "抱歉，处理时出了点问题，请稍后再发一次。" in told
-    filler.unlink()
+    mids = []
+    for p in g.members[1:6]:  # long texts: the inbox row alone needs new pages
+        mids.append((p, api.message(g.chat_id, p.json(), "包联3户均正常。" + "今日走访，情况稳定。" * 300)))
+    api.wait_for(lambda: re.search(r"not committed to the inbox \((OperationalError|DatabaseError)", bot.log_text()),
+                 30, "the inbox retrying")
     check = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
     assert check.execute("PRAGMA integrity_check").fetchone() == ("ok",)
-    # nothing half-written: every member report has its household rows and its message row
+    assert check.execute("SELECT (SELECT COUNT(*) FROM reports), (SELECT COUNT(*) FROM member_reports)").fetchone() \
+        == counts  # nothing half-written
+    check.close()
+    filler.unlink()  # room again: every report goes through, once
+    for p, mid in mids:
+        [reply] = api.wait_reply(g.chat_id, mid, 60)
+        assert reply.text.startswith(f"✅ 已记录 {p.name}")
+    check = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+    assert check.execute("PRAGMA integrity_check").fetchone() == ("ok",)
     orphans = check.execute("SELECT COUNT(*) FROM member_reports mr WHERE NOT EXISTS "
                             "(SELECT 1 FROM reports r WHERE r.member_report_id = mr.id) "
                             "AND NOT EXISTS (SELECT 1 FROM report_audit a WHERE a.member_report_id = mr.id)").fetchone()
     assert orphans == (0,)
-    ok = [t for t in told if t.startswith("✅")]
     got = check.execute("SELECT (SELECT COUNT(*) FROM reports), (SELECT COUNT(*) FROM member_reports)").fetchone()
-    assert got == (counts[0] + 3 * len(ok), counts[1] + len(ok))
+    assert got == (counts[0] + 3 * len(mids), counts[1] + len(mids))
     check.close()
-    assert re.search(r"(OperationalError|DatabaseError|Full)", bot.log_text())
-    # with room again, a report is stored
-    p = g.members[7]
-    mid = api.message(g.chat_id, p.json(), "包联3户均正常")
-    assert api.wait_reply(g.chat_id, mid, 30)[0].text.startswith(f"✅ 已记录 {p.name}")
     assert bot.stop() == 0
