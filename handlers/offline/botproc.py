@@ -18,6 +18,7 @@ import csv
 import os
 import random
 import signal
+import socket
 import sqlite3
 import subprocess
 import sys
@@ -26,6 +27,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from handlers.offline.fakeapi import TOKEN, FakeBotApi, user_json
@@ -246,8 +248,36 @@ class BotProcess:
         log.close()
         self.starts += 1
         if wait:
-            self.wait_polling(before, timeout)
+            if self.webhook_port is not None:
+                self.wait_webhook(timeout)
+            else:
+                self.wait_polling(before, timeout)
         return self
+
+    @property
+    def webhook_port(self) -> int | None:
+        wh = self.sections.get("webhook", {})
+        return int(wh["port"]) if wh.get("enabled") else None
+
+    def wait_webhook(self, timeout: float = 60) -> None:
+        """Wait until the process listens for its webhook (start-up done; setWebhook called), and point the
+        stand-in's deliveries at it."""
+        wh = self.sections["webhook"]
+        path = urlsplit(str(wh["url"])).path
+        self.api.webhook_target = f"http://127.0.0.1:{wh['port']}{path}"
+        deadline = time.monotonic() + timeout
+        while True:
+            if self.proc is not None and self.proc.poll() is not None:
+                raise RuntimeError(f"gridbot exited with {self.proc.returncode}:\n{self.log_tail()}")
+            if self.api.webhook is not None:
+                try:
+                    with socket.create_connection(("127.0.0.1", int(wh["port"])), timeout=0.5):
+                        return
+                except OSError:
+                    pass
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"gridbot did not start its webhook:\n{self.log_tail()}")
+            time.sleep(0.05)
 
     def wait_polling(self, before: int, timeout: float = 60) -> None:
         """Wait until the process polls (its start-up is done: services open, jobs scheduled)."""

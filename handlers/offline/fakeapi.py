@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import itertools
 import json
 import math
@@ -35,7 +36,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from aiohttp import web
+from aiohttp import ClientError, ClientSession, ClientTimeout, web
 
 TOKEN = "123456:FAKE-e2e-token"
 BOT_USER = {"id": 7000000001, "is_bot": True, "first_name": "网格通", "username": "gridbot_e2e_bot",
@@ -144,6 +145,13 @@ class FakeBotApi:
         self._site: web.TCPSite | None = None
         self._new_update: asyncio.Event | None = None
         self._ready = threading.Event()
+        #: setWebhook's url and secret while a webhook is set (getUpdates then answers 409, as Telegram does)
+        self.webhook: dict[str, str] | None = None
+        #: where the updates are POSTed while a webhook is set (the bot's local listener; the set url is the
+        #: public one a proxy would forward)
+        self.webhook_target: str | None = None
+        self.webhook_posts = 0  # POST attempts, answered or not
+        self._pusher: asyncio.Task[None] | None = None
 
     # ------------------------------------------------------------------ lifecycle
     @property
@@ -189,6 +197,10 @@ class FakeBotApi:
             self.port = self._runner.addresses[0][1]
 
     async def _cleanup(self) -> None:
+        if self._pusher is not None and not self._pusher.done():
+            self._pusher.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._pusher
         if self._runner is not None:
             await self._runner.cleanup()
 
@@ -459,6 +471,8 @@ class FakeBotApi:
             return web.Response(status=502, text="<html><body>502 Bad Gateway</body></html>",
                                 content_type="text/html")
         if method.lower() == "getupdates":
+            if self.webhook is not None:
+                return _error(409, "Conflict: can't use getUpdates method while webhook is active")
             return await self._get_updates(request, params)
         for pred, mode in list(self.down_triggers):
             if pred(method, params):
@@ -588,7 +602,53 @@ class FakeBotApi:
         return BOT_USER
 
     def _m_deleteWebhook(self, p: dict[str, Any], f: Any) -> Any:
+        self.webhook = None
         return True
+
+    def _m_setWebhook(self, p: dict[str, Any], f: Any) -> Any:
+        """Updates are then POSTed to :attr:`webhook_target`, one at a time, in order; one that is not answered
+        200 is posted again (Telegram retries too), and only a 200 confirms it."""
+        self.webhook = {"url": str(p.get("url", "")), "secret": str(p.get("secret_token") or "")}
+        if self._pusher is None or self._pusher.done():
+            self._pusher = asyncio.get_running_loop().create_task(self._push_updates())
+        return True
+
+    def _m_getWebhookInfo(self, p: dict[str, Any], f: Any) -> Any:
+        with self._lock:
+            n = len(self._pending)
+        return {"url": (self.webhook or {}).get("url", ""), "has_custom_certificate": False, "pending_update_count": n}
+
+    async def _push_updates(self) -> None:
+        assert self._new_update is not None
+        async with ClientSession() as session:
+            while self.webhook is not None:
+                with self._changed:
+                    nxt = self._redeliver[0] if self._redeliver else (self._pending[0] if self._pending else None)
+                    self._new_update.clear()
+                if nxt is None or self.webhook_target is None:
+                    try:
+                        await asyncio.wait_for(self._new_update.wait(), 0.5)
+                    except TimeoutError:
+                        pass
+                    continue
+                headers = {"X-Telegram-Bot-Api-Secret-Token": self.webhook["secret"]} if self.webhook["secret"] else {}
+                self.webhook_posts += 1
+                try:
+                    async with session.post(self.webhook_target, json=nxt, headers=headers,
+                                            timeout=ClientTimeout(total=10)) as resp:
+                        ok = resp.status == 200
+                except (ClientError, TimeoutError, OSError):
+                    ok = False
+                if not ok:
+                    await asyncio.sleep(0.2)
+                    continue
+                with self._changed:
+                    if self._redeliver and self._redeliver[0] is nxt:
+                        self._redeliver.popleft()
+                    elif self._pending and self._pending[0] is nxt:
+                        self._pending.popleft()
+                        self.confirmed_offset = max(self.confirmed_offset, nxt["update_id"] + 1)
+                    self._changed.notify_all()
 
     def _m_setMyCommands(self, p: dict[str, Any], f: Any) -> Any:
         return True

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+from urllib.parse import urlsplit
 
 from telegram import Update
 
@@ -24,6 +25,8 @@ class TelegramAdapter:
             app.run_webhook(
                 listen=config.webhook.listen,
                 port=config.webhook.port,
+                # served at the public URL's path, so that a reverse proxy can pass the path through
+                url_path=urlsplit(config.webhook.url).path.lstrip("/"),
                 webhook_url=config.webhook.url,
                 secret_token=os.environ.get(config.webhook.secret_token_env) or None,
                 allowed_updates=Update.ALL_TYPES,

@@ -4,9 +4,30 @@ to be lost, then started again. Nothing a member posted is lost or doubled, and 
 
 from __future__ import annotations
 
+import socket
 import time
 
+import pytest
+
 from tests.e2e.conftest import bind_all
+
+MODES = ["polling", "webhook"]
+SECRET = "e2e-webhook-secret"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _bot(make_bot, mode: str, sections: dict | None = None):
+    """``gridbot run`` polling, or behind its webhook (the stand-in POSTs the updates to it)."""
+    sections = dict(sections or {})
+    if mode == "webhook":
+        sections["webhook"] = {"enabled": True, "listen": "127.0.0.1", "port": _free_port(),
+                               "url": "https://bot.example.org/gridbot/hook", "secret_token_env": "E2E_WEBHOOK_SECRET"}
+    return make_bot(sections, env={"E2E_WEBHOOK_SECRET": SECRET})
 
 
 def _acks(api, chat_ids: set[int]) -> dict[tuple[int, int], int]:
@@ -32,9 +53,10 @@ def _stored_once(bot, keys: set[tuple[int, int]]) -> None:
     assert all(n == 1 for n in stored.values())
 
 
-def test_kill9_in_a_burst_loses_nothing(api, roster, make_bot) -> None:
+@pytest.mark.parametrize("mode", MODES)
+def test_kill9_in_a_burst_loses_nothing(api, roster, make_bot, mode: str) -> None:
     """The measurement that found the gap: 30 reports posted at once, the bot killed 0.07 s later."""
-    bot = make_bot().start()
+    bot = _bot(make_bot, mode).start()
     bind_all(api, roster)
     chats = {g.chat_id for g in roster.grids}
     updates = [{"message": api.message_json(g.chat_id, p.json(), "包联3户，体温均正常")}
@@ -57,10 +79,11 @@ def test_kill9_in_a_burst_loses_nothing(api, roster, make_bot) -> None:
     assert bot.stop() == 0
 
 
-def test_kill9_between_the_commit_and_the_reply(api, roster, make_bot) -> None:
+@pytest.mark.parametrize("mode", MODES)
+def test_kill9_between_the_commit_and_the_reply(api, roster, make_bot, mode: str) -> None:
     """The report is committed, its reply is on its way (held by the stand-in): killed there, the reply is
     sent after the restart, from the outbox."""
-    bot = make_bot().start()
+    bot = _bot(make_bot, mode).start()
     bind_all(api, roster)
     g = roster.grids[0]
     member = g.members[1]
@@ -81,10 +104,11 @@ def test_kill9_between_the_commit_and_the_reply(api, roster, make_bot) -> None:
     assert bot.stop() == 0
 
 
-def test_kill9_while_handling_an_update_that_stores_nothing(api, roster, make_bot) -> None:
+@pytest.mark.parametrize("mode", MODES)
+def test_kill9_while_handling_an_update_that_stores_nothing(api, roster, make_bot, mode: str) -> None:
     """A command taken from Telegram but not answered yet (its answer held): after the restart it is
     handled again from the inbox (Telegram, told it arrived, does not deliver it again)."""
-    bot = make_bot().start()
+    bot = _bot(make_bot, mode).start()
     bind_all(api, roster)
     g = roster.grids[0]
     member = g.members[1]
@@ -97,4 +121,30 @@ def test_kill9_while_handling_an_update_that_stores_nothing(api, roster, make_bo
     replies = api.wait_reply(g.chat_id, mid, 30)
     assert "今天" in replies[-1].text
     _settled(api, bot)
+    assert bot.stop() == 0
+
+
+def test_the_webhook_answers_only_what_it_committed_and_refuses_a_wrong_secret(api, roster, make_bot) -> None:
+    """Behind its webhook the bot answers Telegram's POST only once the update is in the inbox; a POST
+    without the secret token is refused and stores nothing."""
+    import json
+    import urllib.error
+    import urllib.request
+
+    bot = _bot(make_bot, "webhook").start()
+    bind_all(api, roster)
+    g = roster.grids[0]
+    member = g.members[1]
+    mid = api.message(g.chat_id, member.json(), "包联3户，体温均正常")
+    assert api.wait_reply(g.chat_id, mid, 30)[0].text.startswith(f"✅ 已记录 {member.name}")
+    assert bot.query("SELECT COUNT(*) FROM inbox WHERE chat_id = ?", (g.chat_id,))[0][0] >= 1
+    forged = {"update_id": 99999, "message": api.message_json(g.chat_id, g.members[2].json(), "包联3户，体温均正常")}
+    req = urllib.request.Request(api.webhook_target, data=json.dumps(forged).encode(),
+                                 headers={"Content-Type": "application/json",
+                                          "X-Telegram-Bot-Api-Secret-Token": "wrong"})
+    with pytest.raises(urllib.error.HTTPError) as e:
+        urllib.request.urlopen(req, timeout=5)
+    assert e.value.code == 403
+    time.sleep(0.5)
+    assert bot.query("SELECT COUNT(*) FROM inbox WHERE update_id = 99999")[0][0] == 0
     assert bot.stop() == 0
