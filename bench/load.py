@@ -75,7 +75,9 @@ def run_burst(workdir: Path, reports: int, grids: int, members: int, households:
               steady: bool = True) -> dict[str, Any]:
     spec = make_roster(grids, members, households, unlinked_per_grid=0)
     api = FakeBotApi().start()
-    bot = BotProcess(workdir, api, {"bot": {"rate_limiter": False}, "schedule": {"enabled": False},
+    # one reply per report (no merged acknowledgements: the benchmark counts the replies)
+    bot = BotProcess(workdir, api, {"bot": {"rate_limiter": False}, "inbox": {"merge_acks_at": 0},
+                                    "schedule": {"enabled": False},
                                     "logging": {"level": "WARNING"}})
     out: dict[str, Any] = {"reports": reports, "members": grids * members, "households": grids * members * households}
     try:

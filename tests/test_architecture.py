@@ -26,7 +26,7 @@ PROJECT = ("bot", "handlers", "storage")
 #: config, and each feature's service module (with the types its methods take and return)
 TELEGRAM_MAY_USE = (
     "bot.services", "bot.core", "bot.config", "bot.reports.service", "bot.reports.photos",
-    "bot.reminders.service", "bot.reminders.schedule", "bot.stats.service", "bot.ocr.errors",
+    "bot.reminders.service", "bot.reminders.schedule", "bot.stats.service", "bot.ocr.errors", "bot.inbox",
 )
 
 

@@ -16,6 +16,9 @@ class InboxConfig:
     keep_hours: int = 48
     #: Updates handled at the same time, across chats (one chat's updates are always handled one by one).
     concurrency: int = 64
+    #: A group the bot sent this many messages in the last minute is busy: its plain acknowledgements are
+    #: merged into one message every few seconds (see bot/inbox/acks.py). 0 never merges.
+    merge_acks_at: int = 10
 
 
 def parse_inbox_config(section: dict[str, Any] | None) -> InboxConfig:
@@ -24,7 +27,7 @@ def parse_inbox_config(section: dict[str, Any] | None) -> InboxConfig:
         return InboxConfig()
     kw: dict[str, Any] = {}
     for key in section:
-        if key not in ("keep_hours", "concurrency"):
+        if key not in ("keep_hours", "concurrency", "merge_acks_at"):
             raise ConfigError(f"inbox.{key}", "unknown key")
         kw[key] = expect(section, key, int, f"inbox.{key}")
     cfg = InboxConfig(**kw)
@@ -32,4 +35,6 @@ def parse_inbox_config(section: dict[str, Any] | None) -> InboxConfig:
         raise ConfigError("inbox.keep_hours", "must be at least 24 (Telegram redelivers for up to 24 hours)")
     if not 1 <= cfg.concurrency <= 1024:
         raise ConfigError("inbox.concurrency", "must be 1-1024")
+    if not 0 <= cfg.merge_acks_at <= 20:
+        raise ConfigError("inbox.merge_acks_at", "must be 0-20 (Telegram takes about 20 messages a minute in a group)")
     return cfg

@@ -49,6 +49,9 @@ class Reply:
     ref: int | None = None
     #: the reply was committed with what it answers (the outbox): the adapter records it as sent
     outbox_id: int | None = None
+    #: a plain acknowledgement, as an item of a merged one (``王艳 17户``): in a busy group the adapter may
+    #: send several members' together (:class:`bot.inbox.acks.AckMerger`); None: send it as it is
+    merge: str | None = None
 
 
 @dataclass(frozen=True)

@@ -70,6 +70,9 @@ IAM_NOT_ALLOWED = "只有该网格的网格长或系统管理员可以确认。"
 IAM_DONE_ALREADY = "这个申请已经处理过了。"
 
 REPORT_OK = "✅ 已记录 {member} {summary}"
+#: several members' acknowledgements in one message, when a group is busy (see README "Deployment")
+REPORT_MERGED = "✅ 已记录：{items}"
+ACK_ANOMALIES = "（异常：{anomalies}）"
 REPORT_SAME = "✅ 已记录 {member}：同昨日，{summary}"
 REPORT_NO_HISTORY = "{member}，没有找到您之前的上报，无法按“同昨日”记录。请直接写今天的情况。"
 REPORT_UNMATCHED = "❓ 没有找到户主：{names}。请核对姓名后再发一次。"

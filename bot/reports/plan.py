@@ -34,12 +34,22 @@ class Plan:
     save: ReportSave | None = None
     lines: list[str] = field(default_factory=list)
     questions: list[str] = field(default_factory=list)
+    #: each stored report as an item of a merged acknowledgement (None: not mergeable), line by line
+    acks: list[str | None] = field(default_factory=list)
     #: the reply when nothing was understood at all (phone reports say so; chats stay silent)
     fallback: str | None = None
 
     @property
     def reply_text(self) -> str:
         return "\n".join(self.lines + self.questions)
+
+    @property
+    def merge_item(self) -> str | None:
+        """When the reply is only plain acknowledgements (no question, no correction): what it says, as an
+        item of a merged acknowledgement in a busy group. Questions are never merged away."""
+        if self.questions or not self.acks or len(self.acks) != len(self.lines) or None in self.acks:
+            return None
+        return "、".join(a for a in self.acks if a)
 
 
 def history_needed(result: ParseResult, sender: Member, roster: Roster) -> list[int]:
@@ -106,6 +116,7 @@ def plan_message(result: ParseResult, save: ReportSave, sender: Member, ctx: Mes
         # audit table); households it does not mention keep what was reported.
         save.items.append(write)
         plan.lines.append(summary_line(rep, member, write, template, correction=result.correction))
+        plan.acks.append(ack_item(rep, member, write, template, correction=result.correction))
         expected = len(member.households)
         stated = rep.totals.get("households")
         if stated is not None and stated != expected and not from_chain:
@@ -179,22 +190,23 @@ def member_write(rep: MemberReport, member: Member, template: Template, last_day
     )
 
 
-def summary_line(rep: MemberReport, member: Member, write: MemberReportWrite, template: Template, *,
-                 correction: bool) -> str:
-    """The reply's line for one stored member report: ``✅ 已记录 王艳 17户；异常：…``."""
+def _figures(rep: MemberReport, member: Member, write: MemberReportWrite, template: Template) -> tuple[str, list[str]]:
+    """``17户44人`` and the anomalies of the stored households (``高丽娟家返乡1人``)."""
     n = rep.totals.get("households") or len(write.households)
     people = rep.totals.get("people")
     if people is None:
         stated = [h.data.get("people") for h in write.households]
         if all(isinstance(p, int) for p in stated):
             people = sum(p for p in stated if isinstance(p, int))
-    summary = f"{n}户" + (f"{people}人" if people is not None else "")
     names = {h.id: h.name for h in member.households}
-    anomalies = [
-        anomaly_text(names.get(h.household_id, ""), h.data, template)
-        for h in write.households
-        if h.anomaly
-    ]
+    anomalies = [anomaly_text(names.get(h.household_id, ""), h.data, template) for h in write.households if h.anomaly]
+    return f"{n}户" + (f"{people}人" if people is not None else ""), anomalies
+
+
+def summary_line(rep: MemberReport, member: Member, write: MemberReportWrite, template: Template, *,
+                 correction: bool) -> str:
+    """The reply's line for one stored member report: ``✅ 已记录 王艳 17户；异常：…``."""
+    summary, anomalies = _figures(rep, member, write, template)
     if anomalies:
         summary += "；异常：" + "，".join(anomalies)
     elif rep.covers_all or all(not h.anomaly for h in write.households):
@@ -204,6 +216,16 @@ def summary_line(rep: MemberReport, member: Member, write: MemberReportWrite, te
     if correction:
         return texts.REPORT_CORRECTED.format(member=member.name, summary=summary)
     return texts.REPORT_OK.format(member=member.name, summary=summary)
+
+
+def ack_item(rep: MemberReport, member: Member, write: MemberReportWrite, template: Template, *,
+             correction: bool) -> str | None:
+    """The same report as one item of a merged acknowledgement (``王艳 17户（异常：高丽娟家返乡1人）``);
+    None for what is not a plain acknowledgement (a correction, "同昨日"), which is never merged."""
+    if correction or (rep.same_as_yesterday and not rep.households):
+        return None
+    summary, anomalies = _figures(rep, member, write, template)
+    return f"{member.name} {summary}" + (texts.ACK_ANOMALIES.format(anomalies="，".join(anomalies)) if anomalies else "")
 
 
 def report_hash(rep: MemberReport) -> str:

@@ -288,7 +288,9 @@ class ReportService:
         if plan.save.items:
             log.info("stored %d member report(s) from chat %s message %s", len(plan.save.items), msg.chat_id,
                      msg.message_id)
-        return Reply(plan.reply_text, outbox_id=plan.save.reply_id) if plan.reply_text else None
+        if not plan.reply_text:
+            return None
+        return Reply(plan.reply_text, outbox_id=plan.save.reply_id, merge=plan.merge_item)
 
     async def _hint_unlinked(self, msg: IncomingMessage, roster: Roster) -> Reply | None:
         """An unlinked user posted in a bound group: store nothing; hint once in a while if it looks like a

@@ -8,11 +8,12 @@ alone (the nag send pacing).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from aiolimiter import AsyncLimiter
 from telegram.ext import Application, CallbackContext, ContextTypes, ExtBot
 
+from bot.inbox.acks import AckMerger
 from bot.services import Services
 
 
@@ -25,6 +26,8 @@ class BotData:
     nag_limiter: AsyncLimiter | None = None
     #: consecutive retries of nags the Bot API could not take (for the backoff)
     nag_retries: int = 0
+    #: acknowledgements held for a busy group's next merged message
+    acks: AckMerger = field(default_factory=AckMerger)
 
     @property
     def started(self) -> bool:

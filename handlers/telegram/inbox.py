@@ -25,8 +25,9 @@ from typing import Any
 from telegram import Update
 from telegram.ext import Application, BaseUpdateProcessor
 
+from bot.inbox.acks import AckMerger
 from bot.services import Services
-from handlers.telegram.context import Context, app_services, services
+from handlers.telegram.context import Context, app_data, app_services, services
 from handlers.telegram.convert import send_outgoing
 
 log = logging.getLogger(__name__)
@@ -116,6 +117,7 @@ async def start(app: Application) -> None:
     """Once the services are open: hand the inbox to the queue and the processor, send the replies a killed
     process had committed but not sent, queue the updates it had not finished, and schedule the purge."""
     svc = app_services(app)
+    app_data(app).acks = AckMerger(svc.config.inbox.merge_acks_at)
     queue = app.update_queue
     if isinstance(queue, DurableUpdateQueue):
         queue.services = svc

@@ -29,6 +29,8 @@ from handlers.telegram.convert import command, send_reply, to_incoming, to_sende
 log = logging.getLogger(__name__)
 
 IAM_CALLBACK = r"^iam:[ar]:\d{1,18}$"
+#: the one-off job that sends a busy group's merged acknowledgements (one per chat, by name)
+MERGED_ACKS_JOB = "gridbot merged acks"
 
 
 def register(app: Application) -> None:
@@ -110,14 +112,43 @@ async def text(update: Update, context: Context) -> None:
     reply = await svc.reports.handle_message(incoming)
     if update.effective_message is None or reply is None:
         return
+    acks = context.bot_data.acks
+    now = svc.clock.now().timestamp()
+    if reply.merge is not None and acks.busy(incoming.chat_id, now):  # a busy group: merged with others
+        if acks.hold(incoming.chat_id, reply.merge, reply.outbox_id) and context.job_queue is not None:
+            context.job_queue.run_once(send_merged_acks, acks.delay_s, data=incoming.chat_id,
+                                       name=f"{MERGED_ACKS_JOB} {incoming.chat_id}")
+        return
     try:
         sent = await send_reply(update.effective_message, reply)
     except TelegramError:
         if reply.outbox_id is not None:  # committed with the report: the resend job tries again
             await svc.inbox.reply_failed(reply.outbox_id)
         raise
+    acks.sent(incoming.chat_id, now)
     if reply.outbox_id is not None:  # the reply was committed with the report: it is sent now
         await svc.inbox.reply_sent(reply.outbox_id, sent.message_id if sent else None)
+
+
+async def send_merged_acks(context: Context) -> None:
+    """The acknowledgements held for a busy group, in one message (``bot/inbox/acks.py``)."""
+    chat_id = int(context.job.data) if context.job is not None else 0  # type: ignore[arg-type]
+    svc = services(context)
+    merged = context.bot_data.acks.take(chat_id)
+    if merged is None:
+        return
+    text, outbox_ids = merged
+    try:
+        msg = await context.bot.send_message(chat_id, text)
+    except TelegramError as e:
+        log.warning("merged acknowledgement to chat %s not sent: %s", chat_id, type(e).__name__)
+        for oid in outbox_ids:  # sent one by one by the resend job
+            await svc.inbox.reply_failed(oid)
+        return
+    context.bot_data.acks.sent(chat_id, svc.clock.now().timestamp())
+    for oid in outbox_ids:
+        await svc.inbox.reply_sent(oid, msg.message_id)
+    log.info("merged %d acknowledgement(s) in chat %s", len(outbox_ids), chat_id)
 
 
 async def my_chat_member(update: Update, context: Context) -> None:

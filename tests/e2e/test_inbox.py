@@ -148,3 +148,48 @@ def test_the_webhook_answers_only_what_it_committed_and_refuses_a_wrong_secret(a
     time.sleep(0.5)
     assert bot.query("SELECT COUNT(*) FROM inbox WHERE update_id = 99999")[0][0] == 0
     assert bot.stop() == 0
+
+
+def test_a_busy_group_gets_merged_acknowledgements_within_ten_seconds(api, make_bot) -> None:
+    """20 members of one group post within the same minute, with AIORateLimiter on and the stand-in holding
+    Telegram's flood limits (30 a second, 20 a minute per group): every member's report is acknowledged
+    within 10 s, on its own or in a merged message, and no call is refused."""
+    import re
+
+    from handlers.offline.botproc import make_roster
+
+    spec = make_roster(1, 24, 1, unlinked_per_grid=0)
+    bot = make_bot(spec=spec).start()
+    api.set_flood_limits(30, 20)
+    bind_all(api, spec)
+    g = spec.grids[0]
+    posted: dict[str, float] = {}
+    for p in g.members[:20]:
+        api.message(g.chat_id, p.json(), "包联1户3人，体温均正常")
+        posted[p.name] = time.monotonic()
+        time.sleep(0.5)
+
+    def acked_at() -> dict[str, float]:
+        out: dict[str, float] = {}
+        for s in api.calls("sendMessage", g.chat_id):
+            if not s.ok:
+                continue
+            if s.text.startswith("✅ 已记录："):  # merged
+                names = re.findall(r"(?:：|、)(\S+?) \d+户", s.text)
+            elif s.text.startswith("✅ 已记录 "):
+                names = [s.text.split()[2]]
+            else:
+                continue
+            for n in names:
+                out.setdefault(n, s.at)
+        return out
+
+    api.wait_for(lambda: set(posted) <= set(acked_at()), 60, "every member acknowledged")
+    waits = {n: acked_at()[n] - t for n, t in posted.items()}
+    assert max(waits.values()) <= 10.0, sorted(waits.items(), key=lambda kv: -kv[1])[:3]
+    assert api.flood_errors == 0
+    merged = [s for s in api.calls("sendMessage", g.chat_id) if s.ok and s.text.startswith("✅ 已记录：")]
+    assert merged  # the group was busy: some acknowledgements went out together
+    _settled(api, bot)
+    assert bot.query("SELECT COUNT(*) FROM member_reports")[0][0] == 20
+    assert bot.stop() == 0
