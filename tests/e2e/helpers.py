@@ -31,7 +31,9 @@ def group_privacy_violations(api: FakeBotApi, roster: RosterSpec) -> list[str]:
 
     * a nag, and anything else the bot says on its own in a group, names no household;
     * a reply to a member's own message (a report, a photo, /mystatus), and the edits of that reply, may
-      name only that member's own households: it restates what the member posted so they can check it.
+      name only that member's own households: it restates what the member posted so they can check it;
+    * a merged acknowledgement (a busy group) is those replies together: it may name only the households of
+      the members it lists.
     """
     groups = {g.chat_id for g in roster.grids}
     owner_of = {h: m for g in roster.grids for m, hs in g.households.items() for h in hs}
@@ -61,7 +63,11 @@ def group_privacy_violations(api: FakeBotApi, roster: RosterSpec) -> list[str]:
         if not named:
             continue
         sender = author.get(target) if target is not None else None
-        foreign = {h for h in named if owner_of[h] != sender}
+        if target is None and s.text.startswith("✅ 已记录："):  # a merged acknowledgement: each member listed
+            listed = {m for m in set(owner_of.values()) if f"{m} " in s.text}  # may have their own restated
+            foreign = {h for h in named if owner_of[h] not in listed}
+        else:
+            foreign = {h for h in named if owner_of[h] != sender}
         if foreign:
             out.append(f"{s.method} to {chat}: names {sorted(foreign)} (reply to {sender or 'nobody'})")
     return out

@@ -10,6 +10,7 @@ import time
 import pytest
 
 from tests.e2e.conftest import bind_all
+from tests.e2e.helpers import group_privacy_violations
 
 MODES = ["polling", "webhook"]
 SECRET = "e2e-webhook-secret"
@@ -190,6 +191,7 @@ def test_a_busy_group_gets_merged_acknowledgements_within_ten_seconds(api, make_
     assert api.flood_errors == 0
     merged = [s for s in api.calls("sendMessage", g.chat_id) if s.ok and s.text.startswith("✅ 已记录：")]
     assert merged  # the group was busy: some acknowledgements went out together
+    assert group_privacy_violations(api, spec) == []
     _settled(api, bot)
     assert bot.query("SELECT COUNT(*) FROM member_reports")[0][0] == 20
     assert bot.stop() == 0
