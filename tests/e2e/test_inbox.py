@@ -195,3 +195,33 @@ def test_a_busy_group_gets_merged_acknowledgements_within_ten_seconds(api, make_
     _settled(api, bot)
     assert bot.query("SELECT COUNT(*) FROM member_reports")[0][0] == 20
     assert bot.stop() == 0
+
+
+def test_an_edit_right_behind_its_message_is_applied_after_it_while_another_chat_reads_a_photo(
+        api, roster, make_bot) -> None:
+    """Group 1 is busy with a photo; in group 2 a message and its edit arrive in one batch, right behind
+    each other. Group 2 is not held up, and the edit is applied after the message it changes."""
+    import json
+
+    from tests.e2e.helpers import table_photo
+
+    bot = make_bot().start()
+    bind_all(api, roster)
+    g1, g2 = roster.grids[0], roster.grids[1]
+    reader = g1.members[1]
+    data, _ = table_photo(g1.households[reader.name])
+    photo_mid = api.photo(g1.chat_id, reader.json(), data)
+    member = g2.members[1]
+    first = g2.households[member.name][0]
+    mid = api.new_message_id()
+    message = api.message_json(g2.chat_id, member.json(), f"{first}家 5人 体温36.8", message_id=mid)
+    edited = {**message, "text": f"{first}家 4人 体温37.9", "edit_date": message["date"] + 1}
+    api.inject_many([{"message": message}, {"edited_message": edited}])
+    replies = api.wait_reply(g2.chat_id, mid, 30, n=2)
+    assert "发热" in replies[-1].text  # the edit's reply comes last
+    [(data_json,)] = bot.query("SELECT r.data FROM reports r JOIN households h ON h.id = r.household_id "
+                               "WHERE h.name = ?", (first,))
+    values = json.loads(data_json)
+    assert values["people"] == 4 and values["temperature"] == 37.9
+    api.wait_reply(g1.chat_id, photo_mid, 60)  # the photo is read too
+    assert bot.stop() == 0
