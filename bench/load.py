@@ -72,7 +72,7 @@ def _latencies(api: FakeBotApi, updates: list[dict[str, Any]], ids: list[int]) -
 
 
 def run_burst(workdir: Path, reports: int, grids: int, members: int, households: int,
-              steady: bool = True) -> dict[str, Any]:
+              steady: bool = True, steady_rate: float | None = None) -> dict[str, Any]:
     spec = make_roster(grids, members, households, unlinked_per_grid=0)
     api = FakeBotApi().start()
     # one reply per report (no merged acknowledgements: the benchmark counts the replies)
@@ -97,6 +97,12 @@ def run_burst(workdir: Path, reports: int, grids: int, members: int, households:
         lat, last = _latencies(api, updates, ids)
         out.update(burst_seconds=last - t0, throughput=reports / (last - t0), p50_ms=percentile(lat, 50) * 1000,
                    p95_ms=percentile(lat, 95) * 1000, p99_ms=percentile(lat, 99) * 1000)
+        commit = _commit_latencies(api, bot, ids)
+        first = min(api.injected_wall[i] for i in ids)
+        out.update(commit_seconds=max((api.injected_wall[u] + s for u, s in commit.items()), default=first) - first,
+                   commit_p50_ms=percentile(list(commit.values()), 50) * 1000,
+                   commit_p95_ms=percentile(list(commit.values()), 95) * 1000,
+                   commit_p99_ms=percentile(list(commit.values()), 99) * 1000)
         out["rss_after_burst_mb"] = (bot.rss_kb() or 0) / 1024
         stored = bot.query("SELECT COUNT(*), COUNT(DISTINCT message_row_id) FROM member_reports")[0]
         out["member_reports_stored"] = stored[0]
@@ -109,7 +115,7 @@ def run_burst(workdir: Path, reports: int, grids: int, members: int, households:
         out["_reports"] = [[by_household[h] for h in of_member[mid]] for (mid,) in
                            bot.query("SELECT member_id FROM member_reports ORDER BY id")]
         if steady:
-            rate = out["throughput"] / 2
+            rate = steady_rate or out["throughput"] / 2
             n = max(50, min(reports // 5, 2000))
             api.clear()
             updates = _report_updates(api, spec, n)
@@ -122,13 +128,27 @@ def run_burst(workdir: Path, reports: int, grids: int, members: int, households:
                 ids += api.inject_many([u])
             api.wait_for(lambda: api.count("sendMessage") >= n, 60 + n / 10, "the steady replies")
             lat, _ = _latencies(api, updates, ids)
+            commit = list(_commit_latencies(api, bot, ids).values())
             out.update(steady_rate=rate, steady_reports=n, steady_p50_ms=percentile(lat, 50) * 1000,
-                       steady_p95_ms=percentile(lat, 95) * 1000)
+                       steady_p95_ms=percentile(lat, 95) * 1000,
+                       steady_commit_p50_ms=percentile(commit, 50) * 1000,
+                       steady_commit_p95_ms=percentile(commit, 95) * 1000,
+                       steady_commit_p99_ms=percentile(commit, 99) * 1000)
         out["rss_end_mb"] = (bot.rss_kb() or 0) / 1024
         out["exit_code"] = bot.stop()
     finally:
         bot.stop()
         api.stop()
+    return out
+
+
+def _commit_latencies(api: FakeBotApi, bot: BotProcess, ids: list[int]) -> dict[int, float]:
+    """Update id -> seconds from its injection into the stand-in to its commit in the bot's inbox."""
+    wanted = set(ids)
+    out = {}
+    for uid, received in bot.query("SELECT update_id, received_at FROM inbox"):
+        if uid in wanted:
+            out[uid] = max(0.0, datetime.fromisoformat(received).timestamp() - api.injected_wall[uid])
     return out
 
 
@@ -245,12 +265,14 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--days", type=int, default=30, help="days of the simulated month")
     p.add_argument("--quick", action="store_true", help="1,000 reports, 7 days")
     p.add_argument("--json", help="also write the figures to this file")
+    p.add_argument("--steady-rate", type=float, help="reports a second of the steady run (default: half the burst's)")
     args = p.parse_args(argv)
     if args.quick:
         args.reports, args.days = 1000, 7
     with tempfile.TemporaryDirectory(prefix="gridbot-load-") as tmp:
         work = Path(tmp)
-        burst = run_burst(work / "burst", args.reports, args.grids, args.members, args.households)
+        burst = run_burst(work / "burst", args.reports, args.grids, args.members, args.households,
+                          steady_rate=args.steady_rate)
         raw = run_raw(work, burst)
         month = run_month(work, args.days)
     print(f"burst: {burst['reports']} reports from {burst['members']} members through `gridbot run` "
@@ -258,9 +280,13 @@ def main(argv: list[str] | None = None) -> int:
     print(f"  throughput {burst['throughput']:.0f} reports/s ({burst['burst_seconds']:.1f} s); update→reply "
           f"p50 {burst['p50_ms']:.0f} ms, p95 {burst['p95_ms']:.0f} ms, p99 {burst['p99_ms']:.0f} ms "
           f"(queueing included); every report answered and stored once: {burst['stored_once']}")
+    print(f"  burst committed to the inbox in {burst['commit_seconds']:.1f} s; update→commit p50 "
+          f"{burst['commit_p50_ms']:.0f} ms, p95 {burst['commit_p95_ms']:.0f} ms, p99 {burst['commit_p99_ms']:.0f} ms")
     if "steady_rate" in burst:
         print(f"  steady {burst['steady_rate']:.0f} reports/s ({burst['steady_reports']} reports): update→reply "
-              f"p50 {burst['steady_p50_ms']:.1f} ms, p95 {burst['steady_p95_ms']:.1f} ms")
+              f"p50 {burst['steady_p50_ms']:.1f} ms, p95 {burst['steady_p95_ms']:.1f} ms; update→commit "
+              f"p50 {burst['steady_commit_p50_ms']:.1f} ms, p95 {burst['steady_commit_p95_ms']:.1f} ms, "
+              f"p99 {burst['steady_commit_p99_ms']:.1f} ms")
     print(f"  bot memory (RSS): {burst['rss_start_mb']:.0f} MB at start, {burst['rss_after_burst_mb']:.0f} MB "
           f"after the burst, {burst['rss_end_mb']:.0f} MB at the end")
     print(f"raw aiosqlite insert of the same rows ({raw['raw_rows']} rows): {raw['raw_reports_per_s']:.0f} reports/s "

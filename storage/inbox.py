@@ -26,6 +26,19 @@ class InboxRepo:
             )
             return cur.rowcount > 0
 
+    async def accept_many(self, updates: list[InboxUpdate], now: str) -> set[int]:
+        """Commit a batch of updates in one transaction; returns the ids that were new."""
+        fresh: set[int] = set()
+        async with self.db.transaction() as c:
+            for u in updates:
+                cur = await c.execute(
+                    "INSERT OR IGNORE INTO inbox (update_id, chat_id, payload, received_at) VALUES (?, ?, ?, ?)",
+                    (u.update_id, u.chat_id, u.payload, now),
+                )
+                if cur.rowcount > 0:
+                    fresh.add(u.update_id)
+        return fresh
+
     async def open_updates(self) -> list[InboxUpdate]:
         """The updates not done yet, in the order they arrived."""
         rows = await self.db.fetchall(

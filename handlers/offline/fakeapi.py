@@ -118,6 +118,7 @@ class FakeBotApi:
         self._pending: deque[dict[str, Any]] = deque()  # not yet confirmed by an offset
         self._redeliver: deque[dict[str, Any]] = deque()  # delivered again, whatever the offset
         self.injected_at: dict[int, float] = {}  # update id -> monotonic time of injection
+        self.injected_wall: dict[int, float] = {}  # update id -> wall-clock time of injection (time.time())
         self.confirmed_offset = 0
         self.get_updates_calls = 0
         self.member_status: dict[tuple[int, int], str] = {}
@@ -319,6 +320,7 @@ class FakeBotApi:
             self.updates.append(update)
             self._pending.append(update)
             self.injected_at[uid] = time.monotonic()
+            self.injected_wall[uid] = time.time()
         if self._loop is not None and self._new_update is not None:
             self._loop.call_soon_threadsafe(self._new_update.set)
         return uid
@@ -341,6 +343,7 @@ class FakeBotApi:
                 self.updates.append(full)
                 self._pending.append(full)
                 self.injected_at[uid] = time.monotonic()
+                self.injected_wall[uid] = time.time()
                 ids.append(uid)
         if self._loop is not None and self._new_update is not None:
             self._loop.call_soon_threadsafe(self._new_update.set)

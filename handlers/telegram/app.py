@@ -21,7 +21,7 @@ from bot.core import texts
 from bot.services import open_services
 from handlers.telegram import errors, inbox, photos, reminders, reports, stats
 from handlers.telegram.context import CONTEXT_TYPES, app_data
-from handlers.telegram.inbox import ChatOrderedProcessor, DurableUpdateQueue
+from handlers.telegram.inbox import ChatOrderedProcessor, DurableUpdateQueue, FlushingRequest
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +39,7 @@ def build_application(
     token = token or config.resolve_token()
     if not token:
         raise ValueError(f"no bot token: set {config.token_env} or bot.token in the config")
+    queue = DurableUpdateQueue(buffered=request is None and not config.webhook.enabled)
     builder = (
         ApplicationBuilder()
         .token(token)
@@ -49,13 +50,15 @@ def build_application(
         .post_shutdown(_post_shutdown)
         # the durable inbox: every update committed before Telegram is told it arrived; one chat's updates in
         # order, different chats side by side (handlers/telegram/inbox.py)
-        .update_queue(DurableUpdateQueue())
+        .update_queue(queue)
         .concurrent_updates(ChatOrderedProcessor(config.inbox.concurrency))
     )
     if rate_limiter and config.rate_limiter:
         builder = builder.rate_limiter(AIORateLimiter(max_retries=3))
     if request is not None:
         builder = builder.request(request).get_updates_request(request)
+    elif not config.webhook.enabled:  # polling: the fetched batch is committed before the next fetch confirms it
+        builder = builder.get_updates_request(FlushingRequest(queue, connection_pool_size=1))
     app = builder.build()
     register(app)
     return app

@@ -1,10 +1,11 @@
 """The durable inbox on Telegram, and chats handled side by side, each in order.
 
-* :class:`DurableUpdateQueue` is the Application's update queue. PTB's polling loop puts each fetched update
-  into it, and only then advances the ``getUpdates`` offset that confirms the batch to Telegram. PTB's webhook
-  handler puts the update into it before it answers 200. Its :meth:`~DurableUpdateQueue.put` commits the
-  update to the inbox first (``bot/inbox/service.py``), so an update Telegram considers delivered is always on
-  disk. An update Telegram delivers again (after a kill, before the offset confirmed it) is dropped by its id.
+* :class:`DurableUpdateQueue` is the Application's update queue; every update is committed to the inbox
+  (``bot/inbox/service.py``) before it is handled. PTB's webhook handler puts the update into it before it
+  answers 200, and the put commits. PTB's polling loop puts a fetched batch into it and then asks for more
+  with the offset that confirms the batch; that request goes through :class:`FlushingRequest`, which
+  commits the batch (one transaction) first. So an update Telegram considers delivered is always on disk.
+  An update Telegram delivers again (after a kill, before the offset confirmed it) is dropped by its id.
 * :class:`ChatOrderedProcessor` handles the updates of one chat strictly in the order they arrived, so an
   edit never overtakes its message, and different chats concurrently (up to ``inbox.concurrency``). When an
   update's handlers have run, it is marked done; a report's save marked it already, in its own transaction.
@@ -24,7 +25,9 @@ from typing import Any
 
 from telegram import Update
 from telegram.ext import Application, BaseUpdateProcessor
+from telegram.request import HTTPXRequest, RequestData
 
+from bot.core.records import InboxUpdate
 from bot.inbox.acks import AckMerger
 from bot.services import Services
 from handlers.telegram.context import Context, app_data, app_services, services
@@ -45,31 +48,52 @@ def _chat_of(update: object) -> int | None:
 
 
 class DurableUpdateQueue(asyncio.Queue):
-    """The Application's update queue: an update is committed to the inbox before it is queued."""
+    """The Application's update queue: an update is committed to the inbox before it is handled.
 
-    def __init__(self) -> None:
+    With a webhook (``buffered=False``) each :meth:`put` commits at once: PTB answers Telegram's POST only
+    after it. With polling (``buffered=True``) the updates of one ``getUpdates`` answer are collected and
+    committed in one transaction by :meth:`flush`, which :class:`FlushingRequest` calls before the next
+    ``getUpdates`` (the call whose offset confirms them) goes out; only then are they queued for handling.
+    """
+
+    def __init__(self, buffered: bool = False) -> None:
         super().__init__()
+        self.buffered = buffered
         #: the core's services, once open (no update is fetched before: polling starts after post_init)
         self.services: Services | None = None
+        self._buffer: list[Update] = []
 
     async def put(self, item: Any) -> None:
         if isinstance(item, Update) and self.services is not None:
-            if not await self._commit(item):
+            if self.buffered:
+                self._buffer.append(item)
+                return
+            if not await self._commit([item]):
                 return  # delivered again: it is in the inbox already (handled, or about to be)
         await super().put(item)
 
-    async def _commit(self, update: Update) -> bool:
-        """Commit the update, retrying while the database cannot take it (locked by another writer, the disk
-        full): until it is committed, polling does not confirm it to Telegram (a webhook does not answer 200),
-        so Telegram keeps it. Never raises: an error here would end PTB's polling loop."""
-        payload = json.dumps(update.to_dict(), ensure_ascii=False)
+    async def flush(self) -> None:
+        """Commit what :meth:`put` collected (one transaction) and queue what is new, in order."""
+        batch, self._buffer = self._buffer, []
+        if not batch:
+            return
+        fresh = await self._commit(batch)
+        for u in batch:
+            if u.update_id in fresh:
+                await super().put(u)
+
+    async def _commit(self, updates: list[Update]) -> set[int]:
+        """Commit the updates, retrying while the database cannot take them (locked by another writer, the
+        disk full): until they are committed, polling does not confirm them to Telegram (a webhook does not
+        answer 200), so Telegram keeps them. Never raises: an error here would end PTB's polling loop."""
         assert self.services is not None
+        rows = [InboxUpdate(u.update_id, _chat_of(u), json.dumps(u.to_dict(), ensure_ascii=False)) for u in updates]
         delay = 0.5
         while True:
             try:
-                return await self.services.inbox.accept(update.update_id, _chat_of(update), payload)
+                return await self.services.inbox.accept_many(rows)
             except Exception as e:  # sqlite3.OperationalError (locked), "database or disk is full", I/O errors
-                log.warning("update %s not committed to the inbox (%s): retrying in %.1f s", update.update_id,
+                log.warning("%d update(s) not committed to the inbox (%s): retrying in %.1f s", len(rows),
                             type(e).__name__, delay)
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, 10.0)
@@ -77,6 +101,24 @@ class DurableUpdateQueue(asyncio.Queue):
     def requeue(self, item: Any) -> None:
         """Queue an update that is in the inbox already (recovery after a restart)."""
         super().put_nowait(item)
+
+
+class FlushingRequest(HTTPXRequest):
+    """The ``getUpdates`` connection of polling: commits the updates fetched last time before it asks for
+    more, because the offset of this call confirms them to Telegram."""
+
+    def __init__(self, queue: DurableUpdateQueue, **kw: Any):
+        super().__init__(**kw)
+        self.queue = queue
+
+    async def do_request(self, url: str, method: str, request_data: RequestData | None = None,
+                         read_timeout: Any = None, write_timeout: Any = None, connect_timeout: Any = None,
+                         pool_timeout: Any = None) -> tuple[int, bytes]:
+        if url.endswith("/getUpdates"):
+            await self.queue.flush()
+        return await super().do_request(url, method, request_data, read_timeout=read_timeout,
+                                        write_timeout=write_timeout, connect_timeout=connect_timeout,
+                                        pool_timeout=pool_timeout)
 
 
 class ChatOrderedProcessor(BaseUpdateProcessor):
