@@ -476,6 +476,17 @@ class FakeBotApi:
         if method.lower() == "getupdates":
             if self.webhook is not None:
                 return _error(409, "Conflict: can't use getUpdates method while webhook is active")
+            hold = max((sec for pred, sec in list(self.delays) if pred(method, params)), default=0.0)
+            if hold:  # held before its offset confirms anything (a caller killed meanwhile confirms nothing)
+                with self._changed:
+                    self.held += 1
+                    self._changed.notify_all()
+                try:
+                    await asyncio.sleep(hold)
+                finally:
+                    with self._changed:
+                        self.held -= 1
+                        self._changed.notify_all()
             return await self._get_updates(request, params)
         for pred, mode in list(self.down_triggers):
             if pred(method, params):

@@ -225,3 +225,60 @@ def test_an_edit_right_behind_its_message_is_applied_after_it_while_another_chat
     assert values["people"] == 4 and values["temperature"] == 37.9
     api.wait_reply(g1.chat_id, photo_mid, 60)  # the photo is read too
     assert bot.stop() == 0
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_kill9_after_the_fetch_before_the_inbox_commit(api, roster, make_bot, mode: str) -> None:
+    """The update reached the bot, but the database cannot take it yet (another writer holds it): killed
+    there, nothing was committed and nothing confirmed; Telegram delivers it again and it goes through."""
+    import sqlite3
+
+    bot = _bot(make_bot, mode).start()
+    bind_all(api, roster)
+    g = roster.grids[0]
+    member = g.members[1]
+    conn = sqlite3.connect(bot.db_path, timeout=1)
+    conn.execute("BEGIN EXCLUSIVE")
+    try:
+        mid = api.message(g.chat_id, member.json(), "包联3户，体温均正常")
+        api.wait_for(lambda: "not committed to the inbox" in bot.log_text(), 30, "the commit waiting")
+        bot.kill()
+    finally:
+        conn.rollback()
+        conn.close()
+    assert bot.query("SELECT COUNT(*) FROM inbox WHERE chat_id = ? AND payload LIKE ?",
+                     (g.chat_id, "%包联3户%"))[0][0] == 0
+    bot.start()
+    replies = api.wait_reply(g.chat_id, mid, 60)
+    assert replies[0].text.startswith(f"✅ 已记录 {member.name}")
+    _settled(api, bot)
+    _stored_once(bot, {(g.chat_id, mid)})
+    assert bot.stop() == 0
+
+
+def test_kill9_after_the_inbox_commit_before_the_confirmation(api, roster, make_bot) -> None:
+    """Polling: the batch is committed, but the getUpdates that would confirm it is held: killed there,
+    Telegram delivers the batch again; it is dropped by its ids and handled from the inbox, once."""
+    bot = _bot(make_bot, "polling").start()
+    bind_all(api, roster)
+    g = roster.grids[0]
+    members = g.members[1:4]
+    first_offset = api.confirmed_offset
+    ids = api.inject_many([{"message": api.message_json(g.chat_id, p.json(), "包联3户，体温均正常")}
+                           for p in members])
+    api.delay_when(lambda m, p: m == "getUpdates" and int(p.get("offset") or 0) > ids[-1], 60)
+    api.wait_for(lambda: api.held > 0, 30, "the confirming getUpdates held")
+    assert bot.query("SELECT COUNT(*) FROM inbox WHERE update_id >= ?", (ids[0],))[0][0] == len(ids)
+    bot.kill()
+    assert api.confirmed_offset <= ids[-1] and api.confirmed_offset >= first_offset  # not confirmed
+    api.delays.clear()
+    bot.start()
+    keys = set()
+    for u in api.updates:
+        if u["update_id"] in ids:
+            keys.add((u["message"]["chat"]["id"], u["message"]["message_id"]))
+    api.wait_for(lambda: keys <= set(_acks(api, {g.chat_id})), 60, "every report answered")
+    _settled(api, bot)
+    _stored_once(bot, keys)
+    assert "delivered again: dropped" in bot.log_text()
+    assert bot.stop() == 0
