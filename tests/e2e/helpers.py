@@ -71,3 +71,12 @@ def group_privacy_violations(api: FakeBotApi, roster: RosterSpec) -> list[str]:
         if foreign:
             out.append(f"{s.method} to {chat}: names {sorted(foreign)} (reply to {sender or 'nobody'})")
     return out
+
+
+def report_acks(api: FakeBotApi, chat_ids: set[int]) -> dict[tuple[int, int], int]:
+    """(chat, message id) of each member message the bot confirmed with its own ✅ reply -> how many it got."""
+    out: dict[tuple[int, int], int] = {}
+    for s in api.calls("sendMessage"):
+        if s.ok and s.chat_id in chat_ids and s.reply_to is not None and s.text.startswith("✅ 已记录"):
+            out[(s.chat_id, s.reply_to)] = out.get((s.chat_id, s.reply_to), 0) + 1
+    return out

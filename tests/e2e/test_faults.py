@@ -17,22 +17,13 @@ import pytest
 
 from handlers.offline.botproc import hhmm, make_roster, midday_zone, schedule_around
 from tests.e2e.conftest import bind_all
+from tests.e2e.helpers import report_acks
 
 OUTAGE_S = float(os.environ.get("GRIDBOT_E2E_OUTAGE_S", "8"))
 
 
 def _floor(dt: datetime) -> datetime:
     return dt.replace(second=0, microsecond=0)
-
-
-def _acked(api, chat_ids: set[int]) -> dict[tuple[int, int], int]:
-    """(chat, message id) of each member message the bot confirmed -> how many confirmations it got."""
-    out: dict[tuple[int, int], int] = {}
-    for s in api.calls("sendMessage"):
-        if s.ok and s.chat_id in chat_ids and s.reply_to is not None and s.text.startswith("✅ 已记录"):
-            key = (s.chat_id, s.reply_to)
-            out[key] = out.get(key, 0) + 1
-    return out
 
 
 def test_kill9_during_200_inflight_reports(api, make_bot) -> None:
@@ -63,7 +54,7 @@ def test_kill9_during_200_inflight_reports(api, make_bot) -> None:
     api.wait_for(lambda: api.held > 0, 120, "the deadline nag in flight")
     bot.kill()
     chats = {g.chat_id for g in spec.grids}
-    acked_before = _acked(api, chats)
+    acked_before = report_acks(api, chats)
     assert 50 <= len(acked_before) < 200, len(acked_before)
     assert not [s for s in api.calls("sendMessage", g1.chat_id) if s.text.startswith("⛔")]
 
@@ -76,10 +67,10 @@ def test_kill9_during_200_inflight_reports(api, make_bot) -> None:
     api.redeliver(ids[:120])
     by_key = {(u["message"]["chat"]["id"], u["message"]["message_id"]): u for u in updates}
     reports = {k for k, u in by_key.items() if u["message"]["text"].startswith("包联")}
-    api.wait_for(lambda: reports <= set(_acked(api, chats)), 180, "every report answered")
+    api.wait_for(lambda: reports <= set(report_acks(api, chats)), 180, "every report answered")
     api.wait_consumed()
     time.sleep(1.0)  # anything a redelivered update would (wrongly) cause has had time to arrive
-    acked = _acked(api, chats)
+    acked = report_acks(api, chats)
     # a reply goes out twice only when the kill fell between its send and its record
     twice = [k for k, n in acked.items() if n > 1]
     assert all(n <= 2 for n in acked.values()) and all(k in acked_before for k in twice), twice

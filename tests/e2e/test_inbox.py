@@ -10,7 +10,7 @@ import time
 import pytest
 
 from tests.e2e.conftest import bind_all
-from tests.e2e.helpers import group_privacy_violations
+from tests.e2e.helpers import group_privacy_violations, report_acks
 
 MODES = ["polling", "webhook"]
 SECRET = "e2e-webhook-secret"
@@ -29,14 +29,6 @@ def _bot(make_bot, mode: str, sections: dict | None = None):
         sections["webhook"] = {"enabled": True, "listen": "127.0.0.1", "port": _free_port(),
                                "url": "https://bot.example.org/gridbot/hook", "secret_token_env": "E2E_WEBHOOK_SECRET"}
     return make_bot(sections, env={"E2E_WEBHOOK_SECRET": SECRET})
-
-
-def _acks(api, chat_ids: set[int]) -> dict[tuple[int, int], int]:
-    out: dict[tuple[int, int], int] = {}
-    for s in api.calls("sendMessage"):
-        if s.ok and s.chat_id in chat_ids and s.reply_to is not None and s.text.startswith("✅ 已记录"):
-            out[(s.chat_id, s.reply_to)] = out.get((s.chat_id, s.reply_to), 0) + 1
-    return out
 
 
 def _settled(api, bot) -> None:
@@ -65,14 +57,14 @@ def test_kill9_in_a_burst_loses_nothing(api, roster, make_bot, mode: str) -> Non
     api.inject_many(updates)
     time.sleep(0.07)
     bot.kill()
-    answered_before = set(_acks(api, chats))
+    answered_before = set(report_acks(api, chats))
     keys = {(u["message"]["chat"]["id"], u["message"]["message_id"]) for u in updates}
     assert len(answered_before) < len(keys)  # the kill came mid-burst
     bot.start()
-    api.wait_for(lambda: keys <= set(_acks(api, chats)), 60, "every report answered")
+    api.wait_for(lambda: keys <= set(report_acks(api, chats)), 60, "every report answered")
     api.wait_consumed()
     time.sleep(1.0)
-    acks = _acks(api, chats)
+    acks = report_acks(api, chats)
     assert all(n <= 2 for n in acks.values())
     assert all(k in answered_before for k, n in acks.items() if n == 2)  # only a reply in flight at the kill
     _settled(api, bot)
@@ -277,7 +269,7 @@ def test_kill9_after_the_inbox_commit_before_the_confirmation(api, roster, make_
     for u in api.updates:
         if u["update_id"] in ids:
             keys.add((u["message"]["chat"]["id"], u["message"]["message_id"]))
-    api.wait_for(lambda: keys <= set(_acks(api, {g.chat_id})), 60, "every report answered")
+    api.wait_for(lambda: keys <= set(report_acks(api, {g.chat_id})), 60, "every report answered")
     _settled(api, bot)
     _stored_once(bot, keys)
     assert "delivered again: dropped" in bot.log_text()

@@ -14,20 +14,13 @@ import time
 
 from handlers.offline.botproc import make_roster
 from tests.e2e.conftest import bind_all
+from tests.e2e.helpers import report_acks
 
 REPORTS = int(os.environ.get("GRIDBOT_SOAK_REPORTS", "150"))
 CHATS = int(os.environ.get("GRIDBOT_SOAK_CHATS", "15"))
 KILLS = int(os.environ.get("GRIDBOT_SOAK_KILLS", "3"))
 SEED = int(os.environ.get("GRIDBOT_SOAK_SEED", "20261201"))
 MAX_S = float(os.environ.get("GRIDBOT_SOAK_MAX_S", "900"))
-
-
-def _acks(api, chat_ids: set[int]) -> dict[tuple[int, int], int]:
-    out: dict[tuple[int, int], int] = {}
-    for s in api.calls("sendMessage"):
-        if s.ok and s.chat_id in chat_ids and s.reply_to is not None and s.text.startswith("✅ 已记录"):
-            out[(s.chat_id, s.reply_to)] = out.get((s.chat_id, s.reply_to), 0) + 1
-    return out
 
 
 def test_random_kills_lose_and_double_nothing(api, make_bot) -> None:
@@ -52,13 +45,13 @@ def test_random_kills_lose_and_double_nothing(api, make_bot) -> None:
             bot.kill()
             assert time.monotonic() < t_end, "the soak ran out of time"
             bot.start()
-    api.wait_for(lambda: keys <= set(_acks(api, chats)), max(60.0, t_end - time.monotonic()),
+    api.wait_for(lambda: keys <= set(report_acks(api, chats)), max(60.0, t_end - time.monotonic()),
                  "every report answered")
     api.wait_consumed()
     api.wait_for(lambda: bot.query("SELECT (SELECT COUNT(*) FROM inbox WHERE done_at IS NULL) "
                                    "+ (SELECT COUNT(*) FROM outbox WHERE sent_at IS NULL)")[0][0] == 0,
                  60, "the inbox and the outbox settled")
-    acks = _acks(api, chats)
+    acks = report_acks(api, chats)
     twice = sum(1 for n in acks.values() if n == 2)
     assert all(n <= 2 for n in acks.values())  # again only what a kill caught between its send and its record
     rows = bot.query("SELECT m.chat_id, m.message_id, COUNT(mr.id) FROM messages m "
