@@ -274,3 +274,42 @@ def test_kill9_after_the_inbox_commit_before_the_confirmation(api, roster, make_
     _stored_once(bot, keys)
     assert "delivered again: dropped" in bot.log_text()
     assert bot.stop() == 0
+
+
+def test_kill9_after_the_inbox_commit_before_the_webhook_answer(api, roster, make_bot) -> None:
+    """Webhook: the update is committed, but its 200 never reached Telegram (killed first). Telegram POSTs it
+    again after the restart; it is dropped by its id and handled from the inbox, once."""
+    import json
+
+    bot = _bot(make_bot, "webhook").start()
+    bind_all(api, roster)
+    g = roster.grids[0]
+    member = g.members[1]
+    target = api.webhook_target
+    assert target is not None
+    api.webhook_target = None  # Telegram's own delivery waits: this test posts the update itself
+    mid = api.new_message_id()
+    uid = api.inject({"message": api.message_json(g.chat_id, member.json(), "包联3户，体温均正常", message_id=mid)})
+    update = next(u for u in api.updates if u["update_id"] == uid)
+    body = json.dumps(update).encode()
+    host, port = "127.0.0.1", int(target.split(":")[2].split("/")[0])
+    path = "/" + target.split("/", 3)[3]
+    sock = socket.create_connection((host, port), timeout=10)
+    try:  # a POST whose answer is never read: as far as Telegram knows, it was not delivered
+        sock.sendall(f"POST {path} HTTP/1.1\r\nHost: {host}\r\nContent-Type: application/json\r\n"
+                     f"X-Telegram-Bot-Api-Secret-Token: {SECRET}\r\nContent-Length: {len(body)}\r\n\r\n".encode()
+                     + body)
+        api.wait_for(lambda: bot.query("SELECT COUNT(*) FROM inbox WHERE update_id = ?", (uid,))[0][0] == 1,
+                     30, "the update committed")
+        bot.kill()
+    finally:
+        sock.close()
+    bot.start()  # points the stand-in's delivery at the bot again: it POSTs the unconfirmed update
+    replies = api.wait_reply(g.chat_id, mid, 60)
+    assert replies[0].text.startswith(f"✅ 已记录 {member.name}")
+    _settled(api, bot)
+    time.sleep(1.0)
+    assert len([s for s in api.replies_to(mid, g.chat_id) if s.ok]) <= 2
+    _stored_once(bot, {(g.chat_id, mid)})
+    assert "delivered again: dropped" in bot.log_text()  # the 200 never reached Telegram: it posted again
+    assert bot.stop() == 0
