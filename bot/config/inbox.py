@@ -15,7 +15,7 @@ class InboxConfig:
     #: Telegram redelivers an update for up to 24 hours, so less than that would let a late redelivery in again.
     keep_hours: int = 48
     #: Updates handled at the same time, across chats (one chat's updates are always handled one by one).
-    concurrency: int = 64
+    concurrency: int = 8
     #: A group the bot sent this many messages in the last minute is busy: its plain acknowledgements are
     #: merged into one message every few seconds (see bot/inbox/acks.py). 0 never merges.
     merge_acks_at: int = 10
