@@ -1,6 +1,6 @@
 """``python -m bench``: every benchmark, with quick-but-meaningful arguments, one after the other; each prints
 its figures. ``python -m bench --full`` runs them at full scale (long: the county summary alone generates
-5.8 million rows). ``--only NAME`` runs one (nag_dispatch, summary_scale, ocr_bench, load)."""
+5.8 million rows). ``--only NAME`` runs one (nag_dispatch, reply_window, summary_scale, ocr_bench, load)."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ import time
 #: module -> (quick arguments, full arguments)
 BENCHMARKS: dict[str, tuple[list[str], list[str]]] = {
     "nag_dispatch": (["--groups", "120"], []),
+    "reply_window": (["--reports", "200"], []),
     "summary_scale": (["--small", "--runs", "2"], []),
     "ocr_bench": (["--quick"], []),
     "load": (["--reports", "3000", "--days", "10"], []),

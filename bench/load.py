@@ -259,9 +259,9 @@ def run_month(workdir: Path, days: int, grids: int = 10, members: int = 10) -> d
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m bench.load", description=__doc__.split("\n\n")[0])
     p.add_argument("--reports", type=int, default=10_000)
-    p.add_argument("--grids", type=int, default=50)
-    p.add_argument("--members", type=int, default=20, help="members per grid")
-    p.add_argument("--households", type=int, default=3, help="households per member")
+    p.add_argument("--grids", type=int, default=300, help="grids, each with its own group chat")
+    p.add_argument("--members", type=int, default=5, help="members per grid")
+    p.add_argument("--households", type=int, default=1, help="households per member")
     p.add_argument("--days", type=int, default=30, help="days of the simulated month")
     p.add_argument("--quick", action="store_true", help="1,000 reports, 7 days")
     p.add_argument("--json", help="also write the figures to this file")

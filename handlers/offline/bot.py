@@ -38,9 +38,10 @@ class Clock:
 
 
 class OfflineBot:
-    def __init__(self, config: Config, start: datetime, *, rate_limiter: bool = False):
+    def __init__(self, config: Config, start: datetime, *, rate_limiter: bool = False,
+                 request: RecordingRequest | None = None):
         self.config = config
-        self.request = RecordingRequest()
+        self.request = request or RecordingRequest()
         self.clock = Clock(start)
         self.app: Application = build_application(
             config, token=OFFLINE_TOKEN, request=self.request, clock=self.clock, rate_limiter=rate_limiter

@@ -313,3 +313,36 @@ def test_kill9_after_the_inbox_commit_before_the_webhook_answer(api, roster, mak
     _stored_once(bot, {(g.chat_id, mid)})
     assert "delivered again: dropped" in bot.log_text()  # the 200 never reached Telegram: it posted again
     assert bot.stop() == 0
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_kill9_after_the_reply_before_its_record(api, roster, make_bot, mode: str) -> None:
+    """The reply reached Telegram, but its record could not be written yet (another writer holds the
+    database): killed there, the reply is sent once more after the restart, the documented duplicate."""
+    import sqlite3
+
+    bot = _bot(make_bot, mode).start()
+    bind_all(api, roster)
+    g = roster.grids[0]
+    member = g.members[1]
+    api.delay_when(lambda m, p: m == "sendMessage" and str(p.get("text", "")).startswith("✅"), 2.0)
+    mid = api.message(g.chat_id, member.json(), "包联3户，体温均正常")
+    api.wait_for(lambda: api.held > 0, 30, "the reply in flight")
+    conn = sqlite3.connect(bot.db_path, timeout=10)
+    conn.execute("BEGIN EXCLUSIVE")  # the report is committed; its reply's record will have to wait
+    try:
+        api.wait_reply(g.chat_id, mid, 30)  # Telegram took the reply
+        time.sleep(0.3)
+        bot.kill()
+    finally:
+        conn.rollback()
+        conn.close()
+    assert bot.query("SELECT COUNT(*) FROM outbox WHERE sent_at IS NULL")[0][0] == 1
+    api.delays.clear()
+    bot.start()
+    api.wait_for(lambda: len([s for s in api.replies_to(mid, g.chat_id) if s.ok]) == 2, 30, "the reply again")
+    _settled(api, bot)
+    time.sleep(1.0)
+    assert len([s for s in api.replies_to(mid, g.chat_id) if s.ok]) == 2  # twice, and only this once
+    _stored_once(bot, {(g.chat_id, mid)})
+    assert bot.stop() == 0
