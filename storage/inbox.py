@@ -17,15 +17,6 @@ class InboxRepo:
     def __init__(self, db: Database):
         self.db = db
 
-    async def accept(self, update_id: int, chat_id: int | None, payload: str, now: str) -> bool:
-        """Commit an update; False when it is known already (Telegram delivered it again)."""
-        async with self.db.transaction() as c:
-            cur = await c.execute(
-                "INSERT OR IGNORE INTO inbox (update_id, chat_id, payload, received_at) VALUES (?, ?, ?, ?)",
-                (update_id, chat_id, payload, now),
-            )
-            return cur.rowcount > 0
-
     async def accept_many(self, updates: list[InboxUpdate], now: str) -> set[int]:
         """Commit a batch of updates in one transaction; returns the ids that were new."""
         fresh: set[int] = set()
@@ -48,10 +39,6 @@ class InboxRepo:
     async def done(self, update_id: int, now: str) -> None:
         async with self.db.transaction() as c:
             await c.execute("UPDATE inbox SET done_at = ? WHERE update_id = ? AND done_at IS NULL", (now, update_id))
-
-    async def is_done(self, update_id: int) -> bool:
-        row = await self.db.fetchone("SELECT done_at FROM inbox WHERE update_id = ?", (update_id,))
-        return row is not None and row[0] is not None
 
     async def unsent_replies(self, *, failed_only: bool = False) -> list[QueuedReply]:
         """Committed replies not sent yet (``failed_only``: only those whose send failed)."""

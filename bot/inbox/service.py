@@ -1,6 +1,6 @@
 """The durable inbox, free of any chat platform.
 
-A chat adapter commits every update here (:meth:`InboxService.accept`) before it tells the platform the update
+A chat adapter commits every update here (:meth:`InboxService.accept_many`) before it tells the platform the update
 arrived: with Telegram's polling before the next ``getUpdates`` offset confirms it, with a webhook before the
 200. The update is then handled; it is *done* once its effects are committed. A report's save marks it in the
 same transaction as the report (``storage/reports.py``); any other update is marked when its handler returns
@@ -31,14 +31,6 @@ class InboxService:
         self.config = config
         self.repo = repo
         self.clock = clock
-
-    async def accept(self, update_id: int, chat_id: int | None, payload: str) -> bool:
-        """Commit an update before it is confirmed to the platform. False: seen before (drop it)."""
-        # to the millisecond: bench.load measures update → commit from it
-        fresh = await self.repo.accept(update_id, chat_id, payload, self.clock.now().isoformat(timespec="milliseconds"))
-        if not fresh:
-            log.info("update %s delivered again: dropped", update_id)
-        return fresh
 
     async def accept_many(self, updates: list[InboxUpdate]) -> set[int]:
         """Commit a batch (one ``getUpdates`` answer) in one transaction. Returns the ids seen for the first
