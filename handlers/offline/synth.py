@@ -2,7 +2,9 @@
 as a binary: every picture is drawn at run time).
 
 A :class:`Hand` writes text with a handwriting-like font, one character at a time with jitter in size,
-baseline, angle and spacing, and draws ✓ and × as strokes. :func:`freehand_table` rules a table by hand
+baseline, angle and spacing, and draws ✓ and × as strokes. Given a bank of real handwritten digits
+(:class:`handlers.offline.mnist.DigitBank`), it writes the digits of counts and temperatures with those instead
+(:meth:`Hand.write_number`). :func:`freehand_table` rules a table by hand
 (wobbly, sometimes broken or faint lines) and fills it; :func:`fill_form` fills a printed gridbot form;
 :func:`photograph` puts a page in front of a phone camera (perspective, rotation, shadow, blur, noise, JPEG).
 """
@@ -21,6 +23,7 @@ import numpy as np
 from PIL import Image, ImageDraw
 
 from bot.ocr.fonts import FontFile
+from handlers.offline.mnist import DigitBank
 
 INKS = [(25, 30, 110), (20, 20, 25), (30, 35, 70), (10, 40, 140)]
 
@@ -46,17 +49,102 @@ class Hand:
     ink: tuple[int, int, int] = (25, 30, 110)
     jitter: float = 1.0  # 0 = neat, 1 = normal, 2 = sloppy
     slant: float = 0.0  # degrees, the writer's habitual slant
+    #: real handwritten digits for counts and temperatures (None: the font's digits)
+    digits: DigitBank | None = None
+    #: the numbers' own random stream (None: ``rng``); two pages drawn from the same seeds then differ only in
+    #: their numbers, so font digits and real digits can be compared photo for photo
+    nrng: random.Random | None = None
 
     @classmethod
-    def random(cls, fonts: Sequence[FontFile], rng: random.Random, sloppiness: float = 1.0) -> Hand:
+    def random(cls, fonts: Sequence[FontFile], rng: random.Random, sloppiness: float = 1.0,
+               digits: DigitBank | None = None, nrng: random.Random | None = None) -> Hand:
         return cls(rng.choice(list(fonts)), rng, rng.choice(INKS), sloppiness * rng.uniform(0.6, 1.3),
-                   rng.uniform(-6, 6))
+                   rng.uniform(-6, 6), digits, nrng)
 
     def write(self, img: Image.Image, x: float, y_mid: float, text: str, size: float, max_w: float | None = None) -> float:
         """Write ``text`` starting at ``x`` centred on ``y_mid``; returns the x after the last character."""
+        return self._write(img, x, y_mid, text, size, max_w, self.rng)
+
+    def write_number(self, img: Image.Image, x: float, y_mid: float, text: str, size: float,
+                     max_w: float | None = None) -> float:
+        """Write a count or a temperature: with the digit bank, each digit is a real handwritten sample
+        (scaled to the writing, slanted, inked and placed with this writer's jitter) and the decimal point a pen
+        dot or a short dash; without one, like :meth:`write`. Returns the x after the last character."""
+        r = self.nrng or self.rng
+        if self.digits is None or not self.digits.available:
+            return self._write(img, x, y_mid, text, size, max_w, r)
         if not text:
             return x
-        r, j = self.rng, self.jitter
+        j = self.jitter
+        size = size * r.uniform(0.92, 1.08)
+        if max_w is not None:
+            est = size * 0.95 * 0.62 * len(text)
+            if est > max_w:
+                size *= max_w / est
+        dash = r.random() < 0.3  # this number's decimal point: a pen dot or a short dash
+        base = y_mid + size * 0.36  # where the digits stand
+        for ch in text:
+            if ch.isdigit():
+                x, base = self._real_digit(img, x, y_mid, int(ch), size, r)
+            elif ch in ".·":
+                x = self._point(img, x, base, size, dash, r)
+            else:
+                x = self._write(img, x, y_mid, ch, size, None, r)
+            x += size * r.uniform(0.03, 0.12) * j
+        return x
+
+    def _real_digit(self, img: Image.Image, x: float, y_mid: float, d: int, size: float,
+                    r: random.Random) -> tuple[float, float]:
+        """One real digit written from ``x``; returns the x after it and its foot (the baseline)."""
+        assert self.digits is not None
+        j = self.jitter
+        a = self.digits.sample(d, r).astype(np.float32) / 255.0
+        ys, xs = np.nonzero(a > 0.2)
+        if len(ys) == 0:  # pragma: no cover - every MNIST sample has ink
+            return x + size * 0.5, y_mid + size * 0.36
+        a = a[ys.min() : ys.max() + 1, xs.min() : xs.max() + 1]
+        h = size * r.uniform(0.64, 0.8) * r.uniform(1 - 0.05 * j, 1 + 0.05 * j)
+        scale = h / a.shape[0]
+        w = max(1, round(a.shape[1] * scale * r.uniform(0.9, 1.1)))
+        tile = Image.fromarray((a * 255).astype(np.uint8)).resize((w, max(1, round(h))), Image.Resampling.BICUBIC)
+        # the pen: MNIST strokes are blurred and thick; a threshold band makes them a pen's (thinner or bolder)
+        lo = r.uniform(0.2, 0.55)
+        alpha = r.uniform(0.85, 1.0)
+        v = np.clip((np.asarray(tile, np.float32) / 255.0 - lo) / 0.25, 0.0, 1.0) * alpha
+        pad = max(2, int(h * 0.3))
+        v = np.pad(v, pad)
+        tile = Image.fromarray((v * 255).astype(np.uint8))
+        # per-digit slant (a shear, as handwriting leans) and a small turn
+        shear = math.tan(math.radians(self.slant + r.gauss(0, 5.0 * j)))
+        tw, th = tile.size
+        tile = tile.transform((tw + int(abs(shear) * th), th), Image.Transform.AFFINE,
+                              (1, shear, -max(0.0, shear) * th, 0, 1, 0), resample=Image.Resampling.BICUBIC)
+        tile = tile.rotate(r.gauss(0, 2.5 * j), resample=Image.Resampling.BICUBIC, expand=True)
+        dy = r.gauss(0, 0.05 * size * j)
+        px = int(x - pad + r.gauss(0, 0.03 * size * j))
+        py = int(y_mid - tile.size[1] / 2 + dy)
+        img.paste(Image.new("RGB", tile.size, self._ink(r)), (px, py), tile)
+        return x + w + abs(shear) * h * 0.5, y_mid + dy + h / 2
+
+    def _point(self, img: Image.Image, x: float, base: float, size: float, dash: bool, r: random.Random) -> float:
+        """The decimal point at the digits' foot: a pen dot, or a short dash; returns the x after it."""
+        d = ImageDraw.Draw(img)
+        x += size * r.uniform(0.02, 0.1)
+        y = base - size * r.uniform(0.0, 0.06)
+        if dash:
+            length = size * r.uniform(0.1, 0.2)
+            rise = length * r.uniform(-0.35, 0.15)
+            d.line([(x, y), (x + length, y + rise)], fill=self._ink(r), width=max(2, int(size * r.uniform(0.05, 0.08))))
+            return x + length
+        rad = max(1.5, size * r.uniform(0.035, 0.065))
+        d.ellipse([x, y - 2 * rad, x + 2 * rad * r.uniform(0.8, 1.3), y], fill=self._ink(r))
+        return x + 2 * rad
+
+    def _write(self, img: Image.Image, x: float, y_mid: float, text: str, size: float, max_w: float | None,
+               r: random.Random) -> float:
+        if not text:
+            return x
+        j = self.jitter
         size = size * r.uniform(0.92, 1.08)
         if max_w is not None:
             est = size * (0.95 * sum(1.0 if ord(c) > 255 else 0.62 for c in text))
@@ -77,13 +165,14 @@ class Hand:
             dy = r.gauss(0, 0.05 * s * j)
             px = int(x - pad + r.gauss(0, 0.03 * s * j))
             py = int(y_mid - tile.size[1] / 2 + dy)
-            img.paste(Image.new("RGB", tile.size, self._ink()), (px, py), tile)
+            img.paste(Image.new("RGB", tile.size, self._ink(r)), (px, py), tile)
             adv = w if ord(ch) > 255 else w
             x += adv + s * r.uniform(0.04, 0.16) * (1.0 if ord(ch) > 255 else 0.7)
         return x
 
-    def _ink(self) -> tuple[int, int, int]:
-        return tuple(max(0, min(255, c + self.rng.randint(-12, 12))) for c in self.ink)  # type: ignore[return-value]
+    def _ink(self, r: random.Random | None = None) -> tuple[int, int, int]:
+        r = r or self.rng
+        return tuple(max(0, min(255, c + r.randint(-12, 12))) for c in self.ink)  # type: ignore[return-value]
 
     def stroke(self, draw: ImageDraw.ImageDraw, pts: Sequence[tuple[float, float]], width: int) -> None:
         """A hand stroke through ``pts``: a slightly curved polyline."""
@@ -244,18 +333,22 @@ def freehand_table(spec: TableSpec, hand: Hand, *, page: tuple[int, int] = (1240
                     cx = (x0 + x1) / 2 + r.gauss(0, (x1 - x0) * 0.06)
                     hand.mark(img, cx, (y0 + y1) / 2, row_h * 0.5, "check" if v else "cross")
             elif key == "temperature":
-                _cell_text(img, hand, x0, x1, y0, y1, f"{v:.1f}", size)
+                _cell_text(img, hand, x0, x1, y0, y1, f"{v:.1f}", size, number=True)
+            elif key == "people":
+                _cell_text(img, hand, x0, x1, y0, y1, str(v), size, number=True)
             else:
                 _cell_text(img, hand, x0, x1, y0, y1, str(v), size)
     return img
 
 
-def _cell_text(img: Image.Image, hand: Hand, x0: float, x1: float, y0: float, y1: float, text: str, size: float) -> None:
+def _cell_text(img: Image.Image, hand: Hand, x0: float, x1: float, y0: float, y1: float, text: str, size: float,
+               number: bool = False) -> None:
     r = hand.rng
     w = x1 - x0
     est = size * sum(1.0 if ord(c) > 255 else 0.6 for c in text)
     start = x0 + max(w * 0.08, (w - est) / 2 + r.gauss(0, w * 0.05))
-    hand.write(img, start, (y0 + y1) / 2 + r.gauss(0, (y1 - y0) * 0.04), text, size, max_w=w * 0.86)
+    write = hand.write_number if number else hand.write
+    write(img, start, (y0 + y1) / 2 + r.gauss(0, (y1 - y0) * 0.04), text, size, max_w=w * 0.86)
 
 
 def photograph(page: Image.Image, rng: random.Random, *, strength: float = 1.0, max_side: int = 1280,
@@ -362,4 +455,5 @@ def fill_form(page: Image.Image, layout: dict[str, Any], rows: Sequence[dict[str
 def _digit(img: Image.Image, hand: Hand, box: Sequence[int], d: str) -> None:
     x0, y0, x1, y1 = box
     size = (y1 - y0) * hand.rng.uniform(0.62, 0.8)
-    hand.write(img, (x0 + x1) / 2 - size * 0.3 + hand.rng.gauss(0, 2), (y0 + y1) / 2 + hand.rng.gauss(0, 2), d, size)
+    hand.write_number(img, (x0 + x1) / 2 - size * 0.3 + hand.rng.gauss(0, 2), (y0 + y1) / 2 + hand.rng.gauss(0, 2),
+                      d, size)
