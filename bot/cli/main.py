@@ -18,8 +18,9 @@ from typing import Any
 from bot.cli import ocr as ocr_cli
 from bot.cli import stats as stats_cli
 from bot.config.settings import Config, ConfigError, load_config
+from bot.core.model import Roster
 from bot.core.roster import RosterFileError, load_roster, read_roster_file
-from bot.parser import parse_message
+from bot.parser import parse_message, parse_rooms
 from bot.services import Services, load_adapter, load_demo, open_services
 
 log = logging.getLogger("gridbot")
@@ -42,7 +43,9 @@ def _parser() -> argparse.ArgumentParser:
     parse = sub.add_parser("parse", help="parse one message from stdin and print JSON (no database)")
     parse.add_argument("--roster", required=True)
     parse.add_argument("--sender", required=True)
-    parse.add_argument("--grid", help="the sender's grid, if the name is not unique")
+    parse.add_argument("--grid", action="append",
+                       help="the sender's grid, if the name is not unique; for a sender who is no member (a "
+                            "resident), the grid(s) the group is bound to (repeatable; default: every grid)")
 
     report = sub.add_parser("report", help="reports taken outside the chat").add_subparsers(
         dest="report_cmd", required=True
@@ -112,10 +115,26 @@ def _dispatch(args: argparse.Namespace, config: Config) -> int:
 def cmd_parse(args: argparse.Namespace, config: Config) -> int:
     roster = load_roster(args.roster)
     text = sys.stdin.read()
-    sender: Any = roster.find_member(args.sender, args.grid) or args.sender
-    result = parse_message(text, sender, roster, config.template)
-    print(json.dumps(result.to_json(), ensure_ascii=False, indent=2))
+    grids = args.grid or []
+    sender: Any = roster.find_member(args.sender, grids[0] if grids else None) or args.sender
+    out = _resident_chain(text, sender, roster, grids, config) if isinstance(sender, str) else None
+    if out is None:
+        out = parse_message(text, sender, roster, config.template).to_json()
+    print(json.dumps(out, ensure_ascii=False, indent=2))
     return 0
+
+
+def _resident_chain(text: str, sender: str, roster: Roster, grids: list[str], config: Config) -> dict | None:
+    """A sender who is no member is a resident in a group bound to ``grids`` (all when none): their chain by
+    room or address, or None when the text is no such chain."""
+    if not roster.find_member(sender) and not any(m.account and m.account.lower() == sender.lower()
+                                                   for m in roster.members):
+        inside = Roster([m for m in roster.members if not grids or m.grid in grids])
+        outside = Roster([m for m in roster.members if grids and m.grid not in grids])
+        chain = parse_rooms(text, inside, config.template, outside=outside)
+        if chain.is_chain:
+            return chain.to_json()
+    return None
 
 
 async def _services(config: Config) -> Services:

@@ -1,6 +1,10 @@
 """Read a grid member's free-text daily report against the roster.
 
 Public API: :func:`parse_message` (``text``, ``sender``, ``roster``, ``template``) → :class:`ParseResult`.
+Residents' chains keyed by room or address: :func:`parse_rooms` (``text``, ``roster`` of the group's grids,
+``template``, ``outside=`` the rest of the roster) → :class:`RoomChain` (every address line, placed on one
+household or not; :meth:`RoomChain.reports` gives one :class:`MemberReport` per covering member), and
+:func:`parse_address` (a roster 住址 → building, unit, room). See :mod:`bot.parser.rooms`.
 
 Approach
 ========
@@ -61,5 +65,6 @@ One module a step, in the order they build on each other: ``vocab`` (the words m
 """
 
 from bot.parser.parse import parse_message
+from bot.parser.rooms import RoomChain, RoomLine, parse_address, parse_rooms
 
-__all__ = ["parse_message"]
+__all__ = ["RoomChain", "RoomLine", "parse_address", "parse_message", "parse_rooms"]

@@ -8,6 +8,8 @@ the roster alive.
 from __future__ import annotations
 
 import weakref
+from collections.abc import Callable
+from typing import TypeVar
 
 from bot.core.model import Household, Member, Roster
 from bot.parser import textnorm
@@ -34,17 +36,25 @@ class RosterIndex:
 
 INDEXES: weakref.WeakKeyDictionary[Roster, RosterIndex] = weakref.WeakKeyDictionary()
 
+T = TypeVar("T")
 
-def roster_index(roster: Roster) -> RosterIndex:
-    """The index of ``roster`` (cached while the roster lives; built afresh for an unhashable one)."""
+
+def per_roster(cache: weakref.WeakKeyDictionary[Roster, T], roster: Roster, build: Callable[[Roster], T]) -> T:
+    """``build(roster)``, cached in ``cache`` while the roster lives (built afresh for an unhashable one, or
+    when the roster's members changed). The value must not refer to the roster itself (see RosterIndex)."""
     try:
-        idx = INDEXES.get(roster)
+        idx = cache.get(roster)
     except TypeError:
-        return RosterIndex(roster)
-    if idx is None or idx.members is not roster.members:
-        idx = RosterIndex(roster)
+        return build(roster)
+    if idx is None or getattr(idx, "members", None) is not roster.members:
+        idx = build(roster)
         try:
-            INDEXES[roster] = idx
+            cache[roster] = idx
         except TypeError:
             pass
     return idx
+
+
+def roster_index(roster: Roster) -> RosterIndex:
+    """The index of ``roster`` (cached while the roster lives; built afresh for an unhashable one)."""
+    return per_roster(INDEXES, roster, RosterIndex)
