@@ -1,6 +1,7 @@
 """``python -m bench``: every benchmark, with quick-but-meaningful arguments, one after the other; each prints
 its figures. ``python -m bench --full`` runs them at full scale (long: the county summary alone generates
-5.8 million rows). ``--only NAME`` runs one (nag_dispatch, reply_window, summary_scale, ocr_bench, load, rooms_speed)."""
+5.8 million rows). ``--only NAME`` runs one (nag_dispatch, reply_window, summary_scale, ocr_bench, load, rooms_speed,
+parse_eval, parse_speed)."""
 
 from __future__ import annotations
 
@@ -17,6 +18,8 @@ BENCHMARKS: dict[str, tuple[list[str], list[str]]] = {
     "ocr_bench": (["--quick"], []),
     "load": (["--reports", "3000", "--days", "10"], []),
     "rooms_speed": ([], []),
+    "parse_eval": ([], []),
+    "parse_speed": (["--rounds", "5"], []),
 }
 
 
