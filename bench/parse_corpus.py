@@ -22,8 +22,8 @@ the corpus' building roster) and ``config`` (``campaign``: bot/sample/campaign.t
 - ``report: false``: not a report: no household, no covers_all, no same-as-yesterday anywhere.
 - ``same_as_yesterday``: members whose report must say so; ``members``: members that must have a report.
 - ``totals``: ``{member: {"households": n, "people": n}}``: that member's report's totals (partial).
-- ``unplaced``: strings (room numbers) that must be asked about: each must occur in the top-level
-  ``unplaced`` list or in a report's ``unmatched``/``warnings``/``unplaced``.
+- ``unplaced``: strings (room numbers) that must be raised, not stored: each must occur in the top-level
+  ``unplaced`` or ``foreign`` list, or in a report's ``unmatched``/``warnings``/``unplaced``/``foreign``.
 """
 
 from __future__ import annotations
@@ -355,8 +355,8 @@ def check(case: Case, output: dict[str, Any]) -> Outcome:
     if exp.get("unplaced"):
         asked_text = _norm(
             json.dumps(
-                [output.get("unplaced") or []]
-                + [[r.get("unmatched"), r.get("warnings"), r.get("unplaced")] for r in reports],
+                [output.get("unplaced") or [], output.get("foreign") or []]
+                + [[r.get("unmatched"), r.get("warnings"), r.get("unplaced"), r.get("foreign")] for r in reports],
                 ensure_ascii=False,
             )
         )

@@ -18,7 +18,6 @@ from __future__ import annotations
 import argparse
 import ast
 import csv
-import inspect
 import json
 import random
 import statistics
@@ -42,14 +41,22 @@ def _api() -> tuple[Any, Any, Any, Any]:
     return parse_message, load_roster, load_config, default_template
 
 
-def parse_api(text: str, sender: Any, roster: Any, template: Any, grids: tuple[str, ...] = ()) -> Any:
-    """The one adapter to the Python API: what ``gridbot parse`` does after loading its files (a resident's
-    bound grids go to the parser when it takes them)."""
-    parse_message = _api()[0]
-    member = roster.find_member(sender, grids[0] if len(grids) == 1 else None) if isinstance(sender, str) else sender
-    if grids and "grids" in inspect.signature(parse_message).parameters:
-        return parse_message(text, member or sender, roster, template, grids=list(grids))
-    return parse_message(text, member or sender, roster, template)
+def parse_api(text: str, sender: str, roster: Any, template: Any, grids: tuple[str, ...] = ()) -> Any:
+    """The one adapter to the Python API: what ``gridbot parse`` (bot/cli/main.py cmd_parse) does after
+    loading its files: a member's message goes to ``parse_message``; a sender who is no member is a resident
+    in a group bound to ``grids`` (all when none), whose chain by room goes to ``parse_rooms`` when the
+    parser has it (and when the text is no such chain, to ``parse_message``)."""
+    import bot.parser as parser
+    from bot.core.model import Roster
+
+    member = roster.find_member(sender, grids[0] if grids else None)
+    if member is None and hasattr(parser, "parse_rooms"):
+        inside = Roster([m for m in roster.members if not grids or m.grid in grids])
+        outside = Roster([m for m in roster.members if grids and m.grid not in grids])
+        chain = parser.parse_rooms(text, inside, template, outside=outside)
+        if chain.is_chain:
+            return chain
+    return parser.parse_message(text, member or sender, roster, template)
 
 
 def test_parser_messages() -> list[str]:
