@@ -162,6 +162,8 @@ def _looks(text: str, kind: str) -> float:
     cjk = sum("\u4e00" <= ch <= "\u9fff" for ch in text)
     digits = sum(ch.isdigit() for ch in text)
     n = len(text)
+    if kind in ("people", "index") and digits == 0 and text and all(ch in decode.NUMERALS or ch == "人" for ch in text):
+        digits, cjk = 1, 0  # a count in Chinese numerals (三, 十二, 两人)
     if kind in ("name", "text"):
         p = 0.85 if cjk >= 2 else (0.1 if cjk == 1 else 0.05)
     elif kind in ("people", "index"):

@@ -20,6 +20,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import cn2an
 import numpy as np
 
 from bot.core.template import Template
@@ -122,18 +123,33 @@ def _logsumexp(xs: Sequence[float]) -> float:
     return m + math.log(sum(math.exp(x - m) for x in xs))
 
 
+#: Chinese numerals as a count is written with them (older members often do: 三, 两, 十二)
+NUMERALS = frozenset("零一二三四五六七八九十两俩")
+
+
+def count_spellings(n: int) -> tuple[str, ...]:
+    """The ways a head count is written: 3, 三, 3人, 三人 (and 两, 俩 for two)."""
+    if n <= 0:
+        return (str(n),)
+    words = [str(n), cn2an.an2cn(n), *(("两", "俩") if n == 2 else ())]
+    return (*words, *(w + "人" for w in words))
+
+
 def people_set(max_people: int) -> CandidateSet:
     strings, values = [], []
     for n in range(1, max_people + 1):
-        for s in (str(n), f"{n}人"):
+        for s in count_spellings(n):
             strings.append(s)
             values.append(n)
     return CandidateSet(tuple(strings), tuple(values), slack=3.0)
 
 
 def count_set(max_count: int) -> CandidateSet:
-    strings = [str(n) for n in range(0, max_count + 1)] + [f"{n}人" for n in range(1, max_count + 1)]
-    values = list(range(0, max_count + 1)) + list(range(1, max_count + 1))
+    strings, values = [], []
+    for n in range(0, max_count + 1):
+        for s in count_spellings(n):
+            strings.append(s)
+            values.append(n)
     return CandidateSet(tuple(strings), tuple(values), slack=3.0)
 
 

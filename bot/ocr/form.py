@@ -26,7 +26,7 @@ from PIL import Image, ImageDraw
 from bot.config.ocr import OcrConfig
 from bot.core.model import Member
 from bot.core.template import Template
-from bot.ocr import decode, paper
+from bot.ocr import decode, formink, paper
 from bot.ocr.assemble import SOFTEN, PhotoReading, build_reading, check_rows, ranked_names, row_households
 from bot.ocr.engine import Recognizer, read_printed
 from bot.ocr.fonts import print_font
@@ -357,12 +357,6 @@ def _form_id(page: np.ndarray) -> tuple[FormMeta | None, str]:
     return FormMeta.parse(text), text
 
 
-def _ink(page: np.ndarray, box: Rect, shrink: int = 6) -> np.ndarray:
-    x0, y0, x1, y1 = box
-    sub = page[y0 + shrink : y1 - shrink, x0 + shrink : x1 - shrink]
-    return (sub < 155).astype(np.uint8)
-
-
 def _darkness(page: np.ndarray, box: Rect, shrink: int = 6) -> float:
     """How much writing is in a box, in dark-pixel equivalents: a light or blurred stroke counts too, in
     proportion to how dark it is (a pale tick is not a blank)."""
@@ -390,30 +384,6 @@ def _clean_crop(page: np.ndarray, box: Rect, pad: int = 4) -> np.ndarray:
     return sub[max(0, ys0 - m) : ys1 + m, max(0, xs0 - m) : xs1 + m]
 
 
-def _digits_crop(page: np.ndarray, field: Rect, boxes: list[Rect], pad: int = 4) -> np.ndarray:
-    """A digit field with its printed boxes whitened where the layout puts them (not by their colour: a
-    light or blurred stroke is as pale as the dropout grey), cut around the writing."""
-    x0, y0, x1, y1 = field
-    X0, Y0 = max(0, x0 - pad), max(0, y0 - pad)
-    sub = page[Y0 : y1 + pad, X0 : x1 + pad].copy()
-    for bx0, by0, bx1, by1 in boxes:
-        cv2.rectangle(sub, (bx0 - X0, by0 - Y0), (bx1 - X0, by1 - Y0), 255, 5)
-    ink = (sub < 200).astype(np.uint8)
-    n, _, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
-    keep = [i for i in range(1, n) if stats[i, cv2.CC_STAT_AREA] >= 8
-            and not (stats[i, cv2.CC_STAT_WIDTH] > 0.7 * sub.shape[1] and stats[i, cv2.CC_STAT_HEIGHT] < 6)
-            and not (stats[i, cv2.CC_STAT_HEIGHT] > 0.8 * sub.shape[0] and stats[i, cv2.CC_STAT_WIDTH] < 6)]
-    if not keep:
-        return _clean_crop(page, field)
-    xs0 = min(stats[i, 0] for i in keep)
-    ys0 = min(stats[i, 1] for i in keep)
-    xs1 = max(stats[i, 0] + stats[i, 2] for i in keep)
-    ys1 = max(stats[i, 1] + stats[i, 3] for i in keep)
-    m = max(6, (ys1 - ys0) // 5)
-    sub[sub > 215] = 255
-    return sub[max(0, ys0 - m) : ys1 + m, max(0, xs0 - m) : xs1 + m]
-
-
 def placement_error(page: np.ndarray, lay: dict[str, Any], template: Template) -> float:
     """How far (pixels) the printed table's ruling lies from where the layout puts it, at its outer lines
     (its far corners are where a placement by few points goes wrong first)."""
@@ -434,6 +404,82 @@ def placement_error(page: np.ndarray, lay: dict[str, Any], template: Template) -
         if strip.shape[1] == 2 * r + 1:
             worst = max(worst, abs(int(np.argmin(strip.mean(axis=0))) - r))
     return float(worst)
+
+
+#: the member's ink (dark-pixel equivalents) that makes a field written: less is blank, and a blank with at
+#: least the faint amount is asked about
+DIGITS_INK, DIGITS_FAINT = 25.0, 10.0
+MARK_INK, MARK_FAINT = 40.0, 15.0
+NOTE_INK = 60.0
+#: a mark whose strokes lie this much nearer the other box (a share of its ink) is not sure
+MARK_DIVIDED = 0.3
+
+
+def _grow(box: Rect, left: float, top: float, right: float, bottom: float) -> Rect:
+    return [int(box[0] - left), int(box[1] - top), int(box[2] + right), int(box[3] + bottom)]
+
+
+def _printed(lay: dict[str, Any], meta: FormMeta, member: Member, template: Template) -> np.ndarray:
+    """The page as printed (gray): what the member's ink is told apart from."""
+    return np.asarray(_draw_page(lay, meta, member, template, member.grid, print_font()).convert("L"))
+
+
+def _table_area(lay: dict[str, Any]) -> Rect:
+    bottom = lay["rows"][-1]["box"][3] if lay["rows"] else TABLE_TOP + HEADER_H
+    return [X0 - 10, TABLE_TOP + HEADER_H - 40, PAGE_W - X0 + 10, bottom + 40]
+
+
+def _zones(lay: dict[str, Any], keys: list[str]) -> list[formink.Zone]:
+    """Where each field's writing may land: a digit field and a little around it (more to the right, where
+    a hurried temperature runs on), a 是/否 box and the space up and to the right of it that a big tick's
+    long stroke reaches, a note's cell."""
+    zones = []
+    for r in lay["rows"]:
+        f = r["fields"]
+        for k in keys:
+            box = f[k]
+            if k == "note":
+                zones.append(formink.Zone((r["row"], k, ""), box, box, (r["row"], k)))
+            elif "digits" in box:
+                fb = box["field"]
+                zones.append(formink.Zone((r["row"], k, ""), fb, _grow(fb, 12, 20, 30 if "printed" in box else 12, 20),
+                                          (r["row"], k)))
+            else:
+                for part in ("yes", "no"):
+                    b = box[part]
+                    s = b[2] - b[0]
+                    zones.append(formink.Zone((r["row"], k, part), b, _grow(b, 0.35 * s, 0.9 * s, 0.9 * s, 0.35 * s),
+                                              (r["row"], k)))
+    return zones
+
+
+def _printed_digits(box: dict[str, Any]) -> Rect | None:
+    """The printed part of a digit field that the recogniser reads with the writing (a temperature's 3 and
+    point), or None."""
+    if "printed" not in box:
+        return None
+    p3, dot = box["printed"]["3"], box["printed"]["."]
+    return [min(p3[0], dot[0]), min(p3[1], dot[1]), max(p3[2], dot[2]), max(p3[3], dot[3])]
+
+
+def _digits_limit(box: dict[str, Any]) -> Rect:
+    """How far a digit field's cut may reach around it."""
+    return _grow(box["field"], 14, 24, 36 if "printed" in box else 14, 24)
+
+
+def _mark_decision(yes: formink.Share, no: formink.Share) -> decode.FieldDecision | None:
+    """是 or 否 by the ink given to each box (a ✓, a ×, a box scribbled in: all marked); None: blank."""
+    hi, lo = max(yes.weight, no.weight), min(yes.weight, no.weight)
+    if hi < MARK_INK:
+        return None
+    conf = 0.99 if lo < 0.25 * hi else (0.6 if lo < 0.6 * hi else 0.3)
+    chosen = yes if yes.weight >= no.weight else no
+    d = decode.FieldDecision(yes.weight > no.weight, conf, conf, 0.0, "")
+    if chosen.divided > MARK_DIVIDED:
+        d.confidence = min(d.confidence, 0.6)
+        d.doubts.append("mark between the boxes")
+    return d
+
 
 
 def read_form(bgr: np.ndarray, found: FoundForm, member: Member, template: Template, cfg: OcrConfig,
@@ -462,6 +508,10 @@ def read_form(bgr: np.ndarray, found: FoundForm, member: Member, template: Templ
     notes: list[tuple[int, np.ndarray]] = []
     fixed: dict[int, str] = {}
     flags: dict[int, dict[str, str]] = {}
+    bands = [(r["box"][1], r["box"][3]) for r in lay["rows"]]
+    reference = formink.align(_printed(lay, meta, member, template), page, bands, X0, PAGE_W - X0)
+    strokes = formink.member_ink(page, reference, _table_area(lay))
+    shares = formink.assign(strokes, _zones(lay, keys))
     for r in lay["rows"]:
         row_no = r["row"]
         f = r["fields"]
@@ -475,34 +525,38 @@ def read_form(bgr: np.ndarray, found: FoundForm, member: Member, template: Templ
         for k in keys:
             box = f[k]
             if k == "note":
-                ink = _ink(page, box)
-                if ink.sum() < 60:
+                got = shares[(row_no, k, "")]
+                crop = strokes.crop(got, _grow(box, 6, 6, 6, 6)) if got.weight >= NOTE_INK else None
+                if crop is None:
                     blanks[row_no].add(k)
                 else:
-                    notes.append((row_no, _clean_crop(page, box, 0)))
+                    notes.append((row_no, crop))
                     filled = True
                 continue
             if "digits" in box:
-                inks = [_darkness(page, b) for b in box["digits"]]
-                if max(inks) < 15:
+                got = shares[(row_no, k, "")]
+                crop = None
+                if got.weight >= DIGITS_INK:
+                    printed = _printed_digits(box)
+                    crop = strokes.crop(got, _digits_limit(box), keep_print=printed)
+                if crop is None:
                     blanks[row_no].add(k)
-                    if max(inks) >= 6:
+                    if got.weight >= DIGITS_FAINT:
                         flags.setdefault(row_no, {})[k] = "faint blank"
                     continue
                 filled = True
-                jobs.append((_digits_crop(page, box["field"], box["digits"]), sets[k]))
+                jobs.append((crop, sets[k]))
                 where.append((row_no, k))
                 continue
-            yes, no = _darkness(page, box["yes"]), _darkness(page, box["no"])
-            if max(yes, no) < 40:
+            yes, no = shares[(row_no, k, "yes")], shares[(row_no, k, "no")]
+            d = _mark_decision(yes, no)
+            if d is None:
                 blanks[row_no].add(k)
-                if max(yes, no) >= 15:
+                if max(yes.weight, no.weight) >= MARK_FAINT:
                     flags.setdefault(row_no, {})[k] = "faint blank"
                 continue
             filled = True
-            hi, lo = max(yes, no), min(yes, no)
-            conf = 0.99 if lo < 0.25 * hi else (0.6 if lo < 0.6 * hi else 0.3)
-            decisions[(row_no, k)] = decode.FieldDecision(yes > no, conf, conf, 0.0, "")
+            decisions[(row_no, k)] = d
         if filled or trusted:
             rows.append(row_no)
     scored = engine.score([c for c, _ in jobs], [cs.strings for _, cs in jobs]) if jobs else []
