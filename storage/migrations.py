@@ -312,6 +312,22 @@ MIGRATIONS: list[tuple[int, str, str]] = [
         CREATE INDEX outbox_unsent ON outbox(sent_at, id);
         """,
     ),
+    (
+        7,
+        "asking instead of guessing: the fields of a stored report the parser was unsure of (stored as null "
+        "until answered), and the chain lines a group was already asked about (a repost does not ask again)",
+        """
+        ALTER TABLE reports ADD COLUMN uncertain TEXT NOT NULL DEFAULT '[]';
+        ALTER TABLE report_audit ADD COLUMN uncertain TEXT NOT NULL DEFAULT '[]';
+        CREATE TABLE chain_questions (
+            chat_id INTEGER NOT NULL,
+            day TEXT NOT NULL,
+            line_key TEXT NOT NULL,
+            asked_at TEXT NOT NULL,
+            PRIMARY KEY (chat_id, day, line_key)
+        );
+        """,
+    ),
 ]
 
 LATEST = MIGRATIONS[-1][0]

@@ -23,6 +23,7 @@ from bot.core.records import (
     LinkRequest,
     MemberAccount,
     MessageContext,
+    PendingDoubt,
     ReportSave,
     StoredMemberReport,
     StoredReport,
@@ -390,7 +391,7 @@ class ReportRepo:
         """What handling one message in a group needs, read at once: the chat's grids, whether the update was
         seen, the sender's members there (a roster @username not yet linked counts, and is linked by the
         save), the grids the sender leads, for an edit what the original stored, and the day's live member
-        reports in those grids. The roster is the caller's, cached for ``known_roster_version``: when the
+        reports in those grids and the chain lines the chat was asked about today. The roster is the caller's, cached for ``known_roster_version``: when the
         stored version differs, the whole roster comes along (``full_roster``). Nothing is written."""
         grid_ids = [int(r[0]) for r in await self.db.fetchall(
             "SELECT grid_id FROM bindings WHERE chat_id = ? AND active = 1 ORDER BY grid_id", (chat_id,))]
@@ -415,8 +416,7 @@ class ReportRepo:
         ctx.leader_grid_ids = [int(r[0]) for r in await self.db.fetchall(
             "SELECT id FROM grids WHERE active = 1 AND (leader_user_id = ? OR leader_account = ? "
             "OR (? IS NOT NULL AND leader_account = ?))", (user_id, str(user_id), acct, acct))]
-        if not ctx.members:
-            return ctx
+        # what follows is read for residents too: anyone in the group may post a chain keyed by room
         if edited_message_id is not None:
             msg = await self.db.fetchone("SELECT id FROM messages WHERE chat_id = ? AND message_id = ?",
                                          (chat_id, edited_message_id))
@@ -430,6 +430,15 @@ class ReportRepo:
                 "JOIN members m ON m.id = mr.member_id WHERE mr.day = ? AND mr.undone = 0 "
                 "AND m.grid_id IN (SELECT value FROM json_each(?)) ORDER BY mr.id", (day, _ids(grid_ids)))
         ]
+        ctx.pending = {
+            int(r["household_id"]): PendingDoubt(json.loads(r["data"]), json.loads(r["uncertain"]), bool(r["anomaly"]))
+            for r in await self.db.fetchall(
+                "SELECT r.household_id, r.data, r.uncertain, r.anomaly FROM reports r JOIN members m ON m.id = r.member_id "
+                "WHERE r.day = ? AND r.uncertain != '[]' AND m.grid_id IN (SELECT value FROM json_each(?))",
+                (day, _ids(grid_ids)))
+        }
+        ctx.asked = {str(r[0]) for r in await self.db.fetchall(
+            "SELECT line_key FROM chain_questions WHERE chat_id = ? AND day = ?", (chat_id, day))}
         return ctx
 
     async def update_seen(self, update_id: int) -> bool:
@@ -511,6 +520,11 @@ class ReportRepo:
                     "totals_people = COALESCE(?, totals_people) WHERE id = ?",
                     (tu.households, tu.people, tu.member_report_id),
                 )
+            if s.asked and s.chat_id is not None:
+                await c.executemany(
+                    "INSERT OR IGNORE INTO chain_questions (chat_id, day, line_key, asked_at) VALUES (?, ?, ?, ?)",
+                    [(s.chat_id, s.day, k, s.now) for k in s.asked],
+                )
             if s.update_id is not None:  # the inbox: this update is done, in the same transaction as its effects
                 await c.execute("UPDATE inbox SET done_at = ? WHERE update_id = ? AND done_at IS NULL",
                                 (s.now, s.update_id))
@@ -548,16 +562,17 @@ class ReportRepo:
         await self._audit_many(c, replaced, now, "replaced")
         await c.executemany(
             "INSERT INTO reports (household_id, day, member_id, member_report_id, data, anomaly, source_chat_id, "
-            "source_message_id, sender_user_id, reported_at, via, photo_file_id) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+            "source_message_id, sender_user_id, reported_at, via, photo_file_id, uncertain) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
             "ON CONFLICT (household_id, day) DO UPDATE SET member_id = excluded.member_id, "
             "member_report_id = excluded.member_report_id, data = excluded.data, anomaly = excluded.anomaly, "
             "source_chat_id = excluded.source_chat_id, source_message_id = excluded.source_message_id, "
             "sender_user_id = excluded.sender_user_id, reported_at = excluded.reported_at, via = excluded.via, "
-            "photo_file_id = excluded.photo_file_id",
+            "photo_file_id = excluded.photo_file_id, uncertain = excluded.uncertain",
             [
                 (h.household_id, day, member_id, mr_id, json.dumps(h.data, ensure_ascii=False, sort_keys=True),
-                 int(h.anomaly), chat_id, message_id, sender, now, via, photo_file_id)
+                 int(h.anomaly), chat_id, message_id, sender, now, via, photo_file_id,
+                 json.dumps(h.uncertain, ensure_ascii=False))
                 for h in households
             ],
         )
@@ -573,12 +588,12 @@ class ReportRepo:
             return
         await c.executemany(
             "INSERT INTO report_audit (household_id, day, member_id, member_report_id, data, anomaly, source_chat_id, "
-            "source_message_id, sender_user_id, reported_at, via, photo_file_id, replaced_at, reason) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "source_message_id, sender_user_id, reported_at, via, photo_file_id, replaced_at, reason, uncertain) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [
                 (o["household_id"], o["day"], o["member_id"], o["member_report_id"], o["data"], o["anomaly"],
                  o["source_chat_id"], o["source_message_id"], o["sender_user_id"], o["reported_at"], o["via"],
-                 o["photo_file_id"], now, reason)
+                 o["photo_file_id"], now, reason, o["uncertain"])
                 for o in rows
             ],
         )
@@ -602,10 +617,10 @@ class ReportRepo:
                 await c.execute(
                     "UPDATE reports SET member_id = ?, member_report_id = ?, data = ?, anomaly = ?, "
                     "source_chat_id = ?, source_message_id = ?, sender_user_id = ?, reported_at = ?, via = ?, "
-                    "photo_file_id = ? WHERE id = ?",
+                    "photo_file_id = ?, uncertain = ? WHERE id = ?",
                     (prev["member_id"], prev["member_report_id"], prev["data"], prev["anomaly"],
                      prev["source_chat_id"], prev["source_message_id"], prev["sender_user_id"],
-                     prev["reported_at"], prev["via"], prev["photo_file_id"], old["id"]),
+                     prev["reported_at"], prev["via"], prev["photo_file_id"], prev["uncertain"], old["id"]),
                 )
 
     async def retire_member_report(self, mr_id: int, now: str, reason: str = "undone") -> None:

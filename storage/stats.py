@@ -188,11 +188,11 @@ class StatsRepo:
         return [str(r[0]) for r in rows]
 
     async def purge_day(self, day: str) -> dict[str, int]:
-        """Delete one day's reports, their audit rows, member reports, message texts and photo readings
-        (confirmed or not: they hold what was read), in one transaction."""
+        """Delete one day's reports, their audit rows, member reports, message texts, photo readings
+        (confirmed or not: they hold what was read) and the chain lines asked about, in one transaction."""
         counts: dict[str, int] = {}
         async with self.db.transaction() as c:
-            for table in ("reports", "report_audit", "member_reports", "messages", "ocr_pending"):
+            for table in ("reports", "report_audit", "member_reports", "messages", "ocr_pending", "chain_questions"):
                 cur = await c.execute(f"DELETE FROM {table} WHERE day = ?", (day,))  # noqa: S608 - fixed name
                 counts[table] = max(cur.rowcount, 0)
         return counts

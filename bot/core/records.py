@@ -118,6 +118,19 @@ class HouseholdWrite:
     household_id: int
     data: dict[str, Any]
     anomaly: bool = False
+    #: the fields the parser was unsure of: stored as null (in ``data``) until a later report states them
+    #: (:class:`PendingDoubt`)
+    uncertain: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class PendingDoubt:
+    """Today's stored row of a household with fields the parser was unsure of (null until answered): a new
+    report of the household fills them in and keeps what it does not restate."""
+
+    data: dict[str, Any]
+    uncertain: list[str]
+    anomaly: bool = False
 
 
 @dataclass
@@ -167,6 +180,10 @@ class MessageContext:
     full_roster: Roster | None = None
     #: the roster of these grids, with database ids (filled by the service from its cache)
     roster: Roster = field(default_factory=lambda: Roster([]))
+    #: today's rows in these grids that wait for an answer (doubtful fields), by household id
+    pending: dict[int, PendingDoubt] = field(default_factory=dict)
+    #: the chain lines this chat was asked about today (:attr:`ReportSave.asked`): a repost does not ask again
+    asked: set[str] = field(default_factory=set)
 
     def latest_report(self, member_id: int) -> StoredMemberReport | None:
         mine = [r for r in self.day_reports if r.member_id == member_id]
@@ -193,6 +210,8 @@ class ReportSave:
     totals: list[TotalsUpdate] = field(default_factory=list)
     #: link the sender's roster @username to their user id: (user id, username)
     link: tuple[int, str] | None = None
+    #: the chain lines the reply asks about (keys, recorded for the chat and day: a repost asks not again)
+    asked: list[str] = field(default_factory=list)
     #: the reply, committed with the effects and sent after (``outbox``): a kill between the commit and the
     #: send does not lose it
     reply: str | None = None

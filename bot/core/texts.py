@@ -83,11 +83,27 @@ REPORT_NOTHING = "这条上报没有找到可以记录的住户。请写明户�
 REPORT_CORRECTED = "✅ 已更正 {member} {summary}"
 REPORT_EDIT_WITHDRAWN = "已按修改后的消息撤回 {member} 的上报。"
 CHAIN_OK = "✅ 接龙已记录：{names}"
+#: a field the parser was not sure of: stored as unknown until the member states it
+REPORT_DOUBT = "❓ {household}家的{fields}没看清，请补一下。"
+REPORT_DOUBT_HOUSEHOLD = "❓ 没看清是不是{household}家，这户没有记录。请写明户主姓名再发一次。"
+
+# residents' chains keyed by room or address (README "Residents' chains")
+ROOM_LINE = "接龙第{number}条“{text}”"
+ROOM_LINE_UNNUMBERED = "“{text}”"
+ROOM_OK = "✅ 住户接龙已记录：{items}"
+ROOM_ITEM = "{member} {n}户"
+ROOM_ACK = "住户接龙 {items}"
+ROOM_ANOMALY = "{room}{what}"
+ROOM_UNKNOWN = "❓ {line}没有找到这个房号，没有记录。请核对楼号和房号，例如 3-2105。"
+ROOM_AMBIGUOUS = "❓ {line}对应本网格的{n}户，没有记录。请写明楼号（和单元），例如 3-2-2105。"
+ROOM_FOREIGN = "⚠️ {line}不是本群网格的住户，没有记录。"
+ROOM_DOUBT = "❓ {line}的{fields}没看清，请补一下。"
 
 MYSTATUS = "📋 {member} 今天（{day}）：已报 {done}/{total} 户{missing}"
 MYSTATUS_MISSING = "\n未报：{names}"
 MYSTATUS_MISSING_GROUP = "\n未报{n}户。户主名单请私聊我发送 /mystatus 查看。"
 MYSTATUS_ALL_DONE = "，全部报完了，辛苦了！"
+MYSTATUS_RESIDENTS = "（其中住户接龙{n}户）"
 MYSTATUS_NOT_LINKED = "您还没有关联网格员身份。请在网格群里发送 /iam 您的姓名。"
 
 UNDO_OK = "↩️ 已撤回 {member} 今天最后一次上报（{count}户）。"
@@ -203,6 +219,7 @@ EXPORT_CAPTION = "📒 {title} {period} 台账：明细{detail}行，未报{miss
 EXPORT_CAPTION_CSV = "📒 {title} {period} 台账（CSV，4个文件打包）：明细{detail}行，未报{missing}户次，异常{anomalies}户次。"
 EXPORT_TOO_BIG = "这次要导出{rows}行，超过了聊天里能发送的{max}行。请缩小范围或日期，或请管理员在服务器上用 gridbot export 导出。"
 EXPORT_BY_PHONE = "电话录入"
+EXPORT_BY_RESIDENT = "住户接龙"
 EXPORT_PROXY = "{member}（{sender}）"
 
 CHART_USAGE = "用法：/chart 天数（1—{max}），例如 /chart 7"

@@ -63,6 +63,8 @@ _KEY_RE = re.compile(
 _COUNT_RE = re.compile(r"^\s*[-_*/:·,]?\s*(\d{1,2})(?![\d.])\s*(?:口人|个人|人|口|名|位)?(?![号楼栋幢座室单元层#])")
 #: words of a format hint's address columns, and of lines that are hints or examples, not households
 _KEY_WORDS = ("室号", "房号", "房间号", "门牌号", "门牌", "户号", "楼栋", "楼号", "栋号", "单元", "住址", "地址", "房屋")
+#: what cannot follow an address: a unit of something else, or a decimal point
+_NOT_ADDRESS_RE = re.compile(r"^\s*(?:户|家|口|名|位|个|天|日|月|年|点|时|分|度|℃|%|岁|次|元|块|米|公里|\.\d|人(?!家))")
 _EXAMPLE_RE = re.compile(r"^\s*(?:例|如|示例|格式|范例|模板|参考)")
 _QUESTION_RE = re.compile(r"[?？]|吗\s*$|么\s*$")
 _CHAIN_RE = re.compile(r"接龙")
@@ -203,12 +205,6 @@ class RoomLine:
     candidates: list[Household] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
 
-    @property
-    def label(self) -> str:
-        """How a question names the line: ``接龙第12条“2105-2”``."""
-        short = self.text if len(self.text) <= 16 else self.text[:15] + "…"
-        return f"第{self.number}条“{short}”" if self.number is not None else f"“{short}”"
-
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {"line": self.line, "number": self.number, "text": self.text, "key": self.key,
                                "status": self.status}
@@ -306,6 +302,8 @@ def _candidates(body: str, index: AddressIndex, building: int | None
             continue
         end = base + spans[k - 1][0]
         rest = body[end:]
+        if _NOT_ADDRESS_RE.match(rest):
+            continue  # 15户都正常, 36.5, 10点: a number, not an address
         if k < len(spans) and (spans[k][2] or not _COUNT_RE.match(rest)):
             continue
         out.append((body[base:end].strip(), place, rest, index.find(place, building)))
@@ -321,8 +319,8 @@ def _split_number(line: str) -> tuple[int | None, str]:
 
 def parse_rooms(text: str, roster: Roster, template: Template, *, outside: Roster | None = None) -> RoomChain:
     """Read a residents' chain keyed by room or address against ``roster`` (the households of the group's
-    grids). ``outside`` (optional) is the rest of the roster: a line that fits only a household there is
-    ``foreign`` (refused), not ``unknown``.
+    grids). ``outside`` (optional) is the rest of the roster (or the whole one): a line that fits only a
+    household there is ``foreign`` (refused), not ``unknown``.
 
     Pure and fast (one address index per roster, built once). The chain has no lines when the message has
     no line that starts with an address.
@@ -380,12 +378,13 @@ def parse_rooms(text: str, roster: Roster, template: Template, *, outside: Roste
             seen[id(h)] = ln
         elif fits:
             ln.status, ln.candidates = "ambiguous", list(fits.values())
-        elif other is not None:
+        elif other is not None:  # the households of the group's grids may be in ``outside`` too
             away: dict[int, Household] = {}
             for written, p, _, _ in readings:
                 for h in other.find(p, scope):
-                    ln.key = written if not away else ln.key
-                    away.setdefault(id(h), h)
+                    if id(h) not in index.member_of:
+                        ln.key = written if not away else ln.key
+                        away.setdefault(id(h), h)
             if away:
                 ln.status, ln.candidates = "foreign", list(away.values())
         chain.lines.append(ln)

@@ -1,10 +1,16 @@
 """The pure middle of handling a report: what the parser read, plus the message's context, becomes the
 writes of one save, the reply's lines and the questions to ask. No I/O here.
 
-Three sources store reports, all through these functions and one :meth:`storage.reports.ReportRepo.save`:
-a text in a group (:func:`plan_message`), a reading of a photo confirmed with 确认 (:func:`plan_photo`),
-and a report taken by phone (``gridbot report add``, :func:`plan_phone`). :func:`member_write` turns one
-member's report into its household rows for every one of them.
+Four sources store reports, all through these functions and one :meth:`storage.reports.ReportRepo.save`:
+a text in a group (:func:`plan_message`), a residents' chain keyed by room or address (:func:`plan_rooms`),
+a reading of a photo confirmed with 确认 (:func:`plan_photo`), and a report taken by phone (``gridbot report
+add``, :func:`plan_phone`). :func:`member_write` turns one member's report into its household rows for every
+one of them.
+
+Ask, don't guess: a field the parser was unsure of (``HouseholdReport.uncertain``) is asked about in the
+reply and stored as unknown (null, its key kept in the row's ``uncertain``) until a later report of the
+household states it (:func:`fill_pending`: the later report fills the gaps and keeps what it does not
+restate). A household the parser was unsure of (``"household"``) is not stored at all, and asked about.
 """
 
 from __future__ import annotations
@@ -15,16 +21,18 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bot.core import texts
-from bot.core.model import Household, Member, MemberReport, ParseResult, Roster
+from bot.core.model import Household, HouseholdReport, Member, MemberReport, ParseResult, Roster
 from bot.core.records import (
     HouseholdWrite,
     MemberReportWrite,
     MessageContext,
+    PendingDoubt,
     ReportSave,
     StoredReport,
     TotalsUpdate,
 )
 from bot.core.template import Template
+from bot.parser.rooms import RoomChain, RoomLine
 
 
 @dataclass
@@ -105,12 +113,15 @@ def plan_message(result: ParseResult, save: ReportSave, sender: Member, ctx: Mes
                 plan.lines.append(texts.REPORT_CORRECTED.format(member=member.name, summary=totals_text(rep.totals)))
             continue
         write = member_write(rep, member, template, history.get(int(member.id or 0)))
+        doubts = doubt_questions(rep, member, template)
+        plan.questions.extend(doubts)
         if write is None:
             if rep.same_as_yesterday:
                 plan.questions.append(texts.REPORT_NO_HISTORY.format(member=member.name))
-            elif not rep.unmatched and not rep.foreign:
+            elif not rep.unmatched and not rep.foreign and not doubts:
                 plan.questions.append(texts.REPORT_NOTHING)
             continue
+        fill_pending(write, ctx.pending, template)
         write.chain_hash = chain_hash
         # A correction restates some households: writing them replaces today's values (the old ones go to the
         # audit table); households it does not mention keep what was reported.
@@ -135,6 +146,7 @@ def plan_phone(result: ParseResult, save: ReportSave, member: Member, roster: Ro
         write = member_write(rep, m, template, history.get(int(m.id or 0)), via="phone")
         if rep.unmatched:
             plan.questions.append(texts.REPORT_UNMATCHED.format(names="、".join(rep.unmatched)))
+        plan.questions.extend(doubt_questions(rep, m, template))
         if write is None:
             continue
         save.items.append(write)
@@ -169,12 +181,13 @@ def member_write(rep: MemberReport, member: Member, template: Template, last_day
             return None
         for r in last_day:
             households.append(HouseholdWrite(r.household_id, dict(r.data), bool(template.anomalies(r.data))))
+    asks = via != "photo"  # a photo reading is stored once the member confirmed what it shows
     for hr in rep.households:
         h = by_name.get(hr.household)
-        if h is None or h.id is None:
+        if h is None or h.id is None or (asks and "household" in hr.uncertain):
             continue
-        values = {k: hr.values.get(k) for k in template.keys()}
-        households.append(HouseholdWrite(h.id, values, bool(template.anomalies(values))))
+        values, doubts = household_values(hr, template, asks=asks)
+        households.append(HouseholdWrite(h.id, values, bool(template.anomalies(values)), doubts))
     if not households:
         return None
     return MemberReportWrite(
@@ -188,6 +201,116 @@ def member_write(rep: MemberReport, member: Member, template: Template, last_day
         via=via,
         photo_file_id=photo_file_id,
     )
+
+
+def household_values(hr: HouseholdReport, template: Template, *, asks: bool = True) -> tuple[dict[str, Any], list[str]]:
+    """A household report's values as stored, and its doubtful fields: those are stored as unknown (null)."""
+    values = {k: hr.values.get(k) for k in template.keys()}
+    doubts = [k for k in dict.fromkeys(hr.uncertain) if k in values] if asks else []
+    for k in doubts:
+        values[k] = None
+    return values, doubts
+
+
+def fill_pending(write: MemberReportWrite, pending: dict[int, PendingDoubt], template: Template) -> None:
+    """A household whose row today waits for an answer (doubtful fields stored as null): what this report
+    states wins, what it leaves unstated keeps the stored value, and what is still unknown stays doubtful."""
+    for i, hw in enumerate(write.households):
+        old = pending.get(hw.household_id)
+        if old is None:
+            continue
+        data = {k: (v if v not in (None, "") else old.data.get(k, v)) for k, v in hw.data.items()}
+        still = [k for k in old.uncertain if data.get(k) is None and k not in hw.uncertain]
+        write.households[i] = HouseholdWrite(hw.household_id, data, bool(template.anomalies(data)),
+                                             hw.uncertain + still)
+
+
+def _labels(keys: list[str], template: Template) -> str:
+    return "、".join(f.label if (f := template.get(k)) is not None else k for k in keys)
+
+
+def doubt_questions(rep: MemberReport, member: Member, template: Template) -> list[str]:
+    """The questions about what the parser was unsure of in one member's report (their own households)."""
+    own = {h.name for h in member.households}
+    out = []
+    for hr in rep.households:
+        if hr.household not in own:
+            continue
+        if "household" in hr.uncertain:
+            out.append(texts.REPORT_DOUBT_HOUSEHOLD.format(household=hr.household))
+            continue
+        _, doubts = household_values(hr, template)
+        if doubts:
+            out.append(texts.REPORT_DOUBT.format(household=hr.household, fields=_labels(doubts, template)))
+    return out
+
+
+def room_line(ln: RoomLine) -> str:
+    """How a reply names a chain line: ``接龙第12条“2105-2”``."""
+    text = ln.text if len(ln.text) <= 16 else ln.text[:15] + "…"
+    if ln.number is None:
+        return texts.ROOM_LINE_UNNUMBERED.format(text=text)
+    return texts.ROOM_LINE.format(number=ln.number, text=text)
+
+
+def _line_key(ln: RoomLine) -> str:
+    """A chain line the group is asked about, as recorded for the day (a repost does not ask again)."""
+    return "room:" + hashlib.sha256(f"{ln.status}|{ln.text}".encode()).hexdigest()[:16]
+
+
+def plan_rooms(chain: RoomChain, save: ReportSave, ctx: MessageContext, template: Template) -> Plan:
+    """A residents' chain keyed by room or address, posted in a bound group by anyone (a resident or a
+    member): each placed line is the report of its household, credited to the member who covers it, and
+    stored as a member report of its own (``via`` "resident", the poster in ``sender_user_id``). A line
+    stored already today (same household, same values: a repost) is skipped. Lines that fit no household
+    of the group's grids, or several, or only another grid's, are asked about once a day per chat."""
+    plan = Plan()
+    save.retire = list(ctx.edited_reports or [])
+    stored: dict[int, tuple[Member, list[str]]] = {}
+    for ln in chain.placed:
+        h, m, hr = ln.household, ln.member, ln.report
+        if h is None or m is None or hr is None or h.id is None or m.id is None:
+            continue
+        if "household" in hr.uncertain:
+            plan.questions.append(texts.ROOM_UNKNOWN.format(line=room_line(ln)))
+            continue
+        values, doubts = household_values(hr, template)
+        line_hash = hashlib.sha256(
+            json.dumps([h.id, values, doubts], ensure_ascii=False, sort_keys=True).encode()).hexdigest()[:16]
+        if ctx.edited_reports is None and ctx.chain_hash_seen(int(m.id), line_hash):
+            continue  # this line is stored already (the chain was reposted)
+        write = MemberReportWrite(int(m.id), False, False, None, None, [],
+                                  [HouseholdWrite(h.id, values, bool(template.anomalies(values)), doubts)],
+                                  chain_hash=line_hash, via="resident")
+        fill_pending(write, ctx.pending, template)
+        save.items.append(write)
+        _, anomalies = stored.setdefault(int(m.id), (m, []))
+        if write.households[0].anomaly:
+            anomalies.append(anomaly_text(ln.key, write.households[0].data, template))
+        if doubts:
+            plan.questions.append(texts.ROOM_DOUBT.format(line=room_line(ln), fields=_labels(doubts, template)))
+    counts: dict[int, int] = {}
+    for it in save.items:
+        counts[it.member_id] = counts.get(it.member_id, 0) + 1
+    if stored:
+        items = [texts.ROOM_ITEM.format(member=m.name, n=counts[mid]) for mid, (m, _) in stored.items()]
+        anomalies = [a for _, found in stored.values() for a in found]
+        tail = texts.ACK_ANOMALIES.format(anomalies="，".join(anomalies)) if anomalies else ""
+        plan.lines.append(texts.ROOM_OK.format(items="，".join(items)) + tail)
+        plan.acks.append(texts.ROOM_ACK.format(items="，".join(items)) + tail)
+    asks = {"unknown": texts.ROOM_UNKNOWN, "ambiguous": texts.ROOM_AMBIGUOUS, "foreign": texts.ROOM_FOREIGN}
+    for ln in chain.lines:
+        tpl = asks.get(ln.status)
+        if tpl is None:
+            continue
+        key = _line_key(ln)
+        if key in ctx.asked or key in save.asked:
+            continue
+        save.asked.append(key)
+        plan.questions.append(tpl.format(line=room_line(ln), n=len(ln.candidates)))
+    if save.items or save.retire or save.asked:
+        plan.save = save
+    return plan
 
 
 def _figures(rep: MemberReport, member: Member, write: MemberReportWrite, template: Template) -> tuple[str, list[str]]:

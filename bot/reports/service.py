@@ -21,10 +21,10 @@ from bot.core import texts
 from bot.core.chat import Button, IncomingMessage, Reply, Sender
 from bot.core.dates import ReportClock, iso
 from bot.core.model import Member, MemberReport, ParseResult, Roster
-from bot.core.records import DayRow, ImportStats, MemberAccount, ReportSave, grid_label
+from bot.core.records import DayRow, ImportStats, MemberAccount, MessageContext, ReportSave, grid_label
 from bot.core.roster import RosterRow
-from bot.parser import parse_message
-from bot.reports.plan import Plan, history_needed, plan_message, plan_phone, plan_photo
+from bot.parser import RoomChain, parse_message, parse_rooms
+from bot.reports.plan import Plan, history_needed, plan_message, plan_phone, plan_photo, plan_rooms
 from storage.reports import ReportRepo
 
 log = logging.getLogger(__name__)
@@ -213,14 +213,18 @@ class ReportService:
             me = await self.member_by_id(m.id, m.grid_id)
             if me is None:
                 continue
-            done_ids = {r.household_id for r in await self.repo.reports_for_members([m.id], day.isoformat())}
+            rows = await self.repo.reports_for_members([m.id], day.isoformat())
+            done_ids = {r.household_id for r in rows}
             missing = [h.name for h in me.households if h.id not in done_ids]
+            residents = sum(1 for r in rows if r.via == "resident")  # households that reported themselves
             if not missing:
                 tail = texts.MYSTATUS_ALL_DONE
             elif private:
                 tail = texts.MYSTATUS_MISSING.format(names="、".join(missing))
             else:  # household names never go to a group (README "Privacy"): the count, and the list in private
                 tail = texts.MYSTATUS_MISSING_GROUP.format(n=len(missing))
+            if residents:
+                tail = texts.MYSTATUS_RESIDENTS.format(n=residents) + tail
             parts.append(
                 texts.MYSTATUS.format(
                     member=me.name, day=f"{day.month}月{day.day}日", done=len(me.households) - len(missing),
@@ -263,20 +267,37 @@ class ReportService:
         if ctx.full_roster is not None:
             self._cache_roster(ctx.roster_version, ctx.full_roster)
         ctx.roster = self._roster_of(ctx.grid_ids)
-        if not ctx.members:
-            return await self._hint_unlinked(msg, ctx.roster)
+        now = iso(self.now())
+        save = ReportSave(msg.update_id, msg.chat_id, msg.message_id, msg.sender.user_id, day, msg.text, now,
+                          retire_reason="edited" if msg.edited else "corrected")
+        if not ctx.members:  # a resident may add household lines to a chain keyed by room, nothing else
+            chain = self._rooms(msg.text, ctx.roster)
+            if not chain.is_chain:
+                return await self._hint_unlinked(msg, ctx.roster)
+            return await self._commit(msg, ctx, plan_rooms(chain, save, ctx, self.config.template), day, now)
         sender_member = ctx.roster.member_by_id(ctx.members[0].id)
         if sender_member is None:
             return None
         result = parse_message(msg.text, sender_member, ctx.roster, self.config.template)
+        if not any(r.households or r.covers_all or r.same_as_yesterday for r in result.reports):
+            chain = self._rooms(msg.text, ctx.roster)
+            if chain.is_chain:  # a member posting (or reposting) the residents' chain
+                return await self._commit(msg, ctx, plan_rooms(chain, save, ctx, self.config.template), day, now)
         wanted = history_needed(result, sender_member, ctx.roster)
         history = await self.repo.last_reports(wanted, day) if wanted else {}
         is_leader = self.is_admin(msg.sender.user_id) or ctx.members[0].grid_id in ctx.leader_grid_ids
-        now = iso(self.now())
-        save = ReportSave(msg.update_id, msg.chat_id, msg.message_id, msg.sender.user_id, day, msg.text, now,
-                          retire_reason="edited" if msg.edited else "corrected")
         plan = plan_message(result, save, sender_member, ctx, is_leader=is_leader, history=history,
                             template=self.config.template)
+        return await self._commit(msg, ctx, plan, day, now)
+
+    def _rooms(self, text: str, roster: Roster) -> RoomChain:
+        """The message read as a residents' chain keyed by room, against the group's grids (the whole roster
+        tells a household of another grid from an unknown address)."""
+        return parse_rooms(text, roster, self.config.template, outside=self._rosters.get(None))
+
+    async def _commit(self, msg: IncomingMessage, ctx: MessageContext, plan: Plan, day: str, now: str
+                      ) -> Reply | None:
+        """The one save of a planned message (with the sender's @username link), and its reply."""
         if ctx.link_username and msg.sender.username:
             plan.save = plan.save or ReportSave(msg.update_id, None, None, msg.sender.user_id, day, "", now)
             plan.save.link = (msg.sender.user_id, msg.sender.username)

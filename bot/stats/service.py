@@ -592,6 +592,8 @@ def _reporter(member: str, sender_id: int | None, via: str | None, names: dict[i
     """Who reported: the member, and who sent it when somebody else did (a leader, a 接龙 chain, by phone)."""
     if sender_id is None:
         return texts.EXPORT_PROXY.format(member=member, sender=texts.EXPORT_BY_PHONE) if via == "phone" else member
+    if via == "resident" and int(sender_id) not in names:  # a resident's line of a chain keyed by room
+        return texts.EXPORT_PROXY.format(member=member, sender=texts.EXPORT_BY_RESIDENT)
     sender = names.get(int(sender_id), f"ID {sender_id}")
     return member if sender == member else texts.EXPORT_PROXY.format(member=member, sender=sender)
 

@@ -166,3 +166,20 @@ async def test_through_the_application_the_reply_follows_the_save(bot: OfflineBo
 def test_sample_roster_has_the_cast() -> None:
     rows = read_roster_bytes(roster_bytes(), "roster.csv").rows
     assert {"刘志宇", "王艳"} <= {r.member for r in rows}
+
+
+async def test_a_residents_chain_makes_one_read_and_one_save(counted) -> None:
+    """A resident (no member) posts a chain keyed by house number; a repost stores and asks nothing again."""
+    bot, counter = counted
+    chain = "#接龙 一组今日排查\n1. 门牌号-人数\n2. 10-4\n3. 42号-1\n4. 999-2"
+    reply, calls = await handle(bot, counter, incoming(bot, STRANGER, chain, "14:00"))
+    assert reply is not None and reply.startswith("✅ 住户接龙已记录：刘志宇 2户"), reply
+    assert "第4条“999-2”" in reply
+    assert calls == ["message_context", "save"]
+    reply, calls = await handle(bot, counter, incoming(bot, STRANGER, chain, "14:01"))
+    assert reply is None and calls == ["message_context"]
+    liu = (await bot.services.reports.roster()).find_member("刘志宇")
+    assert liu is not None
+    rows = await bot.services.report_repo.reports_for_members([liu.id or 0], DAY.isoformat())
+    assert sorted((r.household, r.data["people"], r.via) for r in rows) == [("王建国", 4, "resident"),
+                                                                              ("薛文斌", 1, "resident")]
