@@ -63,6 +63,8 @@ _KEY_RE = re.compile(
 _COUNT_RE = re.compile(r"^\s*[-_*/:·,]?\s*(\d{1,2})(?![\d.])\s*(?:口人|个人|人|口|名|位)?(?![号楼栋幢座室单元层#])")
 #: words of a format hint's address columns, and of lines that are hints or examples, not households
 _KEY_WORDS = ("室号", "房号", "房间号", "门牌号", "门牌", "户号", "楼栋", "楼号", "栋号", "单元", "住址", "地址", "房屋")
+#: a count separator with no number after it (``2106-`` ``2106- ，已做``)
+_BLANK_COUNT_RE = re.compile(r"^\s*[-_*]\s*(?:$|[,;。、\s]|[^\d\s])")
 #: what cannot follow an address: a unit of something else, or a decimal point
 _NOT_ADDRESS_RE = re.compile(r"^\s*(?:户|家|口|名|位|个|天|日|月|年|点|时|分|度|℃|%|岁|次|元|块|米|公里|\.\d|人(?!家))")
 _EXAMPLE_RE = re.compile(r"^\s*(?:例|如|示例|格式|范例|模板|参考)")
@@ -423,15 +425,20 @@ def _read_line(ctx: Ctx, ln: RoomLine, rest: str, cols: list[tuple[str, str | No
         rest = rest[m.end():]
     if cols:
         tail = re.match(r"^\s*[-_*/]\s*([^-_*/,;。\s]{1,6})(?=$|[-_*/,;。\s])", rest)
-        while tail and len(values) < len(cols):  # 是 / 已做 / 阴性: a word in a hint column
+        while tail and len(values) < len(cols) and cols[len(values)][1] != schema.people:  # 是 / 已做 / 阴性
             values.append(tail.group(1))
             rest = rest[tail.end():]
             tail = re.match(r"^\s*[-_*/]\s*([^-_*/,;。\s]{1,6})(?=$|[-_*/,;。\s])", rest)
+    counted = (cols[0][1] if cols else schema.people) == schema.people and schema.people is not None
+    # ``2106-`` / ``2106- ，已做核酸``: the count's place is there, its number is not: unknown, and asked about
+    blank = counted and not values and bool(_BLANK_COUNT_RE.match(rest))
     remark = rest.strip(" -_*/,;:")
-    if not remark and len(values) <= 1 and (cols[0][1] if cols else schema.people) == schema.people:
+    if not remark and len(values) <= 1 and counted:
         found = HouseholdReport(h.name, ctx.template.empty_values(), row=ln.line)  # only a count: no more to read
         if values and schema.people:
             found.values[schema.people] = int(values[0])
+        if blank and schema.people:
+            found.uncertain.append(schema.people)
         return found
     for i, v in enumerate(values):
         label, col = cols[i] if i < len(cols) else ("", schema.people if i == 0 else None)
@@ -449,6 +456,8 @@ def _read_line(ctx: Ctx, ln: RoomLine, rest: str, cols: list[tuple[str, str | No
     if found is None:
         found = HouseholdReport(h.name, ctx.template.empty_values())
     found.row = ln.line
+    if blank and schema.people and found.values.get(schema.people) is None and schema.people not in found.uncertain:
+        found.uncertain.append(schema.people)
     if not ln.warnings and h.name not in rest:
         memo[key] = found
     return found

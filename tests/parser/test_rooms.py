@@ -101,6 +101,15 @@ def test_remarks_are_read_by_the_parsers_field_reading(grid1) -> None:
     assert d["people"] == 2 and d["returned"] == 0 and d["fever"] is False
 
 
+def test_a_count_place_without_its_number_is_unknown_and_doubtful(grid1) -> None:
+    chain = parse_rooms("接龙\n1. 2105-\n2. 2106- ，已做核酸\n3. 2104\n4. 2103-0", grid1, TPL)
+    got = {ln.household.address[-8:]: ln.report for ln in chain.placed}
+    assert got["3号楼2105室"].values["people"] is None and got["3号楼2105室"].uncertain == ["people"]
+    assert got["3号楼2106室"].uncertain == ["people"] and "已做核酸" in got["3号楼2106室"].values["note"]
+    assert got["3号楼2104室"].values["people"] is None and got["3号楼2104室"].uncertain == []  # left out
+    assert got["3号楼2103室"].values["people"] == 0 and got["3号楼2103室"].uncertain == []
+
+
 def test_the_hint_names_the_columns(grid1) -> None:
     chain = parse_rooms("核酸接龙\n1. 楼栋-房号-人数-是否做核酸\n2. 3-2105-2-是\n3. 3-2106-1-否", grid1, TPL)
     a = _values(chain, "幸福社区3号楼2105室")

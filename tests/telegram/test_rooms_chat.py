@@ -147,3 +147,11 @@ async def test_residents_lines_count_as_reported_in_the_summary_and_ledger(tbot:
     table = await tbot.services.reports.day_table(DAY)
     [row] = [r for r in table if r.data is not None]
     assert row.member == "李娜" and row.via == "resident"
+
+
+def test_the_ledger_names_a_residents_line_as_such() -> None:
+    from bot.stats.service import _reporter
+
+    assert _reporter("李娜", tower.RESIDENT.id, "resident", {}) == "李娜（住户接龙）"
+    assert _reporter("李娜", tower.LINA.id, "resident", {tower.LINA.id: "李娜"}) == "李娜"  # she posted it
+    assert _reporter("王芳", tower.LINA.id, "resident", {tower.LINA.id: "李娜"}) == "王芳（李娜）"
