@@ -94,12 +94,19 @@ def grid_roster(grid: str) -> Roster:
     return Roster([m for m in roster().members if m.grid == grid])
 
 
-def chain(lines: int, seed: int = 12) -> str:
+_REMARKS = ("{k}人已做核酸，{j}人在公司", "体温36.{k}", "返乡{k}人", "已做核酸{k}人", "1人发烧37.{j}",
+            "外出{k}人，其余在家", "全家在家，体温正常", "{k}人出差未做", "老人行动不便，{k}人待上门")
+
+
+def chain(lines: int, seed: int = 12, *, remarks: bool = False) -> str:
     """A realistic residents' chain of 3号楼 with ``lines`` lines: the title, the organiser's hint, numbered
-    lines with gaps, every way of writing the count, remarks, and a little chit-chat."""
+    lines with gaps, every way of writing the count, remarks, and a little chit-chat. ``remarks``: every
+    line has a remark after its count (the slowest kind to read)."""
     rnd = random.Random(seed)
     shapes = ["{r}-{c}", "{r} - {c}", "{r}–{c}", "{r}—{c}", "{r}*{c}", "3-{r}-{c}", "3栋{r} {c}人", "{r}",
               "{r}-{c}，{k}人已做核酸", "{r}-{c} 体温正常", "{r}-{c}，1人在公司"]
+    if remarks:
+        shapes = ["{r}-{c}，" + x for x in _REMARKS]
     out = ["#接龙 3号楼核酸检测", "1. 室号-人数"]
     rooms = [f"{fl}{rm:02d}" for fl in range(1, 31) for rm in range(1, 7)]
     i = 1
@@ -109,7 +116,8 @@ def chain(lines: int, seed: int = 12) -> str:
             out.append(f"{i}. 收到，谢谢")
             continue
         room = rooms[(i * 7) % len(rooms)]
-        out.append(f"{i}. " + rnd.choice(shapes).format(r=room, c=rnd.randint(0, 5), k=1))
+        out.append(f"{i}. " + rnd.choice(shapes).format(r=room, c=rnd.randint(0, 5), k=rnd.randint(1, 3),
+                                                         j=rnd.randint(1, 9)))
     return "\n".join(out)
 
 
