@@ -39,7 +39,7 @@ from bot.parser.assemble import assemble
 from bot.parser.bind import Stmt
 from bot.parser.builder import Builder
 from bot.parser.context import Ctx
-from bot.parser.names import Ref
+from bot.parser.names import Ref, looks_like_name
 from bot.parser.rosterindex import per_roster, roster_index
 from bot.parser.segment import units
 from bot.parser.table import cell_stmts, header_col
@@ -60,7 +60,12 @@ _KEY_RE = re.compile(
     rf"^\s*(?P<groups>\d{{1,5}}\s*(?:{_LABELS})?(?:\s*[-_*/·\s]?\s*\d{{1,5}}\s*(?:{_LABELS})?){{0,5}})"
 )
 #: a count right after the address: ``-2`` ``- 2`` ``*2`` ``2`` ``2人`` ``2口人`` (not ``2号`` / ``2.5``)
-_COUNT_RE = re.compile(r"^\s*[-_*/:·,]?\s*(\d{1,2})(?![\d.])\s*(?:口人|个人|人|口|名|位)?(?![号楼栋幢座室单元层#])")
+_COUNT_RE = re.compile(
+    r"^\s*[-_*/:·,]?\s*(?:\(\s*(\d{1,2})\s*(?:口人|个人|人|口|名|位)?\s*\)"
+    r"|(\d{1,2})(?![\d.])\s*(?:口人|个人|人|口|名|位)?(?![号楼栋幢座室单元层#]))"
+)
+#: the poster's name between the address and the count (``2105张伟-2``, ``2105 张伟 2``)
+_NAME_BEFORE_COUNT_RE = re.compile(r"^\s*[-_*\s]?\s*([\u4e00-\u9fff]{2,4})(?=\s*[-_*:\s]?\s*\d{1,2}(?![\d.]))")
 #: words of a format hint's address columns, and of lines that are hints or examples, not households
 _KEY_WORDS = ("室号", "房号", "房间号", "门牌号", "门牌", "户号", "楼栋", "楼号", "栋号", "单元", "住址", "地址", "房屋")
 #: a count separator with no number after it (``2106-`` ``2106- ，已做``)
@@ -417,11 +422,14 @@ def _read_line(ctx: Ctx, ln: RoomLine, rest: str, cols: list[tuple[str, str | No
     schema = ctx.schema
     values: list[str] = []
     rest = rest.strip()
+    named = _NAME_BEFORE_COUNT_RE.match(rest)
+    if named and looks_like_name(named.group(1)) and named.group(1) != h.name:
+        rest = rest[named.end():]  # who wrote the line: not part of the household's report
     while True:  # the values after the address, one per hint column (the count when there is no hint)
         m = _COUNT_RE.match(rest)
         if m is None or (values and len(values) >= max(len(cols), 1)):
             break
-        values.append(m.group(1))
+        values.append(m.group(1) or m.group(2))
         rest = rest[m.end():]
     if cols:
         tail = re.match(r"^\s*[-_*/]\s*([^-_*/,;。\s]{1,6})(?=$|[-_*/,;。\s])", rest)

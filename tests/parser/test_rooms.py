@@ -110,6 +110,16 @@ def test_a_count_place_without_its_number_is_unknown_and_doubtful(grid1) -> None
     assert got["3号楼2103室"].values["people"] == 0 and got["3号楼2103室"].uncertain == []
 
 
+@pytest.mark.parametrize(
+    "line", ["2105 张伟 2人", "2105张伟-2", "2105(2人)", "2105（2人）", "2105：2", "2105 两人", "3-2105 二人",
+             "3栋2105室2人", "２１０５－２", "2105-2人，均已做核酸", "2105 全家2人"],
+)
+def test_more_ways_of_writing_the_count(grid1, line: str) -> None:
+    [ln] = parse_rooms("接龙\n1. " + line, grid1, TPL).lines
+    assert ln.status == "placed" and ln.report.values["people"] == 2, (line, ln.report.values)
+    assert "张伟" not in ln.report.values["note"]  # the poster's name is not the household's report
+
+
 def test_the_hint_names_the_columns(grid1) -> None:
     chain = parse_rooms("核酸接龙\n1. 楼栋-房号-人数-是否做核酸\n2. 3-2105-2-是\n3. 3-2106-1-否", grid1, TPL)
     a = _values(chain, "幸福社区3号楼2105室")
