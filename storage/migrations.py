@@ -319,6 +319,7 @@ MIGRATIONS: list[tuple[int, str, str]] = [
         """
         ALTER TABLE reports ADD COLUMN uncertain TEXT NOT NULL DEFAULT '[]';
         ALTER TABLE report_audit ADD COLUMN uncertain TEXT NOT NULL DEFAULT '[]';
+        CREATE INDEX reports_waiting ON reports(day) WHERE uncertain != '[]';
         CREATE TABLE chain_questions (
             chat_id INTEGER NOT NULL,
             day TEXT NOT NULL,
