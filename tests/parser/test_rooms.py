@@ -203,3 +203,40 @@ def _timed(fn) -> float:
     t = time.perf_counter()
     fn()
     return time.perf_counter() - t
+
+
+def test_a_placed_line_always_fits_what_it_wrote(grid1) -> None:
+    """Property: whatever the shape, a placed line's household has the room (and the building and unit, where
+    written) the line gives; a room that fits several households is never placed without its building."""
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    buildings = st.sampled_from([None, 3, 5, 8])
+    units = st.sampled_from([None, 1, 2])
+    rooms = st.integers(101, 3010)
+    shapes = st.sampled_from(["{k}-{c}", "{k} - {c}", "{k}*{c}", "{k}", "{k}-{c}，已做核酸", "{k} {c}人"])
+
+    def key(b: int | None, u: int | None, r: int) -> str:
+        parts = [str(x) for x in (b, u) if x is not None]
+        return "-".join([*parts, str(r)])
+
+    @settings(max_examples=200, deadline=None)
+    @given(st.lists(st.tuples(buildings, units, rooms, shapes, st.integers(0, 6)), min_size=1, max_size=12))
+    def check(lines: list) -> None:
+        text = "接龙\n" + "\n".join(f"{i}. " + s.format(k=key(b, u, r), c=c) for i, (b, u, r, s, c) in
+                                      enumerate(lines, 1))
+        chain = parse_rooms(text, grid1, TPL)
+        for ln in chain.placed:
+            b, u, r, _, _ = lines[ln.number - 1]
+            place = parse_address(ln.household.address)
+            assert place is not None and place.room == r
+            if b is not None and (u is not None or place.unit is None):
+                assert place.building == b
+            if u is not None:
+                assert place.unit == u
+            fits = [h for m in grid1.members for h in m.households
+                    if (p := parse_address(h.address)) is not None and p.room == r]
+            if b is None and u is None:
+                assert len(fits) == 1  # a bare room is placed only when one household has it
+
+    check()
