@@ -96,6 +96,7 @@ ROOM_ACK = "住户接龙 {items}"
 ROOM_ANOMALY = "{room}{what}"
 ROOM_UNKNOWN = "❓ {line}没有找到这个房号，没有记录。请核对楼号和房号，例如 3-2105。"
 ROOM_AMBIGUOUS = "❓ {line}对应本网格的{n}户，没有记录。请写明楼号（和单元），例如 3-2-2105。"
+ROOM_SEVERAL = "❓ {line}写了几户，没有记录。请每户接一行。"
 ROOM_FOREIGN = "⚠️ {line}不是本群网格的住户，没有记录。"
 ROOM_DOUBT = "❓ {line}的{fields}没看清，请补一下。"
 

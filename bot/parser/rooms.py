@@ -54,7 +54,9 @@ _LABELS = r"号楼|号院|单元|栋|幢|座|楼|室|号|#"
 #: one number of an address with its label (``3号楼`` ``2单元`` ``2105室`` ``3``)
 _GROUP_RE = re.compile(rf"(\d{{1,5}})\s*({_LABELS})?")
 #: the start of a chain line: its number (``12.`` ``12、`` ``(12)`` ``12)``)
-_NUMBER_RE = re.compile(r"^\s*(?:\(\s*(\d{1,3})\s*\)|(\d{1,3})\s*(?:[.、:)\]](?!\d)))\s*")
+_NUMBER_RE = re.compile(r"^\s*(?:\(\s*(\d{1,3})\s*\)|(\d{1,3})\s*(?:[.、)\]]|:(?!\d)))\s*")
+#: a second address right after the first (``1201、1202 -5``): the line speaks of several households
+_SEVERAL_RE = re.compile(r"^\s*(?:[、,/&+]|和|及|与)\s*\d{2,5}")
 #: an address with what follows it, at the start of a line body
 _KEY_RE = re.compile(
     rf"^\s*(?P<groups>\d{{1,5}}\s*(?:{_LABELS})?(?:\s*[-_*/·\s]?\s*\d{{1,5}}\s*(?:{_LABELS})?){{0,5}})"
@@ -98,6 +100,8 @@ def _roles(groups: list[tuple[int, str]]) -> Place | None:
         if label == "单元":
             unit = n
         elif label == "室":
+            if not last:
+                return None  # 2105室-3: what follows the room is no part of the address
             room = n
         elif label == "号院" or (label == "号" and nxt in _BUILDING):
             continue  # 12号院3栋, 东风路12号3栋: the street number
@@ -203,8 +207,9 @@ class RoomLine:
     number: int | None  # its number in the chain (``12.``), None when unnumbered
     text: str  # the line as written (normalised, without its number)
     key: str  # the address as written (``3-2105``)
-    #: placed (one household of the group's grids), unknown (none), ambiguous (two or more), foreign (only
-    #: households of other grids fit), replaced (placed, and the same household has a later line)
+    #: placed (one household of the group's grids), unknown (none), ambiguous (two or more), several (the
+    #: line writes two addresses), foreign (only households of other grids fit), replaced (placed, and the
+    #: same household has a later line)
     status: str = "unknown"
     household: Household | None = None
     member: Member | None = None  # the member who covers the household
@@ -237,8 +242,8 @@ class RoomChain:
 
     @property
     def unplaced(self) -> list[RoomLine]:
-        """Lines to ask about: no address fits, or more than one does."""
-        return [ln for ln in self.lines if ln.status in ("unknown", "ambiguous")]
+        """Lines to ask about: no address fits, more than one does, or the line writes several."""
+        return [ln for ln in self.lines if ln.status in ("unknown", "ambiguous", "several")]
 
     @property
     def foreign(self) -> list[RoomLine]:
@@ -248,7 +253,7 @@ class RoomChain:
     def is_chain(self) -> bool:
         """Worth answering: some line fits a household (here or in another grid), or it is a titled chain or
         has several address lines."""
-        fits = any(ln.status in ("placed", "ambiguous", "foreign", "replaced") for ln in self.lines)
+        fits = any(ln.status in ("placed", "ambiguous", "several", "foreign", "replaced") for ln in self.lines)
         return fits or (bool(self.lines) and (self.titled or len(self.lines) >= 2))
 
     def reports(self) -> list[MemberReport]:
@@ -366,6 +371,9 @@ def parse_rooms(text: str, roster: Roster, template: Template, *, outside: Roste
                 scope = int(found[0]) if len(set(found)) == 1 else scope
             continue
         if _QUESTION_RE.search(body):
+            continue
+        if any(_SEVERAL_RE.match(r) for _, _, r, _ in readings):
+            chain.lines.append(RoomLine(pos, number, body, readings[0][0], status="several"))
             continue
         fits: dict[int, Household] = {}
         for _, _, _, hs in readings:

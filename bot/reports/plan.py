@@ -298,7 +298,8 @@ def plan_rooms(chain: RoomChain, save: ReportSave, ctx: MessageContext, template
         tail = texts.ACK_ANOMALIES.format(anomalies="，".join(anomalies)) if anomalies else ""
         plan.lines.append(texts.ROOM_OK.format(items="，".join(items)) + tail)
         plan.acks.append(texts.ROOM_ACK.format(items="，".join(items)) + tail)
-    asks = {"unknown": texts.ROOM_UNKNOWN, "ambiguous": texts.ROOM_AMBIGUOUS, "foreign": texts.ROOM_FOREIGN}
+    asks = {"unknown": texts.ROOM_UNKNOWN, "ambiguous": texts.ROOM_AMBIGUOUS, "several": texts.ROOM_SEVERAL,
+            "foreign": texts.ROOM_FOREIGN}
     for ln in chain.lines:
         tpl = asks.get(ln.status)
         if tpl is None:

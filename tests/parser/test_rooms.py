@@ -120,6 +120,18 @@ def test_more_ways_of_writing_the_count(grid1, line: str) -> None:
     assert "张伟" not in ln.report.values["note"]  # the poster's name is not the household's report
 
 
+def test_numbers_glued_to_the_line_number_and_the_room_label(grid1) -> None:
+    chain = parse_rooms("接龙\n2.2105—2\n3、2106-1\n4. 2104室-3\n5.3号楼2103室 2人", grid1, TPL)
+    got = {ln.number: (ln.household.address[-8:], ln.report.values["people"]) for ln in chain.placed}
+    assert got == {2: ("3号楼2105室", 2), 3: ("3号楼2106室", 1), 4: ("3号楼2104室", 3), 5: ("3号楼2103室", 2)}
+
+
+def test_a_line_with_several_rooms_is_asked_about(grid1) -> None:
+    chain = parse_rooms("接龙\n1. 2105、2106 -5\n2. 2104-1", grid1, TPL)
+    assert [(ln.number, ln.status) for ln in chain.lines] == [(1, "several"), (2, "placed")]
+    assert [ln.number for ln in chain.unplaced] == [1]
+
+
 def test_the_hint_names_the_columns(grid1) -> None:
     chain = parse_rooms("核酸接龙\n1. 楼栋-房号-人数-是否做核酸\n2. 3-2105-2-是\n3. 3-2106-1-否", grid1, TPL)
     a = _values(chain, "幸福社区3号楼2105室")
