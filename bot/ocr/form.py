@@ -28,7 +28,8 @@ from bot.core.model import Member
 from bot.core.template import Template
 from bot.ocr import decode, formink, paper
 from bot.ocr.assemble import SOFTEN, PhotoReading, build_reading, check_rows, ranked_names, row_households
-from bot.ocr.engine import Recognizer, read_printed
+from bot.ocr.cells import score_digits
+from bot.ocr.engine import Recognizer, Scored, read_printed
 from bot.ocr.fonts import print_font
 
 DPI = 200
@@ -482,6 +483,18 @@ def _mark_decision(yes: formink.Share, no: formink.Share) -> decode.FieldDecisio
 
 
 
+def _score_jobs(engine: Recognizer, jobs: list[tuple[np.ndarray, decode.CandidateSet]],
+                digits: list[bool]) -> list[Scored]:
+    """Every crop scored against its set; the counts' digits read twice (:func:`bot.ocr.cells.score_digits`)."""
+    out: list[Scored | None] = [None] * len(jobs)
+    for want, score in ((False, engine.score), (True, lambda c, s: score_digits(engine, c, s))):
+        idx = [i for i, d in enumerate(digits) if d == want]
+        if idx:
+            for i, sc in zip(idx, score([jobs[i][0] for i in idx], [jobs[i][1].strings for i in idx]), strict=True):
+                out[i] = sc
+    return [sc for sc in out if sc is not None]
+
+
 def read_form(bgr: np.ndarray, found: FoundForm, member: Member, template: Template, cfg: OcrConfig,
               engine: Recognizer) -> PhotoReading:
     """Read a form found in a photo, every field at its place in the layout: the names pre-printed (when
@@ -559,7 +572,7 @@ def read_form(bgr: np.ndarray, found: FoundForm, member: Member, template: Templ
             decisions[(row_no, k)] = d
         if filled or trusted:
             rows.append(row_no)
-    scored = engine.score([c for c, _ in jobs], [cs.strings for _, cs in jobs]) if jobs else []
+    scored = _score_jobs(engine, jobs, [k == "people" for _, k in where])
     name_options = []
     priors = {"people": decode.people_prior(cfg.people_max),
               "temperature": decode.temperature_prior(max(cfg.temperature_min, 34.0), min(cfg.temperature_max, 39.9))}

@@ -44,6 +44,9 @@ def ink_mask(norm: np.ndarray) -> np.ndarray:
     # keep strokes only: solid dark areas (the desk around the page, a thumb) are no ink
     k = max(13, min(norm.shape[:2]) // 60)
     solid = cv2.morphologyEx(m, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (k, k)))
+    if solid.any():  # but not the blot where a bold pen turns (a digit's loop filled in): that is small
+        n, labels, stats, _ = cv2.connectedComponentsWithStats(solid, connectivity=8)
+        solid = np.where((stats[:, cv2.CC_STAT_AREA] >= 4 * k * k)[labels] & (labels > 0), 255, 0).astype(np.uint8)
     if solid.any():
         solid = cv2.dilate(solid, cv2.getStructuringElement(cv2.MORPH_RECT, (5, 5)))
         m = cv2.bitwise_and(m, cv2.bitwise_not(solid))

@@ -47,7 +47,7 @@ from bot.ocr.assemble import (
     ranked_names_jointly,
     row_households,
 )
-from bot.ocr.cells import BodyCell, read_cells
+from bot.ocr.cells import BodyCell, read_cells, reread_counts
 from bot.ocr.columns import (
     HEADER_CLEAR,
     LEGIBLE,
@@ -220,6 +220,8 @@ def read_table(table: Table, member: Member, template: Template, cfg: OcrConfig,
                 return None
         elif not any(cell_score(ms, x, "name", 0) > -4 for x in body[mapping["household"]]):
             return None  # no header and no names: not a table of this member's households
+    if "people" in mapping:  # a count's digits read twice (o3-forms: see cells.reread_counts)
+        reread_counts(body[mapping["people"]], ms, engine)
     # header words read clearly: a column the header names but the body does not hold was merged into another
     headed = {k for ps in posts for k, p in ps.items() if p >= HEADED}
     return _decide_table(table, member, template, cfg, ms, body, mapping, unsure_cols, header_row, headed)
