@@ -38,7 +38,7 @@ import numpy as np
 from bot.config.ocr import OcrConfig
 from bot.core.model import Member, MemberReport
 from bot.core.template import Template
-from bot.ocr import decode, form, ruling, unruled
+from bot.ocr import decode, foreign, form, ruling, unruled
 from bot.ocr.assemble import (
     SOFTEN,
     PhotoReading,
@@ -100,6 +100,11 @@ def _read_table_photo(img: np.ndarray, member: Member, template: Template, cfg: 
     photo as taken reads as text) is read at once; otherwise each turn is judged by its header (cheap: a few
     cells), and the best is read whole."""
     ruled = ruling.find_table(img) if attempt == 0 else None
+    if ruled is not None and (register := foreign.find_pairs(ruled)) is not None:
+        # a printed register with check-box pairs (not gridbot's own form): read by its print
+        reading = foreign.read_register(ruled, member, template, cfg, engine, register)
+        if reading is not None:
+            return reading
     tried = False
     fallback: PhotoReading | None = None  # a table read, but none of its rows the sender's
 

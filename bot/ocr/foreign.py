@@ -1,0 +1,624 @@
+"""Registers that gridbot did not print: a village committee's own 登记表, read from its ruled table.
+
+Such a register has a printed header, the households' names printed in rows, a count column (printed or
+written in) and a check-box pair per yes/no field: ``是□ 否□`` or ``□有 □无`` in one cell, or two
+sub-columns under a merged header (``是否外出`` over ``是 | 否``), in any column order, with columns of no
+interest to gridbot among them (联系电话, 身份证号: never read into the report, never logged).
+
+1. **Print.** Whatever every body row of a column shares is print: the cells of one column, aligned to one
+   size, are stacked, and a pixel inked in most of them is the column's print (the boxes and their words);
+   the members' marks lie elsewhere in every row. A column whose print holds two boxes side by side is a
+   pair in one cell; one box per column under a merged header, or a merged header over two columns whose
+   sub-headers read 是/否, is a pair of sub-columns. No pair found: not such a register (:func:`find_pairs`,
+   cheap, run on every ruled table before the free-hand reading).
+2. **Header.** The header cells (merged ones whole) are read freely by the recogniser (printed text reads
+   almost perfectly) and mapped to the template's fields by the header vocabulary the free-hand path uses
+   (:func:`bot.ocr.decode.header_set`): the longest known word inside the header's text. A column whose
+   header names no field is left out.
+3. **Names** are scored against the member's households (closed set) and read freely: a name read exactly
+   as one of them is that household; one a character away is taken and asked about; anything else is not
+   the member's (another member's household on the village's register, or a name not on the roster).
+4. **Marks.** In each row, the ink of each option's half of the pair that is not print; the option with
+   clearly more is marked. Ink in neither, in both, or split across the border between the two is asked
+   about (❓), never guessed.
+5. Counts and temperatures are decided in their closed sets as in a free-hand table; the rows, checks and
+   doubts are built by :mod:`bot.ocr.assemble`.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any, Literal, overload
+
+import cv2
+import numpy as np
+from rapidfuzz.distance import Levenshtein
+
+from bot.config.ocr import OcrConfig
+from bot.core.model import Member
+from bot.core.template import Template
+from bot.ocr import decode
+from bot.ocr.assemble import SOFTEN, PhotoReading, build_reading, check_rows
+from bot.ocr.cells import cell_crop
+from bot.ocr.engine import Recognizer
+from bot.ocr.table import Box, Table
+
+#: a pixel inked (within a pixel) in this share of a column's body cells is the column's print
+PRINT_SHARE = 0.6
+#: the print left out of a row's marks: what nearly every row has (marks that most rows make in one place
+#: are not)
+PRINT_SURE = 0.85
+#: a column whose print covers this share of its cells' inside holds printed words or boxes
+PRINT_MIN = 0.01
+#: cells are cut this far inside their ruling (pixels)
+INSET = 3
+#: gray below this is print (thin printed lines in a small photo are pale), and below MARK_LEVEL a mark
+INK_LEVEL = 200
+MARK_LEVEL = 170
+#: fewest body rows for the print to be told from the marks
+MIN_ROWS = 4
+#: a yes/no pair: the marked option has this much ink at least (in squares of the print's height)
+MARK_MIN = 0.06
+#: the other option has at most this share of the marked one's ink for a sure reading
+MARK_CLEAR = 0.3
+#: above this share both options are marked
+MARK_BOTH = 0.6
+#: a mark with this share of its ink near the border between the two options is across it
+MARK_ACROSS = 0.35
+
+
+@dataclass
+class Pair:
+    """Where one yes/no field's two options are: in one cell of column ``cols[0]`` (left of ``split`` and
+    right of it, relative to the cell's width), or in two sub-columns ``cols``."""
+
+    cols: tuple[int, int]
+    split: float = 0.5
+    yes_first: bool = True
+
+
+@dataclass
+class Register:
+    """A register's geometry: its header rows, each column's print, the candidate pairs."""
+
+    table: Table  # the table as read (a column line that is no ruling removed)
+    body: int  # the first body row
+    #: row 0 is twice as tall as the others: its lower half holds the sub-headers
+    split_header: bool
+    prints: dict[int, np.ndarray]  # column -> its print (0/1, at the column's aligned cell size)
+    sure: dict[int, np.ndarray]  # column -> the print nearly every row has (left out of the marks)
+    looks: dict[int, np.ndarray]  # column -> the median of its cells (gray): the print as printed
+    spans: list[tuple[int, int]]  # the header's cells: (first column, last column)
+    printed: list[int] = field(default_factory=list)  # single columns with print: maybe a pair in one cell
+    pairs: dict[int, Pair] = field(default_factory=dict)  # keyed by the pair's first column
+    masks: dict[int, np.ndarray] = field(default_factory=dict)  # column -> the print left out of its marks
+
+
+def _aligned(img: np.ndarray, table: Table, c: int, rows: range) -> list[np.ndarray]:
+    """Column ``c``'s cells in ``rows`` cut from ``img`` (inside their ruling), each resized to the
+    column's median cell size."""
+    boxes = [table.cells[r][c] for r in rows if c < len(table.cells[r])]
+    if not boxes:
+        return []
+    w = max(8, int(np.median([b[2] - b[0] for b in boxes])) - 2 * INSET)
+    h = max(8, int(np.median([b[3] - b[1] for b in boxes])) - 2 * INSET)
+    return [_cut(img, b, (w, h)) for b in boxes]
+
+
+def _cut(img: np.ndarray, box: Box, size: tuple[int, int]) -> np.ndarray:
+    x0, y0, x1, y1 = box
+    sub = img[max(0, y0 + INSET) : max(0, y1 - INSET), max(0, x0 + INSET) : max(0, x1 - INSET)]
+    if sub.size == 0:
+        return np.full((size[1], size[0]), 255, np.uint8)
+    return cv2.resize(sub, size, interpolation=cv2.INTER_AREA)
+
+
+def _inked(gray: np.ndarray, level: int = INK_LEVEL) -> np.ndarray:
+    """Ink (1) in a background-normalised gray cell: print, writing, and a box filled in (which the table's
+    ink mask leaves out as a solid area)."""
+    return (gray < level).astype(np.uint8)
+
+
+def _print_of(cells: list[np.ndarray], share: float = PRINT_SHARE) -> np.ndarray:
+    """The pixels inked (within a pixel) in ``share`` of the cells at least: the print every row shares."""
+    k = np.ones((3, 3), np.uint8)
+    frac = np.mean([cv2.dilate(_inked(x), k) for x in cells], axis=0)
+    return (frac >= share).astype(np.uint8)
+
+
+def _line_present(table: Table, c: int, r: int, top_only: bool = False) -> float:
+    """How much of the column line left of column ``c`` is ruled within row ``r`` (0..1), on the rectified
+    image (the ink has its ruling removed)."""
+    q = table.quad(r, c)
+    if q is None:
+        x0, y0, _, y1 = table.cells[r][c]
+        xa = xb = float(x0)
+    else:
+        (xa, y0), (xb, y1) = q[0], q[3]
+    y0f, y1f = float(y0), float(y1)
+    if top_only:
+        y1f = y0f + 0.45 * (y1f - y0f)
+    ys = np.linspace(y0f + 0.15 * (y1f - y0f), y1f - 0.15 * (y1f - y0f), 16)
+    img = table.image
+    hits = 0
+    for y in ys:
+        t = (y - y0f) / max(1.0, float(y1) - y0f)
+        x = int(round(float(xa) + (float(xb) - float(xa)) * t))
+        yi = int(round(y))
+        strip = img[yi, max(0, x - 4) : x + 5] if 0 <= yi < img.shape[0] else np.zeros(0)
+        hits += strip.size > 0 and int(strip.min()) < 205
+    return hits / len(ys)
+
+
+def find_pairs(table: Table) -> Register | None:
+    """The register's geometry when ``table`` may be a printed register with check-box pairs (columns whose
+    every row holds the same print, or a merged header over two sub-columns), else None. Cheap: no
+    recogniser; a handwritten table has no print shared by its rows."""
+    if table.n_rows < MIN_ROWS + 1 or table.n_cols < 2 or table.method != "lines":
+        return None
+    table = _without_false_columns(table)
+    heights = [row[0][3] - row[0][1] for row in table.cells]
+    row_h = float(np.median(heights))
+    split_header = heights[0] >= 1.6 * row_h
+    # columns merged in the header (a line that does not reach row 0's top)
+    merged_left = {c for c in range(1, table.n_cols)
+                   if _line_present(table, c, 0, top_only=True) < 0.3
+                   and np.mean([_line_present(table, c, r) for r in range(2, min(table.n_rows, 6))]) > 0.7}
+    spans: list[tuple[int, int]] = []
+    for c in range(table.n_cols):
+        if c in merged_left and spans:
+            spans[-1] = (spans[-1][0], c)
+        else:
+            spans.append((c, c))
+    sub_header = any(b - a == 1 for a, b in spans) and not split_header
+    body = 2 if sub_header else 1
+    rows = range(body, table.n_rows)
+    if len(rows) < MIN_ROWS:
+        return None
+    prints: dict[int, np.ndarray] = {}
+    sure: dict[int, np.ndarray] = {}
+    printed: list[int] = []
+    for c in range(table.n_cols):
+        cells = _aligned(table.image, table, c, rows)
+        if not cells:
+            continue
+        pr = _print_of(cells)
+        prints[c] = pr
+        sure[c] = _print_of(cells, PRINT_SURE)
+        h, w = pr.shape
+        inside = pr[int(0.12 * h) : h - int(0.12 * h), int(0.08 * w) : w - int(0.08 * w)]
+        if inside.size and inside.mean() >= PRINT_MIN:
+            printed.append(c)
+    reg = Register(table, body, split_header, prints, sure, {}, spans)
+    in_span = {c for a, b in spans if b > a for c in range(a, b + 1)}
+    reg.printed = [c for c in printed if c not in in_span]
+    for a, b in spans:
+        if b - a == 1:  # a merged header over two sub-columns
+            reg.pairs[a] = Pair((a, b))
+    if not reg.printed and not reg.pairs:
+        return None
+    for c in reg.printed:
+        reg.looks[c] = np.median(np.stack(_aligned(table.image, table, c, rows)), axis=0).astype(np.uint8)
+    return reg
+
+
+#: a column line is ruling when it is seen in this share of the body rows (marks that line up, circles
+#: round the same word in most rows, make a line that some rows lack)
+RULED_ROWS = 0.95
+
+
+def _without_false_columns(table: Table) -> Table:
+    """The table without column lines that are not printed ruling: their two columns made one."""
+    rows = range(1, table.n_rows)
+    false = [c for c in range(1, table.n_cols)
+             if np.mean([_line_present(table, c, r) >= 0.8 for r in rows]) < RULED_ROWS]
+    if not false or table.quads is None:
+        return table
+    keep = [c for c in range(table.n_cols) if c not in false]  # each kept column runs to the next kept one
+    cells: list[list[Box]] = []
+    quads: list[list[np.ndarray]] = []
+    for r in range(table.n_rows):
+        crow, qrow = [], []
+        for i, c in enumerate(keep):
+            last = (keep[i + 1] if i + 1 < len(keep) else table.n_cols) - 1
+            a, b = table.quads[r][c], table.quads[r][last]
+            q = np.float32([a[0], b[1], b[2], a[3]])
+            x0, y0 = np.floor(q.min(axis=0)).astype(int)
+            x1, y1 = np.ceil(q.max(axis=0)).astype(int)
+            crow.append((int(x0), int(y0), int(x1), int(y1)))
+            qrow.append(q)
+        cells.append(crow)
+        quads.append(qrow)
+    col_lines = [x for i, x in enumerate(table.col_lines) if i not in false]
+    return Table(table.image, table.ink, cells, table.method, table.row_lines, col_lines, quads, table.row_doubt)
+
+
+def _split(pr: np.ndarray) -> float | None:
+    """Where a one-cell pair's two options part: the middle of the widest gap in the print's columns
+    within the middle of the cell (relative to its width), or None when there is none."""
+    w = pr.shape[1]
+    on = pr.any(axis=0)
+    xs = np.nonzero(on)[0]
+    if len(xs) < 2:
+        return None
+    lo, hi = xs.min(), xs.max()
+    best, at = 0, None
+    run_start = None
+    for x in range(lo, hi + 1):
+        if not on[x]:
+            run_start = x if run_start is None else run_start
+            continue
+        if run_start is not None:
+            mid = (run_start + x) / 2
+            if x - run_start > best and lo + 0.25 * (hi - lo) <= mid <= lo + 0.75 * (hi - lo):
+                best, at = x - run_start, mid
+            run_start = None
+    return None if at is None else float(at / w)
+
+
+# ------------------------------------------------------------------------------------------ the header
+_PUNCT = re.compile(r"[^\u4e00-\u9fff]")
+
+
+def header_key(text: str, vocab: dict[str, str]) -> str | None:
+    """The field a printed header names: the longest header word of the vocabulary inside its text
+    (是否外出 → out, 户主姓名 → household, 联系电话 → None)."""
+    t = _PUNCT.sub("", text)
+    best: tuple[int, str] | None = None
+    for word, key in vocab.items():
+        if word and word in t and (best is None or len(word) > best[0]):
+            best = (len(word), key)
+    return best[1] if best else None
+
+
+def _span_box(table: Table, a: int, b: int, r0: int, r1: int, half: str = "") -> Box:
+    """The box of header cells (rows r0..r1, columns a..b); ``half``: "top"/"bottom" of a split row 0."""
+    x0, y0 = table.cells[r0][a][0], table.cells[r0][a][1]
+    x1, y1 = table.cells[r1][b][2], table.cells[r1][b][3]
+    if half == "top":
+        y1 = (y0 + y1) // 2
+    elif half == "bottom":
+        y0 = (y0 + y1) // 2
+    return (x0, y0, x1, y1)
+
+
+def _order(left: bool | None, right: bool | None) -> bool | None:
+    """Whether a pair puts yes first, from what its two options' words read as (True: yes, False: no,
+    None: unread); None when they are not one yes and one no, or neither was read."""
+    if left is not None and right is not None:
+        return left if left != right else None
+    if left is not None:  # the other option's words hidden by the marks most rows make on them
+        return left
+    return None if right is None else not right
+
+
+#: the words of a pair's options, alone or with their box (read as 口)
+LABELS = tuple(v for w in ("是", "否", "有", "无") for v in (w, w + "口", "口" + w))
+
+
+def _yes_no(scored: Any) -> bool | None:
+    """True when an option's print reads 是/有, False for 否/无, None when unsure."""
+    s = np.asarray(scored.scores, dtype=float)
+    if s.size != len(LABELS) or s.max() <= -1e8:
+        return None
+    yes = float(np.logaddexp.reduce(np.concatenate([s[0:3], s[6:9]])))
+    no = float(np.logaddexp.reduce(np.concatenate([s[3:6], s[9:12]])))
+    if abs(yes - no) < 2.0 or max(yes, no) - scored.ref < -5.0:
+        return None
+    return yes > no
+
+
+@overload
+def _gray(table: Table, box: Box, blank_none: Literal[False] = False) -> np.ndarray: ...
+@overload
+def _gray(table: Table, box: Box, blank_none: Literal[True]) -> np.ndarray | None: ...
+def _gray(table: Table, box: Box, blank_none: bool = False) -> np.ndarray | None:
+    """A cell of the rectified image inside its ruling, cut tight around its ink and stretched to full
+    contrast (thin print in a small photo is pale; the ink mask may have lost a stroke along a ruled line
+    that a merged cell lacks). A cell without ink: None with ``blank_none``, else the whole cell."""
+    x0, y0, x1, y1 = box
+    sub = table.image[max(0, y0 + INSET) : max(0, y1 - INSET), max(0, x0 + INSET) : max(0, x1 - INSET)]
+    if sub.size == 0:
+        return None if blank_none else np.full((16, 16), 255, np.uint8)
+    h, w = sub.shape
+    n, _, stats, _ = cv2.connectedComponentsWithStats(_inked(sub), connectivity=8)
+    keep = [i for i in range(1, n) if stats[i, cv2.CC_STAT_AREA] >= max(4, 0.0008 * h * w)
+            and not (stats[i, cv2.CC_STAT_WIDTH] > 0.8 * w and stats[i, cv2.CC_STAT_HEIGHT] < 0.15 * h)
+            and not (stats[i, cv2.CC_STAT_HEIGHT] > 0.8 * h and stats[i, cv2.CC_STAT_WIDTH] < 0.15 * w)]
+    if sum(int(stats[i, cv2.CC_STAT_AREA]) for i in keep) < max(12, 0.002 * h * w):
+        return None if blank_none else sub
+    xa = min(int(stats[i, 0]) for i in keep)
+    ya = min(int(stats[i, 1]) for i in keep)
+    xb = max(int(stats[i, 0] + stats[i, 2]) for i in keep)
+    yb = max(int(stats[i, 1] + stats[i, 3]) for i in keep)
+    pad = max(3, (yb - ya) // 5)
+    tight = sub[max(0, ya - pad) : yb + pad, max(0, xa - pad) : xb + pad]
+    return cv2.normalize(tight, None, 0, 255, cv2.NORM_MINMAX)
+
+
+# ------------------------------------------------------------------------------------------ reading
+def read_register(table: Table, member: Member, template: Template, cfg: OcrConfig, engine: Recognizer,
+                  reg: Register | None = None) -> PhotoReading | None:
+    """Read a printed register (``reg``: its geometry from :func:`find_pairs`); None when ``table`` is not
+    one: no check-box pair is found, or its header names no column of household names."""
+    reg = reg or find_pairs(table)
+    if reg is None:
+        return None
+    table = reg.table
+    hs = decode.header_set(template)
+    vocab = dict(zip(hs.strings, hs.values, strict=True))
+    crops: list[np.ndarray] = []
+    cands: list[tuple[str, ...]] = []
+    what: list[tuple[str, int, int]] = []  # ("header", first, last column), ("sub", pair, option), ("half", c, side)
+    head_rows = (0, 0) if reg.split_header or reg.body == 1 else (0, 1)
+    for a, b in reg.spans:
+        half = "top" if reg.split_header else ""
+        box = _span_box(table, a, b, 0, 0, half) if b > a else _span_box(table, a, b, *head_rows, half)
+        crops.append(_gray(table, box))
+        cands.append(())
+        what.append(("header", a, b))
+        if b > a and a in reg.pairs:
+            for q, c in enumerate(reg.pairs[a].cols):
+                sub = _span_box(table, c, c, 0, 0, "bottom") if reg.split_header else _span_box(table, c, c, 1, 1)
+                crops.append(_gray(table, sub))
+                cands.append(LABELS)
+                what.append(("sub", a, q))
+    splits: dict[int, float] = {}
+    for c in reg.printed:
+        split = _split(reg.sure[c])
+        if split is None:
+            continue
+        splits[c] = split
+        look = reg.looks[c]
+        s = int(round(split * look.shape[1]))
+        for q, part in enumerate((look[:, :s], look[:, s:])):
+            crops.append(cv2.normalize(part, None, 0, 255, cv2.NORM_MINMAX))
+            cands.append(LABELS)
+            what.append(("half", c, q))
+    scored = engine.score(crops, cands) if crops else []
+    heads: dict[int, str] = {}
+    words: dict[tuple[str, int, int], bool | None] = {}
+    for (kind, a, b), sc in zip(what, scored, strict=True):
+        if kind == "header":
+            heads[a] = sc.reading.text
+        else:
+            words[(kind, a, b)] = _yes_no(sc)
+    # the pairs: sub-columns whose sub-headers read yes and no, one-cell pairs whose print reads both words
+    pairs: dict[int, Pair] = {}
+    for a, p in reg.pairs.items():
+        o = _order(words.get(("sub", a, 0)), words.get(("sub", a, 1)))
+        if o is not None:
+            pairs[a] = Pair(p.cols, yes_first=o)
+    for c, split in splits.items():
+        o = _order(words.get(("half", c, 0)), words.get(("half", c, 1)))
+        if o is not None:
+            pairs[c] = Pair((c, c), split, o)
+    keys: dict[int, str] = {}  # column (a pair's first) -> key
+    for a, _ in reg.spans:
+        key = header_key(heads.get(a, ""), vocab)
+        if key is None or key in keys.values():
+            continue
+        is_mark = key not in ("household", "index", "people") and template.has(key) \
+            and decode.field_kind(template, key) == "mark"
+        if not is_mark:
+            pairs.pop(a, None)  # names or counts, whatever their print looks like
+        elif a not in pairs:
+            continue  # a yes/no word over a column without boxes (返乡日期?)
+        keys[a] = key
+    if not pairs or "household" not in keys.values():
+        return None
+    reg.pairs = pairs
+    return _read_body(table, reg, keys, member, template, cfg, engine)
+
+
+def _mark_ink(table: Table, reg: Register, p: Pair, r: int) -> tuple[float, float, float]:
+    """The ink of a row's marks on the yes and the no option of a pair, and how much of it lies near the
+    border between them, in squares of the print's height (the print left out)."""
+    inks = []
+    unit = 0.0
+    for c in dict.fromkeys(p.cols):
+        pr = reg.prints[c]
+        h, w = pr.shape
+        unit = max(unit, _unit(reg.sure[c]))
+        gray = _cut(table.image, table.cells[r][c], (w, h)).astype(np.float32)
+        if c not in reg.masks:
+            reg.masks[c] = _print_mask(reg.sure[c], unit, p.split if p.cols[0] == p.cols[1] else None)
+        # how dark, not just whether: a pale or blurred stroke counts in proportion
+        inks.append(np.clip((MARK_LEVEL + 40.0 - gray) / 100.0, 0.0, 1.0) * (1 - reg.masks[c]))
+    area = max(1.0, unit * unit)
+    if p.cols[0] == p.cols[1]:
+        ink = inks[0]
+        w = ink.shape[1]
+        s = int(round(p.split * w))
+        a, b = float(ink[:, :s].sum()), float(ink[:, s:].sum())
+        band = max(2, int(0.05 * w))
+        border = float(ink[:, max(0, s - band) : s + band].sum())
+    else:
+        a, b = float(inks[0].sum()), float(inks[1].sum())
+        border = 0.0
+    if not p.yes_first:
+        a, b = b, a
+    return a / area, b / area, border / area
+
+
+def _unit(pr: np.ndarray) -> float:
+    """The height of a column's print (its words and boxes): the median height of its pieces."""
+    n, _, stats, _ = cv2.connectedComponentsWithStats(pr, connectivity=8)
+    hs = [int(stats[i, cv2.CC_STAT_HEIGHT]) for i in range(1, n) if stats[i, cv2.CC_STAT_AREA] >= 10
+          and stats[i, cv2.CC_STAT_HEIGHT] < 0.8 * pr.shape[0]]
+    return float(np.median(hs)) if hs else 0.35 * pr.shape[0]
+
+
+def _boxes(sure: np.ndarray, unit: float) -> list[Box]:
+    """The printed boxes in a column's print: square pieces of about the print's height whose outline is
+    inked all round (a word's is not)."""
+    n, _, stats, _ = cv2.connectedComponentsWithStats(sure, connectivity=8)
+    out: list[Box] = []
+    for i in range(1, n):
+        x, y, w, h, _ = (int(v) for v in stats[i])
+        if min(w, h) < 0.45 * unit or max(w, h) > 1.6 * unit or not 0.7 <= w / max(h, 1) <= 1.4:
+            continue
+        if _ring(sure, (x, y, x + w, y + h)) >= 0.75:
+            out.append((x, y, x + w, y + h))
+    return out
+
+
+def _ring(pr: np.ndarray, box: Box) -> float:
+    """How much of a box's outline (an eighth of its side thick) is inked in ``pr``."""
+    x0, y0, x1, y1 = box
+    sub = pr[max(0, y0) : y1, max(0, x0) : x1]
+    if sub.shape[0] < 4 or sub.shape[1] < 4:
+        return 0.0
+    t = max(1, int(0.12 * min(sub.shape)))
+    return float(np.concatenate([sub[:t].ravel(), sub[-t:].ravel(), sub[:, :t].ravel(), sub[:, -t:].ravel()]).mean())
+
+
+def _twin(pr: np.ndarray, box: Box, x_lo: int, x_hi: int) -> Box | None:
+    """The other box of a pair (printed alike, on the same line) between ``x_lo`` and ``x_hi``: where an
+    outline of ``box``'s size is best inked (when most rows mark that box, their marks fill it in)."""
+    x0, y0, x1, y1 = box
+    w = x1 - x0
+    best, at = 0.0, None
+    for x in range(max(0, x_lo), min(pr.shape[1], x_hi) - w + 1):
+        for dy in (-2, -1, 0, 1, 2):
+            f = _ring(pr, (x, y0 + dy, x + w, y1 + dy))
+            if f > best:
+                best, at = f, (x, y0 + dy, x + w, y1 + dy)
+    return at if best >= 0.8 else None
+
+
+def _print_mask(sure: np.ndarray, unit: float, split: float | None) -> np.ndarray:
+    """The print to leave out of a pair cell's ink: what nearly every row has, widened by a pixel, but not
+    the inside of a printed box (when most rows mark one box the same way, their marks are part of that
+    print; inside the box they still count). ``split``: a one-cell pair's border (a box found on one side
+    has its twin on the other)."""
+    mask = cv2.dilate(sure, np.ones((3, 3), np.uint8))
+    boxes = _boxes(sure, unit)
+    if split is not None:
+        s = int(round(split * sure.shape[1]))
+        left = [b for b in boxes if b[2] <= s]
+        right = [b for b in boxes if b[0] >= s]
+        if left and not right and (twin := _twin(sure, left[0], s, sure.shape[1])) is not None:
+            boxes.append(twin)
+        elif right and not left and (twin := _twin(sure, right[0], 0, s)) is not None:
+            boxes.append(twin)
+    for x0, y0, x1, y1 in boxes:
+        m = max(1, int(0.12 * min(x1 - x0, y1 - y0))) + 2
+        mask[y0 + m : y1 - m, x0 + m : x1 - m] = 0
+    return mask
+
+
+def _decide_pair(yes: float, no: float, border: float) -> decode.FieldDecision:
+    hi, lo = max(yes, no), min(yes, no)
+    value = yes > no
+    if hi < MARK_MIN:
+        return decode.FieldDecision(None, 0.0, 0.0, 0.0, "", doubts=["no mark"])
+    if lo >= MARK_BOTH * hi and lo >= MARK_MIN:
+        return decode.FieldDecision(None, 0.0, 0.0, 0.0, "", doubts=["both marked"])
+    if border > MARK_ACROSS * (yes + no):
+        return decode.FieldDecision(value, 0.3, 0.5, 0.0, "", doubts=["mark across the border"])
+    if lo <= MARK_CLEAR * hi:
+        return decode.FieldDecision(value, 0.99, 0.99, 0.0, "")
+    return decode.FieldDecision(value, 0.5, 0.6, 0.0, "", doubts=["unclear mark"])
+
+
+def _read_body(table: Table, reg: Register, keys: dict[int, str], member: Member, template: Template,
+               cfg: OcrConfig, engine: Recognizer) -> PhotoReading:
+    names = [h.name for h in member.households]
+    name_col = next(c for c, k in keys.items() if k == "household")
+    sets = {
+        "household": decode.name_set(names),
+        "people": decode.count_set(cfg.people_max),
+        "temperature": decode.temperature_set(cfg.temperature_min, cfg.temperature_max),
+    }
+    priors = {"temperature": decode.temperature_prior(cfg.temperature_min, cfg.temperature_max),
+              "people": decode.people_prior(cfg.people_max)}
+    fields = [(k, c) for c, k in keys.items() if k not in ("household", "index") and template.has(k)]
+    jobs: list[tuple[int, str, np.ndarray]] = []
+    notes_jobs: list[tuple[int, np.ndarray]] = []
+    rows: list[int] = []
+    blanks: dict[int, set[str]] = {}
+    flags: dict[int, dict[str, str]] = {}
+    decisions: dict[tuple[int, str], decode.FieldDecision] = {}
+    inks: dict[str, list[tuple[int, tuple[float, float, float]]]] = {}
+    for r in range(reg.body, table.n_rows):
+        row_no = r - reg.body + 1
+        name = cell_crop(table, table.cells[r][name_col], table.quad(r, name_col))
+        if name.crop is None:
+            continue  # an empty row
+        rows.append(row_no)
+        blanks[row_no] = set()
+        flags[row_no] = {}
+        if table.doubtful(r):
+            flags[row_no]["*"] = "row geometry"
+        jobs.append((row_no, "household", name.crop))
+        for k, c in fields:
+            if c in reg.pairs:
+                inks.setdefault(k, []).append((row_no, _mark_ink(table, reg, reg.pairs[c], r)))
+                continue
+            crop = cell_crop(table, table.cells[r][c], table.quad(r, c)).crop
+            if crop is None:  # or printed small and pale
+                crop = _gray(table, table.cells[r][c], blank_none=True)
+            if crop is None:
+                blanks[row_no].add(k)
+                continue
+            kind = decode.field_kind(template, k)
+            if kind == "text":
+                notes_jobs.append((row_no, crop))
+            elif kind in sets:
+                jobs.append((row_no, kind, crop))
+    for k, got in inks.items():
+        # an unmarked option still shows some ink (blur round its print): the usual least of the two
+        floor = float(np.median([min(y, n) for _, (y, n, _) in got]))
+        for row_no, (yes, no, border) in got:
+            decisions[(row_no, k)] = _decide_pair(max(0.0, yes - floor), max(0.0, no - floor), border)
+    scored = engine.score([c for _, _, c in jobs], [sets[k].strings for _, k, _ in jobs]) if jobs else []
+    got_names: dict[int, tuple[Any, float, bool]] = {}
+    name_options: list[tuple[int, list[tuple[Any, float, float]]]] = []
+    for (row_no, k, _), sc in zip(jobs, scored, strict=True):
+        cs = sets[k]
+        if k == "household":
+            d = decode.decide(sc, cs)
+            decisions[(row_no, "household")] = d
+            name_options.append((row_no, _name_options(sc.reading.text, d, names)))
+            continue
+        d = decode.decide(sc, cs, prior=priors.get(k), temp=SOFTEN, min_margin=decode.CLOSE_RUNNER_UP)
+        if k == "people" and d.value == 0:
+            d.confidence = min(d.confidence, 0.5)
+        key = "people" if k == "people" else next(kk for kk, c in fields if decode.field_kind(template, kk) == k)
+        decisions[(row_no, key)] = d
+    got_names = decode.assign_names(name_options)
+    for r in rows:
+        if got_names.get(r, (None,))[0] is None:
+            got_names[r] = (None, 0.0, True)
+    check_rows(rows, got_names, decisions, {}, {h.name: h.people for h in member.households}, flags, member)
+    for r in rows:  # a register lists its households in its own order
+        if flags[r].get("household") == "name order":
+            del flags[r]["household"]
+    note_reads = engine.read([c for _, c in notes_jobs]) if notes_jobs else []
+    notes = {r: rd for (r, _), rd in zip(notes_jobs, note_reads, strict=True)}
+    reading = build_reading(member, template, cfg, rows, decisions, name_options, blanks, notes, fields,
+                            "register", "form", names=got_names, flags=flags)
+    return reading
+
+
+#: a printed name read this many characters off a household's is still taken for it (and asked about)
+NAME_OFF_BY = 1
+
+
+def _name_options(text: str, d: decode.FieldDecision, names: list[str]) -> list[tuple[Any, float, float]]:
+    """A printed name cell's households: the one read exactly (sure), else the closed set's best when the
+    free reading is a character off it (asked), else none (not the member's household)."""
+    read = _PUNCT.sub("", text)
+    if read in names:
+        return [(read, 1.0, 0.99)]
+    if d.value is None or not read:
+        return []
+    dist = Levenshtein.distance(read, str(d.value))
+    if dist <= NAME_OFF_BY and len(str(d.value)) >= 2 and d.fit > -12.0:
+        # a character the free reading was unsure of, and the household's name explains the print nearly as
+        # well: that household; else it may be another household's name, one character apart: asked
+        sure = d.fit >= -3.0 and d.reading_conf < 0.95
+        return [(d.value, d.posterior, d.confidence if sure else min(0.6, d.confidence))]
+    return []
