@@ -40,17 +40,20 @@ from bot.core.model import Member
 from bot.core.template import Template
 from bot.ocr import decode
 from bot.ocr.assemble import SOFTEN, PhotoReading, build_reading, check_rows
-from bot.ocr.cells import cell_crop
 from bot.ocr.engine import Recognizer
 from bot.ocr.table import Box, Table
 
 #: a pixel inked (within a pixel) in this share of a column's body cells is the column's print
 PRINT_SHARE = 0.6
+#: usual columns: one not found while some header could not be read is asked about
+EXPECTED = ("people", "out", "returned")
+#: the yes/no fields a register may hold
+YES_NO = ("out", "returned", "fever", "isolated")
 #: the print left out of a row's marks: what nearly every row has (marks that most rows make in one place
 #: are not)
 PRINT_SURE = 0.85
 #: a column whose print covers this share of its cells' inside holds printed words or boxes
-PRINT_MIN = 0.01
+PRINT_MIN = 0.05
 #: cells are cut this far inside their ruling (pixels)
 INSET = 3
 #: gray below this is print (thin printed lines in a small photo are pale), and below MARK_LEVEL a mark
@@ -59,13 +62,13 @@ MARK_LEVEL = 170
 #: fewest body rows for the print to be told from the marks
 MIN_ROWS = 4
 #: a yes/no pair: the marked option has this much ink at least (in squares of the print's height)
-MARK_MIN = 0.06
+MARK_MIN = 0.025
 #: the other option has at most this share of the marked one's ink for a sure reading
 MARK_CLEAR = 0.3
 #: above this share both options are marked
 MARK_BOTH = 0.6
 #: a mark with this share of its ink near the border between the two options is across it
-MARK_ACROSS = 0.35
+MARK_ACROSS = 0.5
 
 
 @dataclass
@@ -75,7 +78,7 @@ class Pair:
 
     cols: tuple[int, int]
     split: float = 0.5
-    yes_first: bool = True
+    yes_first: bool | None = True  # None: the words were not read (the left is taken for yes, asked)
 
 
 @dataclass
@@ -157,13 +160,15 @@ def find_pairs(table: Table) -> Register | None:
     recogniser; a handwritten table has no print shared by its rows."""
     if table.n_rows < MIN_ROWS + 1 or table.n_cols < 2 or table.method != "lines":
         return None
-    table = _without_false_columns(table)
+    table = _without_false_columns(_without_false_rows(table))
+    if table.n_rows < MIN_ROWS + 1:
+        return None
     heights = [row[0][3] - row[0][1] for row in table.cells]
     row_h = float(np.median(heights))
     split_header = heights[0] >= 1.6 * row_h
     # columns merged in the header (a line that does not reach row 0's top)
     merged_left = {c for c in range(1, table.n_cols)
-                   if _line_present(table, c, 0, top_only=True) < 0.3
+                   if _line_present(table, c, 0, top_only=True) < 0.8
                    and np.mean([_line_present(table, c, r) for r in range(2, min(table.n_rows, 6))]) > 0.7}
     spans: list[tuple[int, int]] = []
     for c in range(table.n_cols):
@@ -183,9 +188,10 @@ def find_pairs(table: Table) -> Register | None:
         cells = _aligned(table.image, table, c, rows)
         if not cells:
             continue
-        pr = _print_of(cells)
-        prints[c] = pr
+        prints[c] = _print_of(cells)
         sure[c] = _print_of(cells, PRINT_SURE)
+        # whether there is print, from the ink without the ruling (hand-ruled lines wander into a cell)
+        pr = _print_of([255 - x for x in _aligned(table.ink, table, c, rows)], PRINT_SURE)
         h, w = pr.shape
         inside = pr[int(0.12 * h) : h - int(0.12 * h), int(0.08 * w) : w - int(0.08 * w)]
         if inside.size and inside.mean() >= PRINT_MIN:
@@ -206,6 +212,57 @@ def find_pairs(table: Table) -> Register | None:
 #: a column line is ruling when it is seen in this share of the body rows (marks that line up, circles
 #: round the same word in most rows, make a line that some rows lack)
 RULED_ROWS = 0.95
+
+
+def _row_line_cover(table: Table, r: int, c: int) -> float:
+    """How much of the row line above row ``r`` is ruled across column ``c`` (0..1)."""
+    q = table.quad(r, c)
+    if q is None:
+        return 1.0
+    (xa, ya), (xb, yb) = q[0], q[1]
+    img = table.image
+    xs = np.linspace(float(xa) + 4, float(xb) - 4, 24)
+    hits = 0
+    for x in xs:
+        y = int(round(float(ya) + (float(yb) - float(ya)) * (x - float(xa)) / max(1.0, float(xb) - float(xa))))
+        xi = int(round(x))
+        strip = img[max(0, y - 3) : y + 4, xi] if 0 <= xi < img.shape[1] else np.zeros(0)
+        hits += strip.size > 0 and int(strip.min()) < INK_LEVEL
+    return hits / len(xs)
+
+
+def _without_false_rows(table: Table) -> Table:
+    """The table without row lines that are no printed ruling: the tops and bottoms of check boxes that
+    line up across a row (ruled across part of each cell only; a real line, even one ruled under merged
+    headers only, crosses each cell it is in whole)."""
+    false = []
+    for r in range(1, table.n_rows):
+        cover = [_row_line_cover(table, r, c) for c in range(table.n_cols)]
+        if r == 1 and sum(v >= 0.85 for v in cover) >= 2:
+            continue  # the line under merged headers (the header's words may cross it elsewhere)
+        if max(cover) < 0.85 or any(0.15 < v < 0.7 for v in cover):
+            false.append(r)
+    if not false or table.quads is None:
+        return table
+    keep = [r for r in range(table.n_rows) if r not in false]
+    cells: list[list[Box]] = []
+    quads: list[list[np.ndarray]] = []
+    doubt: list[bool] = []
+    for i, r in enumerate(keep):
+        last = (keep[i + 1] if i + 1 < len(keep) else table.n_rows) - 1
+        crow, qrow = [], []
+        for c in range(table.n_cols):
+            a, b = table.quads[r][c], table.quads[last][c]
+            q = np.float32([a[0], a[1], b[2], b[3]])
+            x0, y0 = np.floor(q.min(axis=0)).astype(int)
+            x1, y1 = np.ceil(q.max(axis=0)).astype(int)
+            crow.append((int(x0), int(y0), int(x1), int(y1)))
+            qrow.append(q)
+        cells.append(crow)
+        quads.append(qrow)
+        doubt.append(any(table.doubtful(k) for k in range(r, last + 1)))
+    row_lines = [y for i, y in enumerate(table.row_lines) if i not in false]
+    return Table(table.image, table.ink, cells, table.method, row_lines, table.col_lines, quads, doubt)
 
 
 def _without_false_columns(table: Table) -> Table:
@@ -232,6 +289,11 @@ def _without_false_columns(table: Table) -> Table:
         quads.append(qrow)
     col_lines = [x for i, x in enumerate(table.col_lines) if i not in false]
     return Table(table.image, table.ink, cells, table.method, table.row_lines, col_lines, quads, table.row_doubt)
+
+
+def _halves(look: np.ndarray, split: float) -> tuple[np.ndarray, np.ndarray]:
+    s = int(round(split * look.shape[1]))
+    return look[:, :s], look[:, s:]
 
 
 def _split(pr: np.ndarray) -> float | None:
@@ -310,19 +372,20 @@ def _yes_no(scored: Any) -> bool | None:
 
 
 @overload
-def _gray(table: Table, box: Box, blank_none: Literal[False] = False) -> np.ndarray: ...
+def _gray(table: Table, box: Box, blank_none: Literal[False] = False, whiten: bool = False) -> np.ndarray: ...
 @overload
-def _gray(table: Table, box: Box, blank_none: Literal[True]) -> np.ndarray | None: ...
-def _gray(table: Table, box: Box, blank_none: bool = False) -> np.ndarray | None:
+def _gray(table: Table, box: Box, blank_none: Literal[True], whiten: bool = False) -> np.ndarray | None: ...
+def _gray(table: Table, box: Box, blank_none: bool = False, whiten: bool = False) -> np.ndarray | None:
     """A cell of the rectified image inside its ruling, cut tight around its ink and stretched to full
-    contrast (thin print in a small photo is pale; the ink mask may have lost a stroke along a ruled line
-    that a merged cell lacks). A cell without ink: None with ``blank_none``, else the whole cell."""
+    contrast (thin print in a small photo is pale; the table's ink mask may have lost strokes along a line
+    that is no ruling). ``whiten``: only the ink's strokes kept (handwriting reads best so). A cell
+    without ink: None with ``blank_none``, else the whole cell."""
     x0, y0, x1, y1 = box
     sub = table.image[max(0, y0 + INSET) : max(0, y1 - INSET), max(0, x0 + INSET) : max(0, x1 - INSET)]
     if sub.size == 0:
         return None if blank_none else np.full((16, 16), 255, np.uint8)
     h, w = sub.shape
-    n, _, stats, _ = cv2.connectedComponentsWithStats(_inked(sub), connectivity=8)
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(_inked(sub), connectivity=8)
     keep = [i for i in range(1, n) if stats[i, cv2.CC_STAT_AREA] >= max(4, 0.0008 * h * w)
             and not (stats[i, cv2.CC_STAT_WIDTH] > 0.8 * w and stats[i, cv2.CC_STAT_HEIGHT] < 0.15 * h)
             and not (stats[i, cv2.CC_STAT_HEIGHT] > 0.8 * h and stats[i, cv2.CC_STAT_WIDTH] < 0.15 * w)]
@@ -333,6 +396,9 @@ def _gray(table: Table, box: Box, blank_none: bool = False) -> np.ndarray | None
     xb = max(int(stats[i, 0] + stats[i, 2]) for i in keep)
     yb = max(int(stats[i, 1] + stats[i, 3]) for i in keep)
     pad = max(3, (yb - ya) // 5)
+    if whiten:
+        keep_px = np.isin(labels, keep)
+        sub = np.where(cv2.dilate(keep_px.astype(np.uint8), np.ones((3, 3), np.uint8)) > 0, sub, 255).astype(np.uint8)
     tight = sub[max(0, ya - pad) : yb + pad, max(0, xa - pad) : xb + pad]
     return cv2.normalize(tight, None, 0, 255, cv2.NORM_MINMAX)
 
@@ -364,18 +430,6 @@ def read_register(table: Table, member: Member, template: Template, cfg: OcrConf
                 crops.append(_gray(table, sub))
                 cands.append(LABELS)
                 what.append(("sub", a, q))
-    splits: dict[int, float] = {}
-    for c in reg.printed:
-        split = _split(reg.sure[c])
-        if split is None:
-            continue
-        splits[c] = split
-        look = reg.looks[c]
-        s = int(round(split * look.shape[1]))
-        for q, part in enumerate((look[:, :s], look[:, s:])):
-            crops.append(cv2.normalize(part, None, 0, 255, cv2.NORM_MINMAX))
-            cands.append(LABELS)
-            what.append(("half", c, q))
     scored = engine.score(crops, cands) if crops else []
     heads: dict[int, str] = {}
     words: dict[tuple[str, int, int], bool | None] = {}
@@ -384,37 +438,47 @@ def read_register(table: Table, member: Member, template: Template, cfg: OcrConf
             heads[a] = sc.reading.text
         else:
             words[(kind, a, b)] = _yes_no(sc)
-    # the pairs: sub-columns whose sub-headers read yes and no, one-cell pairs whose print reads both words
-    pairs: dict[int, Pair] = {}
-    for a, p in reg.pairs.items():
-        o = _order(words.get(("sub", a, 0)), words.get(("sub", a, 1)))
-        if o is not None:
-            pairs[a] = Pair(p.cols, yes_first=o)
-    for c, split in splits.items():
-        o = _order(words.get(("half", c, 0)), words.get(("half", c, 1)))
-        if o is not None:
-            pairs[c] = Pair((c, c), split, o)
     keys: dict[int, str] = {}  # column (a pair's first) -> key
+    pairs: dict[int, Pair] = {}
+    lost: set[str] = set()
     for a, _ in reg.spans:
         key = header_key(heads.get(a, ""), vocab)
         if key is None or key in keys.values():
             continue
         is_mark = key not in ("household", "index", "people") and template.has(key) \
             and decode.field_kind(template, key) == "mark"
-        if not is_mark:
-            pairs.pop(a, None)  # names or counts, whatever their print looks like
-        elif a not in pairs:
-            continue  # a yes/no word over a column without boxes (返乡日期?)
+        if is_mark:  # a yes/no field: its pair of sub-columns, or its cell of two options
+            if a in reg.pairs:
+                pairs[a] = Pair(reg.pairs[a].cols, yes_first=_order(words.get(("sub", a, 0)),
+                                                                     words.get(("sub", a, 1))))
+            elif a in reg.printed and (split := _split(reg.sure[a])) is not None:
+                pairs[a] = Pair((a, a), split, None)  # which side is yes: read with the body
+            else:
+                lost.add(key)  # a yes/no word over a column without boxes (返乡日期?), or boxes not found
+                continue
         keys[a] = key
     if not pairs or "household" not in keys.values():
         return None
     reg.pairs = pairs
-    return _read_body(table, reg, keys, member, template, cfg, engine)
+    # a usual column not found while a header could not be read at all, or a yes/no field not found while
+    # a pair of boxes is under a header that names nothing: those values are not known
+    if any(not _PUNCT.sub("", heads.get(a, "")) for a, _ in reg.spans):
+        lost |= {k for k in EXPECTED if template.has(k) and k not in keys.values()}
+    if any(a not in keys and (b > a or a in reg.printed and _split(reg.sure[a]) is not None) for a, b in reg.spans):
+        lost |= {k for k in YES_NO if template.has(k) and k not in keys.values()}
+    reading = _read_body(table, reg, keys, member, template, cfg, engine)
+    for hr in reading.report.households:
+        for k in sorted(lost - set(keys.values())):
+            hr.confidence[k] = 0.0
+            if k not in hr.uncertain:
+                hr.uncertain.append(k)
+                reading.doubts[(hr.row or 0, k)] = "column not read"
+    return reading
 
 
 def _mark_ink(table: Table, reg: Register, p: Pair, r: int) -> tuple[float, float, float]:
-    """The ink of a row's marks on the yes and the no option of a pair, and how much of it lies near the
-    border between them, in squares of the print's height (the print left out)."""
+    """The ink of a row's marks on the first and the second option of a pair, and how much of it lies near
+    the border between them, in squares of the print's height (the print left out)."""
     inks = []
     unit = 0.0
     for c in dict.fromkeys(p.cols):
@@ -437,8 +501,6 @@ def _mark_ink(table: Table, reg: Register, p: Pair, r: int) -> tuple[float, floa
     else:
         a, b = float(inks[0].sum()), float(inks[1].sum())
         border = 0.0
-    if not p.yes_first:
-        a, b = b, a
     return a / area, b / area, border / area
 
 
@@ -451,16 +513,38 @@ def _unit(pr: np.ndarray) -> float:
 
 
 def _boxes(sure: np.ndarray, unit: float) -> list[Box]:
-    """The printed boxes in a column's print: square pieces of about the print's height whose outline is
-    inked all round (a word's is not)."""
-    n, _, stats, _ = cv2.connectedComponentsWithStats(sure, connectivity=8)
+    """The printed boxes in a column's print: squares of about the print's height whose outline is inked
+    all round (a word's outline is not; a word printed close to its box may touch it), best first, not
+    overlapping, at most one in each half of the cell."""
+    h, w = sure.shape
+    integral = cv2.integral(sure.astype(np.uint8)).astype(np.int64)
+
+    def sums(x: np.ndarray, y: np.ndarray, size: int) -> np.ndarray:
+        return integral[y + size, x + size] - integral[y, x + size] - integral[y + size, x] + integral[y, x]
+
+    found: list[tuple[float, Box]] = []
+    for size in range(max(6, int(0.6 * unit)), int(1.4 * unit) + 1):
+        if size >= min(h, w):
+            break
+        t = max(1, int(round(0.12 * size)))
+        ys, xs = np.mgrid[0 : h - size, 0 : w - size]
+        outer = sums(xs, ys, size)
+        inner = sums(xs + t, ys + t, size - 2 * t)
+        cov = (outer - inner) / float(size * size - (size - 2 * t) ** 2)
+        hollow = inner / float((size - 2 * t) ** 2)
+        ok = (cov >= 0.88) & (hollow <= 0.6)
+        for y, x in zip(*np.nonzero(ok), strict=True):
+            found.append((float(cov[y, x]) + 0.01 * size / unit, (int(x), int(y), int(x) + size, int(y) + size)))
     out: list[Box] = []
-    for i in range(1, n):
-        x, y, w, h, _ = (int(v) for v in stats[i])
-        if min(w, h) < 0.45 * unit or max(w, h) > 1.6 * unit or not 0.7 <= w / max(h, 1) <= 1.4:
+    for _, bx in sorted(found, key=lambda f: -f[0]):
+        if any(bx[0] < o[2] and o[0] < bx[2] and bx[1] < o[3] and o[1] < bx[3] for o in out):
             continue
-        if _ring(sure, (x, y, x + w, y + h)) >= 0.75:
-            out.append((x, y, x + w, y + h))
+        if any((bx[0] + bx[2]) / 2 < w / 2 and (o[0] + o[2]) / 2 < w / 2 or (bx[0] + bx[2]) / 2 >= w / 2
+               and (o[0] + o[2]) / 2 >= w / 2 for o in out):
+            continue
+        out.append(bx)
+        if len(out) == 2:
+            break
     return out
 
 
@@ -544,22 +628,20 @@ def _read_body(table: Table, reg: Register, keys: dict[int, str], member: Member
     inks: dict[str, list[tuple[int, tuple[float, float, float]]]] = {}
     for r in range(reg.body, table.n_rows):
         row_no = r - reg.body + 1
-        name = cell_crop(table, table.cells[r][name_col], table.quad(r, name_col))
-        if name.crop is None:
+        name = _gray(table, table.cells[r][name_col], blank_none=True)  # printed: the gray reads best
+        if name is None:
             continue  # an empty row
         rows.append(row_no)
         blanks[row_no] = set()
         flags[row_no] = {}
         if table.doubtful(r):
             flags[row_no]["*"] = "row geometry"
-        jobs.append((row_no, "household", name.crop))
+        jobs.append((row_no, "household", name))
         for k, c in fields:
             if c in reg.pairs:
                 inks.setdefault(k, []).append((row_no, _mark_ink(table, reg, reg.pairs[c], r)))
                 continue
-            crop = cell_crop(table, table.cells[r][c], table.quad(r, c)).crop
-            if crop is None:  # or printed small and pale
-                crop = _gray(table, table.cells[r][c], blank_none=True)
+            crop = _gray(table, table.cells[r][c], blank_none=True, whiten=True)
             if crop is None:
                 blanks[row_no].add(k)
                 continue
@@ -568,12 +650,29 @@ def _read_body(table: Table, reg: Register, keys: dict[int, str], member: Member
                 notes_jobs.append((row_no, crop))
             elif kind in sets:
                 jobs.append((row_no, kind, crop))
+    labels = [(c, q, cv2.normalize(part, None, 0, 255, cv2.NORM_MINMAX)) for c, p in reg.pairs.items()
+              if p.cols[0] == p.cols[1] for q, part in enumerate(_halves(reg.looks[c], p.split))]
+    scored = engine.score([c for _, _, c in jobs] + [x for _, _, x in labels],
+                          [sets[k].strings for _, k, _ in jobs] + [LABELS] * len(labels))
+    said: dict[tuple[int, int], bool | None] = {(c, q): _yes_no(sc) for (c, q, _), sc
+                                                 in zip(labels, scored[len(jobs):], strict=True)}
+    for c, p in reg.pairs.items():
+        if p.cols[0] == p.cols[1]:
+            p.yes_first = _order(said.get((c, 0)), said.get((c, 1)))
+    scored = scored[: len(jobs)]
+    col_of = {k: c for k, c in fields}
     for k, got in inks.items():
-        # an unmarked option still shows some ink (blur round its print): the usual least of the two
-        floor = float(np.median([min(y, n) for _, (y, n, _) in got]))
-        for row_no, (yes, no, border) in got:
-            decisions[(row_no, k)] = _decide_pair(max(0.0, yes - floor), max(0.0, no - floor), border)
-    scored = engine.score([c for _, _, c in jobs], [sets[k].strings for _, k, _ in jobs]) if jobs else []
+        p = reg.pairs[col_of[k]]
+        # an unmarked option still shows some ink (blur round its print): the least of the two, as low as in
+        # most rows (a circle round one option may reach into the other)
+        floor = float(np.percentile([min(a, b) for _, (a, b, _) in got], 25))
+        for row_no, (a, b, border) in got:
+            a, b = max(0.0, a - floor), max(0.0, b - floor)
+            d = _decide_pair(*((b, a) if p.yes_first is False else (a, b)), border)
+            if p.yes_first is None and d.value is not None:  # which box is yes was not read: asked
+                d.confidence = min(d.confidence, 0.5)
+                d.doubts.insert(0, "words unread")
+            decisions[(row_no, k)] = d
     got_names: dict[int, tuple[Any, float, bool]] = {}
     name_options: list[tuple[int, list[tuple[Any, float, float]]]] = []
     for (row_no, k, _), sc in zip(jobs, scored, strict=True):

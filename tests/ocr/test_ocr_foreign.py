@@ -1,0 +1,157 @@
+"""Registers that gridbot did not print (a village committee's own 登记表): each layout read right, a pair
+marked twice asked about, names that are not the member's not taken, columns of no interest ignored, and a
+photo of one through the real photo path."""
+
+from __future__ import annotations
+
+import random
+from typing import Any
+
+import pytest
+
+from bot.config.ocr import OcrConfig
+from bot.core import texts
+from bot.core.model import Member
+from bot.core.template import default_template
+from bot.ocr import decode, foreign, ruling
+from bot.ocr.image import load_image
+from bot.ocr.reader import read_photo
+from bot.sample.cast import GROUP1, WANG
+from handlers.offline import foreign as draw
+from handlers.offline import synth
+from handlers.offline.bot import buttons
+from tests.ocr.helpers import neat_hand, photo_of, rows_for, sample_roster, table_page
+
+TPL = default_template()
+KEYS = ("people", "out", "returned", "fever", "isolated")
+
+
+@pytest.fixture(scope="module")
+def wang() -> Member:
+    return sample_roster().find_member("王艳")
+
+
+def register(member: Member, seed: int, *, pairs: str, box_first: bool = False, youwu: bool = False,
+             sub_boxes: bool = True, mark: str = "check", columns: list[str] | None = None,
+             strangers: tuple[str, ...] = (), n: int = 10) -> draw.RegisterSpec:
+    """A register of the member's first ``n`` households (and ``strangers`` printed among them), laid out as
+    asked, its values random but fixed by ``seed``."""
+    rng = random.Random(seed)
+    names = [h.name for h in member.households[:n]]
+    rows: list[dict[str, Any]] = [{"household": x} for x in names]
+    for i, s in enumerate(strangers):
+        rows.insert(2 + 3 * i, {"household": s, "stranger": True})
+    cols = columns or ["index", "household", "people", "out", "returned", "fever", "isolated"]
+    for row in rows:
+        row.update(people=rng.randint(1, 6), temperature=None, note="")
+        for k in ("out", "returned", "fever", "isolated"):
+            row[k] = rng.random() < 0.4 if k in cols else None
+    headers = {"index": "序号", "household": "户主姓名", "people": "家庭人口", "out": "是否外出",
+               "returned": "是否返乡", "fever": "有无发热", "isolated": "是否隔离", "phone": "联系电话",
+               "idcard": "身份证号"}
+    words = {k: ("有", "无") if youwu or k == "fever" else ("是", "否") for k in ("out", "returned", "fever", "isolated")}
+    return draw.RegisterSpec(rows, cols, headers, pairs, words, box_first=box_first, sub_boxes=sub_boxes,
+                             counts_printed=True, title="东风村疫情防控排查登记表",
+                             village_line="村（社区）：东风村        日期：2020年2月10日", mark=mark)
+
+
+def photo(spec: draw.RegisterSpec, seed: int = 3) -> bytes:
+    return photo_of(draw.draw_register(spec, neat_hand(seed)), seed=seed, strength=0.5, max_side=1600)
+
+
+def check(reading: Any, spec: draw.RegisterSpec, keys: tuple[str, ...] = KEYS) -> tuple[int, int, int]:
+    """(fields right, fields, wrong and not asked about) of a reading against the register's truth."""
+    got = {h.row: h for h in reading.report.households}
+    right = total = wrong_unasked = 0
+    for i, t in enumerate(spec.rows, start=1):
+        if t.get("stranger"):
+            assert i not in got, f"row {i} ({t['household']}) is not the member's"
+            continue
+        h = got[i]
+        assert h.household == t["household"]
+        for k in keys:
+            if k not in spec.columns:
+                continue
+            total += 1
+            right += h.values[k] == t[k]
+            wrong_unasked += h.values[k] != t[k] and k not in h.uncertain
+    return right, total, wrong_unasked
+
+
+@pytest.mark.parametrize(("pairs", "box_first", "youwu", "sub_boxes", "mark", "least"), [
+    ("cell", False, False, True, "check", 0.95),  # 是□ 否□
+    ("cell", True, True, True, "cross", 0.95),  # □有 □无
+    ("sub", False, False, True, "fill", 0.95),  # 是 | 否 sub-columns, a □ in each, scribbled in
+    ("sub", False, True, False, "check", 0.95),  # 有 | 无 sub-columns without boxes
+])
+def test_each_layout_is_read(wang, pairs, box_first, youwu, sub_boxes, mark, least) -> None:
+    spec = register(wang, 11, pairs=pairs, box_first=box_first, youwu=youwu, sub_boxes=sub_boxes, mark=mark)
+    reading = read_photo(photo(spec, seed=6), wang, TPL)
+    assert reading.method == "register" and reading.kind == "form"
+    right, total, wrong_unasked = check(reading, spec)
+    assert wrong_unasked == 0 and right >= least * total
+
+
+def test_both_boxes_marked_is_asked(wang) -> None:
+    spec = register(wang, 12, pairs="cell")
+    spec.both = {(1, "out"), (4, "returned")}
+    reading = read_photo(photo(spec), wang, TPL)
+    got = {h.row: h for h in reading.report.households}
+    for i, k in spec.both:
+        h = got[i + 1]
+        assert k in h.uncertain
+    assert check(reading, spec)[2] == 0
+
+
+def test_a_name_not_the_members_is_not_taken(wang) -> None:
+    """A name on nobody's roster and another member's household printed among the member's: neither row is
+    taken for one of the member's households; both are listed as not recognised."""
+    other = sample_roster().find_member("刘志宇").households[0].name
+    spec = register(wang, 13, pairs="cell", strangers=("李四海", other))
+    reading = read_photo(photo(spec), wang, TPL)
+    right, total, wrong_unasked = check(reading, spec)
+    assert wrong_unasked == 0 and right >= 0.95 * total
+    stranger_rows = [f"第{i}行" for i, t in enumerate(spec.rows, start=1) if t.get("stranger")]
+    assert set(stranger_rows) <= set(reading.report.unmatched)
+
+
+def test_unknown_columns_are_ignored(wang) -> None:
+    """联系电话 and 身份证号 columns between the known ones name no field: the known columns are read as
+    usual, and nothing of the numbers is read into the report."""
+    cols = ["household", "phone", "out", "idcard", "people", "returned"]
+    spec = register(wang, 14, pairs="cell", columns=cols)
+    vocab = dict(zip(decode.header_set(TPL).strings, decode.header_set(TPL).values, strict=True))
+    assert foreign.header_key("联系电话", vocab) is None and foreign.header_key("身份证号", vocab) is None
+    assert foreign.header_key("是否外出", vocab) == "out" and foreign.header_key("户主姓名", vocab) == "household"
+    reading = read_photo(photo(spec), wang, TPL)
+    right, total, wrong_unasked = check(reading, spec, ("people", "out", "returned"))
+    assert wrong_unasked == 0 and right >= 0.95 * total
+    for h in reading.report.households:
+        assert set(h.values) == set(TPL.keys())
+        assert not any(isinstance(v, str) and any(ch.isdigit() for ch in v) for v in h.values.values())
+
+
+def test_a_handwritten_table_is_no_register(wang) -> None:
+    """The cheap test that runs before every free-hand reading: a hand-ruled, handwritten table shares no
+    print between its rows."""
+    for seed in (1, 2):
+        img = load_image(synth.to_jpeg(table_page(rows_for(wang, 8), seed=seed)), OcrConfig())
+        table = ruling.find_table(img)
+        assert table is not None and foreign.find_pairs(table) is None
+
+
+async def test_a_register_photo_through_the_photo_path(bot, wang) -> None:
+    """A member posts a photo of the village's register: it is read as a 登记表, shown for confirmation
+    with the three buttons, and nothing is stored before 确认."""
+    spec = register(wang, 15, pairs="cell")
+    bot.request.add_file("register-1", photo(spec))
+    bot.clock.set(bot.at("09:00"))
+    calls = await bot.feed(bot.updates.photo(GROUP1, WANG, "register-1", bot.clock.now, file_size=1000))
+    edit = [c for c in calls if c.method == "editMessageText"][-1]
+    text = str(edit.params["text"])
+    assert texts.OCR_KIND_FORM in text.splitlines()[0]
+    for i, t in enumerate(spec.rows, start=1):
+        assert any(line.startswith(f"{i}｜{t['household']}") for line in text.splitlines())
+    assert [b for b, _ in buttons([edit])] == [texts.OCR_CONFIRM, texts.OCR_REREAD, texts.OCR_CANCEL]
+    rows = await bot.services.db.fetchall("SELECT 1 FROM reports")
+    assert not rows
