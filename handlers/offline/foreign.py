@@ -254,10 +254,11 @@ def draw_register(spec: RegisterSpec, hand: synth.Hand, rng: random.Random | Non
                     if spec.counts_printed:
                         _text(d, face, cx, cy, str(row["people"]), text_size)
                     else:
-                        synth._cell_text(img, hand, x0, x1, y0, y1, str(row["people"]), row_h * 0.56)
+                        synth._cell_text(img, hand, x0, x1, y0, y1, str(row["people"]), row_h * 0.56, number=True)
             elif k == "temperature":
                 if row["temperature"] is not None:
-                    synth._cell_text(img, hand, x0, x1, y0, y1, f"{row['temperature']:.1f}", row_h * 0.5)
+                    synth._cell_text(img, hand, x0, x1, y0, y1, f"{row['temperature']:.1f}", row_h * 0.5,
+                                     number=True)
             elif k in YES_NO_HEADERS:
                 options = _pair(d, face, spec, k, s, x0, x1, cy, box_s, text_size, lw)
                 v = row.get(k)
