@@ -268,6 +268,8 @@ def _without_false_rows(table: Table) -> Table:
 def _without_false_columns(table: Table) -> Table:
     """The table without column lines that are not printed ruling: their two columns made one."""
     rows = range(1, table.n_rows)
+    if len(rows) < MIN_ROWS:
+        return table
     false = [c for c in range(1, table.n_cols)
              if np.mean([_line_present(table, c, r) >= 0.8 for r in rows]) < RULED_ROWS]
     if not false or table.quads is None:
