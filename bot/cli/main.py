@@ -20,6 +20,7 @@ from bot.cli import stats as stats_cli
 from bot.config.settings import Config, ConfigError, load_config
 from bot.core.model import Roster
 from bot.core.roster import RosterFileError, load_roster, read_roster_file
+from bot.core.template import Template
 from bot.parser import parse_message, parse_rooms
 from bot.services import Services, load_adapter, load_demo, open_services
 
@@ -46,6 +47,8 @@ def _parser() -> argparse.ArgumentParser:
     parse.add_argument("--grid", action="append",
                        help="the sender's grid, if the name is not unique; for a sender who is no member (a "
                             "resident), the grid(s) the group is bound to (repeatable; default: every grid)")
+    parse.add_argument("--config", dest="template_config", metavar="FILE",
+                       help="read the report template from FILE's [template] section (e.g. bot/sample/campaign.toml)")
 
     report = sub.add_parser("report", help="reports taken outside the chat").add_subparsers(
         dest="report_cmd", required=True
@@ -117,21 +120,28 @@ def cmd_parse(args: argparse.Namespace, config: Config) -> int:
     text = sys.stdin.read()
     grids = args.grid or []
     sender: Any = roster.find_member(args.sender, grids[0] if grids else None) or args.sender
-    out = _resident_chain(text, sender, roster, grids, config) if isinstance(sender, str) else None
+    template = config.template
+    if getattr(args, "template_config", None):
+        try:
+            template = load_config(args.template_config).template
+        except ConfigError as e:
+            print(f"gridbot: {e}", file=sys.stderr)
+            return 2
+    out = _resident_chain(text, sender, roster, grids, template) if isinstance(sender, str) else None
     if out is None:
-        out = parse_message(text, sender, roster, config.template).to_json()
+        out = parse_message(text, sender, roster, template).to_json()
     print(json.dumps(out, ensure_ascii=False, indent=2))
     return 0
 
 
-def _resident_chain(text: str, sender: str, roster: Roster, grids: list[str], config: Config) -> dict | None:
+def _resident_chain(text: str, sender: str, roster: Roster, grids: list[str], template: Template) -> dict | None:
     """A sender who is no member is a resident in a group bound to ``grids`` (all when none): their chain by
     room or address, or None when the text is no such chain."""
     if not roster.find_member(sender) and not any(m.account and m.account.lower() == sender.lower()
                                                    for m in roster.members):
         inside = Roster([m for m in roster.members if not grids or m.grid in grids])
         outside = Roster([m for m in roster.members if grids and m.grid not in grids])
-        chain = parse_rooms(text, inside, config.template, outside=outside)
+        chain = parse_rooms(text, inside, template, outside=outside)
         if chain.is_chain:
             return chain.to_json()
     return None

@@ -11,21 +11,42 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bot.core.model import Household, Member
-from bot.core.template import Field
+from bot.core.template import NEGATIVE_PREFIXES, POSITIVE_PREFIXES, Field
 from bot.parser.bind import Stmt
 from bot.parser.context import Ctx
 from bot.parser.names import Ref
 
 
 def rank(v: Any) -> float:
-    """How much a value says: unstated < no / 0 < yes < a count."""
+    """How much a value says: unstated < no / 0 / no symptoms / an enum option < yes < a count."""
     if v is None:
         return -1
     if v is True:
         return 0.5
+    if isinstance(v, list):
+        return 1 if v else 0
+    if isinstance(v, str):
+        return 0
     if v is False or v == 0:
         return 0
     return float(v)
+
+
+def merge(f: Field, old: Any, new: Any) -> Any:
+    """Two statements of one symptoms or enum field: the symptoms together (in order of first mention);
+    of two options the anomaly, else the one listed first in the template (阴性 over 已做)."""
+    if old is None:
+        return new
+    if f.type == "symptoms" and isinstance(old, list) and isinstance(new, list):
+        return list(dict.fromkeys([*old, *new]))
+    if f.type == "enum":
+        order = [o.value for o in f.options]
+
+        def key(v: Any) -> tuple[bool, int]:
+            return (not f.is_anomaly(v), order.index(v) if v in order else len(order))
+
+        return min((old, new), key=key)
+    return new if rank(new) > rank(old) else old
 
 
 class Acc:
@@ -37,6 +58,7 @@ class Acc:
         self.temp_normal = False
         self.normal = False
         self.notes: list[str] = []
+        self.readings: list[str] = []  # 上午36.5 / 下午36.8: temperatures taken at several times of the day
         self.positives: dict[str, list[str]] = {}  # blanket: field → annotations (parentheses)
         self.counts: dict[str, int] = {}  # blanket: field → the count stated (发热1人)
         self.row: int | None = None
@@ -49,6 +71,13 @@ class Acc:
             return
         if rank(value) > rank(old):
             self.values[key] = value
+
+    def put(self, f: Field, value: Any, people_key: str | None) -> None:
+        """Store a statement's value of the field ``f`` (symptoms and enum options merge, see :func:`merge`)."""
+        if f.type in ("symptoms", "enum"):
+            self.values[f.key] = merge(f, self.values.get(f.key), value)
+        else:
+            self.set(f.key, value, people_key)
 
     def has_values(self, with_notes: bool = True) -> bool:
         return bool(
@@ -68,6 +97,8 @@ def coerce(f: Field, how: str, n: Any, people_key: str | None) -> Any:
     """A statement's value in the field's type (None: nothing to store)."""
     if f.type == "text" or f.type == "temperature":
         return None
+    if f.type in ("symptoms", "enum"):
+        return _coerce_option(f, how, n)
     if how == "count":
         if not isinstance(n, int) or n < 0:
             return None
@@ -82,6 +113,29 @@ def coerce(f: Field, how: str, n: Any, people_key: str | None) -> Any:
         if f.type == "int":
             return 1
         return True
+    return None
+
+
+def _coerce_option(f: Field, how: str, n: Any) -> Any:
+    """A symptoms field: the symptoms stated (``add``), [] when denied; an enum field: the option stated, or
+    the option of a negative word for a negated field word (``未做核酸`` → 未做), of a positive one for a
+    yes-word (``已做核酸``, ``有核酸``)."""
+    if f.type == "symptoms":
+        if how == "add" and isinstance(n, list):
+            return list(n)
+        if how in ("none", "normal") or (how == "count" and n == 0):
+            return [] if how != "normal" or f.normal_zero else None
+        if how == "yes":
+            return ["不适"]  # 有症状: some symptom, not named
+        return None
+    if how == "option" and isinstance(n, str):
+        return n
+    if how == "none":
+        opt = f.option_by_prefix(NEGATIVE_PREFIXES)
+        return opt.value if opt else None
+    if how == "yes":
+        opt = f.option_by_prefix(POSITIVE_PREFIXES)
+        return opt.value if opt else None
     return None
 
 
@@ -174,8 +228,8 @@ class Accumulator:
                     value = coerce(f, s.how, s.value, people)
                     if value is None:
                         continue
-                    acc.set(s.key, value, people)
-                    if rank(value) > 0 and not s.quiet:
+                    acc.put(f, value, people)
+                    if (rank(value) > 0 or f.is_anomaly(value)) and not s.quiet:
                         acc.positives.setdefault(s.key, [])
                         if s.how == "count" and isinstance(s.value, int):
                             acc.counts[s.key] = max(acc.counts.get(s.key, 0), s.value)
@@ -195,6 +249,8 @@ class Accumulator:
                     acc.normal = True
                 elif s.kind == "note":
                     acc.notes.append(s.value)
+                elif s.kind == "reading":
+                    acc.readings.append(s.value)
                 elif s.kind == "field":
                     f = fields[s.key]
                     if s.how == "normal" and f.type == "temperature":
@@ -205,7 +261,7 @@ class Accumulator:
                         n = 1
                     value = coerce(f, s.how, n, people)
                     if value is not None:
-                        acc.set(s.key, value, people)
+                        acc.put(f, value, people)
             if annotation and not any(s.kind == "note" for s in stmts):
                 acc.notes.append(annotation)
 

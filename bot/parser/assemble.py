@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from bot.core.model import HouseholdReport, MemberReport
+from bot.core.template import Field
 from bot.parser.accumulate import Acc, Accumulator, rank
 from bot.parser.schema import Schema
 from bot.parser.vocab import TEMP_MAX, TEMP_MIN
@@ -34,8 +35,8 @@ def assemble(state: Accumulator) -> MemberReport | None:
     report = MemberReport(member=state.member.name, chain_index=state.chain_index)
     report.same_as_yesterday = state.same
     report.totals = dict(state.totals)
-    blanket_zero = {k: v for k, v in state.blanket.values.items() if rank(v) == 0}
-    rest_zero = {k: v for k, v in state.rest.values.items() if rank(v) == 0}
+    blanket_zero = _zero(state.blanket, schema)
+    rest_zero = _zero(state.rest, schema)
     blanket_said = (
         state.blanket.normal
         or state.rest.normal
@@ -51,9 +52,14 @@ def assemble(state: Accumulator) -> MemberReport | None:
         if n not in mentioned and n in state.own:
             mentioned.append(n)
     names = [h.name for h in state.member.households] if covers_all else mentioned
+    # an enum option stated for every household (10户均绿码) is no "normal value": it is given to each
+    stated_options = {
+        k: v for k, v in {**blanket_zero, **rest_zero}.items() if schema.fields[k].type == "enum"
+    }
     for name in names:
         if covers_all and name not in mentioned:
             values = tpl.normal_values()
+            values.update(stated_options)
         else:
             acc = state.accs.get(name) or Acc()
             excluded = name in state.exceptions
@@ -71,8 +77,9 @@ def assemble(state: Accumulator) -> MemberReport | None:
                 values[schema.temperature] = max(acc.temps)
             elif acc.temp_normal and schema.fever and values.get(schema.fever) is None:
                 values[schema.fever] = False
-            if acc.notes and schema.note:
-                values[schema.note] = "；".join(dict.fromkeys(acc.notes))
+            notes = _with_readings(acc)
+            if notes and schema.note:
+                values[schema.note] = "；".join(dict.fromkeys(notes))
         _derive_fever(values, schema, tpl.fever_threshold)
         hr = HouseholdReport(household=name, values=values)
         acc = state.accs.get(name)
@@ -103,24 +110,49 @@ def assemble(state: Accumulator) -> MemberReport | None:
     return report
 
 
+def _zero(acc: Acc, schema: Schema) -> dict[str, Any]:
+    """What a blanket statement says of every household: the "none" values (0, false, no symptoms, an enum
+    option that is no anomaly), never an anomaly."""
+    return {k: v for k, v in acc.values.items() if rank(v) == 0 and not schema.fields[k].is_anomaly(v)}
+
+
+def _with_readings(acc: Acc) -> list[str]:
+    """The notes, after the readings of a day when there are several (``上午36.5，下午36.8``)."""
+    readings = list(dict.fromkeys(acc.readings))
+    if len(readings) < 2:
+        return acc.notes
+    return ["，".join(readings), *acc.notes]
+
+
+def _named(f: Field, v: Any) -> int:
+    """How many of a field's anomalies a household's value holds (for the "which household?" question)."""
+    if f.type in ("symptoms", "enum") or isinstance(v, list | str):
+        return 1 if f.is_anomaly(v) else 0
+    if v is True:
+        return 1
+    return v if isinstance(v, int) and not isinstance(v, bool) else 0
+
+
 def _aggregate_warnings(state: Accumulator, report: MemberReport) -> None:
     """Counts stated for the grid without a household: ask which household."""
     schema = state.schema
     for key, notes in state.blanket.positives.items():
         f = schema.fields[key]
         v = state.blanket.values.get(key)
-        named = sum(
-            (1 if h.values.get(key) is True else h.values.get(key) or 0)
-            for h in report.households
-            if isinstance(h.values.get(key), int | bool)
-        )
+        named = sum(_named(f, h.values.get(key)) for h in report.households)
         count = state.blanket.counts.get(key)
-        need = count if count is not None else (1 if v is True else int(v or 0))
+        if count is not None:
+            need = count
+        elif isinstance(v, list | str) or v is True:
+            need = 1 if f.is_anomaly(v) or v is True else 0
+        else:
+            need = int(v or 0)
         if named >= need:
             continue
         extra = f"（{'，'.join(notes)}）" if notes else ""
         amount = f"{count}人" if count is not None else ""
-        report.warnings.append(f"{f.label}{amount}{extra}未写明是哪一户，请补充户主姓名")
+        what = f.value_text(v) if f.type in ("symptoms", "enum") and v else f.label
+        report.warnings.append(f"{what}{amount}{extra}未写明是哪一户，请补充户主姓名")
     if state.blanket.temps and schema.temperature:
         top = max(state.blanket.temps)
         if top >= state.ctx.template.fever_threshold:

@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from bot.parser.options import bind_options
 from bot.parser.schema import Schema
 from bot.parser.tokens import Tok, is_temp3, schema_normal, temp_of
 from bot.parser.vocab import (
@@ -37,9 +38,9 @@ _NEG_VERBS = set("归回到见测在返去来退止降")
 class Stmt:
     """One thing a clause says, about whatever the clause's target is."""
 
-    kind: str  # field temp temp3 households people normal note
+    kind: str  # field temp temp3 households people normal note reading
     key: str | None = None
-    how: str = ""  # for field: count none yes presence normal
+    how: str = ""  # for field: count none yes presence normal add (symptoms) option (enum); note: remark status
     value: Any = None
     quiet: bool = False  # a count taken over from the statement before it (no warning of its own)
 
@@ -68,7 +69,7 @@ def _take(bound: dict[int, tuple[str, Any]], i: int, v: Tok, kinds: tuple[str, .
 
 def bind(toks: list[Tok], schema: Schema, clause_text: str, warnings: list[str]) -> list[Stmt]:
     """Turn one clause's tokens into statements (see :mod:`bot.parser`, step 6)."""
-    out: list[Stmt] = []
+    out: list[Stmt] = [Stmt(kind, key, how, value) for kind, key, how, value in bind_options(toks, schema)]
     n = len(toks)
     bound: dict[int, tuple[str, Any]] = {}
 

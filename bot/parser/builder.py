@@ -15,6 +15,7 @@ from bot.parser.accumulate import Accumulator, Target
 from bot.parser.bind import Stmt, bind, tail_note
 from bot.parser.context import Ctx
 from bot.parser.names import HouseholdNames, Ref, looks_like_name
+from bot.parser.options import remarks_as_prose
 from bot.parser.segment import clauses, prepare_unit, restore, split_glued, units
 from bot.parser.table import cell_stmts, read_table, row_name, total_people
 from bot.parser.tokens import Tok, bare_count, has_prose, schema_normal, tokenize
@@ -38,7 +39,7 @@ from bot.parser.vocab import (
 )
 
 #: Token kinds of a clause that is prose (a note), not a statement: ``已就医``, ``儿子在县城上班``.
-_PROSE = ("other", "fill", "all", "yes", "paren")
+_PROSE = ("other", "fill", "all", "yes", "paren", "remark")
 
 
 class Builder(Accumulator):
@@ -135,10 +136,12 @@ class Builder(Accumulator):
             else:
                 label = self._label_of(clause) if refs else None
             negated = False
-            if prev_negated and sep == "、" and meaningful and all(t.kind == "alias" for t in meaningful):
+            if prev_negated and sep == "、" and meaningful and all(t.kind in ("alias", "sym") for t in meaningful):
                 toks.insert(0, Tok("neg", "无"))  # 无返乡、外出人员: the negation carries over
                 negated = True
-            stmts = bind(toks, self.schema, restore(clause, self.ctx.parens), self.warnings)
+            stmts = remarks_as_prose(
+                bind(toks, self.schema, restore(clause, self.ctx.parens), self.warnings), toks, _PROSE
+            )
             prev_negated = any(t.kind == "neg" and t.used for t in toks)
             alone = [t for t in toks if t.kind != "fill"]
             waiting = (

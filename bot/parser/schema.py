@@ -11,6 +11,7 @@ import re
 from functools import lru_cache
 
 from bot.core.template import Field, Template
+from bot.parser.fieldwords import REMARK_RE_PART, STATUS_RE_PART, THRESHOLD_RE_PART
 from bot.parser.vocab import NORMAL_RE_PART, NUM_PAT, PAREN_CLASS
 
 
@@ -25,9 +26,23 @@ class Schema:
             for w in f.words():
                 if w and w not in self.word_key:
                     self.word_key[w] = f.key
-        words = sorted(self.word_key, key=len, reverse=True)
+        #: symptom words → (the symptoms field, the canonical symptom); enum option words → [(field, value)]
+        self.sym_words: dict[str, tuple[str, str]] = {}
+        self.opt_words: dict[str, tuple[tuple[str, str], ...]] = {}
+        for f in template.fields:
+            for o in f.options:
+                for w in o.words():
+                    if not w or w in self.word_key:
+                        continue  # a field's own word wins over an option's
+                    if f.type == "symptoms":
+                        self.sym_words.setdefault(w, (f.key, o.value))
+                    elif f.type == "enum" and (f.key, o.value) not in self.opt_words.get(w, ()):
+                        self.opt_words[w] = (*self.opt_words.get(w, ()), (f.key, o.value))
+        self.enums: tuple[str, ...] = tuple(f.key for f in template.fields if f.type == "enum")
+        words = sorted({*self.word_key, *self.sym_words, *self.opt_words}, key=len, reverse=True)
+        option_words = [w for w in words if w not in self.word_key and len(w) >= 2]
         self.temperature = next((f.key for f in template.fields if f.type == "temperature"), None)
-        self.people = "people" if "people" in self.fields else None
+        self.people = template.people_key()  # people, or the count field named 人数
         fever = self.fields.get("fever")
         if fever is None or fever.type != "bool":
             fever = next((f for f in template.fields if f.type == "bool"), None)
@@ -36,10 +51,19 @@ class Schema:
         if note is None or note.type != "text":
             note = next((f for f in template.fields if f.type == "text"), None)
         self.note = note.key if note else None
+        out = self.fields.get("out")
+        if out is None or out.type not in ("bool", "bool_int", "int"):
+            out = next((f for f in template.fields if f.type in ("bool_int", "bool") and "外出" in f.words()), None)
+        #: the field a status remark (不在家, 在单位, 外出务工) sets
+        self.out = out.key if out else None
         alias_alt = "|".join(re.escape(w) for w in words) or r"(?!x)x"
+        field_alt = "|".join(re.escape(w) for w in words if w in self.word_key) or r"(?!x)x"
         self.scan_re = re.compile(
             rf"(?P<paren>[{PAREN_CLASS}])"
             rf"|(?P<normal>{NORMAL_RE_PART})"
+            rf"|(?P<thr>{THRESHOLD_RE_PART})"
+            rf"|(?P<status>{STATUS_RE_PART})"
+            rf"|(?P<remark>{REMARK_RE_PART})"
             rf"|(?P<alias>{alias_alt})"
             r"|(?P<hh>总户数|户数)"
             rf"|(?P<num>{NUM_PAT})"
@@ -50,10 +74,11 @@ class Schema:
             r"|(?P<other>.)",
             re.S,
         )
+        option_alt = "".join("|" + re.escape(w) for w in option_words)
         self.vocab_re = re.compile(
-            rf"(?:{NORMAL_RE_PART}|{alias_alt}|体温|包联|包户|共|合计|没有|无|未|不|均|都|全|有|是|已|今|昨|在家|家)"
+            rf"(?:{NORMAL_RE_PART}|{field_alt}{option_alt}|{STATUS_RE_PART}|{REMARK_RE_PART}|体温|包联|包户|共|合计|没有|无|未|不|均|都|全|有|是|已|今|昨|在家|家)"
         )
-        self.multi_vocab_re = re.compile(rf"(?:{NORMAL_RE_PART}|{alias_alt}|体温|包联|包户|合计|没有)")
+        self.multi_vocab_re = re.compile(rf"(?:{NORMAL_RE_PART}|{field_alt}|体温|包联|包户|合计|没有)")
 
 
 @lru_cache(maxsize=32)

@@ -43,7 +43,7 @@ def header_col(cell: str, schema: Schema) -> str | None:
         return "#index"
     best = None
     for m in schema.scan_re.finditer(c):
-        if m.lastgroup == "alias":
+        if m.lastgroup == "alias" and m.group(0) in schema.word_key:
             key = schema.word_key[m.group(0)]
             if (
                 best is None

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from bot.parser.fieldwords import BELOW_RE, THRESHOLD_NUM_RE
 from bot.parser.schema import Schema
 from bot.parser.vocab import DATE_UNITS, NORMAL_RE_PART, PAREN_BASE, TEMP_MAX, TEMP_MIN
 
@@ -18,7 +19,7 @@ from bot.parser.vocab import DATE_UNITS, NORMAL_RE_PART, PAREN_BASE, TEMP_MAX, T
 class Tok:
     """One token of a clause; ``used`` once a statement has taken it."""
 
-    kind: str  # paren normal alias hh num fill neg yes all other
+    kind: str  # paren normal thr status remark alias sym opt hh num fill neg yes all other (done: taken)
     text: str
     key: str | None = None
     value: float | int | None = None
@@ -28,6 +29,7 @@ class Tok:
     ordinal: bool = False
     used: bool = False
     paren: int = -1
+    option: str = ""  # sym: the canonical symptom
 
 
 def _num(s: str) -> int | float:
@@ -49,7 +51,13 @@ def tokenize(clause: str, schema: Schema) -> list[Tok]:
             continue
         tok = Tok(kind, text)
         if kind == "alias":
-            tok.key = schema.word_key[text]
+            key = schema.word_key.get(text)
+            if key is None:  # a symptom or an enum option
+                tok = option_token(text, schema)
+            else:
+                tok.key = key
+        elif kind == "thr":
+            tok = threshold_token(text)
         elif kind == "paren":
             tok.paren = ord(text) - PAREN_BASE
         elif kind == "num":
@@ -61,6 +69,21 @@ def tokenize(clause: str, schema: Schema) -> list[Tok]:
                 tok.ordinal = True
         toks.append(tok)
     return _merge_aliases(toks, schema)
+
+
+def option_token(text: str, schema: Schema) -> Tok:
+    """A symptom word (``sym``, its field and canonical name) or an enum option word (``opt``)."""
+    sym = schema.sym_words.get(text)
+    if sym is not None:
+        return Tok("sym", text, key=sym[0], option=sym[1])
+    return Tok("opt", text)
+
+
+def threshold_token(text: str) -> Tok:
+    """``超过37度`` / ``37.3℃以下``: the threshold's number, and ``unit`` "above" or "below"."""
+    m = THRESHOLD_NUM_RE.search(text)
+    value = _num(m.group(0)) if m else None
+    return Tok("thr", text, value=value, unit="below" if BELOW_RE.search(text) else "above")
 
 
 def _merge_aliases(toks: list[Tok], schema: Schema) -> list[Tok]:

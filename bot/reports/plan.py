@@ -375,8 +375,6 @@ def anomaly_text(household: str, data: dict[str, Any], template: Template) -> st
         if key == "fever":
             t = data.get("temperature")
             bits.append(f"发热{t}℃" if t else "发热")
-        elif isinstance(v, bool):
-            bits.append(f.label)
-        else:
-            bits.append(f"{f.label}{v}人")
+        elif f is not None:
+            bits.append(f.anomaly_text(v))
     return f"{household}家" + "、".join(bits)

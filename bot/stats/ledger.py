@@ -46,14 +46,14 @@ SUMMARY_COLUMNS = [
     Column("日期", 12, DATE), Column("级别", 8), *PLACE,
     Column("网格员已报", 11), Column("网格员数", 9), Column("已报户数", 9), Column("总户数", 8),
     Column("上报率", 9, PERCENT), Column("人数", 8), Column("发热", 7), Column("返乡", 7), Column("隔离", 7),
-    Column("外来人员", 9), Column("异常户数", 9),
+    Column("外来人员", 9), Column("异常户数", 9), Column("有症状户数", 11),
 ]
 
 MISSING_COLUMNS = [Column("日期", 12, DATE), *PLACE, Column("户主", 10), Column("住址", 22), Column("台账人口", 9)]
 
 ANOMALY_COLUMNS = [
     Column("日期", 12, DATE), *PLACE, Column("户主", 10), Column("住址", 22), Column("异常情况", 24),
-    Column("体温", 7), Column("发热", 6), Column("返乡", 6), Column("隔离", 6), Column("外来人员", 9),
+    Column("体温", 7), Column("发热", 6), Column("症状", 14), Column("返乡", 6), Column("隔离", 6), Column("外来人员", 9),
     Column("备注", 24), Column("上报时间", 17, DATETIME), Column("方式", 6),
 ]
 
@@ -73,14 +73,17 @@ def sheet_columns(template: Template) -> dict[str, list[Column]]:
 
 
 def cell_value(v: Any) -> Any:
-    """A report value as a cell: booleans as 是/否, None and "" as empty."""
+    """A report value as a cell: booleans as 是/否, symptoms as ``咳嗽、乏力`` (``无`` for none), None and "" as
+    empty."""
     if v is None or v == "":
         return None
     if v is True:
         return "是"
     if v is False:
         return "否"
-    if isinstance(v, dict | list):
+    if isinstance(v, list):
+        return "、".join(str(x) for x in v) if v else "无"
+    if isinstance(v, dict):
         return str(v)
     return v
 

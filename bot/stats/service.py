@@ -397,7 +397,8 @@ class StatsService:
                 data = a.data
                 anomaly_rows.append([
                     d, *_place(a.member), a.household, a.address, a.detail, data.get("temperature"),
-                    cell_value(data.get("fever")), data.get("returned"), data.get("isolated"), data.get("visitors"),
+                    cell_value(data.get("fever")), cell_value(data.get("symptoms")), data.get("returned"),
+                    data.get("isolated"), data.get("visitors"),
                     data.get("note") or None, _local(a.reported_at, tz), VIA_LABELS.get(a.via or "", a.via),
                 ])
         writer.append(SUMMARY, summary_rows)
@@ -575,7 +576,8 @@ def _summary_row(d: date, unit: Unit | None, f: Any) -> list[Any]:
         place = [(u.label if (u := unit.ancestor(lvl)) else "") for lvl in ("town", "village", "grid", "member")]
         level = LEVEL_LABELS[unit.level]
     return [d, level, *place, f.members_reported, f.members, f.households_covered, f.households,
-            f.rate if f.households else None, f.people, f.fever, f.returned, f.isolated, f.visitors, f.anomalies]
+            f.rate if f.households else None, f.people, f.fever, f.returned, f.isolated, f.visitors, f.anomalies,
+            f.symptoms]
 
 
 def _local(iso: str | None, tz: Any) -> datetime | None:

@@ -24,6 +24,8 @@ from bot.stats.periods import Period, day_label
 FIGURES: tuple[tuple[str, str], ...] = (
     ("people", "人数"), ("fever", "发热"), ("returned", "返乡"), ("isolated", "隔离"), ("visitors", "外来"),
 )
+#: a figure the stored reports' columns do not hold: the households with symptoms, counted from the anomalies
+SYMPTOMS_FIGURE = ("symptoms", "症状")
 #: Telegram's limit for one message, in UTF-16 code units of the text (we measure the HTML source, longer)
 TELEGRAM_LIMIT = 4096
 
@@ -40,6 +42,7 @@ class Figures:
     isolated: int = 0
     visitors: int = 0
     anomalies: int = 0
+    symptoms: int = 0  # households with symptoms (from the anomaly rows)
 
     def add(self, other: Figures) -> None:
         for k in self.__dataclass_fields__:
@@ -124,7 +127,9 @@ class Summary:
             "anomalies": [
                 {"day": a.day.isoformat(), "household": a.household, "address": a.address,
                  "member": a.member.label, **_place(a.member), "detail": a.detail, "fever": a.fever,
-                 **{k: a.data.get(k) for k in ("temperature", "returned", "isolated", "visitors") if k in a.data}}
+                 **{k: a.data.get(k) for k in ("temperature", "returned", "isolated", "visitors") if k in a.data},
+                 **{f.key: a.data.get(f.key) for f in self.template.fields
+                    if f.type in ("symptoms", "enum") and f.key in a.data}}
                 for a in self.anomalies
             ],
         }
@@ -156,10 +161,8 @@ def anomaly_detail(data: Mapping[str, Any], template: Template) -> str:
         if key == "fever":
             t = data.get("temperature")
             bits.append(f"{f.label}{t}℃" if isinstance(t, int | float) and not isinstance(t, bool) else f.label)
-        elif isinstance(v, bool) or not isinstance(v, int | float):
-            bits.append(f.label)
         else:
-            bits.append(f"{f.label}{v}人")
+            bits.append(f.anomaly_text(v))
     return "、".join(bits)
 
 
@@ -194,6 +197,8 @@ def compute_summary(
             per_day[(fig.member_id, fig.day)] = fig
     anomalies: list[Anomaly] = []
     anomaly_count: dict[int, int] = {}
+    symptom_count: dict[int, int] = {}
+    symptom_fields = [f for f in template.fields if f.type == "symptoms"]
     for rep in anomaly_rows:
         member = members.get(rep.member_id)
         if member is None:
@@ -207,13 +212,15 @@ def compute_summary(
             rep.position or 0,
         ))
         anomaly_count[rep.member_id] = anomaly_count.get(rep.member_id, 0) + 1
+        if any(f.is_anomaly(data.get(f.key)) for f in symptom_fields):
+            symptom_count[rep.member_id] = symptom_count.get(rep.member_id, 0) + 1
     anomalies.sort(key=lambda a: (not a.fever, a.day, sort_key(a.member), a.position, a.household))
 
     figures: dict[Unit, Figures] = {}
     missing: list[Missing] = []
     for mid, unit in members.items():
         n = households.get(mid, 0)
-        f = Figures(anomalies=anomaly_count.get(mid, 0))
+        f = Figures(anomalies=anomaly_count.get(mid, 0), symptoms=symptom_count.get(mid, 0))
         if n:
             f.members = len(days)
             f.households = n * len(days)
@@ -257,7 +264,7 @@ def render_html(s: Summary) -> list[str]:
     multi = not s.period.single
     hh_unit = "户次" if multi else "户"
     lines = [f"📊 <b>{esc(s.title)}</b> {esc(s.period.label())} 上报汇总"]
-    shown = [(k, lbl) for k, lbl in FIGURES if s.template.has(k)]
+    shown = shown_figures(s.template, s.total.symptoms > 0)
     for unit, f, depth in s.rows():
         name = "合计" if unit is None else (unit.label if depth else unit_title(unit))
         if unit is not None and unit.level == "member":
@@ -275,6 +282,16 @@ def render_html(s: Summary) -> list[str]:
     lines.append("")
     lines.extend(_anomaly_lines(s))
     return lines
+
+
+def shown_figures(template: Template, symptoms: bool) -> list[tuple[str, str]]:
+    """The figures a summary row shows: those of :data:`FIGURES` the template has, and, when some household
+    of the summary has ``symptoms``, the households with symptoms after fever."""
+    shown = [(k, lbl) for k, lbl in FIGURES if template.has(k)]
+    if symptoms and any(f.type == "symptoms" for f in template.fields):
+        at = next((i + 1 for i, (k, _) in enumerate(shown) if k == "fever"), len(shown))
+        shown.insert(at, SYMPTOMS_FIGURE)
+    return shown
 
 
 def _missing_lines(s: Summary) -> list[str]:

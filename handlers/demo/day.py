@@ -12,7 +12,7 @@ import asyncio
 import dataclasses
 import tempfile
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TextIO
 
 from bot.config.settings import Config
 from bot.core.records import DayRow
@@ -103,7 +103,7 @@ async def print_table(demo: Demo, svc: ReportService) -> None:
             d = r.data or {}
             if tpl.anomalies(d) or d.get("people") is not None or d.get("temperature") is not None:
                 cells = "，".join(
-                    f"{f.label}{_cell(d.get(f.key))}" for f in tpl.fields if d.get(f.key) not in (None, "")
+                    f"{f.label}{f.value_text(d.get(f.key))}" for f in tpl.fields if d.get(f.key) not in (None, "")
                 )
                 demo.say(f"    {r.household}：{cells}")
 
@@ -111,14 +111,6 @@ async def print_table(demo: Demo, svc: ReportService) -> None:
 def _misspell(name: str) -> str:
     """The name with its last character swapped, as a hurried member would type it (杜美林 for 杜美玲)."""
     return name[:-1] + ("林" if name[-1] != "林" else "琳")
-
-
-def _cell(v: Any) -> str:
-    if v is True:
-        return "是"
-    if v is False:
-        return "否"
-    return str(v)
 
 
 def run_demo(config: Config, out: TextIO) -> int:

@@ -182,7 +182,8 @@ def test_labelled_household_fields_on_one_line():
 
 def test_household_sentence_without_fields_is_a_note():
     r = one("王建国家老人住院了，不在家")
-    assert hh(r) == {"王建国": vals(note="老人住院了")}
+    # 不在家 is a status remark (issue 12): it sets "out" and goes to the note too
+    assert hh(r) == {"王建国": vals(out=True, note="老人住院了；不在家")}
 
 
 def test_place_word_between_negation_and_field():
@@ -303,7 +304,7 @@ def test_all_normal_then_specific_household():
 def test_blanket_with_household_exception_in_same_line():
     r = one("包联10户33人，体温均正常，无返乡人员，其中霍建军家有1人外出务工")
     got = hh(r)
-    assert got["霍建军"] == vals(out=1, returned=0, fever=False)
+    assert got["霍建军"] == vals(out=1, returned=0, fever=False, note="1人外出务工")  # the status remark is noted
     assert got["王建国"] == NORMAL
 
 
@@ -1085,7 +1086,7 @@ def test_field_label_covers_every_household_after_it():
 
 
 def test_count_after_work_verb_belongs_to_out():
-    assert hh(one("赵春花家外出务工3人 都还没回来")) == {"赵春花": vals(out=3, returned=0)}
+    assert hh(one("赵春花家外出务工3人 都还没回来")) == {"赵春花": vals(out=3, returned=0, note="外出务工3人")}
 
 
 def test_unknown_name_after_qizhong():

@@ -83,8 +83,8 @@ async def test_xlsx_ledger(sbot: OfflineBot) -> None:
             for i, c in enumerate(cols, start=1):  # the set widths (Excel adds a little padding)
                 assert c.width <= widths[i] < c.width + 1, (ws.title, c.header)
     assert [c.value for c in wb["明细"][1]][:9] == ["日期", "镇", "村", "网格", "网格员", "户主", "住址", "台账人口", "状态"]
-    assert [c.value for c in wb["明细"][1]][9:] == ["人数", "体温", "发热", "外出", "返乡", "隔离", "外来人员", "备注",
-                                                   "上报人", "上报时间", "方式"]
+    assert [c.value for c in wb["明细"][1]][9:] == ["人数", "体温", "发热", "症状", "外出", "返乡", "隔离", "外来人员",
+                                                   "备注", "上报人", "上报时间", "方式"]
 
     # 汇总: one row per unit (town, villages, grids, members), figures as worked out by hand
     summary = rows(wb["汇总"])
@@ -104,20 +104,20 @@ async def test_xlsx_ledger(sbot: OfflineBot) -> None:
     assert set(detail) == {"王建国", "薛文斌", "霍建军", "杜美玲", "高丽娟", "孙红", "李强", "周一", "吴二"}
     huo = detail["霍建军"]
     assert huo[:9] == [datetime(2020, 2, 10), "青山镇", "东风村", "第一网格", "刘志宇", "霍建军", "东风村3号", 5, "已报"]
-    assert huo[9:17] == [5, 37.6, "是", 0, 0, 0, 0, "儿子发烧，已通知村医"]
-    assert huo[17:] == ["刘志宇", datetime(2020, 2, 10, 9, 30), "照片"]
-    assert wb["明细"]["S2"].is_date
+    assert huo[9:18] == [5, 37.6, "是", None, 0, 0, 0, 0, "儿子发烧，已通知村医"]  # no symptoms stated
+    assert huo[18:] == ["刘志宇", datetime(2020, 2, 10, 9, 30), "照片"]
+    assert wb["明细"]["T2"].is_date
     assert detail["王建国"][9] == 4  # the later report replaced the first
     assert detail["薛文斌"][9] is None and detail["薛文斌"][7] == 1
-    assert detail["杜美玲"][17:] == ["王艳（刘志宇）", datetime(2020, 2, 10, 10, 0), "文字"]
-    assert detail["孙红"][17:] == ["赵丽（电话录入）", datetime(2020, 2, 10, 11, 0), "电话"]
-    assert detail["高丽娟"][8] == "未报" and detail["高丽娟"][9:] == [None] * 11
+    assert detail["杜美玲"][18:] == ["王艳（刘志宇）", datetime(2020, 2, 10, 10, 0), "文字"]
+    assert detail["孙红"][18:] == ["赵丽（电话录入）", datetime(2020, 2, 10, 11, 0), "电话"]
+    assert detail["高丽娟"][8] == "未报" and detail["高丽娟"][9:] == [None] * 12
 
     # 未报 and 异常 (fever first)
     assert [(r[4], r[5]) for r in rows(wb["未报"])] == [("王艳", "高丽娟"), ("赵丽", "李强"), ("钱七", "周一"), ("钱七", "吴二")]
     anomalies = rows(wb["异常"])
     assert [(r[5], r[7]) for r in anomalies] == [("霍建军", "发热37.6℃"), ("杜美玲", "返乡1人、隔离1人"), ("孙红", "外来人员2人")]
-    assert anomalies[0][8:14] == [37.6, "是", 0, 0, 0, "儿子发烧，已通知村医"]
+    assert anomalies[0][8:15] == [37.6, "是", None, 0, 0, 0, "儿子发烧，已通知村医"]
 
 
 async def test_export_range_and_scope(sbot: OfflineBot) -> None:
@@ -145,7 +145,7 @@ async def test_csv_alternative(sbot: OfflineBot) -> None:
     table = list(csv.reader(io.StringIO(raw.decode("utf-8-sig"))))
     assert table[0][:6] == ["日期", "镇", "村", "网格", "网格员", "户主"] and len(table) == 1 + 7
     huo = next(r for r in table if r[5] == "霍建军")
-    assert huo[0] == "2020-02-10" and huo[18] == "2020-02-10 09:30" and huo[19] == "照片"
+    assert huo[0] == "2020-02-10" and huo[19] == "2020-02-10 09:30" and huo[20] == "照片"
     summary = list(csv.reader(io.StringIO(zf.read("汇总.csv").decode("utf-8-sig"))))
     village = next(r for r in summary[1:] if r[1] == "村")
     assert village[6:10] == ["3", "3", "5", "7"]

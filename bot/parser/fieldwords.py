@@ -1,0 +1,39 @@
+"""The words of the newer kinds of statement: thresholds (``超过37度``), status remarks (``不在家``), remarks
+that only go to the note (``住院``), and the times of day a reading is taken at (``上午36.5``).
+
+They are regex parts compiled into the template's scanner (:mod:`bot.parser.schema`); what a token of each
+kind states is decided in :mod:`bot.parser.options`.
+"""
+
+from __future__ import annotations
+
+import re
+
+#: A temperature in a threshold (``37`` / ``37.3`` / ``37.3℃``); the number is no reading.
+_T = r"(?:3[4-9]|4[0-2])(?:\.\d)?(?![\d.])\s*℃?"
+_ABOVE = r"(?:超过|超出|高于|大于|高过|不低于|达到|≥|>=|>|超)"
+_BELOW = r"(?:不超过|未超过|没超过|没有超过|均未超过|低于|小于|不高于|未达到|没达到|≤|<=|<)"
+#: ``超过37度`` / ``37.3℃以上`` / ``37度以下`` / ``未超过37.3``.
+THRESHOLD_RE_PART = (
+    rf"{_BELOW}\s*{_T}(?:\s*(?:以上|以下))?|{_ABOVE}\s*{_T}(?:\s*以上)?|{_T}\s*(?:及以上|以上|之上|以下|之下|以内)"
+)
+THRESHOLD_NUM_RE = re.compile(r"\d{2}(?:\.\d)?")
+#: Words of a threshold that say "below" (``以下``, ``低于``, ``未超过``).
+BELOW_RE = re.compile(rf"^{_BELOW}|以下|之下|以内")
+
+#: Status remarks: a person is away (sets the "out" field; the remark goes to the note).
+STATUS_RE_PART = (
+    r"不在家|不在村里|不在村|不在本村|不在小区|不在本小区|不在本地|不在辖区|"
+    r"外出务工(?!人员)|外出打工(?!人员)|在外务工|在外打工|外地务工|外地打工|外出上学|"
+    r"在外地|在外省|在外面|在外(?![来出地省面务打])|在单位|在公司|在厂里|在工地|出差|住校|在学校住|在部队"
+)
+#: Remarks that go to the note only (a fever or a symptom said with them is read as usual).
+REMARK_RE_PART = (
+    r"(?:已经|已|正在)?(?:送往医院|送医院|送医|住院治疗|住院观察|住院|就医|就诊|在医院|去医院)(?:了)?"
+)
+
+#: The time of day a temperature was taken at, at the end of the word before it (``上午36.5``, ``早36.3``).
+TIME_RE = re.compile(
+    r"(?:上午|下午|中午|晚上|早上|早晨|清晨|傍晚|夜间|晚间|夜里|凌晨|今早|今晨|昨晚|白天|晨检|午检|晚检|早检)"
+    r"(?:测温|测量|测|量)?[:]?$|^(?:早|中|晚|午|晨)(?:测温|测|量)?[:]?$"
+)
