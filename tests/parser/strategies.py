@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import json
 import os
+from pathlib import Path
 
 from hypothesis import strategies as st
 
+from bot.config.settings import load_config
 from bot.core.model import ParseResult, Roster
-from bot.core.template import default_template
+from bot.core.template import Template, default_template
 from tests.parser.fixtures import ROSTER
 
 #: ``GRIDBOT_FUZZ_EXAMPLES`` (``scripts/extended``): how many examples the fuzz tests run; 0 in CI.
@@ -161,7 +163,55 @@ VOCAB = [
     "@",
     "请",
     "通知",
+    # issue 12: symptoms, thresholds in words, readings of a day, status remarks, campaign words
+    "咳嗽",
+    "干咳",
+    "有点咳",
+    "乏力",
+    "浑身没劲",
+    "嗓子疼",
+    "流鼻涕",
+    "拉肚子",
+    "胸闷",
+    "闻不到味",
+    "症状",
+    "等症状",
+    "无咳嗽乏力",
+    "不舒服",
+    "超过37度",
+    "37.3℃以上",
+    "37度以下",
+    "未超过",
+    "以上",
+    "低烧",
+    "体温偏高",
+    "上午",
+    "下午",
+    "早",
+    "晚",
+    "晨检",
+    "不在家",
+    "在单位",
+    "外出务工",
+    "出差",
+    "住院",
+    "已送医",
+    "核酸",
+    "阴性",
+    "阳性",
+    "未做",
+    "已做",
+    "抗原",
+    "两道杠",
+    "健康码",
+    "绿码",
+    "黄",
+    "红色",
+    "中高风险地区",
 ]
+
+#: the testing campaign's template (enum fields), for the fuzz and property tests
+CAMPAIGN = load_config(Path(__file__).resolve().parents[2] / "bot" / "sample" / "campaign.toml").template
 
 fragments = st.one_of(st.sampled_from(VOCAB), st.text(max_size=4))
 messages = st.lists(fragments, max_size=40).map("".join)
@@ -172,9 +222,10 @@ senders = st.one_of(
 )
 
 
-def check_contract(result: ParseResult, roster: Roster, threshold: float) -> None:
-    """The output contract every :class:`ParseResult` keeps, whatever the input."""
-    template = default_template(threshold)
+def check_contract(result: ParseResult, roster: Roster, threshold: float, template: Template | None = None) -> None:
+    """The output contract every :class:`ParseResult` keeps, whatever the input (``template``: the default
+    one at ``threshold`` unless given)."""
+    template = template or default_template(threshold)
     keys = set(template.keys())
     assert isinstance(result, ParseResult)
     for rep in result.reports:
@@ -202,9 +253,19 @@ def check_contract(result: ParseResult, roster: Roster, threshold: float) -> Non
                 assert v["fever"] is True
             assert v["fever"] in (None, True, False)
             for k in ("people", "returned", "isolated", "visitors"):
-                assert v[k] is None or (type(v[k]) is int and v[k] >= 0), (k, v[k])
-            assert v["out"] is None or v["out"] is True or (type(v["out"]) is int and v["out"] >= 0)
+                if k in v:
+                    assert v[k] is None or (type(v[k]) is int and v[k] >= 0), (k, v[k])
+            if "out" in v:
+                assert v["out"] is None or v["out"] is True or (type(v["out"]) is int and v["out"] >= 0)
             assert isinstance(v["note"], str)
+            for f in template.fields:
+                x = v[f.key]
+                if f.type == "symptoms":  # canonical names, each once; [] is no anomaly
+                    names = [o.value for o in f.options]
+                    assert x is None or (type(x) is list and len(x) == len(set(x)) and set(x) <= set(names)), x
+                    assert (f.key in template.anomalies(v)) == bool(x)
+                elif f.type == "enum":
+                    assert x is None or x in [o.value for o in f.options], (f.key, x)
         for k in ("households", "people"):
             n = rep.totals[k]
             assert n is None or (type(n) is int and n >= 0)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 from typing import Any
 
@@ -366,3 +367,11 @@ def test_gridbot_parse_reads_the_template_of_a_config_file() -> None:
     got = _cli("王建国家儿子咳嗽")  # the default template: symptoms, and no campaign keys
     [h] = got["reports"][0]["households"]
     assert h["symptoms"] == ["咳嗽"] and "test" not in h
+
+
+def test_the_example_config_shows_the_campaign_template() -> None:
+    text = (ROOT / "config.example.toml").read_text(encoding="utf-8")
+    block = text.split("# --- A second example: a testing campaign", 1)[1].split("\n[ocr]", 1)[0]
+    lines = [ln[2:] if ln.startswith("# ") else "" for ln in block.split("\n")[2:]]
+    fields = tomllib.loads("\n".join(lines))["template"]["fields"]
+    assert template_from_config(fields, 37.3) == CAMPAIGN

@@ -26,7 +26,7 @@ from bot.parser import parse_message
 from bot.sample.cast import DAY, GROUP1, LIU, WANG
 from handlers.offline.bot import OfflineBot
 from tests.parser.fixtures import ROSTER, TEMPLATE
-from tests.parser.strategies import SCALE, check_contract, examples, messages, senders
+from tests.parser.strategies import CAMPAIGN, SCALE, check_contract, examples, messages, senders
 
 
 def fuzz(ci: int, share: float = 1.0) -> settings:
@@ -41,6 +41,15 @@ def fuzz(ci: int, share: float = 1.0) -> settings:
 def test_parser_never_crashes_and_keeps_its_contract(text: str, sender) -> None:
     result = parse_message(text, sender, ROSTER, TEMPLATE)
     check_contract(result, ROSTER, TEMPLATE.fever_threshold)
+
+
+@fuzz(300)
+@given(st.one_of(messages, st.text(alphabet="0123456789 .,，。:户人家体温核酸抗原阴阳性未做健康码绿黄红咳嗽无不在以上超过37度",
+                                   max_size=300)), senders)
+def test_parser_with_the_campaign_template_keeps_its_contract(text: str, sender) -> None:
+    """The same scale with enum fields (the testing campaign's template)."""
+    result = parse_message(text, sender, ROSTER, CAMPAIGN)
+    check_contract(result, ROSTER, CAMPAIGN.fever_threshold, CAMPAIGN)
 
 
 @fuzz(20, 0.002)
