@@ -139,10 +139,11 @@ class Template:
         """Every field stated as normal: counts 0, booleans false, no symptoms, temperature and enum fields
         unknown, note empty."""
         out: dict[str, Any] = {}
+        people = self.people_key()
         for f in self.fields:
             if f.type == "text":
                 out[f.key] = ""
-            elif not f.normal_zero or f.type in ("temperature", "enum") or f.key == self.people_key():
+            elif not f.normal_zero or f.type in ("temperature", "enum") or f.key == people:
                 out[f.key] = None
             elif f.type == "symptoms":
                 out[f.key] = []

@@ -15,6 +15,27 @@ from bot.parser.fieldwords import REMARK_RE_PART, STATUS_RE_PART, THRESHOLD_RE_P
 from bot.parser.vocab import NORMAL_RE_PART, NUM_PAT, PAREN_CLASS
 
 
+def trie_alternation(words: list[str]) -> str:
+    """A regex matching any of ``words``, longest first, written as a trie (``咳(?:嗽|痰)?``): the scanner
+    tries one branch per character instead of every word at every position."""
+    trie: dict[str, dict] = {}
+    for w in words:
+        node = trie
+        for ch in w:
+            node = node.setdefault(ch, {})
+        node[""] = {}
+
+    def pattern(node: dict[str, dict]) -> str:
+        ends = "" in node
+        branches = [re.escape(ch) + pattern(sub) for ch, sub in sorted(node.items()) if ch]
+        if not branches:
+            return ""
+        body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+        return f"(?:{body})?" if ends else body  # greedy: the longest word that fits
+
+    return pattern(trie) or r"(?!x)x"
+
+
 class Schema:
     """The template's vocabulary compiled for scanning, and the fields with special roles."""
 
@@ -56,8 +77,9 @@ class Schema:
             out = next((f for f in template.fields if f.type in ("bool_int", "bool") and "外出" in f.words()), None)
         #: the field a status remark (不在家, 在单位, 外出务工) sets
         self.out = out.key if out else None
-        alias_alt = "|".join(re.escape(w) for w in words) or r"(?!x)x"
-        field_alt = "|".join(re.escape(w) for w in words if w in self.word_key) or r"(?!x)x"
+        alias_alt = trie_alternation(words)
+        field_words = [w for w in words if w in self.word_key]
+        field_alt = trie_alternation(field_words)
         self.scan_re = re.compile(
             rf"(?P<paren>[{PAREN_CLASS}])"
             rf"|(?P<normal>{NORMAL_RE_PART})"
@@ -74,9 +96,9 @@ class Schema:
             r"|(?P<other>.)",
             re.S,
         )
-        option_alt = "".join("|" + re.escape(w) for w in option_words)
+        vocab_alt = trie_alternation(sorted({*field_words, *option_words}, key=len, reverse=True))
         self.vocab_re = re.compile(
-            rf"(?:{NORMAL_RE_PART}|{field_alt}{option_alt}|{STATUS_RE_PART}|{REMARK_RE_PART}|体温|包联|包户|共|合计|没有|无|未|不|均|都|全|有|是|已|今|昨|在家|家)"
+            rf"(?:{NORMAL_RE_PART}|{vocab_alt}|{STATUS_RE_PART}|{REMARK_RE_PART}|体温|包联|包户|共|合计|没有|无|未|不|均|都|全|有|是|已|今|昨|在家|家)"
         )
         self.multi_vocab_re = re.compile(rf"(?:{NORMAL_RE_PART}|{field_alt}|体温|包联|包户|合计|没有)")
 

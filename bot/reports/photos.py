@@ -339,11 +339,27 @@ def _looks_like_image(mime: str | None, name: str | None) -> bool:
 def _cell(v: Any) -> str:
     if v is None or v == "":
         return "—"
+    if isinstance(v, list):
+        return "、".join(str(x) for x in v) if v else "无"
     if v is True:
         return "是"
     if v is False:
         return "否"
     return str(v)
+
+
+def _option_value(f: Any, raw: str) -> Any:
+    """A corrected value of a symptoms field (``咳嗽、乏力`` → the canonical names, ``无`` → []) or of an enum
+    field (an option's value or alias → the value); None when a word is no option of the field."""
+    words = {w: o.value for o in f.options for w in o.words()}
+    if f.type == "enum":
+        return words.get(raw.strip())
+    if raw.strip() in NO:
+        return []
+    names = [words.get(part) for part in re.split(r"[\s,，、;；和]+", raw.strip()) if part]
+    if not names or None in names:
+        return None
+    return list(dict.fromkeys(names))
 
 
 _ROW = r"(?:第\s*)?(\d{1,3})\s*(?:行|户)?"
@@ -412,6 +428,10 @@ def apply_correction(report: MemberReport, row_no: int, key: str, raw: str, temp
             return texts.OCR_FIX_BAD_VALUE.format(field=f.label, value=raw)
     elif f.type == "text":
         value = raw.strip()
+    elif f.type in ("symptoms", "enum"):
+        value = _option_value(f, raw)
+        if value is None:
+            return texts.OCR_FIX_BAD_VALUE.format(field=f.label, value=raw)
     elif v in YES:
         value = True if f.type != "int" or key in ("out", "returned") else 1
     elif v in NO:

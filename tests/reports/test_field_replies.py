@@ -6,9 +6,13 @@ from __future__ import annotations
 
 import io
 import json
+from pathlib import Path
 
 from openpyxl import load_workbook
 
+from bot.config.settings import load_config
+from bot.core.model import HouseholdReport, MemberReport
+from bot.reports.photos import apply_correction, parse_corrections
 from bot.sample.cast import DAY, GROUP1, WANG
 from bot.stats.periods import Period
 from bot.stats.summary import Summary, render_html, to_plain
@@ -50,3 +54,18 @@ async def test_a_symptom_shows_in_the_reply_the_summary_and_the_ledger(bot: Offl
     detail_header = [c.value for c in wb["明细"][1]]
     detail = {r[detail_header.index("户主")].value: [c.value for c in r] for r in wb["明细"].iter_rows(min_row=2)}
     assert detail[second][detail_header.index("症状")] == "无"
+
+
+def test_a_photo_reading_takes_symptom_and_option_corrections() -> None:
+    tpl = load_config(Path(__file__).resolve().parents[2] / "bot" / "sample" / "campaign.toml").template
+    rep = MemberReport("王艳", households=[HouseholdReport("杜美玲", {k: None for k in tpl.keys()}, row=1)])
+    for raw, want in (("咳嗽、嗓子疼", ["咳嗽", "咽痛"]), ("无", []), ("乏力 咳嗽 乏力", ["乏力", "咳嗽"])):
+        [(row, key, value)] = parse_corrections(f"1 症状 {raw}", tpl)
+        assert apply_correction(rep, row, key, value, tpl, ["杜美玲"]) is None
+        assert rep.households[0].values["symptoms"] == want
+    [(row, key, value)] = parse_corrections("1 健康码 黄", tpl)
+    assert apply_correction(rep, row, key, value, tpl, ["杜美玲"]) is None
+    assert rep.households[0].values["health_code"] == "黄码"
+    [(row, key, value)] = parse_corrections("1 核酸 紫色", tpl)
+    assert apply_correction(rep, row, key, value, tpl, ["杜美玲"]) is not None  # no such option: asked again
+    assert rep.households[0].values["test"] is None
