@@ -32,6 +32,25 @@ REMARK_RE_PART = (
     r"(?:已经|已|正在)?(?:送往医院|送医院|送医|住院治疗|住院观察|住院|就医|就诊|在医院|去医院)(?:了)?"
 )
 
+#: ``嗅（味）觉减退`` / ``嗅味觉减退`` / ``嗅觉、味觉减退``: two symptoms written as one.
+_SMELL_TASTE_RE = re.compile(r"(?:嗅\s*\(\s*味\s*\)\s*觉|嗅味觉|嗅觉\s*[、/和及与]?\s*味觉)\s*(减退|下降|丧失|失灵|异常)")
+#: A parenthesis that only defines a field's threshold (``发热（≥37.3℃）人数``, ``（体温37.3℃以上）``): the
+#: field word says it already, and it states nothing about anybody.
+_THRESHOLD_PAREN_RE = re.compile(rf"\(\s*(?:体温|腋温)?\s*(?:{THRESHOLD_RE_PART})\s*\)")
+
+
+def field_text(norm: str) -> str:
+    """The normalised message with the spellings above made plain (one pass before the message is split)."""
+    if "嗅" in norm:
+        norm = _SMELL_TASTE_RE.sub(r"嗅觉\1、味觉\1", norm)
+    if "(" in norm:
+        norm = _THRESHOLD_PAREN_RE.sub("", norm)
+    return norm
+
+
+#: What is said of a symptom that is gone (``咳嗽好了``, ``咳嗽已痊愈``): no symptom now.
+RECOVERED_RE = re.compile(r"^(?:已经|已|都|也)?(?:好了|好啦|痊愈了?|康复了?|已愈|没事了|没了|消失了?)")
+
 #: The time of day a temperature was taken at, at the end of the word before it (``上午36.5``, ``早36.3``).
 TIME_RE = re.compile(
     r"(?:上午|下午|中午|晚上|早上|早晨|清晨|傍晚|夜间|晚间|夜里|凌晨|今早|今晨|昨晚|白天|晨检|午检|晚检|早检)"

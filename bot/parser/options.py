@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.parser.fieldwords import TIME_RE
+from bot.parser.fieldwords import RECOVERED_RE, TIME_RE
 from bot.parser.schema import Schema
 from bot.parser.tokens import Tok, temp_of
 from bot.parser.vocab import PERSON_UNITS
@@ -52,10 +52,20 @@ def _count_before(toks: list[Tok], i: int) -> Tok | None:
     return None
 
 
-def _count_after(toks: list[Tok], i: int) -> Tok | None:
-    j = _fwd(toks, i + 1)
+def _count_after(toks: list[Tok], i: int, keys: tuple[str | None, ...] = ()) -> Tok | None:
+    """The count right after ``toks[i]`` (``37.3以上0人``, ``咳嗽等症状人数：0``), past fillers and the words of
+    the fields ``keys`` (which are then taken)."""
+    j = i + 1
+    words: list[Tok] = []
+    while j < len(toks) and (toks[j].kind in ("fill", "all") or (toks[j].kind == "alias" and toks[j].key in keys)
+                             or (toks[j].kind == "other" and toks[j].text in _RUN_OTHER)):
+        if toks[j].kind == "alias":
+            words.append(toks[j])
+        j += 1
     if j < len(toks) and toks[j].kind == "num" and not toks[j].used and isinstance(toks[j].value, int):
         if toks[j].hi is None and (toks[j].unit in PERSON_UNITS or (not toks[j].unit and toks[j].value < 100)):
+            for w in words:
+                _done(w)
             return toks[j]
     return None
 
@@ -148,7 +158,7 @@ def _thresholds(toks: list[Tok], schema: Schema) -> list[StmtTuple]:
         _done(t)
         if schema.fever is None:
             continue
-        n = _count_after(toks, i)
+        n = _count_after(toks, i, (schema.people, schema.fever))
         if n is None:
             n = _count_before(toks, i)
         if n is not None:
@@ -210,6 +220,16 @@ def _symptoms(toks: list[Tok], schema: Schema) -> list[StmtTuple]:
             out.append(("field", t.key, "none", None))
             _done(t)
             continue
+        after = "".join(x.text for x in toks[i + 1 :] if x.kind in ("other", "yes", "all"))
+        n_after = _count_after(toks, i, (t.key, schema.people))
+        if RECOVERED_RE.match(after) or (n_after is not None and n_after.value == 0):
+            out.append(("field", t.key, "none", None))  # 咳嗽好了 / 咳嗽0人 / 有咳嗽等症状人数：0
+            if n_after is not None:
+                n_after.used = True
+            _done(t)
+            continue
+        if n_after is not None:
+            n_after.used = True
         n_before = _count_before(toks, i)
         if n_before is not None:
             n_before.used = True  # 1人咳嗽: the count is of the coughing, not the household's people

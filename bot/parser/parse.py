@@ -16,6 +16,7 @@ from bot.parser.assemble import assemble
 from bot.parser.builder import Builder
 from bot.parser.classify import is_chain, is_correction, is_not_report
 from bot.parser.context import Ctx
+from bot.parser.fieldwords import field_text
 from bot.parser.members import member_at, named_member, resolve_sender
 from bot.parser.rosterindex import roster_index
 from bot.parser.vocab import CHAIN_LINE_RE, INLINE_LIST_RE
@@ -96,7 +97,7 @@ def parse_message(text: str, sender: Member | str, roster: Roster, template: Tem
     member = resolve_sender(sender, roster, index)
     ctx = Ctx(roster, template, member)
     norm = textnorm.normalize(text[: MAX_CHARS * 2], protect=index.protect)[:MAX_CHARS]
-    norm = INLINE_LIST_RE.sub("\n", norm)
+    norm = field_text(INLINE_LIST_RE.sub("\n", norm))
     if not norm.strip():
         return ParseResult()
     correction = is_correction(norm)

@@ -375,3 +375,32 @@ def test_the_example_config_shows_the_campaign_template() -> None:
     lines = [ln[2:] if ln.startswith("# ") else "" for ln in block.split("\n")[2:]]
     fields = tomllib.loads("\n".join(lines))["template"]["fields"]
     assert template_from_config(fields, 37.3) == CAMPAIGN
+
+
+# ------------------------------------------------------------------------------------------- form-like reports
+@pytest.mark.parametrize("text", [
+    "包联10户，均无发热、干咳、乏力、咽痛、嗅（味）觉减退、腹泻等症状",
+    "发热（≥37.3℃）人数：0\n返乡人数：0",
+    "体温≥37.3℃人数：0，有咳嗽等症状人数：0",
+    "今日排查10户，发热0人，咳嗽0人",
+    "10户，体温37.3度以上的0人，无咳嗽、嗅觉味觉减退",
+])
+def test_form_like_denials_are_no_anomaly(text: str) -> None:
+    r = report(text)
+    assert r.warnings == [], r.warnings
+    assert r.covers_all and r.totals["people"] is None  # 人数：0 of a fever line is no people count
+    assert all(h.values["fever"] is False and h.values["symptoms"] == [] for h in r.households)
+
+
+def test_a_threshold_in_a_label_states_nothing() -> None:
+    check("王建国家：发热(体温≥37.3℃)：无，咳嗽：无", {"王建国": {"fever": False, "symptoms": [], "temperature": None}})
+
+
+@pytest.mark.parametrize(("text", "want"), [
+    ("王建国家咳嗽好了", []),
+    ("王建国家老人咳嗽已经痊愈", []),
+    ("王建国家咳嗽好转，还有点乏力", ["咳嗽", "乏力"]),  # better is not gone
+    ("王建国家儿子嗓子有点疼", ["咽痛"]),
+])
+def test_gone_and_lingering_symptoms(text: str, want: list[str]) -> None:
+    check(text, {"王建国": {"symptoms": want}})
