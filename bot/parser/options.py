@@ -57,7 +57,7 @@ def _count_after(toks: list[Tok], i: int, keys: tuple[str | None, ...] = ()) -> 
     the fields ``keys`` (which are then taken)."""
     j = i + 1
     words: list[Tok] = []
-    while j < len(toks) and (toks[j].kind in ("fill", "all") or (toks[j].kind == "alias" and toks[j].key in keys)
+    while j < len(toks) and (toks[j].kind in ("fill", "all", "yes") or (toks[j].kind == "alias" and toks[j].key in keys)
                              or (toks[j].kind == "other" and toks[j].text in _RUN_OTHER)):
         if toks[j].kind == "alias":
             words.append(toks[j])
@@ -159,6 +159,13 @@ def _thresholds(toks: list[Tok], schema: Schema) -> list[StmtTuple]:
         if schema.fever is None:
             continue
         n = _count_after(toks, i, (schema.people, schema.fever))
+        j = _fwd(toks, i + 1)
+        while j < len(toks) and toks[j].kind == "alias" and toks[j].key in (schema.people, schema.fever):
+            _done(toks[j])  # 37.3以上发热：否 — the word is the threshold's
+            j = _fwd(toks, j + 1)
+        if n is None and j < len(toks) and toks[j].kind == "neg" and not toks[j].used:
+            toks[j].used = True  # 体温37.3℃以上：无
+            above = not above
         if n is None:
             n = _count_before(toks, i)
         if n is not None:

@@ -146,6 +146,9 @@ THRESHOLDS: list[tuple[str, dict[str, dict[str, Any]]]] = [
     ("王建国家体温37度以下", {"王建国": {"fever": False, "temperature": None}}),
     ("霍建军家发烧超过38度了", {"霍建军": {"fever": True, "temperature": None}}),
     ("薛文斌家体温超37.5，咳嗽", {"薛文斌": {"fever": True, "temperature": None, "symptoms": ["咳嗽"]}}),
+    ("王建国家体温37.3℃以上：无", {"王建国": {"fever": False, "temperature": None}}),
+    ("王建国家37.3以上发热：否", {"王建国": {"fever": False}}),
+    ("王建国家体温达到38度", {"王建国": {"fever": True, "temperature": 38.0}}),  # a reading, not a threshold
 ]
 
 
@@ -162,6 +165,7 @@ def test_a_threshold_for_the_whole_grid() -> None:
     assert r.covers_all and all(h.values["fever"] is False for h in r.households)
     r = report("今天体温超过37.3度的有1人")
     assert any("哪一户" in w for w in r.warnings), r.warnings
+    assert r.totals["people"] is None  # the one is the feverish one, not the grid's people
 
 
 # ------------------------------------------------------------------------------------------- readings
