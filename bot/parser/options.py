@@ -4,7 +4,8 @@
   symptom and field words denies them all (``无咳嗽乏力``, ``无发热咳嗽等症状`` → [] and no fever);
 - **enum options** (``opt`` tokens): ``核酸阴性`` / ``健康码绿色`` → the option of the nearest field word that
   has it (before, then after), else of the only field that has it, else of the first such field in the
-  template; a one-character option word (``绿``) only right after its field's word;
+  template (and the field is in doubt, a ``doubt`` statement); a one-character option word (``绿``) only
+  right after its field's word;
 - **thresholds** (``thr``): ``超过37度`` / ``37.3以上`` set fever, ``未超过37.3`` / ``37.3以下`` deny it; the
   number is no reading, so the temperature stays unknown; ``37.3以上0人`` is a count of 0;
 - **status remarks** (``status``): ``不在家`` / ``2人在单位`` set the "out" field (true, or the count) and go to
@@ -271,12 +272,14 @@ def _enums(toks: list[Tok], schema: Schema) -> list[StmtTuple]:
             continue
         before = [k for j, k in enum_aliases if j < i and k in keys]
         after = [k for j, k in enum_aliases if j > i and k in keys]
+        doubtful = False
         if before:
             key = before[-1]
         elif after:
             key = after[0]
-        else:
+        else:  # 阴性 with no field word: the first field that has it, and the parser says it is unsure
             key = next(k for k in schema.enums if k in keys)
+            doubtful = len(set(keys)) > 1
         value = next(v for k, v in cands if k == key)
         neg = _back(toks, i - 1, ("fill", "all", "yes"))
         if neg >= 0 and toks[neg].kind == "neg" and not toks[neg].used and neg == i - 1:
@@ -284,6 +287,8 @@ def _enums(toks: list[Tok], schema: Schema) -> list[StmtTuple]:
             _done(t)
             continue
         out.append(("field", key, "option", value))
+        if doubtful:
+            out.append(("doubt", key, "", None))
         taken.add(key)
         _done(t)
     for j, key in enum_aliases:
