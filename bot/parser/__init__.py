@@ -53,14 +53,25 @@ Approach
    household; ``fever`` follows the temperature threshold; ``totals`` take the member-level counts.
 
 The special roles of fields are found by type and well-known keys: the ``temperature`` field (type),
-the fever field (key ``fever`` or the first bool field), the people field (key ``people``) and the note
-(the first text field). Every other field is driven purely by the template's aliases and type.
+the fever field (key ``fever`` or the first bool field), the people field (key ``people``, else the count
+field named 人数), the "out" field (key ``out``, else a yes/no field named 外出) and the note (the first text
+field). Every other field is driven purely by the template's aliases and type.
+
+**The newer kinds** (:mod:`bot.parser.options`, bound before the field words' rules of step 6; their words in
+:mod:`bot.parser.fieldwords`): symptoms of a ``symptoms`` field (``儿子咳嗽`` → ["咳嗽"]; a negation before a
+run of symptom and field words denies them all: ``无发热咳嗽等症状``; ``咳嗽0人`` / ``咳嗽好了`` deny it),
+``enum`` options (``核酸阴性``: the option of the nearest field word that has it), thresholds in words
+(``超过37度`` / ``37.3以上`` set fever and are no reading; ``未超过37.3`` / ``37.3以上：无`` deny it; a
+parenthesis that only defines a threshold, ``发热（≥37.3℃）人数``, is dropped before the message is split),
+status remarks (``不在家`` / ``2人在单位`` set "out" and go to the note), remarks for the note only
+(``住院``, ``已送医``), and readings of several times of a day (``上午36.5，下午36.8``: all go to the note).
 
 Modules
 =======
 One module a step, in the order they build on each other: ``vocab`` (the words members write), ``schema``
 (the template's words), ``rosterindex`` and ``context`` (what a parse reads), ``textnorm`` (1), ``classify``
-(2), ``members`` (3), ``segment`` and ``table`` (4), ``names`` (5), ``tokens`` and ``bind`` (6),
+(2), ``members`` (3), ``segment`` and ``table`` (4), ``names`` (5), ``tokens``, ``fieldwords``, ``options`` and
+``bind`` (6),
 ``accumulate`` (7), ``builder`` (4–7 for one member), ``assemble`` (8); ``parse`` runs them.
 """
 
