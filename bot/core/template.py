@@ -195,7 +195,7 @@ DEFAULT_SYMPTOMS: tuple[Option, ...] = (
 DEFAULT_FIELDS: tuple[Field, ...] = (
     Field("people", "人数", "int", ("人数", "人口", "口人", "在家", "在家人数", "常住")),
     Field("temperature", "体温", "temperature", ("体温", "温度")),
-    Field("fever", "发热", "bool", ("发热", "发烧", "高烧", "低烧", "发低烧", "发高烧", "体温偏高"),
+    Field("fever", "发热", "bool", ("发热", "发烧", "高烧", "低烧", "发低烧", "发高烧", "低热", "高热", "发低热", "体温偏高"),
           anomaly=True),
     Field("symptoms", "症状", "symptoms", ("症状", "不适症状", "其他症状"), anomaly=True, options=DEFAULT_SYMPTOMS),
     Field("out", "外出", "bool_int", ("外出",), anomaly=False),

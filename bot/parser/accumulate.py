@@ -58,7 +58,9 @@ class Acc:
         self.temp_normal = False
         self.normal = False
         self.notes: list[str] = []
-        self.readings: list[str] = []  # 上午36.5 / 下午36.8: temperatures taken at several times of the day
+        #: 上午36.5 / 下午36.8: temperatures taken at several times of the day, (time word, temperatures)
+        self.readings: list[tuple[str, list[float]]] = []
+        self.reading_open = False  # the clause before was a reading: 上午36.3、36.5 (one time, several people)
         self.positives: dict[str, list[str]] = {}  # blanket: field → annotations (parentheses)
         self.counts: dict[str, int] = {}  # blanket: field → the count stated (发热1人)
         self.row: int | None = None
@@ -238,6 +240,8 @@ class Accumulator:
             return
         accs = target.accs
         k = len(accs)
+        reading = any(s.kind == "reading" for s in stmts)
+        only_temps = bool(stmts) and all(s.kind in ("temp", "temp3", "reading") for s in stmts)
         for acc in accs:
             for s in stmts:
                 if s.kind == "people":
@@ -245,12 +249,14 @@ class Accumulator:
                         acc.set(people, s.value, people)
                 elif s.kind in ("temp", "temp3"):
                     acc.temps.append(s.value)
+                    if acc.reading_open and not reading:
+                        acc.readings[-1][1].append(s.value)  # 上午36.3、36.5: the same time, another person
                 elif s.kind == "normal":
                     acc.normal = True
                 elif s.kind == "note":
                     acc.notes.append(s.value)
                 elif s.kind == "reading":
-                    acc.readings.append(s.value)
+                    acc.readings.append((s.how, [s.value]))
                 elif s.kind == "field":
                     f = fields[s.key]
                     if s.how == "normal" and f.type == "temperature":
@@ -262,6 +268,7 @@ class Accumulator:
                     value = coerce(f, s.how, n, people)
                     if value is not None:
                         acc.put(f, value, people)
+            acc.reading_open = only_temps and (reading or acc.reading_open)
             if annotation and not any(s.kind == "note" for s in stmts):
                 acc.notes.append(annotation)
 

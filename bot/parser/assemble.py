@@ -12,6 +12,7 @@ from typing import Any
 from bot.core.model import HouseholdReport, MemberReport
 from bot.core.template import Field
 from bot.parser.accumulate import Acc, Accumulator, rank
+from bot.parser.fieldwords import reading_as_written
 from bot.parser.schema import Schema
 from bot.parser.vocab import TEMP_MAX, TEMP_MIN
 
@@ -77,7 +78,7 @@ def assemble(state: Accumulator) -> MemberReport | None:
                 values[schema.temperature] = max(acc.temps)
             elif acc.temp_normal and schema.fever and values.get(schema.fever) is None:
                 values[schema.fever] = False
-            notes = _with_readings(acc)
+            notes = _with_readings(acc, state.ctx.original)
             if notes and schema.note:
                 values[schema.note] = "；".join(dict.fromkeys(notes))
         _derive_fever(values, schema, tpl.fever_threshold)
@@ -116,12 +117,13 @@ def _zero(acc: Acc, schema: Schema) -> dict[str, Any]:
     return {k: v for k, v in acc.values.items() if rank(v) == 0 and not schema.fields[k].is_anomaly(v)}
 
 
-def _with_readings(acc: Acc) -> list[str]:
-    """The notes, after the readings of a day when there are several (``上午36.5，下午36.8``)."""
-    readings = list(dict.fromkeys(acc.readings))
-    if len(readings) < 2:
+def _with_readings(acc: Acc, original: str) -> list[str]:
+    """The notes, after the readings of a day when there are several (``上午36.5，下午36.8``), as written."""
+    if len(acc.readings) < 2:
         return acc.notes
-    return ["，".join(readings), *acc.notes]
+    used: set[int] = set()
+    readings = [reading_as_written(time, values, original, used) for time, values in acc.readings]
+    return ["，".join(dict.fromkeys(readings)), *acc.notes]
 
 
 def _named(f: Field, v: Any) -> int:

@@ -22,3 +22,5 @@ class Ctx:
         self.index = roster_index(roster)
         self.sender = sender
         self.parens: list[str] = []
+        #: the message as written (width-normalised), for what goes to the note as written (readings)
+        self.original = ""

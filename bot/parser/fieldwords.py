@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import re
 
+from bot.parser.textnorm import convert_numerals, normalize_temperatures
+
 #: A temperature in a threshold (``37`` / ``37.3`` / ``37.3℃``); the number is no reading.
 _T = r"(?:3[4-9]|4[0-2])(?:\.\d)?(?![\d.])\s*℃?"
 _ABOVE = r"(?:超过|超出|高于|大于|高过|不低于|≥|>=|>|超)"
@@ -28,21 +30,32 @@ STATUS_RE_PART = (
     r"在外地|在外省|在外面|在外(?![来出地省面务打])|在单位|在公司|在厂里|在工地|出差|住校|在学校住|在部队"
 )
 #: Remarks that go to the note only (a fever or a symptom said with them is read as usual).
+_CLINIC = r"(?:医院|卫生院|卫生室|诊所|社区医院|发热门诊)"
 REMARK_RE_PART = (
-    r"(?:已经|已|正在)?(?:送往医院|送医院|送医|住院治疗|住院观察|住院|就医|就诊|在医院|去医院)(?:了)?"
+    rf"(?:已经|已|正在)?(?:送(?:往|到|去)?[\u4e00-\u9fff]{{0,4}}?{_CLINIC}|送医|住院治疗|住院观察|住院|就医|就诊|"
+    rf"在[\u4e00-\u9fff]{{0,4}}?{_CLINIC}|去[\u4e00-\u9fff]{{0,4}}?{_CLINIC})(?:了)?"
 )
 
 #: ``嗅（味）觉减退`` / ``嗅味觉减退`` / ``嗅觉、味觉减退``: two symptoms written as one.
-_SMELL_TASTE_RE = re.compile(r"(?:嗅\s*\(\s*味\s*\)\s*觉|嗅味觉|嗅觉\s*[、/和及与]?\s*味觉)\s*(减退|下降|丧失|失灵|异常)")
+_SMELL_TASTE_RE = re.compile(
+    r"(?:嗅\s*\(\s*味\s*\)\s*觉|嗅味觉|(?P<first>嗅|味)觉\s*[、/和及与]?\s*(?:嗅|味)觉)\s*(?:都|均|也)?\s*"
+    r"(?P<how>减退|下降|丧失|失灵|异常)"
+)
 #: A parenthesis that only defines a field's threshold (``发热（≥37.3℃）人数``, ``（体温37.3℃以上）``): the
 #: field word says it already, and it states nothing about anybody.
 _THRESHOLD_PAREN_RE = re.compile(rf"\(\s*(?:体温|腋温)?\s*(?:{THRESHOLD_RE_PART})\s*\)")
 
 
+def _smell_taste(m: re.Match[str]) -> str:
+    how = m.group("how")
+    first, second = ("味", "嗅") if m.group("first") == "味" else ("嗅", "味")
+    return f"{first}觉{how}、{second}觉{how}"
+
+
 def field_text(norm: str) -> str:
     """The normalised message with the spellings above made plain (one pass before the message is split)."""
     if "嗅" in norm:
-        norm = _SMELL_TASTE_RE.sub(r"嗅觉\1、味觉\1", norm)
+        norm = _SMELL_TASTE_RE.sub(_smell_taste, norm)
     if "(" in norm:
         norm = _THRESHOLD_PAREN_RE.sub("", norm)
     return norm
@@ -51,8 +64,20 @@ def field_text(norm: str) -> str:
 #: What is said of a symptom that is gone (``咳嗽好了``, ``咳嗽已痊愈``): no symptom now.
 RECOVERED_RE = re.compile(r"^(?:已经|已|都|也)?(?:好了|好啦|痊愈了?|康复了?|已愈|没事了|没了|消失了?)")
 
+def reading_as_written(time: str, values: list[float], original: str, used: set[int]) -> str:
+    """A reading of the day as the member wrote it (``早36度5``, ``上午36.3、36.5、36.4``): the first piece of
+    the ``original`` message not in ``used`` (start offsets) that starts with the ``time`` word and holds the
+    first temperature; else the reading in the parser's own spelling."""
+    first = f"{values[0]:.1f}"
+    for m in re.finditer(re.escape(time) + r"\s*[^,，;；。\n\s]{1,24}", original):
+        if m.start() not in used and first in normalize_temperatures(convert_numerals(m.group(0))):
+            used.add(m.start())
+            return m.group(0)
+    return time + "、".join(f"{v:.1f}" for v in values)
+
+
 #: The time of day a temperature was taken at, at the end of the word before it (``上午36.5``, ``早36.3``).
 TIME_RE = re.compile(
     r"(?:上午|下午|中午|晚上|早上|早晨|清晨|傍晚|夜间|晚间|夜里|凌晨|今早|今晨|昨晚|白天|晨检|午检|晚检|早检)"
-    r"(?:测温|测量|测|量)?[:]?$|^(?:早|中|晚|午|晨)(?:测温|测|量)?[:]?$"
+    r"(?:[^\d\s]{0,4}?)(?:测温|测量|测|量)?[:]?$|^(?:早|中|晚|午|晨)(?:测温|测|量)?[:]?$"
 )

@@ -95,7 +95,8 @@ def _has_reading(toks: list[Tok]) -> bool:
 
 
 def _readings(toks: list[Tok], schema: Schema) -> list[StmtTuple]:
-    """``上午36.5`` / ``早36.3`` / ``下午体温36.8``: the reading as written (the temperature is bound as usual)."""
+    """``上午36.5`` / ``早36.3`` / ``下午体温36.8``: the time word and the temperature of a reading (the
+    temperature itself is bound as usual)."""
     out: list[StmtTuple] = []
     for i, t in enumerate(toks):
         if t.kind != "num" or t.hi is not None:
@@ -108,7 +109,7 @@ def _readings(toks: list[Tok], schema: Schema) -> list[StmtTuple]:
         if j >= 0 and toks[j].kind == "other":
             m = TIME_RE.search(toks[j].text)
             if m:
-                out.append(("reading", None, "", m.group(0).rstrip(":") + t.text))
+                out.append(("reading", None, m.group(0).rstrip(":"), temp_of(t, True)))
     return out
 
 
@@ -266,6 +267,8 @@ def _enums(toks: list[Tok], schema: Schema) -> list[StmtTuple]:
         cands = schema.opt_words.get(t.text, ())
         keys = [k for k, _ in cands]
         prev = _back(toks, i - 1)
+        if prev >= 1 and toks[prev].kind in ("other", "yes") and len(toks[prev].text) <= 2:
+            prev = _back(toks, prev - 1)  # 健康码变黄了 / 码是绿的
         right_after = prev >= 0 and toks[prev].kind in ("alias", "done") and toks[prev].key in keys
         if len(t.text) == 1 and not right_after:
             t.kind = "other"  # 绿 alone is no option; only 健康码绿 is

@@ -96,6 +96,7 @@ def parse_message(text: str, sender: Member | str, roster: Roster, template: Tem
     index = roster_index(roster)
     member = resolve_sender(sender, roster, index)
     ctx = Ctx(roster, template, member)
+    ctx.original = textnorm.to_halfwidth(text[: MAX_CHARS * 2])
     norm = textnorm.normalize(text[: MAX_CHARS * 2], protect=index.protect)[:MAX_CHARS]
     norm = field_text(INLINE_LIST_RE.sub("\n", norm))
     if not norm.strip():
