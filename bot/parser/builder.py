@@ -39,7 +39,7 @@ from bot.parser.vocab import (
 )
 
 #: Token kinds of a clause that is prose (a note), not a statement: ``已就医``, ``儿子在县城上班``.
-_PROSE = ("other", "fill", "all", "yes", "paren", "remark")
+_PROSE = ("other", "fill", "all", "yes", "paren", "remark", "neg")
 
 
 class Builder(Accumulator):
