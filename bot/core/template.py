@@ -9,6 +9,7 @@ reporting of early 2020; another community can configure its own fields in TOML 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 #: Field types the parser understands.
@@ -127,9 +128,26 @@ class Template:
 
     def people_key(self) -> str | None:
         """The field that holds a household's people: ``people``, else the count field named 人数."""
-        if self.has("people"):
-            return "people"
-        return next((f.key for f in self.fields if f.type == "int" and "人数" in f.words()), None)
+        return self._roles[0]
+
+    @cached_property
+    def _roles(self) -> tuple[str | None, dict[str, Any]]:
+        """(the people field, the normal values), worked out once per template."""
+        people = "people" if self.has("people") else next(
+            (f.key for f in self.fields if f.type == "int" and "人数" in f.words()), None)
+        normal: dict[str, Any] = {}
+        for f in self.fields:
+            if f.type == "text":
+                normal[f.key] = ""
+            elif not f.normal_zero or f.type in ("temperature", "enum") or f.key == people:
+                normal[f.key] = None
+            elif f.type == "symptoms":
+                normal[f.key] = []
+            elif f.type == "bool":
+                normal[f.key] = False
+            else:
+                normal[f.key] = 0
+        return people, normal
 
     def empty_values(self) -> dict[str, Any]:
         """Every field unstated: None (and "" for the note)."""
@@ -138,20 +156,7 @@ class Template:
     def normal_values(self) -> dict[str, Any]:
         """Every field stated as normal: counts 0, booleans false, no symptoms, temperature and enum fields
         unknown, note empty."""
-        out: dict[str, Any] = {}
-        people = self.people_key()
-        for f in self.fields:
-            if f.type == "text":
-                out[f.key] = ""
-            elif not f.normal_zero or f.type in ("temperature", "enum") or f.key == people:
-                out[f.key] = None
-            elif f.type == "symptoms":
-                out[f.key] = []
-            elif f.type == "bool":
-                out[f.key] = False
-            else:
-                out[f.key] = 0
-        return out
+        return {k: ([] if isinstance(v, list) else v) for k, v in self._roles[1].items()}
 
     def anomalies(self, values: dict[str, Any]) -> list[str]:
         """Keys of the anomaly fields that are set in ``values``: true or a positive count, a non-empty

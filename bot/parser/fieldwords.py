@@ -76,6 +76,9 @@ def reading_as_written(time: str, values: list[float], original: str, used: set[
     return time + "、".join(f"{v:.1f}" for v in values)
 
 
+#: How the remarks above begin, for telling where a household's name ends (``王建国住院了``).
+REMARK_WORDS = ("住院", "出差", "住校", "在单位", "在外", "外出务工", "外出打工", "送医", "就医", "已送", "送往")
+
 #: The time of day a temperature was taken at, at the end of the word before it (``上午36.5``, ``早36.3``).
 TIME_RE = re.compile(
     r"(?:上午|下午|中午|晚上|早上|早晨|清晨|傍晚|夜间|晚间|夜里|凌晨|今早|今晨|昨晚|白天|晨检|午检|晚检|早检)"

@@ -11,7 +11,7 @@ import re
 from functools import lru_cache
 
 from bot.core.template import Field, Template
-from bot.parser.fieldwords import REMARK_RE_PART, STATUS_RE_PART, THRESHOLD_RE_PART
+from bot.parser.fieldwords import REMARK_RE_PART, REMARK_WORDS, STATUS_RE_PART, THRESHOLD_RE_PART
 from bot.parser.vocab import NORMAL_RE_PART, NUM_PAT, PAREN_CLASS
 
 
@@ -96,9 +96,9 @@ class Schema:
             r"|(?P<other>.)",
             re.S,
         )
-        vocab_alt = trie_alternation(sorted({*field_words, *option_words}, key=len, reverse=True))
+        vocab_alt = trie_alternation(sorted({*field_words, *option_words, *REMARK_WORDS}, key=len, reverse=True))
         self.vocab_re = re.compile(
-            rf"(?:{NORMAL_RE_PART}|{vocab_alt}|{STATUS_RE_PART}|{REMARK_RE_PART}|体温|包联|包户|共|合计|没有|无|未|不|均|都|全|有|是|已|今|昨|在家|家)"
+            rf"(?:{NORMAL_RE_PART}|{vocab_alt}|体温|包联|包户|共|合计|没有|无|未|不|均|都|全|有|是|已|今|昨|在家|家)"
         )
         self.multi_vocab_re = re.compile(rf"(?:{NORMAL_RE_PART}|{field_alt}|体温|包联|包户|合计|没有)")
 
