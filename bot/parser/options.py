@@ -223,9 +223,10 @@ def _symptoms(toks: list[Tok], schema: Schema) -> list[StmtTuple]:
     for i, t in enumerate(toks):
         if t.kind != "sym":
             continue
-        j = _fwd(toks, i + 1)
+        j = _fwd(toks, i + 1, ("fill", "all", "sym"))  # 咳嗽：无 / 咳嗽乏力无
         if j < n and toks[j].kind == "neg" and not toks[j].used and (j + 1 == n or toks[j + 1].kind != "other"):
-            toks[j].used = True
+            if not any(x.kind == "sym" for x in toks[i + 1 : j]):
+                toks[j].used = True  # the last symptom before it: the negation is taken
             out.append(("field", t.key, "none", None))
             _done(t)
             continue

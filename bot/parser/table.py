@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 
 from bot.parser.bind import Stmt, bind
+from bot.parser.options import bind_options
 from bot.parser.schema import Schema
 from bot.parser.tokens import Tok, is_temp3, tokenize
 from bot.parser.vocab import INDEX_HEADERS, LIST_MARK_RE, NAME_HEADERS, NONE_CELLS
@@ -112,8 +113,11 @@ def cell_stmts(key: str, cell: str, schema: Schema, warnings: list[str]) -> list
     """What one cell of the field ``key``'s column says about the row's household."""
     f = schema.fields[key]
     v = cell.strip()
-    if f.type == "text":
-        return [Stmt("note", value=v)] if v and v not in NONE_CELLS else []
+    if f.type == "text":  # a remark, and what it says of symptoms or who is away (咳嗽 / 外出务工)
+        if not v or v in NONE_CELLS:
+            return []
+        said = [Stmt(*x) for x in bind_options(tokenize(v, schema), schema) if x[0] == "field"]
+        return [Stmt("note", value=v), *said]
     if not v:
         return []
     alias = Tok("alias", f.label, key=key)

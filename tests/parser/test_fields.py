@@ -81,6 +81,10 @@ SYMPTOMS: list[tuple[str, dict[str, dict[str, Any]]]] = [
     ("户主 人数 体温 症状\n王建国 4 36.5 咳嗽\n李秀兰 2 36.6 无",
      {"王建国": {"people": 4, "symptoms": ["咳嗽"]}, "李秀兰": {"people": 2, "symptoms": []}}),
     ("王建国家咳嗽两天了，嗓子疼，咳嗽", {"王建国": {"symptoms": ["咳嗽", "咽痛"]}}),  # each symptom once
+    ("王建国家｜发热无｜咳嗽乏力无", {"王建国": {"fever": False, "symptoms": []}}),
+    ("户主 人数 体温 备注\n王建国 3 36.5 无\n李秀兰 2 36.7 咳嗽\n薛文斌 1 36.3 外出务工",  # the note column
+     {"王建国": {"symptoms": None, "note": ""}, "李秀兰": {"symptoms": ["咳嗽"], "note": "咳嗽"},
+      "薛文斌": {"out": True, "note": "外出务工"}}),
     ("张三虎家 味觉嗅觉都减退了", {"张三虎": {"symptoms": ["味觉减退", "嗅觉减退"]}}),
 ]
 
