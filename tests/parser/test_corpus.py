@@ -37,7 +37,6 @@ KNOWN_FAILURES: dict[str, str] = {  # case id -> what is wrong on main when it w
     # status
     "status-006": "方春生.people None (want 2, missed)",
     # rooms
-    "rooms-010": "潘丽华.note '' (want ['出差'], missed)",
     # same
     "same-007": "李秀英: not read as same-as-yesterday",
     "same-010": "马春生: not read as same-as-yesterday",
