@@ -9,7 +9,8 @@ A case (one JSON object per line of a ``*.jsonl`` file):
 
 ``id``, ``kind``, ``sender`` (a roster member, or a resident for room chains), ``text``; optional ``grids``
 (the groups' bound grids, passed as ``--grid``), ``roster`` (``sample``: bot/sample/roster.csv, ``building``:
-the corpus' building roster) and ``config`` (``campaign``: bot/sample/campaign.toml). ``expect`` holds:
+the corpus' building roster) and ``config`` (``campaign``: bot/sample/campaign.toml; ``flood``: the corpus'
+flood-check template, which the parser was never coded for). ``expect`` holds:
 
 - ``households``: ``{household: {field: value}}``; only these fields are compared (partial). ``note`` is
   compared as a list of substrings the note must contain (NFKC-normalised on both sides);
@@ -41,7 +42,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS = ROOT / "tests" / "parser" / "corpus"
 ROSTERS = {"sample": ROOT / "bot" / "sample" / "roster.csv", "building": CORPUS / "building_roster.csv"}
-CONFIGS = {"campaign": ROOT / "bot" / "sample" / "campaign.toml"}
+CONFIGS = {"campaign": ROOT / "bot" / "sample" / "campaign.toml", "flood": CORPUS / "flood.toml"}
 #: the residents' chain: its rounds are separated by a line holding only this marker
 CHAIN_FILE = CORPUS / "building_chain.txt"
 CHAIN_EXPECT = CORPUS / "building_chain.json"
