@@ -18,7 +18,11 @@ The sets (bench/ocr_sets.py holds the registry):
   人数 boxes or in one of them, digits over a box's edge, large ticks off centre whose long stroke leaves the
   box, × marks, boxes scribbled in, the occasional blank);
 - ``other``: printed forms of another layout (bench/ocr_foreign.py, when it is there);
-- ``stress`` (``--stress N``): N free-hand photos of each harder kind, scored apart.
+- ``stress`` (``--stress N``): N photos of each harder kind, scored apart: a steep camera, no ruling, rows
+  out of order, unknown header words, other households written in, a photo turned without an EXIF
+  orientation; and as phones take them: low light, a strong shadow, curled paper, a thumb on the margin, and a
+  part of the table under a finger or outside the photo (free-hand and gridbot's form), which must be
+  answered with a request for a retake.
 
 Each photo is taken by a phone camera (perspective, rotation, shadow, blur, noise, JPEG). The reading runs in
 a child process per set, pinned to one core, so that its time and peak memory are measured alone. Prints per
@@ -88,8 +92,9 @@ def table_cases(ctx: Context, n: int, rng: random.Random) -> list[dict[str, Any]
     return cases
 
 
-def form_cases(ctx: Context, n: int, rng: random.Random) -> list[dict[str, Any]]:
-    """gridbot's own form, printed and filled in the way people fill forms in."""
+def form_cases(ctx: Context, n: int, rng: random.Random, condition: str = "") -> list[dict[str, Any]]:
+    """gridbot's own form, printed and filled in the way people fill forms in (``condition``: a phone's, see
+    handlers.offline.synth.photograph)."""
     from bot.core.template import default_template
     from bot.ocr.form import render_form
     from handlers.offline import synth
@@ -106,24 +111,38 @@ def form_cases(ctx: Context, n: int, rng: random.Random) -> list[dict[str, Any]]
                 row["temperature"] = min(row["temperature"], 39.9)
         layout = form.layout["pages"][0]
         page = synth.fill_form(form.pages[0], layout, spec.rows, hand, like_people=True)
-        data = synth.photograph(page, rng, strength=rng.uniform(0.4, 1.0), max_side=rng.choice([1280, 1600, 2000]))
+        data = synth.photograph(page, rng, strength=rng.uniform(0.4, 1.0), max_side=rng.choice([1280, 1600, 2000]),
+                                condition=condition)
         cases.append(ctx.case("form", f"form-{i}", m, data, hand, spec.rows[: len(layout["rows"])]))
     return cases
 
 
+#: the harder kinds of free-hand photos; then phones' conditions (handlers.offline.synth.CONDITIONS), and
+#: gridbot's form cut off or under a finger
 STRESS = ("steep", "unruled", "shuffled", "headers", "strangers", "turned")
+PHONE = ("dark", "shadow", "curled", "thumb", "finger", "cut")
+FORM_STRESS = ("form-cut", "form-finger")
 UNKNOWN_HEADERS = "甲乙丙丁戊己庚"
+#: the answers that ask for a retake because a part of the table is missing
+RETAKE = ("cut_off", "covered")
 
 
 def stress_cases(ctx: Context, n: int, rng: random.Random) -> list[dict[str, Any]]:
     """N free-hand photos of each harder kind: a steep camera, a table without ruling, rows out of roster
     order, header words nobody uses, households that are not the sender's written in between (those rows must
-    not be taken for one of the sender's), a photo turned a quarter or half way without an EXIF orientation."""
+    not be taken for one of the sender's), a photo turned a quarter or half way without an EXIF orientation;
+    then photos as phones take them: in low light, under a strong shadow, of curled paper, with a thumb on the
+    margin, and with a part of the table under a finger or outside the photo (those must be answered with a
+    retake request, ``hidden``), the last two for gridbot's form too."""
     from handlers.offline import synth
 
     others = ctx.others
     cases = []
-    for variant in STRESS:
+    for variant in FORM_STRESS:
+        for c in form_cases(ctx, n, rng, condition=variant.removeprefix("form-")):
+            cases.append({**c, "id": f"{variant}-{c['id'].removeprefix('form-')}", "variant": variant,
+                          "hidden": True})
+    for variant in STRESS + PHONE:
         for i in range(n):
             m = rng.choice(ctx.members)
             names = [h.name for h in m.households]
@@ -140,11 +159,13 @@ def stress_cases(ctx: Context, n: int, rng: random.Random) -> list[dict[str, Any
             page = synth.freehand_table(spec, hand, faint=rng.random() < 0.15, broken=rng.random() < 0.25,
                                         empty_rows=rng.choice([0, 1]), ruled=variant != "unruled")
             strength = rng.uniform(1.3, 1.7) if variant == "steep" else rng.uniform(0.5, 1.2)
-            data = synth.photograph(page, rng, strength=strength, max_side=rng.choice([1280, 1600, 2000]))
+            data = synth.photograph(page, rng, strength=strength, max_side=rng.choice([1280, 1600, 2000]),
+                                    condition=variant if variant in PHONE else "")
             if variant == "turned":  # held sideways or upside down, and sent without an EXIF orientation
                 data = synth.to_jpeg(Image.open(io.BytesIO(data)).rotate(rng.choice([90, 180, 270]), expand=True))
             rows = [{**r, "stranger": r["household"] not in names} for r in spec.rows]
-            cases.append(ctx.case("stress", f"{variant}-{i}", m, data, hand, rows, variant=variant))
+            cases.append(ctx.case("stress", f"{variant}-{i}", m, data, hand, rows, variant=variant,
+                                  hidden=variant in synth.HIDING))
     return cases
 
 
@@ -152,7 +173,7 @@ register(BenchSet("table", "free-hand tables", table_cases, n=40, quick=8, right
                   option="photos", order=10))
 register(BenchSet("form", "gridbot's own forms, filled in as people do", form_cases, n=20, quick=4, right=0.995,
                   unflagged=0.002, option="forms", order=20))
-register(BenchSet("stress", "harder free-hand photos (N of each kind)", stress_cases, n=0, quick=0, right=None,
+register(BenchSet("stress", "harder photos and phones' conditions", stress_cases, n=0, quick=0, right=None,
                   unflagged=0.005, order=90))
 
 
@@ -244,12 +265,24 @@ def _score_group(pairs: list[tuple[dict[str, Any], dict[str, Any]]], misses: lis
     per = {f: [0, 0] for f in (*FIELDS, "note")}
     wrong_unflagged = wrong = read_fields = rows_total = rows_found = flagged = strangers = taken = 0
     seconds, failures = [], 0
+    hidden = retakes = refused = 0
     variants: dict[str, list[int]] = {}
     for c, r in pairs:
         seconds.append(r["seconds"])
+        asked = not r["ok"] and r.get("error") in RETAKE
+        v = variants.setdefault(c.get("variant", c["kind"]) + (" (retake asked)" if c.get("hidden") else ""), [0, 0])
+        if c.get("hidden"):  # a part of the table cannot be seen: right when a retake is asked for
+            hidden += 1
+            retakes += asked
+            v[0] += asked
+            v[1] += 1
+            if misses is not None and not asked:
+                misses.append(f"{c['id']} ({c.get('digits', 'font')} digits): a part of the table missing, "
+                              f"{'read' if r['ok'] else r.get('error')} instead of a retake request")
+            continue
         failures += not r["ok"]
+        refused += asked
         by_row = {h["row"]: h for h in r["households"]}
-        v = variants.setdefault(c.get("variant", c["kind"]), [0, 0])
         for t in c["rows"]:
             h = by_row.get(t["row"])
             if t.get("stranger"):  # not the sender's: right when left out or asked about
@@ -284,6 +317,8 @@ def _score_group(pairs: list[tuple[dict[str, Any], dict[str, Any]]], misses: lis
     n = sum(per[f][1] for f in FIELDS)
     return {
         "photos": len(seconds), "failed": failures,
+        "retakes": f"{retakes}/{hidden}" if hidden else None,  # asked for, of the photos missing a part
+        "refused": refused,  # complete photos answered with a retake request
         "accuracy": {f: per[f][0] / per[f][1] if per[f][1] else None for f in (*FIELDS, "note")},
         "fields_right": sum(per[f][0] for f in FIELDS) / n if n else 0.0,
         "unflagged_wrong_of_fields": wrong_unflagged / read_fields if read_fields else 0.0,
@@ -405,7 +440,11 @@ def _print(report: dict[str, Any]) -> None:
                       + (f"; rows of other households taken for the sender's unasked: {x['strangers_taken']}"
                          if x["strangers_taken"] else ""))
             if x and x["failed"]:
-                print(f"{name} ({d} digits): {x['failed']} photos not read at all")
+                print(f"{name} ({d} digits): {x['failed']} complete photos not read"
+                      + (f" ({x['refused']} of them answered with a retake request)" if x["refused"] else ""))
+            if x and x["retakes"]:
+                print(f"{name} ({d} digits): photos with a part of the table missing answered with a retake "
+                      f"request: {x['retakes']}")
 
 
 def _verdict(target: BenchSet, s: dict[str, Any]) -> str:

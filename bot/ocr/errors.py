@@ -11,6 +11,8 @@ CODES = {
     "no_table": "no table or form found",
     "empty": "the table or form has nothing written in it",
     "no_households": "none of the sender's households found",
+    "cut_off": "a part of the table is outside the photo",
+    "covered": "a part of the table is covered (a finger)",
     "busy": "too many photos waiting",
     "timeout": "reading took too long",
     "failed": "the reader failed",

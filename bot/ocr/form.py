@@ -326,6 +326,7 @@ def detect_form(bgr: np.ndarray) -> FoundForm | None:
         return None
     page = cv2.warpPerspective(gray, h, (PAGE_W, PAGE_H), flags=cv2.INTER_LINEAR, borderValue=255)
     found = FoundForm(paper.normalise(page), len(seen))
+    found.extra["homography"] = h  # photo -> page (bot.ocr.framing: what part of the page the photo holds)
     if meta is None:
         meta, id_text = _form_id(page)
     found.meta, found.id_text = meta, id_text

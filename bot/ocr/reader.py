@@ -38,7 +38,7 @@ import numpy as np
 from bot.config.ocr import OcrConfig
 from bot.core.model import Member, MemberReport
 from bot.core.template import Template
-from bot.ocr import decode, foreign, form, ruling, unruled
+from bot.ocr import decode, foreign, form, framing, ruling, unruled
 from bot.ocr.assemble import (
     SOFTEN,
     PhotoReading,
@@ -84,9 +84,11 @@ def read_photo(data: bytes, member: Member, template: Template, cfg: OcrConfig |
     engine = engine or get_recognizer(cfg.engine)
     found = form.detect_form(img)
     if found is not None:
+        framing.check_form(img, found, len(member.households)).check()
         reading = form.read_form(img, found, member, template, cfg, engine)
     else:
         reading = _read_table_photo(img, member, template, cfg, engine, attempt)
+        framing.check_table(img).check()  # a part of the table outside the photo or under a finger: a retake
     reading.seconds = time.monotonic() - t0
     if not reading.report.households:
         raise OcrError("no_households" if reading.unmatched_rows else "empty")

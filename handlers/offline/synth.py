@@ -338,6 +338,7 @@ def freehand_table(spec: TableSpec, hand: Hand, *, page: tuple[int, int] = (1240
                 _cell_text(img, hand, x0, x1, y0, y1, str(v), size, number=True)
             else:
                 _cell_text(img, hand, x0, x1, y0, y1, str(v), size)
+    img.info["table_box"] = (xs[0], ys[0], xs[-1], ys[-1])
     return img
 
 
@@ -351,13 +352,39 @@ def _cell_text(img: Image.Image, hand: Hand, x0: float, x1: float, y0: float, y1
     write(img, start, (y0 + y1) / 2 + r.gauss(0, (y1 - y0) * 0.04), text, size, max_w=w * 0.86)
 
 
+#: what :func:`photograph` can do to a photo besides its usual camera: low light, a strong hard shadow, the paper
+#: curled, a finger over a part of the table ("finger") or only on the paper's margin ("thumb"), a part of the
+#: table outside the photo ("cut")
+CONDITIONS = ("dark", "shadow", "curled", "finger", "thumb", "cut")
+#: the conditions under which a part of the table cannot be seen: the reader must ask for a retake
+HIDING = ("finger", "cut")
+SKIN = [(224, 178, 148), (212, 160, 128), (196, 142, 108), (168, 118, 86), (128, 86, 62)]  # RGB
+
+
+def table_box(page: Image.Image) -> tuple[float, float, float, float]:
+    """Where the table is on a page drawn here (x0, y0, x1, y1 in page pixels; the whole page when unknown)."""
+    box = page.info.get("table_box")
+    return tuple(box) if box else (0.0, 0.0, float(page.size[0]), float(page.size[1]))  # type: ignore[return-value]
+
+
 def photograph(page: Image.Image, rng: random.Random, *, strength: float = 1.0, max_side: int = 1280,
-               quality: int | None = None, crop_to_page: bool | None = None) -> bytes:
-    """The page as a phone would photograph it: on a desk, in perspective, rotated, shadowed, blurred, JPEG."""
+               quality: int | None = None, crop_to_page: bool | None = None, condition: str = "") -> bytes:
+    """The page as a phone would photograph it: on a desk, in perspective, rotated, shadowed, blurred, JPEG.
+
+    ``condition`` (one of :data:`CONDITIONS`) adds a harder circumstance; "finger" and "cut" hide a part of the
+    table (its place on the page is ``page.info["table_box"]``, which :func:`freehand_table` and
+    :func:`fill_form` set)."""
+    if condition and condition not in CONDITIONS:
+        raise ValueError(f"unknown condition {condition!r}")
     r = rng
     src = np.ascontiguousarray(np.asarray(page.convert("RGB"))[:, :, ::-1])
     h, w = src.shape[:2]
+    page_mask = np.full((h, w), 255, np.uint8)
+    if condition == "curled":
+        src, page_mask = _curl(src, r)
     tight = crop_to_page if crop_to_page is not None else r.random() < 0.3
+    if condition in ("cut", "finger", "thumb"):
+        tight = False
     margin = 0.02 if tight else r.uniform(0.06, 0.16)
     cw, ch = int(w * (1 + 2 * margin)), int(h * (1 + 2 * margin))
     desk = np.empty((ch, cw, 3), np.float32)
@@ -372,10 +399,11 @@ def photograph(page: Image.Image, rng: random.Random, *, strength: float = 1.0, 
     cx, cy = cw / 2, ch / 2
     rot = np.array([[math.cos(ang), -math.sin(ang)], [math.sin(ang), math.cos(ang)]], np.float32)
     dst = (dst - [cx, cy]) @ rot.T + [cx, cy]
+    dst = np.clip(dst, 2, [cw - 3, ch - 3])  # the whole page in the picture (a "cut" is made on purpose, below)
     m = cv2.getPerspectiveTransform(corners, dst.astype(np.float32))
     warped = cv2.warpPerspective(src, m, (cw, ch), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT,
                                  borderValue=(0, 0, 0))
-    mask = cv2.warpPerspective(np.full((h, w), 255, np.uint8), m, (cw, ch))
+    mask = cv2.warpPerspective(page_mask, m, (cw, ch))
     out = np.where(mask[:, :, None] > 127, warped.astype(np.float32), desk)
     # shadow: a soft dark region from one side, and uneven light
     yy, xx = np.mgrid[0:ch, 0:cw].astype(np.float32)
@@ -385,23 +413,169 @@ def photograph(page: Image.Image, rng: random.Random, *, strength: float = 1.0, 
     shade = 1.0 - strength * r.uniform(0.05, 0.35) * np.clip((proj - r.uniform(0.3, 0.7)) * 4, 0, 1)
     light = 1.0 - strength * r.uniform(0.0, 0.12) * proj
     out *= (shade * light)[:, :, None]
+    box = table_box(page)
+    if condition == "shadow":
+        out *= _hard_shadow(xx, yy, r)[:, :, None]
+    elif condition in ("finger", "thumb"):
+        _finger(out, m, (w, h), box, r, cover=condition == "finger")
     sigma = r.uniform(0.0, 1.3) * strength
     if sigma > 0.3:
         out = cv2.GaussianBlur(out, (0, 0), sigma)
-    out += nrng.normal(0, 3.0 * strength, out.shape)
+    noise = 3.0 * strength
+    if condition == "dark":  # low light: under-exposed, warm, noisy, shaken
+        out = out * r.uniform(0.28, 0.5) * np.float32([r.uniform(0.7, 0.9), r.uniform(0.88, 1.0), 1.0])
+        k = r.choice([3, 5, 7])
+        kernel = np.zeros((k, k), np.float32)
+        kernel[k // 2, :] = 1.0 / k
+        kernel = cv2.warpAffine(kernel, cv2.getRotationMatrix2D((k / 2 - 0.5, k / 2 - 0.5), r.uniform(0, 180), 1.0),
+                                (k, k))
+        out = cv2.filter2D(out, -1, kernel / max(kernel.sum(), 1e-6))
+        noise = r.uniform(6.0, 11.0)
+    out += nrng.normal(0, noise, out.shape)
     img = np.clip(out, 0, 255).astype(np.uint8)
     if tight:  # the member framed the page: crop to it
         ys, xs = np.where(mask > 127)
         img = img[max(0, ys.min() - 6) : ys.max() + 6, max(0, xs.min() - 6) : xs.max() + 6]
+    elif condition == "cut":
+        img = _cut(img, m, box, r)
     hh, ww = img.shape[:2]
     s = max_side / max(hh, ww)
     if s < 1:
         img = cv2.resize(img, (int(ww * s), int(hh * s)), interpolation=cv2.INTER_AREA)
     q = quality if quality is not None else r.randint(55, 88)
+    if condition == "dark":
+        q = min(q, 70)
     ok, buf = cv2.imencode(".jpg", img, [cv2.IMWRITE_JPEG_QUALITY, q])
     if not ok:  # pragma: no cover - OpenCV always encodes a valid array
         raise RuntimeError("JPEG encoding failed")
     return buf.tobytes()
+
+
+def _curl(src: np.ndarray, r: random.Random) -> tuple[np.ndarray, np.ndarray]:
+    """The page curled: bowed across (the rows bend), and one edge rolling up towards the camera, the paper
+    darker where it turns away from the light. Returns the page and its mask (where the paper is)."""
+    h, w = src.shape[:2]
+    yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
+    bow = r.uniform(0.012, 0.035) * h * r.choice([-1, 1])
+    map_x = xx.copy()
+    map_y = yy - bow * 4 * (xx / w - 0.5) ** 2
+    side = r.choice(["right", "bottom", "left"])
+    c = r.uniform(0.1, 0.2)  # the share of the page that rolls
+    size = h if side == "bottom" else w
+    radius = c * size / r.uniform(1.2, 1.8)
+    pos = yy if side == "bottom" else xx
+    flip = side == "left"
+    if side == "bottom":
+        map_y = _unroll(map_y, pos, size, 1 - c, radius, flip)
+    else:
+        map_x = _unroll(map_x, pos, size, 1 - c, radius, flip)
+    d = ((size - 1 - pos) if flip else pos) - (1 - c) * size
+    shade = 1.0 - 0.45 * np.clip(d / radius, 0, 1)
+    out = cv2.remap(src, map_x, map_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT, borderValue=(0, 0, 0))
+    mask = cv2.remap(np.full((h, w), 255, np.uint8), map_x, map_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT,
+                     borderValue=0)
+    out = np.clip(out.astype(np.float32) * shade[:, :, None], 0, 255).astype(np.uint8)
+    return out, mask
+
+
+def _unroll(base: np.ndarray, pos: np.ndarray, size: int, start: float, radius: float, flip: bool) -> np.ndarray:
+    """Source coordinates (along ``pos``'s axis) of a page rolled from ``start`` (a share of ``size``) with
+    ``radius``: a position beyond the start shows the flat page at the arc length whose projection it is; past
+    the roll's top the paper has turned out of sight."""
+    p = (size - 1 - pos) if flip else pos
+    s0 = start * size
+    d = p - s0
+    src = np.where(d < radius, s0 + radius * np.arcsin(np.clip(d / radius, 0, 1)), size + 10.0)
+    src = (size - 1 - src) if flip else src
+    return np.where(d > 0, src, base).astype(np.float32)
+
+
+def _hard_shadow(xx: np.ndarray, yy: np.ndarray, r: random.Random) -> np.ndarray:
+    """A strong shadow with a fairly sharp edge (the phone's, or the photographer's arm) over a part of the
+    photo: the light factor everywhere."""
+    ch, cw = xx.shape
+    a = r.uniform(0, 2 * math.pi)
+    proj = (xx - cw / 2) * math.cos(a) + (yy - ch / 2) * math.sin(a)
+    edge = r.uniform(-0.25, 0.25) * max(cw, ch)
+    soft = r.uniform(0.005, 0.04) * max(cw, ch)
+    # a slightly curved edge
+    bend = r.uniform(-0.2, 0.2) * ((xx - cw / 2) * -math.sin(a) + (yy - ch / 2) * math.cos(a)) ** 2 / max(cw, ch)
+    inside = np.clip(((proj + bend) - edge) / soft + 0.5, 0, 1)
+    depth = r.uniform(0.45, 0.65)
+    return (1.0 - depth * inside).astype(np.float32)
+
+
+def _finger(out: np.ndarray, m: np.ndarray, size: tuple[int, int], box: tuple[float, float, float, float],
+            r: random.Random, cover: bool) -> None:
+    """A finger (a thumb holding the paper) entering from the left or right: over a part of the table
+    (``cover``), or on the paper's margin only. Drawn in place on the photo ``out`` (BGR float)."""
+    w, h = size
+    left = r.random() < 0.5
+    x0, y0, x1, y1 = box
+    y = y0 + (y1 - y0) * r.uniform(0.15, 0.75)
+    if cover:  # the tip well into the table
+        depth = (x0 if left else w - x1) + (x1 - x0) * r.uniform(0.07, 0.16)
+    else:  # the tip on the margin, short of the ruling
+        depth = (x0 if left else w - x1) * r.uniform(0.25, 0.6)
+    edge_x = 0.0 if left else float(w)
+    tip_page = (edge_x + depth if left else edge_x - depth, y)
+
+    def to_photo(p: tuple[float, float]) -> tuple[float, float]:
+        v = m @ np.array([p[0], p[1], 1.0])
+        return float(v[0] / v[2]), float(v[1] / v[2])
+
+    tip = np.array(to_photo(tip_page))
+    inward = np.array(to_photo((edge_x + (1 if left else -1) * (depth + 50), y))) - np.array(
+        to_photo((edge_x + (1 if left else -1) * depth, y)))
+    direction = inward / (np.linalg.norm(inward) or 1.0)
+    turn = math.radians(r.uniform(-25, 25))
+    direction = np.array([direction[0] * math.cos(turn) - direction[1] * math.sin(turn),
+                          direction[0] * math.sin(turn) + direction[1] * math.cos(turn)])
+    ch, cw = out.shape[:2]
+    width = r.uniform(0.07, 0.1) * w  # a thumb is about 2 cm wide on a 21 cm page (the photo keeps the page's scale)
+    rad = width / 2
+    tip = tip - direction * rad  # the rounded end reaches the tip
+    base = tip - direction * (cw + ch)  # far outside the photo
+    yy, xx = np.mgrid[0:ch, 0:cw].astype(np.float32)
+    # distance from the segment base..tip; across-coordinate for the shading
+    seg = tip - base
+    t = np.clip(((xx - base[0]) * seg[0] + (yy - base[1]) * seg[1]) / float(seg @ seg), 0, 1)
+    px, py = base[0] + t * seg[0], base[1] + t * seg[1]
+    dist = np.sqrt((xx - px) ** 2 + (yy - py) ** 2)
+    shadow = np.clip(1 - np.clip(dist - rad, 0, None) / (rad * 0.6), 0, 1) * 0.35
+    out *= (1 - shadow)[:, :, None]
+    inside = np.clip((rad - dist) / 2.0, 0, 1)
+    across = np.clip(dist / rad, 0, 1)
+    light = (0.62 + 0.38 * np.sqrt(1 - across**2)).astype(np.float32)
+    skin = np.float32(r.choice(SKIN)[::-1]) * r.uniform(0.85, 1.05)
+    finger = skin[None, None, :] * light[:, :, None]
+    # the nail near the tip: a little lighter
+    nail = np.clip(1 - np.sqrt((xx - (tip[0] - direction[0] * rad * 0.9)) ** 2
+                               + (yy - (tip[1] - direction[1] * rad * 0.9)) ** 2) / (rad * 0.6), 0, 1)
+    finger = finger * (1 + 0.15 * nail[:, :, None])
+    out[:] = out * (1 - inside[:, :, None]) + finger * inside[:, :, None]
+
+
+def _cut(img: np.ndarray, m: np.ndarray, box: tuple[float, float, float, float], r: random.Random) -> np.ndarray:
+    """The photo framed so that a part of the table is outside it: the bottom rows (most often), or a side."""
+    x0, y0, x1, y1 = box
+
+    def to_photo(p: tuple[float, float]) -> tuple[float, float]:
+        v = m @ np.array([p[0], p[1], 1.0])
+        return float(v[0] / v[2]), float(v[1] / v[2])
+
+    side = r.choices(["bottom", "right", "left", "top"], weights=[55, 25, 10, 10])[0]
+    f = r.uniform(0.55, 0.85)
+    hh, ww = img.shape[:2]
+    if side in ("bottom", "top"):
+        yc = y0 + (y1 - y0) * (f if side == "bottom" else 1 - f)
+        ys = [to_photo((x, yc))[1] for x in (x0, (x0 + x1) / 2, x1)]
+        cut = int(min(ys) if side == "bottom" else max(ys))
+        return img[: max(60, cut)] if side == "bottom" else img[min(hh - 60, cut) :]
+    xc = x0 + (x1 - x0) * (f if side == "right" else 1 - f)
+    xs = [to_photo((xc, y))[0] for y in (y0, (y0 + y1) / 2, y1)]
+    cut = int(min(xs) if side == "right" else max(xs))
+    return img[:, : max(60, cut)] if side == "right" else img[:, min(ww - 60, cut) :]
 
 
 def to_jpeg(img: Image.Image, quality: int = 90, exif_orientation: int | None = None) -> bytes:
@@ -430,6 +604,9 @@ def fill_form(page: Image.Image, layout: dict[str, Any], rows: Sequence[dict[str
     well outside it (up and to the right), × marks, boxes scribbled in."""
     img = page.copy()
     r = hand.rng
+    if layout["rows"]:  # the table: its rows and the header above them
+        first, last = layout["rows"][0]["box"], layout["rows"][-1]["box"]
+        img.info["table_box"] = (first[0], first[1] - (first[3] - first[1]), last[2], last[3])
     for row, values in zip(layout["rows"], rows, strict=False):
         f = row["fields"]
         for key, box in f.items():

@@ -70,6 +70,14 @@ def photo_of(page: Image.Image, seed: int = 3, strength: float = 0.5, max_side: 
                             crop_to_page=False)
 
 
+def cut_off(data: bytes, keep: float = 0.62) -> bytes:
+    """The photo framed too low: only its top ``keep`` share is in the picture (the bottom rows cut off)."""
+    img = Image.open(io.BytesIO(data)).convert("RGB")
+    out = io.BytesIO()
+    img.crop((0, 0, img.size[0], int(img.size[1] * keep))).save(out, "JPEG", quality=88)
+    return out.getvalue()
+
+
 def png(img: Image.Image) -> bytes:
     out = io.BytesIO()
     img.save(out, "PNG")

@@ -12,7 +12,7 @@ from PIL import Image
 from bot.core import texts
 from bot.sample.cast import DAY, GROUP1, LIU, STRANGER, WANG
 from handlers.offline.bot import buttons, replies
-from tests.ocr.helpers import photo_of, png, rows_for, sample_roster, table_page
+from tests.ocr.helpers import cut_off, photo_of, png, rows_for, sample_roster, table_page
 
 
 async def stored(bot, member: str) -> dict[str, dict]:
@@ -191,6 +191,8 @@ def _blank_form() -> Image.Image:
         ("30000x30000", _big_png, "huge.png", "image/png", "too_large"),
         ("not a table", lambda: png(Image.new("RGB", (900, 700), (90, 140, 200))), "sky.png", "image/png", "no_table"),
         ("blank form", lambda: photo_of(_blank_form()), "form.jpg", "image/jpeg", "empty"),
+        ("bottom rows cut off", lambda: cut_off(photo_of(table_page(rows_for(sample_roster().find_member("王艳"), 12)))),
+         "cut.jpg", "image/jpeg", "cut_off"),
     ],
 )
 async def test_bad_input_gets_a_clear_reply(bot, name, make, document, mime, code) -> None:
