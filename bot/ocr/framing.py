@@ -28,6 +28,8 @@ STRIP = 0.012
 #: lines this share of the photo's side long are ruling
 LINE = 0.05
 SLOPES = (-0.12, 0.0, 0.12)
+#: a form's table may reach this share of the photo's side past its edge and count as in it
+TOLERANCE = 0.01
 #: strokes this close to the image's border are not looked at (the top-hat's border artefacts)
 EDGE = 6
 
@@ -92,9 +94,10 @@ def check_form(bgr: np.ndarray, found: f.FoundForm, households: int) -> Framing:
     inv = np.linalg.inv(hom)
     corners = cv2.perspectiveTransform(area, inv).reshape(-1, 2)  # the table's corners in the photo
     h, w = bgr.shape[:2]
+    tol = TOLERANCE * max(h, w)  # the page's place is known to a few pixels (less well from the QR code alone)
     cut = []
-    for side, outside in (("top", corners[:, 1] < 0), ("bottom", corners[:, 1] > h - 1),
-                          ("left", corners[:, 0] < 0), ("right", corners[:, 0] > w - 1)):
+    for side, outside in (("top", corners[:, 1] < -tol), ("bottom", corners[:, 1] > h - 1 + tol),
+                          ("left", corners[:, 0] < -tol), ("right", corners[:, 0] > w - 1 + tol)):
         if outside.any():
             cut.append(side)
     if cut:
