@@ -134,7 +134,7 @@ class MemberReport:
                     "household": h.household,
                     **h.values,
                     **({"row": h.row} if h.row is not None else {}),
-                    **({"uncertain": list(h.uncertain)} if h.row is not None or h.uncertain else {}),
+                    "uncertain": list(h.uncertain),
                 }
                 for h in self.households
             ],

@@ -206,7 +206,13 @@ DEFAULT_FIELDS: tuple[Field, ...] = (
     Field("out", "外出", "bool_int", ("外出",), anomaly=False),
     Field("returned", "返乡", "int", ("返乡", "返回", "回来", "返村", "返家"), anomaly=True),
     Field("isolated", "隔离", "int", ("居家隔离", "隔离", "居家健康监测", "健康监测"), anomaly=True),
-    Field("visitors", "外来人员", "int", ("外来人员", "外地来人", "外来人", "亲戚", "外地人"), anomaly=True),
+    Field(
+        "visitors",
+        "外来人员",
+        "int",
+        ("外来人员", "外地来人", "外来人", "亲戚", "外地人", "客人", "访客", "来访人员"),
+        anomaly=True,
+    ),
     Field("note", "备注", "text", ("备注", "说明", "情况")),
 )
 

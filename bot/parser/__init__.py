@@ -52,6 +52,13 @@ Approach
    ``template.normal_values()``); counts stated without a household become Chinese warnings asking which
    household; ``fever`` follows the temperature threshold; ``totals`` take the member-level counts.
 
+**Doubts** (:mod:`bot.parser.doubts`): whatever the parser cannot trust goes into the household's
+``uncertain`` (field keys, ``household`` for a doubtful name), with the value as read or None: a count
+without its number (``共人``, ``人数：``), a contradiction within one household, an implausible value
+(``体温365``, ``3.65``), a hedged statement (``听说…要回来``), a count several households share, a name one
+character off or a given name alone. A household named only in passing (``王建国家门口的路又堵了``,
+``明天去薛文斌家看看``; :mod:`bot.parser.mentions`) is not reported at all.
+
 The special roles of fields are found by type and well-known keys: the ``temperature`` field (type),
 the fever field (key ``fever`` or the first bool field), the people field (key ``people``, else the count
 field named 人数), the "out" field (key ``out``, else a yes/no field named 外出) and the note (the first text
@@ -72,7 +79,9 @@ One module a step, in the order they build on each other: ``vocab`` (the words m
 (the template's words), ``rosterindex`` and ``context`` (what a parse reads), ``textnorm`` (1), ``classify``
 (2), ``members`` (3), ``segment`` and ``table`` (4), ``names`` (5), ``tokens``, ``fieldwords``, ``options`` and
 ``bind`` (6),
-``accumulate`` (7), ``builder`` (4–7 for one member), ``assemble`` (8); ``parse`` runs them.
+``accumulate`` (7), ``builder`` (4–7 for one member), ``assemble`` (8); ``parse`` runs them. Beside the
+steps: ``shortwords`` (field words cut short, ``隔1人``, derived from the template), ``mentions`` (a name
+in passing) and ``doubts`` (what goes into ``uncertain``).
 """
 
 from bot.parser.parse import parse_message

@@ -64,27 +64,63 @@ class Acc:
         self.positives: dict[str, list[str]] = {}  # blanket: field → annotations (parentheses)
         self.counts: dict[str, int] = {}  # blanket: field → the count stated (发热1人)
         self.row: int | None = None
+        #: the fields the message leaves in doubt for this target (see :mod:`bot.parser.doubts`)
+        self.doubts: list[str] = []
+        #: of those, the counts written without their number (``共人``, ``人数：``)
+        self.missing: list[str] = []
+        self.hows: dict[str, str] = {}  # field → how its value was stated (count, presence, total …)
+        self.people_seen: list[Any] = []  # every people count stated (4口人 … 在家3人)
 
-    def set(self, key: str, value: Any, people_key: str | None) -> None:
+    def doubt(self, key: str, missing: bool = False) -> None:
+        if key not in self.doubts:
+            self.doubts.append(key)
+        if missing and key not in self.missing:
+            self.missing.append(key)
+
+    def set(self, key: str, value: Any, people_key: str | None, how: str = "") -> None:
         old = self.values.get(key)
         if key == people_key:
-            if old is None:
+            if old is None or (how == "total" and self.hows.get(key) != "total"):
                 self.values[key] = value
+                self.hows[key] = how
+            elif old != value and how != "part" and self.hows.get(key) != "part":
+                self.doubt(key)  # 4人 … 3人: two different counts of the same household
+            self.people_seen.append(value)
             return
+        if old is not None and conflicts(old, self.hows.get(key, ""), value, how):
+            self.doubt(key)
         if rank(value) > rank(old):
             self.values[key] = value
+            self.hows[key] = how
 
-    def put(self, f: Field, value: Any, people_key: str | None) -> None:
+    def put(self, f: Field, value: Any, people_key: str | None, how: str = "") -> None:
         """Store a statement's value of the field ``f`` (symptoms and enum options merge, see :func:`merge`)."""
         if f.type in ("symptoms", "enum"):
             self.values[f.key] = merge(f, self.values.get(f.key), value)
         else:
-            self.set(f.key, value, people_key)
+            self.set(f.key, value, people_key, how)
 
     def has_values(self, with_notes: bool = True) -> bool:
         return bool(
-            self.values or self.temps or self.temp_normal or self.normal or (with_notes and self.notes)
+            self.values
+            or self.temps
+            or self.temp_normal
+            or self.normal
+            or any(d != "household" for d in self.doubts)
+            or (with_notes and self.notes)
         )
+
+
+def conflicts(old: Any, old_how: str, new: Any, new_how: str) -> bool:
+    """Whether two statements of one field about one target contradict each other: a "no" and a "yes"
+    (``无返乡`` … ``返乡1人``), or two different counts (``返乡1人`` … ``返乡2人``). A bare mention and a count
+    (``儿子返乡`` … ``返乡2人``) do not: the count says how many."""
+    if old == new:
+        return False
+    if rank(old) <= 0 or rank(new) <= 0:
+        return (rank(old) <= 0) != (rank(new) <= 0)
+    vague = ("presence", "yes")
+    return old_how not in vague and new_how not in vague
 
 
 @dataclass
@@ -173,6 +209,8 @@ class Accumulator:
         for r in refs:
             if r.kind in ("own", "guess"):
                 accs.append(self.acc(r.name))
+                if r.kind == "guess" or r.fuzzy:
+                    accs[-1].doubt("household")
                 if r.warning and r.warning not in self.warnings:
                     self.warnings.append(r.warning)
             else:
@@ -213,13 +251,17 @@ class Accumulator:
             acc = self.blanket if target.kind == "all" else self.rest
             for s in stmts:
                 if s.kind == "people" and target.kind == "all":
-                    if self.totals["people"] is None:
+                    if self.totals["people"] is None or s.how == "total":
                         self.totals["people"] = s.value
+                elif s.kind == "doubt":
+                    acc.doubt(s.key or "", missing=s.how == "missing")
                 elif s.kind == "households" and target.kind == "all":
                     if self.totals["households"] is None:
                         self.totals["households"] = s.value
                 elif s.kind == "temp":
                     acc.temps.append(s.value)
+                    if s.how == "scaled" and self.schema.temperature:
+                        acc.doubt(self.schema.temperature)  # 体温365: a temperature without its point
                 elif s.kind == "normal":
                     acc.normal = True
                 elif s.kind == "field":
@@ -246,11 +288,17 @@ class Accumulator:
             for s in stmts:
                 if s.kind == "people":
                     if people:
-                        acc.set(people, s.value, people)
+                        acc.set(people, s.value, people, s.how)
+                        if k > 1 and not s.each:
+                            acc.doubt(people)  # 王建国、李秀兰家5人: together or each?
+                elif s.kind == "doubt":
+                    acc.doubt(s.key or "", missing=s.how == "missing")
                 elif s.kind in ("temp", "temp3"):
                     acc.temps.append(s.value)
                     if acc.reading_open and not reading:
                         acc.readings[-1][1].append(s.value)  # 上午36.3、36.5: the same time, another person
+                    if (s.kind == "temp3" or s.how == "scaled") and self.schema.temperature:
+                        acc.doubt(self.schema.temperature)  # 365: a temperature without its point
                 elif s.kind == "normal":
                     acc.normal = True
                 elif s.kind == "note":
@@ -263,11 +311,13 @@ class Accumulator:
                         acc.temp_normal = True
                         continue
                     n = s.value
-                    if s.how == "count" and k > 1 and isinstance(n, int) and n > 0:
+                    if s.how == "count" and k > 1 and isinstance(n, int) and n > 0 and not s.each:
+                        if n != k:
+                            acc.doubt(s.key or "")  # 王建国、李秀兰家返乡3人: who has how many?
                         n = 1
                     value = coerce(f, s.how, n, people)
                     if value is not None:
-                        acc.put(f, value, people)
+                        acc.put(f, value, people, s.how)
             acc.reading_open = only_temps and (reading or acc.reading_open)
             if annotation and not any(s.kind == "note" for s in stmts):
                 acc.notes.append(annotation)

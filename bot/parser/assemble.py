@@ -12,6 +12,7 @@ from typing import Any
 from bot.core.model import HouseholdReport, MemberReport
 from bot.core.template import Field
 from bot.parser.accumulate import Acc, Accumulator, rank
+from bot.parser.doubts import HOUSEHOLDS, household_doubts
 from bot.parser.fieldwords import reading_as_written
 from bot.parser.schema import Schema
 from bot.parser.vocab import TEMP_MAX, TEMP_MIN
@@ -81,9 +82,13 @@ def assemble(state: Accumulator) -> MemberReport | None:
             notes = _with_readings(acc, state.ctx.original)
             if notes and schema.note:
                 values[schema.note] = "；".join(dict.fromkeys(notes))
+        acc = state.accs.get(name)
+        for key in acc.missing if acc is not None else ():
+            if key in values:
+                values[key] = None  # 共人 / 返乡：: unknown, not zero
         _derive_fever(values, schema, tpl.fever_threshold)
         hr = HouseholdReport(household=name, values=values)
-        acc = state.accs.get(name)
+        hr.uncertain = _uncertain(state, name, acc, values)
         if acc is not None and acc.row is not None:
             hr.row = acc.row
         report.households.append(hr)
@@ -108,6 +113,7 @@ def assemble(state: Accumulator) -> MemberReport | None:
             report.warnings.append(ref.warning)
     report.warnings.extend(w for w in state.warnings if w not in report.warnings)
     _aggregate_warnings(state, report)
+    _missing_warnings(state, report)
     return report
 
 
@@ -133,6 +139,57 @@ def _named(f: Field, v: Any) -> int:
     if v is True:
         return 1
     return v if isinstance(v, int) and not isinstance(v, bool) else 0
+def _uncertain(state: Accumulator, name: str, acc: Acc | None, values: dict[str, Any]) -> list[str]:
+    """The household's doubtful fields (see :mod:`bot.parser.doubts`), in template order, ``household``
+    first. A count the blanket wrote without its number is in doubt (and unknown) for every household
+    that says nothing of its own about it."""
+    schema = state.schema
+    if acc is None and not state.blanket.missing and not state.rest.missing:
+        return []  # covered by a blanket statement only: nothing of its own to doubt
+    doubts = list(acc.doubts) if acc is not None else []
+    own = acc.values if acc is not None else {}
+    if acc is not None and _people_explained(acc, schema):
+        doubts.remove(schema.people or "")  # 4口人，在家3人，外出1人: the other one is out
+        values[schema.people or ""] = max(acc.people_seen)
+    for general in (state.blanket, state.rest):
+        for key in general.missing:
+            if key in values and key not in own and not (general is state.rest and name in state.exceptions):
+                values[key] = None
+                doubts.append(key)
+    temp_normal = acc.temp_normal if acc is not None else False
+    doubts += household_doubts(values, own, temp_normal, schema, state.ctx.template.fever_threshold)
+    t_key, f_key = schema.temperature, schema.fever
+    if t_key in doubts and f_key and f_key not in own and values.get(f_key) is not None:
+        doubts.append(f_key)  # a fever derived from a doubtful temperature is doubtful too
+    keys = set(doubts)
+    return (["household"] if "household" in keys else []) + [k for k in values if k in keys]
+
+
+def _people_explained(acc: Acc, schema: Schema) -> bool:
+    """Two people counts of one household whose difference is another count of it (``4口人，在家3人，
+    外出1人``): the household's size and who is at home, not a contradiction."""
+    p_key = schema.people
+    seen = set(acc.people_seen)
+    if not p_key or p_key not in acc.doubts or p_key in acc.missing or len(seen) != 2:
+        return False
+    gap = max(seen) - min(seen)
+    return any(
+        k != p_key and type(v) is int and v == gap and schema.fields[k].type in ("int", "bool_int")
+        for k, v in acc.values.items()
+    )
+
+
+def _missing_warnings(state: Accumulator, report: MemberReport) -> None:
+    """Member-level counts written without their number (``包联10户共人``): ask for them."""
+    labels = {HOUSEHOLDS: "户数"}
+    if state.schema.people:
+        labels[state.schema.people] = "人数"
+    for key in dict.fromkeys(state.blanket.missing + state.rest.missing):
+        f = state.schema.fields.get(key)
+        label = labels.get(key) or (f.label if f else key)
+        text = f"{label}没有写数字，请补充"
+        if text not in report.warnings:
+            report.warnings.append(text)
 
 
 def _aggregate_warnings(state: Accumulator, report: MemberReport) -> None:

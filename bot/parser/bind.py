@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from bot.parser.doubts import TOTAL_WORDS, missing_counts
 from bot.parser.options import bind_options
 from bot.parser.schema import Schema
 from bot.parser.tokens import Tok, is_temp3, schema_normal, temp_of
@@ -27,8 +28,11 @@ from bot.parser.vocab import (
 
 #: Verbs between a field word and its count (``亲戚来访2人``, ``儿子回来了2个人``).
 _GAP_VERB_RE = re.compile(
-    r"(?:来访|到访|探访|探亲|拜访|过来|回来|来家|来|到家|到|走亲戚|串门|务工|打工|上班|上学|共|了|的)+"
+    r"(?:来访|到访|探访|探亲|拜访|过来|回来|来家|来|到家|到|走亲戚|串门|务工|打工|上班|上学|共|了|的|一家|全家)+"
 )
+#: What may stand between a count of people and its field word (``2名学生放假回来了``, ``2人从武汉返乡``):
+#: a few words that are neither a negation nor another count.
+_COUNT_GAP_RE = re.compile(r"[\u4e00-\u9fff]{1,6}")
 
 #: Verbs a negation after a field word may belong to (``外出未归``: out, not back — not "no outing").
 _NEG_VERBS = set("归回到见测在返去来退止降")
@@ -38,11 +42,15 @@ _NEG_VERBS = set("归回到见测在返去来退止降")
 class Stmt:
     """One thing a clause says, about whatever the clause's target is."""
 
-    kind: str  # field temp temp3 households people normal note reading
+    kind: str  # field temp temp3 households people normal note reading doubt
     key: str | None = None
-    how: str = ""  # for field: count none yes presence normal add (symptoms) option (enum); note: remark status
+    #: field: count none yes presence normal add (symptoms) option (enum); note: remark status;
+    #: people: total (共计3人) or part (1人在县城上班); temp: scaled (体温365);
+    #: doubt: missing (a count without its number) or "" (a value that cannot be trusted)
+    how: str = ""
     value: Any = None
     quiet: bool = False  # a count taken over from the statement before it (no warning of its own)
+    each: bool = False  # said of each of several households (``各`` ``都`` ``分别``), not of all together
 
 
 def _skip(toks: list[Tok], j: int, step: int) -> int:
@@ -70,7 +78,18 @@ def _take(bound: dict[int, tuple[str, Any]], i: int, v: Tok, kinds: tuple[str, .
 def bind(toks: list[Tok], schema: Schema, clause_text: str, warnings: list[str]) -> list[Stmt]:
     """Turn one clause's tokens into statements (see :mod:`bot.parser`, step 6)."""
     out: list[Stmt] = [Stmt(kind, key, how, value) for kind, key, how, value in bind_options(toks, schema)]
+    out += [Stmt("doubt", key, "missing") for key in missing_counts(toks, schema)]
     n = len(toks)
+    for i, t in enumerate(toks):  # 外2 / 无外: a short form two fields share — both are in doubt
+        if t.kind == "ambig" and schema.temperature in t.keys and i + 1 < n and _reading(toks[i + 1]):
+            t.kind, t.key = "alias", schema.temperature  # 体36.6: only a temperature looks like that
+        if t.kind == "ambig":
+            out += [Stmt("doubt", key) for key in t.keys]
+            t.used = True
+            if i + 1 < n and toks[i + 1].kind == "num":
+                toks[i + 1].used = True
+            elif i > 0 and toks[i - 1].kind == "neg":
+                toks[i - 1].used = True
     bound: dict[int, tuple[str, Any]] = {}
 
     # 1. negation before aliases: 无返乡 / 没有外来人 / 无发热、返乡人员
@@ -136,6 +155,8 @@ def bind(toks: list[Tok], schema: Schema, clause_text: str, warnings: list[str])
                 and toks[j + 1].text[0] in _NEG_VERBS
             )
             kinds = ("num", "yes", "normal") if verb else ("num", "neg", "yes", "normal")
+            if v.kind == "yes" and v.text == "是" and j + 1 < n and toks[j + 1].kind == "other":
+                kinds = ("num", "normal")  # 亲戚是从县城过来的: a copula, not 外出:是
             _take(bound, i, v, kinds, count_ok=not v.unit or v.unit not in DATE_UNITS)
 
     # 3. a count before the alias: 2人返乡 / 1人发热; 4. a yes-word before it: 有发热 / 已返乡
@@ -145,13 +166,22 @@ def bind(toks: list[Tok], schema: Schema, clause_text: str, warnings: list[str])
         j = _skip(toks, i - 1, -1)
         if j >= 1 and toks[j].kind == "yes" and toks[j - 1].kind == "num" and not toks[j - 1].used:
             j -= 1  # 1人已返乡
+        elif (
+            j >= 1
+            and toks[j].kind == "other"
+            and _COUNT_GAP_RE.fullmatch(toks[j].text)
+            and toks[j - 1].kind == "num"
+            and toks[j - 1].unit in ("人", "名", "位", "个", "个人")
+            and not toks[j - 1].used
+        ):
+            j -= 1  # 2名学生放假回来了 / 2人从武汉回来
         if j >= 0 and not toks[j].used:
             v = toks[j]
             _take(bound, i, v, ("num", "yes"), count_ok=v.unit in PERSON_UNITS + HOUSEHOLD_UNITS + ("",))
 
     # 5. aliases still unbound: presence (儿子从武汉回来了 → returned 1)
     for i, t in enumerate(toks):
-        if t.kind == "alias" and i not in bound and t.key != schema.note:
+        if t.kind == "alias" and i not in bound and t.key != schema.note and not t.used:
             bound[i] = ("presence", None)
 
     for i, t in enumerate(toks):
@@ -171,14 +201,37 @@ def bind(toks: list[Tok], schema: Schema, clause_text: str, warnings: list[str])
                 out.append(Stmt("temp", value=temp))
             elif t.unit in HOUSEHOLD_UNITS and isinstance(t.value, int):
                 out.append(Stmt("households", value=t.value))
-            elif t.unit in ("人", "口人", "个人", "口", "名") and isinstance(t.value, int):
-                out.append(Stmt("people", value=t.value))
+            elif isinstance(t.value, int) and _people_count(toks, i):
+                total = i > 0 and toks[i - 1].kind == "fill" and toks[i - 1].text in TOTAL_WORDS
+                # 1人在县城上班: what some of the household's people do, not how many it has
+                part = not total and i + 1 < n and toks[i + 1].kind == "other" and len(toks[i + 1].text) >= 2
+                out.append(Stmt("people", how="total" if total else ("part" if part else ""), value=t.value))
             elif is_temp3(t) is not None:
                 out.append(Stmt("temp3", value=is_temp3(t)))
         elif t.kind == "normal":
             if _normal_strength(t.text, toks):
                 out.append(Stmt("normal", how="strong"))
     return out
+
+
+def _reading(tok: Tok) -> bool:
+    """A number that can only be a temperature reading (``36.6``, ``37.5℃``)."""
+    return tok.kind == "num" and isinstance(tok.value, float) and temp_of(tok, True) is not None
+
+
+#: ``老人一个`` / ``孩子两个``: a person word before ``N个`` makes it a people count.
+_PERSON_BEFORE_RE = re.compile(r"(?:人|老人|大人|小孩|孩子|儿子|女儿|闺女|孙子|孙女|老伴|成员|家属|住户)$")
+
+
+def _people_count(toks: list[Tok], i: int) -> bool:
+    """Whether the number token ``toks[i]`` (bound to no field) counts the people: ``4人`` / ``两位`` /
+    ``一名`` / ``老人一个``."""
+    unit = toks[i].unit
+    if unit in ("人", "口人", "个人", "口", "名", "位"):
+        return True
+    if unit == "个" and i > 0 and toks[i - 1].kind == "other":
+        return bool(_PERSON_BEFORE_RE.search(toks[i - 1].text))
+    return False
 
 
 def tail_note(toks: list[Tok]) -> str:
@@ -199,7 +252,7 @@ def _normal_strength(text: str, toks: list[Tok]) -> bool:
     other = "".join(t.text for t in toks if t.kind == "other")
     other = re.sub(
         r"今日|今天|目前|现在|本网格|网格|我们|我|各户|所有|住户|农户|家庭|家里|屋里|组里|大家|身体|一切|情况|村|全组|本组|"
-        r"人员|全体|其余|其他|其它|剩下|剩余|余下|别的|老人|小孩|孩子|儿子|女儿|孙子|孙女|老伴|"
+        r"人员|全体|其余|其他|其它|剩下|剩余|余下|别的|余|老人|小孩|孩子|儿子|女儿|孙子|孙女|老伴|"
         r"户|家|人|也|还|着呢|呢|的|老|子",
         "",
         other,
@@ -228,8 +281,9 @@ def _field_stmts(
             temp = temp_of(val, True)
             if temp is None:
                 warnings.append(f"“{clause}”中的体温看不懂，已忽略")
-                return []
-            return [Stmt("temp", value=temp)]
+                return [Stmt("doubt", key)]  # 体温3.65: asked about, not dropped
+            scaled = isinstance(val.value, int) and val.value >= 100
+            return [Stmt("temp", value=temp, how="scaled" if scaled else "")]
         if kind in ("normal", "none"):
             return [Stmt("field", key, "normal")]
         return []

@@ -14,9 +14,11 @@ from bot.core.model import Member
 from bot.parser.accumulate import Accumulator, Target
 from bot.parser.bind import Stmt, bind, tail_note
 from bot.parser.context import Ctx
+from bot.parser.doubts import close_gaps, hedged
+from bot.parser.mentions import mere_mention
 from bot.parser.names import HouseholdNames, Ref, looks_like_name
 from bot.parser.options import remarks_as_prose
-from bot.parser.segment import clauses, prepare_unit, restore, split_glued, units
+from bot.parser.segment import clauses, prepare_unit, restore, split_connectors, split_glued, units
 from bot.parser.table import cell_stmts, read_table, row_name, total_people
 from bot.parser.tokens import Tok, bare_count, has_prose, schema_normal, tokenize
 from bot.parser.vocab import (
@@ -42,12 +44,65 @@ from bot.parser.vocab import (
 _PROSE = ("other", "fill", "all", "yes", "paren", "remark", "neg")
 
 
+#: An open event: the target, the count field stated without its count, whether one person is meant.
+_Event = tuple[Target, str, bool]
+
+#: Words for one person (``儿子回来了``): a count after them is not how many came.
+_ONE_PERSON_RE = re.compile(
+    r"儿子|女儿|闺女|老伴|媳妇|儿媳|女婿|孙子|孙女|外孙|父亲|母亲|爸爸|妈妈|老人|丈夫|妻子|哥哥|姐姐|弟弟|妹妹|"
+    r"(?<![\d两几])个(?=[\u4e00-\u9fff])"  # 来了个亲戚
+)
+
+
+#: What ends a household's block of lines: a list marker, the member's counts, the rest, an exception,
+#: another member's or the whole grid's words.
+_NEW_ENTRY_RE = re.compile(
+    r"^\s*(?:\(?\d{1,3}[.、:)\]]|\d{1,3}\s)|\d\s*户|其余|其他|其它|剩下|剩余|余下|别的|(?<![\u4e00-\u9fff])余|包联|包户|"
+    r"网格|大家|各户|所有|全体|全部|除|接龙|合计|总计"
+)
+#: A blanket quantifier: after a finished line, ``体温均正常`` may speak of the whole grid.
+_QUANTIFIER_RE = re.compile(r"[均都全皆各]")
+
+
+def continues(prev: str, line: str) -> bool:
+    """Whether ``line`` goes on with the household(s) the line before it ended on: no new entry starts
+    (see ``_NEW_ENTRY_RE``), and either the line before broke off (``，`` ``、`` ``：``) or this one
+    states nothing of the whole grid (no 均/都/全)."""
+    if not prev.strip() or not line.strip() or _NEW_ENTRY_RE.search(line):
+        return False
+    return prev.rstrip()[-1:] in ",、;:，；：" or not _QUANTIFIER_RE.search(line)
+
+
+def _count_only(toks: list[Tok]) -> int | None:
+    """The count of a clause that is nothing but a count of people (``两个``, ``2人``, ``共计3人``)."""
+    rest = [t for t in toks if t.kind != "fill"]
+    if len(rest) != 1 or rest[0].kind != "num" or rest[0].hi is not None or not isinstance(rest[0].value, int):
+        return None
+    if rest[0].unit not in ("人", "口人", "个人", "口", "名", "位", "个") or not 0 < rest[0].value <= 30:
+        return None
+    return rest[0].value
+
+
+def _each(toks: list[Tok]) -> bool:
+    """Whether a clause speaks of each of its households: ``各`` / ``都`` / ``均`` / ``分别``."""
+    return any((t.kind == "all" and t.text in ("各", "都", "均")) or "分别" in t.text for t in toks)
+
+
+def _hedge_doubts(stmts: list[Stmt], temperature: str | None) -> list[Stmt]:
+    """The doubts of a hedged clause: every field (and temperature) it states as present."""
+    keys = [x.key for x in stmts if x.kind == "field" and x.how in ("count", "yes", "presence") and x.key]
+    if temperature and any(x.kind in ("temp", "temp3") for x in stmts):
+        keys.append(temperature)
+    return [Stmt("doubt", k) for k in dict.fromkeys(keys)]
+
+
 class Builder(Accumulator):
     """Collects one member's report from the units of a message."""
 
     def __init__(self, ctx: Ctx, member: Member) -> None:
         super().__init__(ctx, member)
         self.names = HouseholdNames(ctx, member, self.warnings)
+        self._tail: list[Ref] | None = None  # the households the last unit ended on
 
     def feed(self, text: str, first_refs: list[Ref] | None = None) -> list[Ref]:
         """Feed the lines of a message (or of one chain entry). Returns the refs found at the first unit."""
@@ -56,29 +111,39 @@ class Builder(Accumulator):
         found: list[Ref] = []
         first = True
         i = 0
+        prev = ""
+        self._tail = None
         while i < len(lines):
             end = self._table(lines, i)
             if end > i:
                 i = end
-                carry = None
+                carry = self._tail = None
                 continue
             line = lines[i]
             i += 1
-            for unit in units(line, self.ctx.parens):
-                refs, carry = self.feed_unit(unit, carry)
+            # 王建国家4人，⏎体温36.5⏎无返乡: one household's report broken over lines goes on being its
+            tail = self._tail if carry is None and continues(prev, line) else None
+            prev = line
+            for k, unit in enumerate(units(line, self.ctx.parens)):
+                if k == 0 and tail:
+                    refs, carry = self.feed_unit(unit, tail, continued=True)
+                else:
+                    refs, carry = self.feed_unit(unit, carry)
                 if first:
                     found = refs
                     first = False
         return found
 
-    def feed_unit(self, unit: str, carry: list[Ref] | None) -> tuple[list[Ref], list[Ref] | None]:
+    def feed_unit(
+        self, unit: str, carry: list[Ref] | None, continued: bool = False
+    ) -> tuple[list[Ref], list[Ref] | None]:
         """Feed one unit (a line or a sentence of one). Returns (refs named at its start, refs to carry on).
 
         The target starts as the member's whole grid ("all"), or the households carried over from a
         name-only line. A clause that names households switches the target to them (names joined by ``、``
         share the next statement); ``其余`` and the place of a ``除…外`` phrase switch to "the rest".
         """
-        unit = prepare_unit(unit)
+        unit = close_gaps(prepare_unit(unit))
         if SAME_RE.search(unit):
             self.same = True
             unit = SAME_RE.sub(" ", unit)
@@ -87,18 +152,21 @@ class Builder(Accumulator):
         unit = LIST_MARK_RE.sub("", unit, count=1)
         self._last_count = None
         unit = self._exceptions(unit)
-        unit = split_glued(unit, self.ctx.index, self.schema)
+        unit = split_glued(split_connectors(unit, self.ctx.index), self.ctx.index, self.schema)
         default = Target("all")
         target = self.target_for(carry) if carry else default
         start_refs: list[Ref] = []
-        group: list[Ref] = list(carry) if carry else []
-        prev_name_only = bool(carry)
+        group: list[Ref] = list(carry) if carry and not continued else []
+        prev_name_only = bool(carry) and not continued
         pending: Tok | None = None  # 体温 36.5: an alias waiting for its value in the next clause
         pending_target = default
         prev_negated = False
         label: Tok | None = None  # 返乡人员：王建国家儿子、李秀兰家女儿 — the label covers every name
         only_names = True
+        prev_clause = ""
+        event: _Event | None = None  # 来亲戚了: a field stated without its count
         for n, (clause, sep) in enumerate(clauses(unit)):
+            before, prev_clause = (prev_clause if sep == " " else ""), clause
             if EXC_MARK in clause:
                 default = target = Target("rest")
                 group, prev_name_only, prev_negated = [], False, False
@@ -142,21 +210,30 @@ class Builder(Accumulator):
             stmts = remarks_as_prose(
                 bind(toks, self.schema, restore(clause, self.ctx.parens), self.warnings), toks, _PROSE
             )
+            if target.kind == "hh" and len(target.accs) > 1 and _each(toks):
+                for x in stmts:
+                    x.each = True  # 王建国、李秀兰家各返乡2人
+            if stmts and hedged(clause):  # 听说霍建军家儿子要回来: stated, but not as a fact
+                stmts += _hedge_doubts(stmts, self.schema.temperature)
             prev_negated = any(t.kind == "neg" and t.used for t in toks)
             alone = [t for t in toks if t.kind != "fill"]
             waiting = (
                 len(alone) == 1
                 and alone[0].kind == "alias"
                 and alone[0].key != self.schema.note
+                and not alone[0].used
                 and not paren_refs
                 and not negated
             )
             if waiting:
                 pending, pending_target = alone[0], target
                 stmts = [x for x in stmts if not (x.kind == "field" and x.key == alone[0].key)]
+            stmts, event = self._events(stmts, toks, target, clause, event)
             if target.kind == "hh" and not stmts and len(toks) == 1 and bare_count(toks[0]):
                 # 王建国 4 36.5: a bare small number on a household's line is its people count
                 stmts = [Stmt("people", value=toks[0].value)]
+            elif target.kind == "hh" and not stmts and [t.text for t in toks] == ["√"]:
+                stmts = [Stmt("normal", how="strong")]  # 王建国√: the household ticked off as fine
             note_annotation = (
                 annotation if target.kind == "hh" else ",".join(x for x in (annotation, loose[1]) if x)
             )
@@ -164,6 +241,16 @@ class Builder(Accumulator):
                 p_target = self.target_for(paren_refs)
                 self.apply(stmts, p_target)
                 self.apply(paren_stmts, p_target)
+            elif (
+                refs
+                and not stmts
+                and not waiting
+                and not annotation
+                and all(mere_mention(r, before + r.before) for r in refs)
+            ):  # 王建国家门口的路又堵了 / 明天去薛文斌家看看: the household is named, not reported
+                self._forget(refs)
+                target, group, prev_name_only, only_names = default, [], False, True
+                continue
             elif target.kind == "hh" and not stmts and not waiting and all(t.kind in _PROSE for t in toks):
                 note = re.sub(f"[{PAREN_CLASS}]", "", rest).strip(" :,的")
                 if note and CJK_RE.search(note) and note not in NONE_CELLS and not schema_normal(note):
@@ -182,8 +269,65 @@ class Builder(Accumulator):
                 only_names = False
         if pending is not None:
             self.apply(bind([pending], self.schema, pending.text, self.warnings), pending_target)
+        if event is not None:
+            self._settle(event)
         carry_on = group if (only_names and group and target.kind == "hh") else None
+        self._tail = (group or (carry if continued else None)) if target.kind == "hh" else None
         return start_refs, carry_on
+
+    def _events(
+        self, stmts: list[Stmt], toks: list[Tok], target: Target, clause: str, event: _Event | None
+    ) -> tuple[list[Stmt], _Event | None]:
+        """A count alone after its event (``来亲戚了，两个``) is the event's; an event whose count never
+        comes is settled (see :meth:`_settle`). Returns the clause's statements and the open event."""
+        count = _count_only(toks)
+        if event is not None and event[0] is target and count is not None:
+            if not event[2] or count == 1:
+                stmts = [Stmt("field", event[1], "count", count)]  # 来亲戚了，两个 / 回来了，共计3人
+            else:  # 儿子回来了，4人: the household's people, or more who came back?
+                stmts = [*stmts, Stmt("doubt", event[1]), Stmt("doubt", self.schema.people)]
+        elif event is not None:
+            self._settle(event)
+        new = self._event_of(stmts, target, clause)
+        if new is not None and event is not None and event[0] is target and event[2]:
+            new = (target, new[1], True)  # 女儿返乡，已居家隔离: the same one person
+        return stmts, new
+
+    def _event_of(self, stmts: list[Stmt], target: Target, clause: str) -> _Event | None:
+        """The count field a clause states without a count (``王建国家来亲戚了``), if any, and whether the
+        clause names one person (``儿子回来了``): a count alone in the next clause is the field's count."""
+        if target.kind != "hh":
+            return None
+        last = self._last_count
+        if last is not None and last[0] == self._target_key(target):
+            return None  # 返乡2人，均已隔离: the same people (see Accumulator._inherit)
+        counted = {x.key for x in stmts if x.kind == "field" and x.how == "count"}
+        for x in stmts:
+            f = self.schema.fields.get(x.key or "") if x.kind == "field" else None
+            if f is None or f.key in counted:
+                continue  # 外来人员：亲戚1人 — the label and its count
+            if x.how in ("presence", "yes") and f.type == "int" and f.key != self.schema.people:
+                one = len(_ONE_PERSON_RE.findall(clause)) == 1 and not re.search(r"[们等和及与、]", clause)
+                return target, f.key, one
+        return None
+
+    def _settle(self, event: _Event) -> None:
+        """An event whose count never came: one person (``儿子回来了``) is one; else the count is unknown
+        (``有返乡人员``, ``儿子儿媳回来了``) and asked, with the one read kept."""
+        target, key, one = event
+        if not one:
+            self.apply([Stmt("doubt", key)], target)
+
+    def _forget(self, refs: list[Ref]) -> None:
+        """Drop the households a mere mention named, unless something else was said of them."""
+        for r in refs:
+            acc = self.accs.get(r.name) if r.kind in ("own", "guess") else None
+            if acc is not None and not acc.has_values() and acc.row is None:
+                del self.accs[r.name]
+                self.order.remove(r.name)
+            sink = self.sinks.get((r.kind, r.name))
+            if sink is not None and not sink[1].has_values() and r.kind not in ("own", "guess"):
+                del self.sinks[(r.kind, r.name)]
 
     def _label_of(self, clause: str) -> Tok | None:
         """The field of a ``返乡人员：`` label at the start of a clause."""

@@ -65,6 +65,10 @@ class Ref:
     warning: str = ""
     strong: bool = False
     chain_no: int | None = None  # the 接龙 line it came from
+    fuzzy: bool = False  # matched with one character off: the household is in doubt
+    #: the clause's text before the name and after it (and its 家/户): is it a report or a mere mention?
+    before: str = ""
+    after: str = ""
 
 
 class HouseholdNames:
@@ -128,7 +132,14 @@ class HouseholdNames:
             hits = [n for n in self.own if len(n) == length and one_off(n, cand)]
             if len(hits) == 1:
                 self.warnings.append(f"“{cand}”按“{hits[0]}”记录（名字相差一个字），请核实")
-                return Ref("own", hits[0]), took(length)
+                return Ref("own", hits[0], fuzzy=True), took(length)
+        for length in (3, 2):  # 建国家: the given name only, of exactly one own household
+            cand = run[:length]
+            if len(cand) == length and run[length : length + 1] in ("家", "户"):
+                hits = [n for n in self.own if len(n) == length + 1 and n[1:] == cand]
+                if len(hits) == 1 and cand not in idx.households:
+                    self.warnings.append(f"“{cand}家”按“{hits[0]}”户记录（只写了名字），请核实")
+                    return Ref("own", hits[0], fuzzy=True), took(length)
         return self._heuristic(run, after, strict)
 
     def _heuristic(self, run: str, after: str, strict: bool) -> tuple[Ref | None, int]:
@@ -174,6 +185,7 @@ class HouseholdNames:
         if ref is not None:
             refs.append(ref)
             rest = body[took:]
+            ref.before, ref.after = clause[: len(clause) - len(body)], rest
         # a roster name followed by 家/户/: anywhere in the clause
         idx = self.ctx.index
         i = 0
@@ -191,8 +203,10 @@ class HouseholdNames:
                         hit = name
                         break
             if hit:
-                refs.append(Ref("own", hit) if hit in self.own else self._foreign_ref(hit))
+                ref = Ref("own", hit) if hit in self.own else self._foreign_ref(hit)
+                refs.append(ref)
                 i += len(hit) + (1 if rest[i + len(hit)] in "家户" else 0)
+                ref.before, ref.after = "".join(out), rest[i:]
                 continue
             out.append(rest[i])
             i += 1
@@ -250,5 +264,6 @@ class HouseholdNames:
             s = s[sep.end() :]
         if not refs:
             refs, s = self.names_in_clause(text.strip(" ,:"), strict=False)
-        s = re.sub(r"^\s*(?:这|那)?(?:\d+|几)?(?:户|家)?(?:人家|住户|农户)?(?:等)?", "", s)
+        # 这2户 / 几家 / 等: the phrase's own words about the households; 2人外出 is what it says of them
+        s = re.sub(r"^\s*(?:这|那)?(?:(?:\d+|几)?(?:户|家))?(?:人家|住户|农户)?(?:等)?", "", s)
         return refs, s

@@ -12,7 +12,8 @@ from functools import lru_cache
 
 from bot.core.template import Field, Template
 from bot.parser.fieldwords import REMARK_RE_PART, REMARK_WORDS, STATUS_RE_PART, THRESHOLD_RE_PART
-from bot.parser.vocab import NORMAL_RE_PART, NUM_PAT, PAREN_CLASS
+from bot.parser.shortwords import short_words
+from bot.parser.vocab import CJK, NORMAL_RE_PART, NUM_PAT, PAREN_CLASS
 
 
 def trie_alternation(words: list[str]) -> str:
@@ -80,6 +81,12 @@ class Schema:
         alias_alt = trie_alternation(words)
         field_words = [w for w in words if w in self.word_key]
         field_alt = trie_alternation(field_words)
+        #: 隔1人 / 返1人 / 温36.5 / 无返: a field word cut short (see bot.parser.shortwords); 外2: either field
+        self.short_keys = short_words(template, self.word_key)
+        shorts = sorted(self.short_keys, key=len, reverse=True)
+        short_word = "(?:" + "|".join(re.escape(w) for w in shorts) + ")" if shorts else r"(?!x)x"
+        short_alt = rf"{short_word}(?=:?\d)"
+        short_scan = rf"{short_alt}|(?:(?<=无)|(?<=没有)|(?<=没)|(?<=未)){short_word}(?![{CJK}])"
         self.scan_re = re.compile(
             rf"(?P<paren>[{PAREN_CLASS}])"
             rf"|(?P<normal>{NORMAL_RE_PART})"
@@ -87,9 +94,10 @@ class Schema:
             rf"|(?P<status>{STATUS_RE_PART})"
             rf"|(?P<remark>{REMARK_RE_PART})"
             rf"|(?P<alias>{alias_alt})"
+            rf"|(?P<short>{short_scan})"
             r"|(?P<hh>总户数|户数)"
             rf"|(?P<num>{NUM_PAT})"
-            r"|(?P<fill>是否|有无|人员|人数|共计|合计|总计|共有|共|计|约|为|的|者|和|及|与|或|以及|[:=/+])"
+            r"|(?P<fill>是否|有无|人员|人数|共计|合计|总计|一共|总共|共有|共|计|约|为|的|者|和|及|与|或|以及|[:=/+])"
             r"|(?P<neg>已解除|已结束|已期满|解除|结束|期满|没有|暂无|没|无|未|不|否|非|×)"
             r"|(?P<yes>有|是|√|已)"
             r"|(?P<all>全部|全都|均|都|皆|全|各)"
@@ -98,7 +106,7 @@ class Schema:
         )
         vocab_alt = trie_alternation(sorted({*field_words, *option_words, *REMARK_WORDS}, key=len, reverse=True))
         self.vocab_re = re.compile(
-            rf"(?:{NORMAL_RE_PART}|{vocab_alt}|体温|包联|包户|共|合计|没有|无|未|不|均|都|全|有|是|已|今|昨|在家|家)"
+            rf"(?:{NORMAL_RE_PART}|{vocab_alt}|{short_alt}|体温|包联|包户|共|合计|没有|无|未|不|均|都|全|有|是|已|今|昨|在家|家)"
         )
         self.multi_vocab_re = re.compile(rf"(?:{NORMAL_RE_PART}|{field_alt}|体温|包联|包户|合计|没有)")
 

@@ -80,6 +80,26 @@ def clauses(unit: str) -> list[tuple[str, str]]:
     return out
 
 
+#: Words that go on to the next household in run-on (spoken, dictated) text: ``…都正常然后张三虎家…``.
+_CONNECTOR_RE = re.compile(r"然后|还有就是|再就是|另外|还有|接着|再有")
+
+
+def split_connectors(unit: str, idx: RosterIndex) -> str:
+    """A connector right before a roster household name ends the clause there (``…体温都正常然后张三虎家
+    他家老人有点发烧`` is two households' statements, not one statement of both)."""
+    if not _CONNECTOR_RE.search(unit):
+        return unit
+    out: list[str] = []
+    last = 0
+    for m in _CONNECTOR_RE.finditer(unit):
+        after = unit[m.end() :]
+        if any(after[:n] in idx.households for n in idx.household_lengths if len(after) >= n):
+            out.append(unit[last : m.start()] + ",")
+            last = m.end()
+    out.append(unit[last:])
+    return "".join(out)
+
+
 def split_glued(unit: str, idx: RosterIndex, schema: Schema) -> str:
     """Break a clause where a household name or ``其余`` is glued to a finished statement (members skip
     punctuation): ``15户均正常霍建军家…`` / ``王建国4人36.5薛文斌1人36.6`` / ``…36.7其他都正常``."""

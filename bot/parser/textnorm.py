@@ -82,8 +82,8 @@ _PRE_RE = re.compile("|".join(re.escape(k) for k in sorted({**_CIRCLED, **_PRE_M
 _PUA_BASE = 0xF0000
 
 #: Chinese numeral characters (a roster name containing one must be protected from conversion).
-NUMERAL_CHARS = "零〇一二两三四五六七八九十百千万"
-_DIGIT_CHARS = "零〇一二两三四五六七八九"
+NUMERAL_CHARS = "零〇一二两三四五六七八九十百千万壹贰叁肆伍陆柒捌玖拾佰仟"  # with the financial forms (贰人)
+_DIGIT_CHARS = "零〇一二两三四五六七八九壹贰叁肆伍陆柒捌玖"
 #: Characters after a number that make it a quantity (or an ordinal / a date part we keep as digits).
 _UNITS = "户人口名位个号楼栋层组队天日月次岁度点℃块元年周例条间套~-至到"
 _NUMERAL_RE = re.compile(f"[{NUMERAL_CHARS}]+")
@@ -102,6 +102,14 @@ _SPACES_RE = re.compile(r"[ \f\v\xa0]+")
 #: Colloquial numerals before a unit: 俩人 → 两人, 仨人 → 三人 (then converted like the others).
 _COLLOQUIAL_RE = re.compile(r"[俩仨](?=[人口个户家位名])")
 _COLLOQUIAL = {"俩": "两", "仨": "三"}
+#: 俩 / 仨 before a noun after a verb or at a word's start (``来了俩亲戚``, ``有俩孩子``): the count itself;
+#: after a noun or pronoun it is "the two of them" (``哥俩好``, ``他俩``) and stays.
+_COLLOQUIAL_NOUN_RE = re.compile(r"(?:(?<=[了有来回到])|(?<![\u4e00-\u9fff]))[俩仨](?=[\u4e00-\u9fff])")
+_COLLOQUIAL_DIGIT = {"俩": "2", "仨": "3"}
+#: 老人俩 / 孩子仨 / 回来了俩 at the end of a phrase: that many people.
+_COLLOQUIAL_AFTER_RE = re.compile(
+    r"(?:(?<=老人|孩子|小孩|大人|儿子|女儿|闺女|孙子|孙女)|(?<=[了有来回到]))[俩仨](?![\u4e00-\u9fff])"
+)
 
 
 def to_halfwidth(text: str) -> str:
@@ -191,7 +199,7 @@ def _is_quantity(text: str, start: int, end: int) -> bool:
     after = text[end] if end < len(text) else ""
     if text.startswith("报告", end) or (run == "零" and after in ("星", "散")):
         return False  # 零报告, 零星, 零散
-    if run[0] in "百千万":
+    if run[0] in "百千万佰仟":
         return False  # 万一, 千万
     if _is_placeholder(before) or _is_placeholder(after):
         return False  # glued to a protected name
@@ -252,8 +260,15 @@ def convert_numerals(text: str, protect: Iterable[str] = ()) -> str:
     return text
 
 
+#: 36。5 / 36·5: a temperature whose point was typed as a full stop or a middle dot.
+_ODD_POINT_RE = re.compile(r"(?<![\d.])(3[4-9]|4[0-2])[。·](\d)(?![\d.])")
+
+
 def normalize_temperatures(text: str) -> str:
-    """``36度5`` → ``36.5℃``; ``36.5度`` / ``36.5°C`` → ``36.5℃``; ``36.1至36.8`` → ``36.1~36.8``."""
+    """``36度5`` → ``36.5℃``; ``36.5度`` / ``36.5°C`` → ``36.5℃``; ``36.1至36.8`` → ``36.1~36.8``;
+    ``36。5`` → ``36.5``."""
+    if "。" in text or "·" in text:
+        text = _ODD_POINT_RE.sub(r"\1.\2", text)
     if "度" in text or "点" in text:
         text = _AR_DU_DEC_RE.sub(lambda m: f"{m.group(1)}.{m.group(2)}℃", text)
 
@@ -276,6 +291,8 @@ def normalize(text: str, protect: Iterable[str] = ()) -> str:
     text = strip_boilerplate(text)
     if "俩" in text or "仨" in text:
         text = _COLLOQUIAL_RE.sub(lambda m: _COLLOQUIAL[m.group(0)], text)
+        text = _COLLOQUIAL_NOUN_RE.sub(lambda m: _COLLOQUIAL_DIGIT[m.group(0)], text)
+        text = _COLLOQUIAL_AFTER_RE.sub(lambda m: _COLLOQUIAL_DIGIT[m.group(0)] + "人", text)
     text = convert_numerals(text, protect)
     text = normalize_temperatures(text)
     return collapse_spaces(text)

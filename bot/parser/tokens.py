@@ -19,9 +19,10 @@ from bot.parser.vocab import DATE_UNITS, NORMAL_RE_PART, PAREN_BASE, TEMP_MAX, T
 class Tok:
     """One token of a clause; ``used`` once a statement has taken it."""
 
-    kind: str  # paren normal thr status remark alias sym opt hh num fill neg yes all other (done: taken)
+    kind: str  # paren normal thr status remark alias ambig sym opt hh num fill neg yes all other (done: taken)
     text: str
     key: str | None = None
+    keys: tuple[str, ...] = ()  # ambig: the fields a shared short form may stand for
     value: float | int | None = None
     hi: float | int | None = None
     unit: str = ""
@@ -43,6 +44,15 @@ def tokenize(clause: str, schema: Schema) -> list[Tok]:
         if kind in ("na", "nb", "nc1", "nc2", "nu"):
             kind = "num"
         text = m.group(0)
+        if kind == "short":  # 隔1人: a field word cut short (one character: not run into a word, 走访10户)
+            if len(text) > 1 or not toks or toks[-1].kind != "other" or clause[m.start() - 1].isspace():
+                keys = schema.short_keys[text]
+                if len(keys) == 1:
+                    toks.append(Tok("alias", text, key=keys[0]))
+                else:  # 外2: 外出 or 外来人员 — a doubt of both
+                    toks.append(Tok("ambig", text, keys=keys))
+                continue
+            kind = "other"
         if kind == "other":
             if toks and toks[-1].kind == "other":
                 toks[-1].text += text

@@ -18,7 +18,7 @@ CJK_RUN_RE = re.compile(f"[{CJK}·]+")
 
 #: "Everything is normal" phrases (strong), longest first inside the regex.
 NORMAL_STRONG = tuple(
-    "一切正常 全部正常 全都正常 均属正常 均为正常 均正常 都正常 皆正常 无异常 无异样 无异况 没有异常 没异常 未见异常 未发现异常 无特殊情况 无其他情况 无其它情况 无特殊 零报告 0报告 无情况 一切都好 一切安好 都没问题 均没问题 全没问题 都没有问题 均无问题 都无问题 一切都正常 一切正常的".split()
+    "一切正常 全部正常 全都正常 均属正常 均为正常 均正常 都正常 皆正常 无异常 无异样 无异况 没有异常 没异常 未见异常 未发现异常 无特殊情况 无其他情况 无其它情况 无特殊 零报告 0报告 无情况 一切都好 一切安好 都没问题 均没问题 全没问题 都没有问题 均无问题 都无问题 一切都正常 一切正常的 一切如常 一切照常 均无异常 都无异常 在正常范围内 在正常范围 正常范围内 正常范围 在正常值内 正常值内 正常值 属正常 情况良好".split()
 )
 NORMAL_WEAK = (
     "正常",
@@ -32,15 +32,40 @@ NORMAL_WEAK = (
     "好好的",
     "都好好的",
     "都好着",
+    "都健康",
+    "均健康",
+    "身体健康",
+    "身体都健康",
+    "身体都好",
+    "都没事",
+    "没事",
+    "都没啥事",
+    "没啥事",
 )
+#: Weak normal words that are only normal when no other word follows (``都健康`` but not ``健康监测``).
+_NORMAL_ALONE = ("健康",)
 NORMAL_RE_PART = r"(?:异常|特殊|其他|其它)(?:情况)?[:=]?(?:无|没有|0|否|暂无)|" + "|".join(
-    sorted(NORMAL_STRONG + NORMAL_WEAK, key=len, reverse=True)
+    (re.escape(w) + (f"(?![{CJK}])" if w.endswith(_NORMAL_ALONE) else ""))
+    for w in sorted(NORMAL_STRONG + NORMAL_WEAK, key=len, reverse=True)
 )
 
+#: The day (or report) a "same as" statement points back to: 昨天 / 昨日 / 昨儿 / 前一天 / 上次 / 之前 …
+_SAME_DAY = r"(?:昨天|昨日|昨儿|昨个|昨|前一天|前一日|前1天|前1日|前日|前天|上一次|上次|上回|之前|以前|往常|往日|平时|前几天|上面|上条)"
+#: What says "the same": 一样 / 相同 / 一致 / 无异 / 没区别 / 没两样 / 一个样 / 差不多 / 无变化 …
+_SAME_WORD = (
+    r"(?:一样|相同|一致|无异|无区别|没区别|没有区别|没啥区别|没两样|一个样|差不多|无变化|没变化|没有变化|没啥变化|不变)"
+)
+#: "Same as yesterday", in the many ways members write it. ``和/与/跟`` need a sameness word after the day
+#: (``和昨天相比多了1人`` is not the same); ``同/如/照`` carry it themselves (``同昨日``, ``如昨``, ``照旧``).
 SAME_RE = re.compile(
-    r"同昨日|同昨天|同前日|同上|同前|无新变化|无变化|没有变化|没变化|未变化|"
-    r"(?:和|与|跟|同)昨(?:天|日)(?:的)?(?:一样|相同|一致|无异|情况一样)|"
-    r"一切照旧|照旧|情况不变|维持不变"
+    rf"(?:情况|今天|今日|今)?(?:同|如|照|仍同|还同) ?(?:{_SAME_DAY})(?:的)?(?:情况|报告|上报)?(?:的)?(?:{_SAME_WORD})?|"
+    rf"(?:和|与|跟) ?(?:{_SAME_DAY}) ?(?:的)?(?:情况)?(?:的)? ?(?:{_SAME_WORD})|"
+    r"(?:情况|均|都)?同上|同前|"
+    r"(?:无|没有|没|未|无任何|没有任何|没什么|没啥|无明显|无新|没有新)(?:的)?变化|未变化|"
+    r"(?:一切|情况|都|还是|仍|仍然|依然)?(?:照旧|依旧|如旧|如故|如昨)|"
+    r"(?:还是|仍是|依然是|依旧是|都是|仍然是)?老样子|(?:还是|仍是|依然)(?:原样|那样|一样)|"
+    rf"(?:按|照|参照)(?:{_SAME_DAY})(?:的)?(?:报的|报|填的|情况)?(?:来|报|填)?|"
+    rf"(?:(?:情况|均|都|也|还是)|(?<![{CJK}]))(?:不变|没变|没有变)(?!化)|维持不变|一如既往"
 )
 CORRECTION_RE = re.compile(r"更正|纠正|改正|更改|修正|订正|修改")
 CORRECTION_NOISE_RE = re.compile(
@@ -80,9 +105,11 @@ EXCEPT_AFTER_RE = re.compile(r"(?P<c>[^,;。|\s" + EXC_MARK + r"]{2,30}?)(?:都|
 EXCEPT_PAREN_RE = re.compile(
     r"^\s*(?:除(?:了|开)?(?P<a>.+?)(?:以外|之外|外)?|(?P<b>.+?)(?:都|均)?除外)\s*$", re.S
 )
-REST_RE = re.compile(r"其余|剩下|剩余|余下|(?:其他|其它|别的)(?:各)?(?:户|家|住户|农户|人家)")
+#: ``余正常`` / ``余均正常``: 余 alone, as chain lines shorten 其余 (not 剩余, 多余, 业余 …).
+_REST_YU = rf"(?<![{CJK}])余(?=[均都全皆正无户家])"
+REST_RE = re.compile(rf"其余|剩下|剩余|余下|{_REST_YU}|(?:其他|其它|别的)(?:各)?(?:户|家|住户|农户|人家)")
 REST_WEAK_RE = re.compile(r"^(?:其他|其它|别的)(?!人|家人|成员)")
-_REST_LEAD = r"(?:其他|其它|别的|其余|剩下|剩余|余下)(?:的)?(?:各)?(?:\d+)?(?:户|家|住户|农户|人家)?"
+_REST_LEAD = rf"(?:其他|其它|别的|其余|剩下|剩余|余下|{_REST_YU})(?:的)?(?:各)?(?:\d+)?(?:户|家|住户|农户|人家)?"
 REST_WORDS_RE = re.compile(r"其他|其它|其余|剩下|剩余|余下|别的")
 #: ``其他都正常`` / ``别的都没问题`` / ``其它户都没发烧``: the rest, whatever the target was.
 _REST_NORMAL_BODY = rf"{_REST_LEAD}(?:也|都|均|全|全部|全都|皆|是|还)*(?:(?:{NORMAL_RE_PART})|(?<=[也都均全皆])(?:没有|没|无|不|未))"

@@ -823,7 +823,8 @@ def test_to_json_shape():
     assert set(data) == {"reports"}
     rep = data["reports"][0]
     assert rep["member"] == "刘志宇" and rep["households"][0]["household"] == "王建国"
-    assert set(rep["households"][0]) == {"household", *TEMPLATE.keys()}
+    assert set(rep["households"][0]) == {"household", *TEMPLATE.keys(), "uncertain"}
+    assert rep["households"][0]["uncertain"] == []
 
 
 def test_typical_message_is_fast():
