@@ -5,7 +5,8 @@ A chat adapter (``handlers/telegram/``) calls :func:`open_services` when it star
 service or a repository. The hooks between features are wired here and nowhere else:
 
 * the daily digest's content (reminders) is the statisticians' summary (stats);
-* a reminder re-offers the photo readings still waiting for 确认 (reminders → photos).
+* a reminder re-offers the photo readings still waiting for 确认 (reminders → photos);
+* a print run (``/form 第一网格 3天``) covers the members the sender may see (photos → stats' roles).
 
 Adapters are found through the ``gridbot.adapters`` entry point group and the offline demo through
 ``gridbot.demos``, so that ``bot/`` never imports a chat platform's library.
@@ -70,6 +71,7 @@ async def open_services(config: Config, clock: Callable[[], datetime] | None = N
     stats = StatsService(config, reports, StatsRepo(db))
     reminders.digest_builder = stats.digest_text
     reminders.reoffer_source = photos.open_confirmations
+    photos.print_scope = stats.members_in_scope
     reader = PhotoReader(config.ocr.workers, config.ocr.max_queue, config.ocr.timeout_s)
     inbox = InboxService(config, InboxRepo(db), report_clock)
     return Services(config, db, report_clock, inbox, report_repo, reports, photos, reader, reminders, stats)

@@ -284,13 +284,21 @@ OCR_ERRORS = {
 FORM_CAPTION = "🖨️ {member} 的排查登记表（{day}），共{households}户。打印后填写，拍照发到网格群即可自动识别。"
 FORM_NOT_LINKED = "您还没有关联网格员身份，无法生成登记表。请在网格群里发送 /iam 您的姓名。"
 FORM_NO_HOUSEHOLDS = "台账里您名下没有住户，无法生成登记表。"
-FORM_BAD_DATE = "日期的写法：/form 或 /form 2020-02-10"
+FORM_BAD_DATE = "写法：/form、/form 2020-02-10 或 /form 3天；网格长、统计员私聊我发送 /form 第一网格 3天 可打印整个网格。"
 FORM_FAILED = "抱歉，登记表生成失败了，请稍后再试。"
+FORM_RUN_CAPTION = ("🖨️ {scope} 的排查登记表：{members}名网格员 × {days}天（{first}起），共{pages}页，每人每天一页。"
+                    "每页都有自己的二维码，填好后拍照发到网格群即可自动识别。")
+FORM_OWN_DAYS_CAPTION = "🖨️ {member} 的排查登记表（{first}起{days}天），共{households}户、{pages}页。打印后填写，拍照发到网格群即可自动识别。"
+FORM_RUN_PRIVATE_ONLY = "为保护住户信息，整个网格的登记表只在私聊中发送。请私聊我发送 /form {name}。"
+FORM_RUN_TOO_MANY_DAYS = "一次最多打印{max}天的登记表。"
+FORM_RUN_TOO_MANY_PAGES = "一次最多打印{max}页，这次需要{pages}页。请少选几天，或按网格分开打印。"
+FORM_RUN_EMPTY = "这个范围里没有住户，无法生成登记表。"
 HELP += _feature(
     "📷 <b>手写表格</b>",
     [
         "也可以直接发手写表格的照片（表头写户主、人数、体温、外出、返乡、备注），核对后点【确认】才记录。",
-        "/form — 生成可打印的排查登记表，填好拍照发回即可",
+        "/form — 生成可打印的排查登记表，填好拍照发回即可（/form 3天：连续3天）",
+        "/form 第一网格 3天 — 网格长、统计员私聊使用：整个网格每人每天一页，方便村委会统一打印",
     ],
     [("form", "打印排查登记表")],
 )

@@ -13,10 +13,11 @@ import hashlib
 import io
 import json
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import cv2
 import numpy as np
@@ -187,6 +188,54 @@ def render_form(member: Member, template: Template, day: date, grid_label: str =
               "date": day.isoformat(), "form_id": FormMeta(day, member_hash(member), len(names), 1, pages_n).form_id,
               "fields": form_fields(template), "pages": layouts}
     return RenderedForm(pages, layout)
+
+
+#: a print run's bounds: days per run, and pages per PDF (each about 270 KB: Telegram takes documents up to
+#: 50 MB)
+MAX_RUN_DAYS = 7
+MAX_RUN_PAGES = 150
+
+
+@dataclass(frozen=True)
+class RunPage:
+    """One page of a print run: whose, which day, and its form id (every page has its own QR code)."""
+
+    member: str
+    grid: str
+    day: date
+    form_id: str
+    page: int  # within the member's form of that day (a member with many households has several)
+    pages: int
+
+
+def run_pages(members: Sequence[Member], days: Sequence[date]) -> int:
+    """How many pages a print run of ``members`` × ``days`` has (continuation pages included)."""
+    return len(days) * sum(max(1, -(-len(m.households) // ROWS_PER_PAGE)) for m in members)
+
+
+def render_run(members: Sequence[tuple[Member, str]], template: Template, days: Sequence[date],
+               out: BinaryIO) -> list[RunPage]:
+    """A print run in one PDF written to ``out`` (seekable, readable): for each member (with their grid's
+    label) and each day, their form, one page per member and day plus continuation pages, member by
+    member so that each one's stack of days lies together. Pages are written one at a time (a run of a
+    hundred pages never holds a hundred images). Returns what each page is, in order."""
+    index: list[RunPage] = []
+    for member, label in members:
+        for day in days:
+            form = render_form(member, template, day, label)
+            for page, lay in zip(form.pages, form.layout["pages"], strict=True):
+                page.save(out, "PDF", resolution=DPI, append=bool(index))
+                meta = FormMeta(day, member_hash(member), len(member.households), lay["page"], len(form.pages))
+                index.append(RunPage(member.name, member.grid, day, meta.form_id, meta.page, meta.pages))
+            del form
+    return index
+
+
+def run_layout(index: Sequence[RunPage]) -> dict[str, Any]:
+    """The print run's index as JSON: each page's member, grid, day and form id."""
+    return {"form": "gridbot-run", "version": 1, "dpi": DPI,
+            "pages": [{"n": n, "member": p.member, "grid": p.grid, "date": p.day.isoformat(), "form_id": p.form_id,
+                       "page": p.page, "pages": p.pages} for n, p in enumerate(index, start=1)]}
 
 
 def _aruco_dict() -> Any:

@@ -11,8 +11,10 @@ import functools
 import logging
 import re
 import secrets
+import tempfile
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from rapidfuzz import fuzz, process
@@ -43,10 +45,20 @@ BLANK = {"空", "空白", "-", "—", "无内容"}
 
 @dataclass(frozen=True)
 class FormRequest:
-    """A printable form asked for: whose, and for which day."""
+    """Printable forms asked for: whose, and for which days (one page per member and day, plus a member's
+    continuation pages); ``scope`` names a print run (a grid, a village...), "" for one member's own."""
 
-    member: Member
-    day: date
+    members: tuple[Member, ...]
+    days: tuple[date, ...]
+    scope: str = ""
+
+    @property
+    def member(self) -> Member:
+        return self.members[0]
+
+    @property
+    def day(self) -> date:
+        return self.days[0]
 
 
 @dataclass(frozen=True)
@@ -74,6 +86,9 @@ class PhotoService:
         self.config = config
         self.reports = reports
         self.pending = pending
+        #: who may print whose households (stats → photos hook, wired in bot/services.py): the (member id,
+        #: grid id) of every member below a named unit that the sender may see, or the refusal's text
+        self.print_scope: Callable[[Sender, str], Awaitable[list[tuple[int, int]] | str]] | None = None
 
     @property
     def template(self) -> Any:
@@ -189,32 +204,86 @@ class PhotoService:
         return PhotoJob(photo, member, reading.member_id, reading.grid_id, reading.day)
 
     async def form_request(self, chat_id: int | None, sender: Sender, arg: str) -> FormRequest | Reply:
-        """``/form [YYYY-MM-DD]``: whose form, for which day; or the reply that refuses it."""
-        try:
-            day = date.fromisoformat(arg) if arg else self.reports.day_of(self.reports.now())
-        except ValueError:
+        """``/form [YYYY-MM-DD] [N天]``: the sender's own form, for one day or N days from it; ``/form 名称
+        [YYYY-MM-DD] [N天]`` (private chats only, ``chat_id`` None): a print run of every member below the
+        unit named (a grid, a village, a member), as far as the sender may see it (``print_scope``: a leader
+        their grids, a statistician their scope, a member only themselves). Or the reply that refuses it."""
+        args = _form_args(arg, self.reports.day_of(self.reports.now()))
+        if isinstance(args, Reply):
+            return args
+        name, first, n_days = args
+        days = tuple(first + timedelta(days=i) for i in range(n_days))
+        if not name:
+            member = await self.reports.member_of(chat_id, sender)
+            if member is None:
+                return Reply(texts.FORM_NOT_LINKED)
+            if not member.households:
+                return Reply(texts.FORM_NO_HOUSEHOLDS)
+            return FormRequest((member,), days)
+        if chat_id is not None:
+            return Reply(texts.FORM_RUN_PRIVATE_ONLY.format(name=arg.strip()))
+        if self.print_scope is None:
             return Reply(texts.FORM_BAD_DATE)
-        member = await self.reports.member_of(chat_id, sender)
-        if member is None:
-            return Reply(texts.FORM_NOT_LINKED)
-        if not member.households:
-            return Reply(texts.FORM_NO_HOUSEHOLDS)
-        return FormRequest(member, day)
+        scope = await self.print_scope(sender, name)
+        if isinstance(scope, str):
+            return Reply(scope)
+        members = []
+        for member_id, grid_id in scope:
+            m = await self.reports.member_by_id(member_id, grid_id)
+            if m is not None and m.households:
+                members.append(m)
+        if not members:
+            return Reply(texts.FORM_RUN_EMPTY)
+        return FormRequest(tuple(members), days, name)
 
     async def render_form(self, req: FormRequest, reader: PhotoReader) -> FormFile | Reply:
-        """The printable form as a PDF, rendered in the reader's pool."""
-        member, day = req.member, req.day
-        label = f"{member.village}{member.grid}"
+        """The printable forms as one PDF, rendered in the reader's pool: one member's form for one day, or
+        a print run (pages written one at a time into a temporary file)."""
+        tpl = self.config.template
+        first = req.day
+        # the bounds are the form module's (loaded here, in the pool, with the first form)
+        days_max, pages_max, pages = await reader.run(
+            lambda: (OCR_FORM.MAX_RUN_DAYS, OCR_FORM.MAX_RUN_PAGES, OCR_FORM.run_pages(req.members, req.days)))
+        if len(req.days) > days_max:
+            return Reply(texts.FORM_RUN_TOO_MANY_DAYS.format(max=days_max))
+        if pages > pages_max:
+            return Reply(texts.FORM_RUN_TOO_MANY_PAGES.format(max=pages_max, pages=pages))
+        if len(req.members) == 1 and len(req.days) == 1 and not req.scope:
+            member = req.member
+            label = f"{member.village}{member.grid}"
+            try:
+                pdf = await reader.run(lambda: OCR_FORM.render_form(member, tpl, first, label).pdf_bytes())
+            except Exception:
+                log.exception("form rendering failed")
+                return Reply(texts.FORM_FAILED)
+            return FormFile(
+                pdf, f"排查登记表-{member.name}-{first.isoformat()}.pdf",
+                texts.FORM_CAPTION.format(member=member.name, day=f"{first.month}月{first.day}日",
+                                          households=len(member.households)),
+            )
+        run = [(m, f"{m.village}{m.grid}") for m in req.members]
+
+        def render() -> tuple[bytes, int]:
+            with tempfile.TemporaryFile() as f:
+                index = OCR_FORM.render_run(run, tpl, req.days, f)
+                f.seek(0)
+                return f.read(), len(index)
+
         try:
-            pdf = await reader.run(lambda: OCR_FORM.render_form(member, self.config.template, day, label).pdf_bytes())
+            pdf, pages = await reader.run(render)
         except Exception:
-            log.exception("form rendering failed")
+            log.exception("print run rendering failed")
             return Reply(texts.FORM_FAILED)
-        return FormFile(
-            pdf, f"排查登记表-{member.name}-{day.isoformat()}.pdf",
-            texts.FORM_CAPTION.format(member=member.name, day=f"{day.month}月{day.day}日",
-                                      households=len(member.households)),
-        )
+        day = f"{first.month}月{first.day}日"
+        if not req.scope:
+            m = req.member
+            return FormFile(pdf, f"排查登记表-{m.name}-{first.isoformat()}-{len(req.days)}天.pdf",
+                            texts.FORM_OWN_DAYS_CAPTION.format(member=m.name, first=day, days=len(req.days),
+                                                               households=len(m.households), pages=pages))
+        scope = req.scope.replace("/", "-")
+        return FormFile(pdf, f"排查登记表-{scope}-{first.isoformat()}-{len(req.days)}天.pdf",
+                        texts.FORM_RUN_CAPTION.format(scope=req.scope, members=len(req.members), days=len(req.days),
+                                                      first=day, pages=pages))
 
     # ------------------------------------------------------------------ buttons
     async def _allowed(self, reading: PendingReading, user: Sender) -> bool:
@@ -328,6 +397,33 @@ class PhotoService:
 
     async def reoffered(self, pending_id: int, reply_message_id: int | None) -> None:
         await self.pending.mark_reoffered(pending_id, self.reports.now().isoformat(timespec="seconds"), reply_message_id)
+
+
+#: ``3天`` / ``3日``: days in a /form request
+DAYS_RE = re.compile(r"^(\d{1,2})[天日]$")
+
+
+def _form_args(arg: str, today: date) -> tuple[str, date, int] | Reply:
+    """``/form``'s arguments in any order: a unit's name (may be ""), the first day (YYYY-MM-DD, default
+    ``today``) and the number of days (``3天``, default 1); or the usage reply."""
+    first, days, name = today, 1, []
+    for tok in arg.split():
+        m = DAYS_RE.match(tok)
+        if m:
+            days = int(m[1])
+            continue
+        if re.fullmatch(r"\d{4}-\d{1,2}-\d{1,2}", tok):
+            try:
+                first = date.fromisoformat("-".join(f"{int(p):02d}" for p in tok.split("-")))
+            except ValueError:
+                return Reply(texts.FORM_BAD_DATE)
+            continue
+        if tok[:1].isdigit():
+            return Reply(texts.FORM_BAD_DATE)  # a date or a count written otherwise
+        name.append(tok)
+    if days < 1:
+        return Reply(texts.FORM_BAD_DATE)
+    return " ".join(name), first, days
 
 
 def _looks_like_image(mime: str | None, name: str | None) -> bool:

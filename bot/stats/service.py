@@ -241,6 +241,26 @@ class StatsService:
                 name=name, examples="、".join(u.path for u in visible[:4])))
         return visible
 
+    # ------------------------------------------------------------------ print runs
+    async def members_in_scope(self, sender: Sender, name: str) -> list[tuple[int, int]] | str:
+        """``/form 名称``'s scope (photos → stats hook): the (member id, grid id) of every member below the
+        unit named ``name`` that the sender may see (a leader their grids, a statistician their town or
+        village, a member only themselves), in roster order; or the refusal's text."""
+        h = await self.hierarchy()
+        roots = await self._access(h, 0, "private", sender, "form")
+        if isinstance(roots, StatsReply):
+            return "\n".join(roots.texts)
+        picked = self._pick(h, roots, name)
+        if isinstance(picked, StatsReply):
+            return "\n".join(picked.texts)
+        out = []
+        for unit in picked:
+            for m in unit.members():
+                grid = m.ancestor("grid")
+                if m.member_id is not None and grid is not None and grid.grid_id is not None:
+                    out.append((m.member_id, grid.grid_id))
+        return out
+
     # ------------------------------------------------------------------ summary
     async def summary(self, chat_id: int, chat_type: str, sender: Sender, args: str) -> StatsReply:
         """``/summary [日期|昨天|本周] [网格/村/镇]``: the caller's own unit and today by default."""

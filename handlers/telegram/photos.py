@@ -181,7 +181,8 @@ async def correction(update: Update, context: Context) -> None:
 
 @command
 async def form_command(msg: Message, user: User, chat: Chat, context: Context) -> None:
-    """/form [YYYY-MM-DD]: the member's printable form as a PDF."""
+    """/form [YYYY-MM-DD] [N天]: the member's printable form as a PDF; /form 第一网格 [YYYY-MM-DD] [N天] in a
+    private chat: a print run (every member the sender may print for, one page per member and day)."""
     svc = services(context)
     req = await svc.photos.form_request(None if chat.type == "private" else chat.id, to_sender(user),
                                         " ".join(context.args or []).strip())

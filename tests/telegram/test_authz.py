@@ -291,6 +291,53 @@ async def test_callback_matrix(abot: OfflineBot, callback: str, caller: str) -> 
     assert await cell(abot, CALLERS[caller]) == expected[caller]
 
 
+# ---------------------------------------------------------------------------------------------- print runs
+def _pdf_pages(data: bytes) -> int:
+    from PIL import PdfParser
+
+    return len(PdfParser.PdfParser(buf=data).pages)
+
+
+async def c_form_run(bot: OfflineBot, u: FakeUser) -> str:
+    """``/form 第一网格 2天`` in a private chat: the grid's three members × two days, or refused."""
+    _, calls = await bot.post(private(u), u, "/form 第一网格 2天")
+    docs = [c for c in calls if c.method == "sendDocument"]
+    if docs:
+        _, data, _ = docs[0].file()  # type: ignore[misc]
+        caption = str(docs[0].params.get("caption"))
+        return "grid1" if "第一网格" in caption and _pdf_pages(data) == 6 else f"? {caption}"
+    said = "\n".join(replies(calls))
+    refusals = (texts.STATS_NO_ROLE, texts.STATS_UNIT_NOT_ALLOWED.split("{")[0])
+    return "refused" if any(r in said for r in refusals) else f"? {said}"
+
+
+FORM_RUN = {"stranger": "refused", "other_grid_member": "refused", "member": "refused", "leader": "grid1",
+            "statistician": "grid1", "admin": "grid1"}
+
+
+@pytest.mark.parametrize("caller", list(CALLERS))
+async def test_print_run_matrix(abot: OfflineBot, caller: str) -> None:
+    """Who may print whose households: a leader their grid, a statistician their scope, an admin everything;
+    a member only themselves (their own /form, below), nobody else."""
+    assert await c_form_run(abot, CALLERS[caller]) == FORM_RUN[caller]
+
+
+async def test_print_run_only_in_private_and_own_days(abot: OfflineBot) -> None:
+    _, calls = await abot.post(GROUP1, LIU, "/form 第一网格 2天")
+    assert replies(calls) == [texts.FORM_RUN_PRIVATE_ONLY.format(name="第一网格 2天")]
+    assert not [c for c in calls if c.method == "sendDocument"]
+    # a member's own form for three days, in the group as today
+    _, calls = await abot.post(GROUP1, WANG, "/form 2020-02-10 3天")
+    [doc] = [c for c in calls if c.method == "sendDocument"]
+    name, data, _ = doc.file()  # type: ignore[misc]
+    assert _pdf_pages(data) == 3 and "王艳" in name and "3天" in name
+    _, calls = await abot.post(private(LIU), LIU, "/form 第一网格 30天")
+    assert replies(calls) == [texts.FORM_RUN_TOO_MANY_DAYS.format(max=7)]
+    _, calls = await abot.post(private(LIU), LIU, "/form 第一网格 明天")
+    [said] = replies(calls)  # an unknown word is part of the name: nothing is guessed
+    assert said.startswith(texts.STATS_UNIT_NOT_FOUND.split("{")[0] + "第一网格 明天")
+
+
 # ---------------------------------------------------------------------------------------------- forged data
 async def test_forged_iam_approval_fails(abot: OfflineBot) -> None:
     """The requester presses 同意 on his own request, or sends a made-up request id: nothing is linked."""
