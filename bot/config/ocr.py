@@ -15,7 +15,7 @@ ENGINES = ("rapidocr", "tesseract")
 class OcrConfig:
     #: Read photos posted in bound groups at all.
     enabled: bool = True
-    #: The recogniser for handwritten cells: "rapidocr" (PP-OCRv4, offline) or "tesseract" (weak on handwriting).
+    #: The recogniser for handwritten cells: "rapidocr" (PP-OCRv6 small, offline) or "tesseract" (weak on handwriting).
     engine: str = "rapidocr"
     #: Photos read at the same time (each in a worker thread; the recogniser uses the cores itself).
     workers: int = 1

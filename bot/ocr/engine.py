@@ -3,19 +3,21 @@
 A :class:`Recognizer` reads small crops (one table cell, one header, one digit field). It answers two
 questions: "which of these candidate strings is written here, and how likely is each" (:meth:`score`) and
 "what is written here" (:meth:`read`, for free text such as notes). The default, :class:`RapidRecognizer`,
-runs the PP-OCRv4 recognition model shipped inside the ``rapidocr-onnxruntime`` wheel (fully offline) and
-scores candidates exactly with the CTC forward algorithm over the model's per-frame character
-probabilities, so a number is decoded against its valid range and a name against the sender's households
-instead of being read as free text. :class:`TesseractRecognizer` is the fallback for machines without it
-and the reader of printed text (form ids, orientation).
+runs the PP-OCRv6 small recognition model shipped inside the ``rapidocr`` 3.x wheel (fully offline) through
+onnxruntime directly, and scores candidates exactly with the CTC forward algorithm over the model's
+per-frame character probabilities, so a number is decoded against its valid range and a name against the
+sender's households instead of being read as free text. The models were chosen by measurement on real
+handwriting (``python -m bench.recogniser_eval``). :class:`TesseractRecognizer` is the fallback for
+machines without it and the reader of printed text (form ids, orientation).
 """
 
 from __future__ import annotations
 
+import importlib.util
 import logging
 import shutil
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
@@ -26,6 +28,9 @@ import numpy as np
 log = logging.getLogger(__name__)
 
 NEG = -1e9
+#: the most output floats one recognition batch may give (4 MB; PP-OCRv6 has 18,710 classes a frame): the
+#: model's own buffers grow with it (a reading's peak: 301 MB at 4M, 254 MB at 1M, as fast)
+MAX_BATCH_FLOATS = 1_000_000
 
 
 @dataclass
@@ -174,19 +179,56 @@ def ctc_trie_loglik(logp: np.ndarray, trie: LabelTrie) -> np.ndarray:
     return out
 
 
+@dataclass(frozen=True)
+class OnnxModel:
+    """An ONNX model shipped inside a wheel (nothing is downloaded at run time)."""
+
+    name: str
+    package: str  # the import name of the wheel that ships it
+    file: str  # inside the package
+
+    def path(self) -> Path:
+        """Where the model is; the package is found, not imported (importing rapidocr costs about 1 s and
+        30 MB). Raises RuntimeError when the wheel is not installed."""
+        spec = importlib.util.find_spec(self.package)
+        if spec is None or not spec.submodule_search_locations:
+            raise RuntimeError(f"the {self.name} model needs the Python package {self.package!r}")
+        p = Path(next(iter(spec.submodule_search_locations))) / self.file
+        if not p.is_file():
+            raise RuntimeError(f"the {self.name} model is missing from {self.package!r} ({self.file})")
+        return p
+
+
+#: recognition models: PP-OCRv6 small (the ``rapidocr`` 3.x wheel: 18,708 characters, 21 MB) and PP-OCRv4
+#: (the ``rapidocr-onnxruntime`` 1.4.4 wheel: 6,623 characters, 11 MB; kept for bench/recogniser_eval.py
+#: when that wheel is installed). Both take 48 px high crops normalised to [-1, 1], padded with zeros on
+#: the right (rapidocr 3.x ch_ppocr_rec TextRecognizer.resize_norm_img), and give softmax frames every 8 px.
+REC_MODELS = {
+    "PP-OCRv6": OnnxModel("PP-OCRv6 small rec", "rapidocr", "models/PP-OCRv6_rec_small.onnx"),
+    "PP-OCRv4": OnnxModel("PP-OCRv4 rec", "rapidocr_onnxruntime", "models/ch_PP-OCRv4_rec_infer.onnx"),
+}
+#: text detection models (DB; the same pre- and post-processing, rapidocr 3.x ch_ppocr_det)
+DET_MODELS = {
+    "PP-OCRv6": OnnxModel("PP-OCRv6 small det", "rapidocr", "models/PP-OCRv6_det_small.onnx"),
+    "PP-OCRv4": OnnxModel("PP-OCRv4 det", "rapidocr_onnxruntime", "models/ch_PP-OCRv4_det_infer.onnx"),
+}
+#: the models gridbot reads with (chosen by bench/recogniser_eval.py)
+REC_DEFAULT = "PP-OCRv6"
+DET_DEFAULT = "PP-OCRv6"
+
+
 class RapidRecognizer:
-    """PP-OCRv4 recognition (the ONNX model inside the rapidocr-onnxruntime wheel) with exact candidate
-    scoring; PP-OCRv4 detection only for tables without ruling."""
+    """A PP-OCR recognition model (ONNX, through onnxruntime) with exact candidate scoring; a PP-OCR
+    detection model only for tables without ruling (loaded on first use)."""
 
     name = "rapidocr"
     HEIGHT = 48
     MAX_RATIO = 14.0  # longer crops are squeezed (bounds time and memory)
 
-    def __init__(self, threads: int = 2):
-        import rapidocr_onnxruntime
+    def __init__(self, threads: int = 2, rec: str = REC_DEFAULT, det: str = DET_DEFAULT):
         from onnxruntime import GraphOptimizationLevel, InferenceSession, SessionOptions
 
-        self._models = Path(rapidocr_onnxruntime.__file__).parent / "models"
+        self.rec_model, self.det_model = REC_MODELS[rec], DET_MODELS[det]
         so = SessionOptions()
         so.log_severity_level = 4
         so.enable_cpu_mem_arena = False
@@ -195,9 +237,11 @@ class RapidRecognizer:
         so.intra_op_num_threads = max(1, threads)
         so.inter_op_num_threads = 1
         self._opts = so
-        self._rec = InferenceSession(str(self._models / "ch_PP-OCRv4_rec_infer.onnx"), so,
-                                     providers=["CPUExecutionProvider"])
+        self._session = InferenceSession
+        self._rec = InferenceSession(str(self.rec_model.path()), so, providers=["CPUExecutionProvider"])
         self._input = self._rec.get_inputs()[0].name
+        # the model's own character list (its metadata), with CTC's blank first and a space last, as
+        # rapidocr's CTCLabelDecode has it
         meta = self._rec.get_modelmeta().custom_metadata_map
         chars = meta["character"].splitlines()
         self.chars: list[str] = ["blank", *chars, " "]
@@ -217,17 +261,22 @@ class RapidRecognizer:
         out[:, :, :rw] = (resized.transpose(2, 0, 1) / 255.0 - 0.5) / 0.5
         return out
 
-    def probs(self, crops: Sequence[np.ndarray], batch: int = 12) -> list[np.ndarray]:
-        """Per-frame character probabilities (T, C) for each crop (BGR or gray)."""
+    def probs(self, crops: Sequence[np.ndarray], batch: int = 12) -> Iterator[tuple[int, np.ndarray]]:
+        """Per-frame character probabilities (T, C) of each crop (BGR or gray), as (index, frames), a
+        batch at a time: use each before asking for the next (a v6 frame is 18,710 floats; a photo's
+        cells all kept at once would weigh hundreds of MB)."""
         imgs = [_bgr(c) for c in crops]
         ratios = [min(self.MAX_RATIO, max(1.0, c.shape[1] / max(1, c.shape[0]))) for c in imgs]
-        out: list[np.ndarray | None] = [None] * len(imgs)
         order = sorted(range(len(imgs)), key=lambda i: ratios[i])
+        n_chars = len(self.chars)
         b = 0
         while b < len(order):
             ids = [order[b]]
-            # group crops of similar width (padding wastes time), at most ``batch``
-            while len(ids) < batch and b + len(ids) < len(order) and ratios[order[b + len(ids)]] <= 1.3 * ratios[ids[0]] + 0.5:
+            # group crops of similar width (padding wastes time), at most ``batch`` and at most
+            # MAX_BATCH_FLOATS of output
+            while (len(ids) < batch and b + len(ids) < len(order)
+                   and ratios[order[b + len(ids)]] <= 1.3 * ratios[ids[0]] + 0.5
+                   and (len(ids) + 1) * self.HEIGHT * ratios[order[b + len(ids)]] / 8 * n_chars <= MAX_BATCH_FLOATS):
                 ids.append(order[b + len(ids)])
             b += len(ids)
             width = int(np.ceil(self.HEIGHT * max(ratios[i] for i in ids) / 8) * 8)
@@ -235,8 +284,8 @@ class RapidRecognizer:
             preds = self._rec.run(None, {self._input: x})[0]
             for k, i in enumerate(ids):
                 keep = min(preds.shape[1], int(np.ceil(preds.shape[1] * ratios[i] * self.HEIGHT / width)) + 1)
-                out[i] = preds[k, : max(2, keep)]
-        return [o for o in out if o is not None]
+                yield i, preds[k, : max(2, keep)]
+            del preds
 
     def encode(self, text: str) -> list[int] | None:
         ids = [self.charset.get(ch) for ch in text]
@@ -245,11 +294,12 @@ class RapidRecognizer:
         return [int(i) for i in ids if i is not None]
 
     def score(self, crops: Sequence[np.ndarray], candidates: Sequence[Sequence[str]]) -> list[Scored]:
-        frames = self.probs(crops)
-        out = []
-        for p, cands in zip(frames, candidates, strict=True):
-            out.append(Scored(self.score_frames(p, cands), self.greedy(p), self.best_path_loglik(p)))
-        return out
+        if len(candidates) != len(crops):
+            raise ValueError("one candidate list per crop")
+        out: list[Scored | None] = [None] * len(crops)
+        for i, p in self.probs(crops):
+            out[i] = Scored(self.score_frames(p, candidates[i]), self.greedy(p), self.best_path_loglik(p))
+        return [o for o in out if o is not None]
 
     def _trie(self, cands: Sequence[str]) -> tuple[list[int], list[int], LabelTrie]:
         """The candidates that can be written with the model's characters, the character columns they use
@@ -293,28 +343,32 @@ class RapidRecognizer:
         return float(np.log(np.clip(p.max(axis=1), 1e-12, 1.0)).sum())
 
     def read(self, crops: Sequence[np.ndarray]) -> list[Reading]:
-        return [self.greedy(p) for p in self.probs(crops)]
+        out: list[Reading | None] = [None] * len(crops)
+        for i, p in self.probs(crops):
+            out[i] = self.greedy(p)
+        return [o for o in out if o is not None]
 
     def detect(self, image: np.ndarray) -> list[tuple[np.ndarray, str, float]]:
-        """Text boxes (PP-OCRv4 detection) on the image scaled to at most 960 px; texts are not read."""
+        """Text boxes (the detection model, rapidocr's DB pre- and post-processing) on the image scaled to
+        at most 960 px; texts are not read."""
         with self._det_lock:
             if self._det is None:
-                from rapidocr_onnxruntime.ch_ppocr_det import TextDetector
-                from rapidocr_onnxruntime.utils import read_yaml
+                from rapidocr.ch_ppocr_det.utils import DBPostProcess, DetPreProcess
 
-                cfg = read_yaml(str(self._models.parent / "config.yaml"))["Det"]
-                cfg["model_path"] = str(self._models / "ch_PP-OCRv4_det_infer.onnx")
-                cfg["limit_type"] = "max"
-                cfg["limit_side_len"] = 960
-                self._det = TextDetector(cfg)
+                sess = self._session(str(self.det_model.path()), self._opts, providers=["CPUExecutionProvider"])
+                self._det = (sess, DetPreProcess(960, "max"),
+                             DBPostProcess(thresh=0.3, box_thresh=0.5, max_candidates=1000, unclip_ratio=1.6,
+                                           use_dilation=True, score_mode="fast"))
+        sess, pre, post = self._det
         img = _bgr(image)
         scale = min(1.0, 960 / max(img.shape[:2]))
         small = cv2.resize(img, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA) if scale < 1 else img
-        boxes, _ = self._det(small)
-        out = []
-        for box in [] if boxes is None else boxes:
-            out.append((np.asarray(box, dtype=np.float32) / scale, "", 1.0))
-        return out
+        x = pre(small)
+        if x is None:
+            return []
+        preds = sess.run(None, {sess.get_inputs()[0].name: x})[0]
+        boxes, _ = post(preds, small.shape[:2])
+        return [(np.asarray(box, dtype=np.float32) / scale, "", 1.0) for box in boxes]
 
 
 class TesseractRecognizer:
