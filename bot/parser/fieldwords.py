@@ -64,15 +64,25 @@ def field_text(norm: str) -> str:
 #: What is said of a symptom that is gone (``咳嗽好了``, ``咳嗽已痊愈``): no symptom now.
 RECOVERED_RE = re.compile(r"^(?:已经|已|都|也)?(?:好了|好啦|痊愈了?|康复了?|已愈|没事了|没了|消失了?)")
 
+#: Where the next reading starts inside a written piece: a time word right after a number (``36.5下午``).
+_NEXT_TIME_RE = re.compile(
+    r"(?<=[\d度℃五六七八九零一二三四])\s*(?:上午|下午|中午|晚上|早上|早晨|清晨|傍晚|夜间|晚间|夜里|凌晨|晨检|午检|晚检|早|中|晚|午|晨)"
+)
+
+
 def reading_as_written(time: str, values: list[float], original: str, used: set[int]) -> str:
     """A reading of the day as the member wrote it (``早36度5``, ``上午36.3、36.5、36.4``): the first piece of
     the ``original`` message not in ``used`` (start offsets) that starts with the ``time`` word and holds the
     first temperature; else the reading in the parser's own spelling."""
     first = f"{values[0]:.1f}"
     for m in re.finditer(re.escape(time) + r"\s*[^,，;；。\n\s]{1,24}", original):
-        if m.start() not in used and first in normalize_temperatures(convert_numerals(m.group(0))):
+        piece = m.group(0)
+        nxt = _NEXT_TIME_RE.search(piece, len(time))
+        if nxt:
+            piece = piece[: nxt.start()]  # 上午36.5下午36.9: the next reading starts there
+        if m.start() not in used and first in normalize_temperatures(convert_numerals(piece)):
             used.add(m.start())
-            return m.group(0)
+            return piece
     return time + "、".join(f"{v:.1f}" for v in values)
 
 
