@@ -41,7 +41,7 @@ from bot.core.template import Template
 from bot.ocr import decode
 from bot.ocr.assemble import SOFTEN, PhotoReading, build_reading, check_rows
 from bot.ocr.engine import Recognizer
-from bot.ocr.table import Box, Table
+from bot.ocr.table import Box, Table, quad_box
 
 #: a pixel inked (within a pixel) in this share of a column's body cells is the column's print
 PRINT_SHARE = 0.6
@@ -254,9 +254,7 @@ def _without_false_rows(table: Table) -> Table:
         for c in range(table.n_cols):
             a, b = table.quads[r][c], table.quads[last][c]
             q = np.float32([a[0], a[1], b[2], b[3]])
-            x0, y0 = np.floor(q.min(axis=0)).astype(int)
-            x1, y1 = np.ceil(q.max(axis=0)).astype(int)
-            crow.append((int(x0), int(y0), int(x1), int(y1)))
+            crow.append(quad_box(q))
             qrow.append(q)
         cells.append(crow)
         quads.append(qrow)
@@ -283,9 +281,7 @@ def _without_false_columns(table: Table) -> Table:
             last = (keep[i + 1] if i + 1 < len(keep) else table.n_cols) - 1
             a, b = table.quads[r][c], table.quads[r][last]
             q = np.float32([a[0], b[1], b[2], a[3]])
-            x0, y0 = np.floor(q.min(axis=0)).astype(int)
-            x1, y1 = np.ceil(q.max(axis=0)).astype(int)
-            crow.append((int(x0), int(y0), int(x1), int(y1)))
+            crow.append(quad_box(q))
             qrow.append(q)
         cells.append(crow)
         quads.append(qrow)

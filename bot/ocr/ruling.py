@@ -30,7 +30,7 @@ import cv2
 import numpy as np
 
 from bot.ocr.paper import background, ink_mask, normalise, quad_homography, rotate, warp_quad, work_gray
-from bot.ocr.table import Box, Table
+from bot.ocr.table import Box, Table, quad_box
 
 #: shears (slopes) tried for the ruling of a whole photo, and of a rectified table
 PHOTO_SLOPES = tuple(math.tan(math.radians(a)) for a in (-6, -4.5, -3, -1.5, 0, 1.5, 3, 4.5, 6))
@@ -394,9 +394,7 @@ def table_from_rectified(rect: np.ndarray) -> Table | None:
         for c in range(len(cols) - 1):
             q = np.float32([_cross(rows[r], cols[c]), _cross(rows[r], cols[c + 1]),
                             _cross(rows[r + 1], cols[c + 1]), _cross(rows[r + 1], cols[c])])
-            x0, y0 = np.floor(q.min(axis=0)).astype(int)
-            x1, y1 = np.ceil(q.max(axis=0)).astype(int)
-            crow.append((int(x0), int(y0), int(x1), int(y1)))
+            crow.append(quad_box(q))
             qrow.append(q)
         cells.append(crow)
         quads.append(qrow)

@@ -14,6 +14,13 @@ import numpy as np
 Box = tuple[int, int, int, int]  # x0, y0, x1, y1
 
 
+def quad_box(q: np.ndarray) -> Box:
+    """The whole-pixel box that holds a cell's four corners."""
+    x0, y0 = np.floor(q.min(axis=0)).astype(int)
+    x1, y1 = np.ceil(q.max(axis=0)).astype(int)
+    return (int(x0), int(y0), int(x1), int(y1))
+
+
 @dataclass
 class Table:
     """A rectified table: the image, its ink without ruling, and the cell boxes (rows of columns)."""
