@@ -28,6 +28,7 @@ def reading_json(report: MemberReport, kind: str, form_id: str | None = None) ->
                 for h in report.households
             ],
             "unmatched": list(report.unmatched),
+            "columns": list(report.columns),
         },
         ensure_ascii=False,
     )
@@ -40,6 +41,7 @@ def _reading(r: aiosqlite.Row) -> PendingReading:
         rep.households.append(HouseholdReport(h["household"], dict(h["values"]), h.get("row"),
                                               list(h.get("uncertain", [])), dict(h.get("confidence", {}))))
     rep.unmatched = list(d.get("unmatched", []))
+    rep.columns = [str(k) for k in d.get("columns", [])]
     return PendingReading(
         int(r["id"]), str(r["nonce"]), int(r["chat_id"]), int(r["message_id"]), int(r["sender_user_id"]),
         int(r["member_id"]), int(r["grid_id"]), str(r["day"]), str(r["photo_file_id"]),

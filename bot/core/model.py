@@ -123,6 +123,9 @@ class MemberReport:
     warnings: list[str] = field(default_factory=list)
     #: the member's line number in a 接龙 chain (1-based), None otherwise
     chain_index: int | None = None
+    #: the template fields a photo's reading read a column (or a form's boxes) for, in the template's order;
+    #: empty when not read from a photo, or not known (then the usual fields are shown)
+    columns: list[str] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -142,6 +145,7 @@ class MemberReport:
             "unmatched": list(self.unmatched),
             "foreign": list(self.foreign),
             "warnings": list(self.warnings),
+            **({"columns": list(self.columns)} if self.columns else {}),
         }
 
 

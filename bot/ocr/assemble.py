@@ -185,10 +185,12 @@ def build_reading(member: Member, template: Template, cfg: OcrConfig, rows: list
     elif names is None:
         names = row_households(name_options, decisions)
     flags = flags or {}
-    report = MemberReport(member=member.name)
+    keys = [k for k, _ in fields]
+    # the columns read, which the confirmation shows (a value derived from another, such as fever from the
+    # temperature, is not one)
+    report = MemberReport(member=member.name, columns=[k for k in template.keys() if k in keys])
     unmatched_rows: list[int] = []
     doubts: dict[tuple[int, str], str] = {}
-    keys = [k for k, _ in fields]
     sure_name = 0.0
     for row_no in rows:
         name, name_conf, displaced = names.get(row_no, (None, 0.0, True))

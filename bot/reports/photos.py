@@ -41,6 +41,8 @@ IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".webp", ".bmp", ".tif", ".tiff", "
 YES = {"是", "有", "√", "✓", "✔", "对", "1", "y", "yes", "Y"}
 NO = {"否", "无", "没有", "×", "✗", "x", "X", "0", "n", "no", "N"}
 BLANK = {"空", "空白", "-", "—", "无内容"}
+#: the fields a confirmation shows when the reading does not say which columns it read
+USUAL_SHOWN = ("people", "temperature", "out", "returned", "note")
 
 
 @dataclass(frozen=True)
@@ -140,7 +142,7 @@ class PhotoService:
 
     def render(self, pending_id: int, nonce: str, report: MemberReport, kind: str, head: str | None = None) -> Reply:
         """What was read as a compact table, uncertain fields marked, with the three buttons."""
-        keys = self._shown_keys()
+        keys = self.shown_keys(report)
         labels = [self.template.get(k).label for k in keys]
         lines = [head or texts.OCR_RESULT_HEAD.format(member=report.member,
                                                      kind=texts.OCR_KIND_FORM if kind == "form" else texts.OCR_KIND_TABLE)]
@@ -164,8 +166,13 @@ class PhotoService:
             Button(texts.OCR_CANCEL, f"ocr:x:{pending_id}:{nonce}"),
         ]])
 
-    def _shown_keys(self) -> list[str]:
-        keys = [k for k in ("people", "temperature", "out", "returned", "note") if self.template.has(k)]
+    def shown_keys(self, report: MemberReport) -> list[str]:
+        """The columns the confirmation shows: every field the reading read (what 确认 stores), and any field
+        asked about; the usual five when the reading does not say which it read."""
+        if report.columns:
+            asked = {k for h in report.households for k in h.uncertain}
+            return [k for k in self.template.keys() if k in report.columns or k in asked]
+        keys = [k for k in USUAL_SHOWN if self.template.has(k)]
         return keys or [f.key for f in self.template.fields][:5]
 
     # ------------------------------------------------------------------ reading
@@ -542,6 +549,8 @@ def apply_correction(report: MemberReport, row_no: int, key: str, raw: str, temp
     h.values[key] = value
     if key == "temperature" and template.has("fever"):
         h.values["fever"] = None if value is None else value >= template.fever_threshold
+    if report.columns and key not in report.columns:  # a field the photo had no column for, given by hand
+        report.columns = [k for k in template.keys() if k in report.columns or k == key]
     _settle(h, key)
     return None
 
