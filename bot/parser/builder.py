@@ -83,6 +83,23 @@ def _count_only(toks: list[Tok]) -> int | None:
     return rest[0].value
 
 
+#: Words before a count that make it a part of the household (``其中2人`` / ``有2人`` / ``另有1人``).
+_PART_LEADS = ("其中", "另外", "还有", "另")
+
+
+def _part_count(toks: list[Tok]) -> int | None:
+    """The count of a clause that is only a part of the household's people (``其中2人``, ``其中有2人``,
+    ``有1人``): what the next statement says is said of them."""
+    rest = [t for t in toks if t.kind != "fill"]
+    lead = 0
+    while lead < len(rest) and (
+        (rest[lead].kind == "other" and rest[lead].text in _PART_LEADS)
+        or (rest[lead].kind == "yes" and rest[lead].text == "有")
+    ):
+        lead += 1
+    return _count_only(rest[lead:]) if lead else None
+
+
 def _each(toks: list[Tok]) -> bool:
     """Whether a clause speaks of each of its households: ``各`` / ``都`` / ``均`` / ``分别``."""
     return any((t.kind == "all" and t.text in ("各", "都", "均")) or "分别" in t.text for t in toks)
@@ -103,10 +120,13 @@ class Builder(Accumulator):
         super().__init__(ctx, member)
         self.names = HouseholdNames(ctx, member, self.warnings)
         self._tail: list[Ref] | None = None  # the households the last unit ended on
+        #: ``其中2人⏎外出务工``: a part's count held for the statement after it (target, count, what the
+        #: clause said on its own, applied if no statement takes the count)
+        self._held: tuple[Target, int, list[Stmt]] | None = None
 
     def feed(self, text: str, first_refs: list[Ref] | None = None) -> list[Ref]:
         """Feed the lines of a message (or of one chain entry). Returns the refs found at the first unit."""
-        lines = text.split("\n")
+        lines = self._join_lists(text.split("\n"))
         carry: list[Ref] | None = list(first_refs) if first_refs else None
         found: list[Ref] = []
         first = True
@@ -132,7 +152,65 @@ class Builder(Accumulator):
                 if first:
                     found = refs
                     first = False
+        self._release_held()
         return found
+
+    def _release_held(self) -> None:
+        """A part's count that no statement took is stated as the clause said it (a people count)."""
+        if self._held is not None:
+            target, _n, stmts = self._held
+            self._held = None
+            self.apply(stmts, target)
+
+    def _holds_for(self, target: Target) -> bool:
+        """Whether a part's count is held for this household (see :meth:`_take_held`)."""
+        held = self._held
+        return (
+            held is not None
+            and target.kind == "hh"
+            and [id(a) for a in target.accs] == [id(a) for a in held[0].accs]
+        )
+
+    def _take_held(self, stmts: list[Stmt], target: Target) -> list[Stmt]:
+        """``其中2人⏎外出务工`` / ``其中1人，发烧``: the statement right after a part's count, about the same
+        household, without a count of its own, is about those people: a count field takes the count; a
+        symptom takes it as the number of the sick (not the household's people)."""
+        held = self._held
+        if held is None:
+            return stmts
+        n = held[1]
+        if self._holds_for(target):
+            for i, x in enumerate(stmts):
+                f = self.schema.fields.get(x.key or "") if x.kind == "field" else None
+                if f is None:
+                    continue
+                if x.how in ("presence", "yes") and f.type in ("int", "bool_int", "bool"):
+                    self._held = None
+                    return [*stmts[:i], Stmt("field", x.key, "count", n), *stmts[i + 1 :]]
+                if x.how == "add":
+                    self._held = None
+                    return stmts
+        self._release_held()
+        return stmts
+
+    def _join_lists(self, lines: list[str]) -> list[str]:
+        """A list broken over lines is one list: a line ending with ``、`` (or a line starting with it) goes
+        on on the next line, and a line of symptoms closed by ``等`` (``乏力等症状``) goes on with the line
+        before it when that one ended with a symptom (``没有咳嗽⏎乏力等症状``): what the list's first
+        words say (a negation) holds for all of it."""
+        out: list[str] = []
+        for line in lines:
+            if out and out[-1].strip() and line.strip():
+                prev = out[-1].rstrip()
+                nxt = line.lstrip()
+                if prev.endswith("、") or nxt.startswith("、"):
+                    out[-1] = prev + nxt
+                    continue
+                if self.schema.sym_tail_re.search(prev) and self.schema.sym_list_re.match(nxt):
+                    out[-1] = prev + "、" + nxt
+                    continue
+            out.append(line)
+        return out
 
     def feed_unit(
         self, unit: str, carry: list[Ref] | None, continued: bool = False
@@ -224,11 +302,17 @@ class Builder(Accumulator):
                 and not alone[0].used
                 and not paren_refs
                 and not negated
+                and not self._holds_for(target)  # 其中1人，返乡: the word is said of those people
             )
             if waiting:
                 pending, pending_target = alone[0], target
                 stmts = [x for x in stmts if not (x.kind == "field" and x.key == alone[0].key)]
+            if self._held is not None and (stmts or meaningful):
+                stmts = self._take_held(stmts, target)
             stmts, event = self._events(stmts, toks, target, clause, event)
+            part = _part_count(toks) if target.kind == "hh" and not refs else None
+            if part is not None:
+                self._held, stmts = (target, part, stmts), []
             if target.kind == "hh" and not stmts and len(toks) == 1 and bare_count(toks[0]):
                 # 王建国 4 36.5: a bare small number on a household's line is its people count
                 stmts = [Stmt("people", value=toks[0].value)]

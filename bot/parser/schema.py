@@ -109,6 +109,10 @@ class Schema:
             rf"(?:{NORMAL_RE_PART}|{vocab_alt}|{short_alt}|体温|包联|包户|共|合计|没有|无|未|不|均|都|全|有|是|已|今|昨|在家|家)"
         )
         self.multi_vocab_re = re.compile(rf"(?:{NORMAL_RE_PART}|{field_alt}|体温|包联|包户|合计|没有)")
+        sym_alt = trie_alternation(sorted(self.sym_words, key=len, reverse=True))
+        #: a line that goes on with the symptoms the line before listed: ``没有咳嗽⏎乏力等症状``
+        self.sym_tail_re = re.compile(rf"(?:{sym_alt})$")
+        self.sym_list_re = re.compile(rf"^(?:(?:{sym_alt})[、,和及与]?)+等")
 
 
 @lru_cache(maxsize=32)

@@ -39,8 +39,6 @@ KNOWN_FAILURES: dict[str, str] = {  # case id -> what is wrong on main when it w
     # emoji
     "emoji-007": "谭淑珍.fever None (want False, missed)",
     # linebreaks
-    "linebreaks-005": "范永刚.out None (want 2, missed)",
-    "linebreaks-007": "creates 13 household(s) it must not (尹翠花…); 杨彩霞.symptoms None (want [], missed)",
     # voice
     "voice-001": "薛文斌.fever None (want False, missed)",
     "voice-008": "汪振华.returned None (want 0, missed); also visitors",

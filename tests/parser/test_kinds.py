@@ -1,0 +1,87 @@
+"""The kinds of real report the parser misread (issue 12, second pass): each kind is tested with several
+wordings written here, not only the corpus line that showed it.
+
+The roster is ``tests/parser/fixtures.py``: 刘志宇 covers 王建国 (3号楼), 李秀兰, 薛文斌, 霍建军, 杜美玲,
+张三虎, 陈立新, 赵春花, 孙福贵, 周玉梅; 王艳 covers 马德胜 … 罗永福.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from bot.core.model import MemberReport
+from bot.parser import parse_message
+from tests.parser.fixtures import ROSTER, TEMPLATE
+
+
+def report_of(text: str, sender: str = "刘志宇") -> MemberReport:
+    reports = parse_message(text, sender, ROSTER, TEMPLATE).reports
+    assert len(reports) == 1, [r.to_json() for r in reports]
+    return reports[0]
+
+
+def household(text: str, name: str, sender: str = "刘志宇") -> tuple[dict[str, Any], list[str]]:
+    rep = report_of(text, sender)
+    hits = [h for h in rep.households if h.household == name]
+    assert len(hits) == 1, [h.household for h in rep.households]
+    return hits[0].values, hits[0].uncertain
+
+
+def assert_fields(values: dict[str, Any], expected: dict[str, Any]) -> None:
+    got = {k: values.get(k) for k in expected}
+    assert got == expected
+
+
+# ------------------------------------------------------------------- a list broken over lines (silent before)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "李秀兰家3人，\n体温都正常，\n没有咳嗽、\n乏力等症状",
+        "李秀兰家3人\n没有咳嗽\n乏力等症状",
+        "李秀兰家3人 无发热、\n咳嗽、\n乏力",
+        "李秀兰家3人\n无咳嗽\n、乏力",
+        "李秀兰家3人，没有咳嗽、\n  乏力、流涕等",
+    ],
+)
+def test_a_denied_list_broken_over_lines_is_denied_whole(text: str) -> None:
+    values, doubts = household(text, "李秀兰")
+    assert values["symptoms"] == []
+    assert values["people"] == 3
+    assert "symptoms" not in doubts
+
+
+def test_symptoms_on_lines_of_their_own_are_still_stated() -> None:
+    values, _ = household("李秀兰家3人\n体温正常\n咳嗽\n乏力", "李秀兰")
+    assert values["symptoms"] == ["咳嗽", "乏力"]
+
+
+# ------------------------------------------------------------------- a part of the household, then what it does
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("霍建军家6口人\n其中2人\n外出务工", {"people": 6, "out": 2}),
+        ("霍建军家6口人，其中2人，外出务工", {"people": 6, "out": 2}),
+        ("霍建军家6口人 其中2人 在外打工", {"people": 6, "out": 2}),
+        ("霍建军家6口人，其中有1人，返乡", {"people": 6, "returned": 1}),
+        ("霍建军家5口人 其中1人 发烧", {"people": 5, "fever": True}),
+        ("霍建军家5口人，其中1人\n咳嗽", {"people": 5, "symptoms": ["咳嗽"]}),
+        ("霍建军家4口人，另有1人，外出", {"people": 4, "out": 1}),
+    ],
+)
+def test_a_part_count_goes_to_the_statement_after_it(text: str, expected: dict[str, Any]) -> None:
+    values, doubts = household(text, "霍建军")
+    assert_fields(values, expected)
+    assert doubts == []
+
+
+def test_a_part_count_that_nothing_takes_is_asked() -> None:
+    """``其中2人`` and nothing about them: two people counts of one household, asked about."""
+    values, doubts = household("霍建军家6口人，其中2人", "霍建军")
+    assert values["people"] == 6
+    assert "people" in doubts
