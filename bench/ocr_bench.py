@@ -50,7 +50,7 @@ from PIL import Image
 
 import bench.ocr_foreign  # noqa: F401  (the set "other": forms gridbot did not print, registers itself)
 from bench.memory import peak_rss_mb
-from bench.ocr_sets import NODE_MODULES, SETS, BenchSet, Context, ordered, register, sample_roster
+from bench.ocr_sets import NODE_MODULES, SETS, BenchSet, Context, ordered, pair_rows, register, sample_roster
 
 #: per photo and per reading process, every set
 SECONDS, PEAK_MB = 2.0, 400.0
@@ -282,9 +282,8 @@ def _score_group(pairs: list[tuple[dict[str, Any], dict[str, Any]]], misses: lis
             continue
         failures += not r["ok"]
         refused += asked
-        by_row = {h["row"]: h for h in r["households"]}
-        for t in c["rows"]:
-            h = by_row.get(t["row"])
+        read = sorted(r["households"], key=lambda h: h["row"] or 0)
+        for t, h in zip(c["rows"], pair_rows(c["rows"], read, c.get("pair_by", "row")), strict=True):
             if t.get("stranger"):  # not the sender's: right when left out or asked about
                 strangers += 1
                 taken += h is not None and "household" not in h["uncertain"]

@@ -16,7 +16,7 @@ import random
 import sys
 from typing import Any
 
-from bench.ocr_sets import BenchSet, Context, register
+from bench.ocr_sets import BenchSet, Context, pair_rows, register
 
 #: the fields a register may hold, as scored here
 KEYS = ("household", "people", "temperature", "out", "returned", "fever", "isolated")
@@ -36,8 +36,9 @@ def other_cases(ctx: Context, n: int, rng: random.Random) -> list[dict[str, Any]
         hand = ctx.hand(rng, sloppiness=rng.uniform(0.5, 1.2))
         page = foreign.draw_register(spec, hand)
         data = synth.photograph(page, rng, strength=rng.uniform(0.4, 1.1), max_side=rng.choice([1280, 1600, 2000]))
+        # scored by household: a register's printed names are its rows (a lost row costs only that row)
         cases.append(ctx.case("other", f"other-{i}", m, data, hand, spec.rows, layout=spec.pairs,
-                              keys=[k for k in KEYS if k in spec.columns]))
+                              keys=[k for k in KEYS if k in spec.columns], pair_by="household"))
     return cases
 
 
@@ -52,9 +53,8 @@ def score(cases: list[dict[str, Any]], results: list[dict[str, Any]],
     right = total = wrong_unflagged = flagged = rows_total = rows_found = strangers = taken = 0
     seconds = [r["seconds"] for r in results]
     for c, r in zip(cases, results, strict=True):
-        by_row = {h["row"]: h for h in r["households"]}
-        for t in c["rows"]:
-            h = by_row.get(t["row"])
+        read = sorted(r["households"], key=lambda h: h["row"] or 0)
+        for t, h in zip(c["rows"], pair_rows(c["rows"], read, "household"), strict=True):
             if t.get("stranger"):
                 strangers += 1
                 taken += h is not None and "household" not in h["uncertain"]

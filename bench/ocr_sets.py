@@ -81,6 +81,39 @@ def truth_rows(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [{"row": i, **r} for i, r in enumerate(rows, start=1)]
 
 
+def pair_rows(truth: list[dict[str, Any]], read: list[dict[str, Any]],
+              by: str = "row") -> list[dict[str, Any] | None]:
+    """The reading of each truth row (None: not found). ``by`` "row": the reading with the same row number;
+    "household": the readings aligned to the truth in order, pairing the same household first (a
+    register's printed names are its rows' identity, so a row the reader lost costs only that row, not the
+    numbering of every row after it). A reading whose household is another's or unknown is paired by its
+    place between the rows that were matched (a name misread costs that name, not its row's values)."""
+    if by == "row":
+        by_row = {h["row"]: h for h in read}
+        return [by_row.get(t["row"]) for t in truth]
+    n, m = len(truth), len(read)
+    # the most pairs of the same household, then the most pairs (a global alignment; a gap costs nothing)
+    best = [[(0, 0)] * (m + 1) for _ in range(n + 1)]
+    for i in range(n - 1, -1, -1):
+        for j in range(m - 1, -1, -1):
+            same = int(read[j]["household"] is not None and read[j]["household"] == truth[i]["household"])
+            take = best[i + 1][j + 1]
+            best[i][j] = max((take[0] + same, take[1] + 1), best[i + 1][j], best[i][j + 1])
+    out: list[dict[str, Any] | None] = [None] * n
+    i = j = 0
+    while i < n and j < m:
+        same = int(read[j]["household"] is not None and read[j]["household"] == truth[i]["household"])
+        take = best[i + 1][j + 1]
+        if best[i][j] == (take[0] + same, take[1] + 1):
+            out[i] = read[j]
+            i, j = i + 1, j + 1
+        elif best[i][j] == best[i + 1][j]:
+            i += 1
+        else:
+            j += 1
+    return out
+
+
 @dataclass(frozen=True)
 class BenchSet:
     """One set of photos and its targets (shares of fields; None: no target)."""

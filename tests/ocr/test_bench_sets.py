@@ -72,3 +72,20 @@ def test_the_benchmark_measures_with_dev_digits_unless_asked_for_the_held_ones()
     quick = ocr_bench.sizes_of(ocr_bench.parse_args(["--quick", "--only", "form"]))
     assert quick["form"] == 4 and quick["table"] == 0
     assert ocr_bench.sizes_of(ocr_bench.parse_args(["--photos", "3"]))["table"] == 3
+
+
+def test_register_rows_are_paired_by_household_so_a_lost_row_costs_only_itself() -> None:
+    from bench.ocr_sets import pair_rows
+
+    truth = [{"row": i, "household": n} for i, n in enumerate(["甲", "乙", "丙", "丁", "戊"], start=1)]
+    lost = [{"row": i, "household": n} for i, n in enumerate(["甲", "丙", "丁", "戊"], start=1)]  # 乙 lost
+    assert [h and h["household"] for h in pair_rows(truth, lost, "household")] == ["甲", None, "丙", "丁", "戊"]
+    by_row = [h and h["household"] for h in pair_rows(truth, lost, "row")]
+    assert by_row == ["甲", "丙", "丁", "戊", None]  # the old way: every row after the lost one is another's
+    # a name misread (or not the member's) is paired by its place between the rows matched
+    misread = [{"row": 1, "household": "甲"}, {"row": 2, "household": None}, {"row": 3, "household": "丙"},
+               {"row": 4, "household": "乙"}, {"row": 5, "household": "戊"}]
+    assert [h and h["row"] for h in pair_rows(truth, misread, "household")] == [1, 2, 3, 4, 5]
+    # an extra row read (a row split in two) is left out, not shifting the rest
+    extra = [*lost[:1], {"row": 9, "household": None}, {"row": 10, "household": "乙"}, *lost[1:]]
+    assert [h and h["household"] for h in pair_rows(truth, extra, "household")] == ["甲", "乙", "丙", "丁", "戊"]
