@@ -25,6 +25,9 @@ from typing import Any
 #:   words and anomaly flag; the value is the option's ``value`` string, None when unstated.
 FIELD_TYPES = ("int", "temperature", "bool", "bool_int", "text", "symptoms", "enum")
 
+#: The symptom a member states without naming it (``有症状``, ``有点不舒服``): stored as read, and asked about.
+UNNAMED_SYMPTOM = "不适"
+
 #: Words an option of a negative meaning starts with (``未做``): a negated field word (``未做核酸``,
 #: ``核酸没做``) gives that option.
 NEGATIVE_PREFIXES = ("未", "没", "无", "不", "否")
@@ -194,7 +197,7 @@ DEFAULT_SYMPTOMS: tuple[Option, ...] = (
     _symptom("呕吐", "吐了"),
     _symptom("结膜炎", "眼睛红", "红眼"),
     _symptom("感冒", "感冒了", "着凉"),
-    _symptom("不适", "身体不适", "不舒服", "身体不舒服"),
+    _symptom(UNNAMED_SYMPTOM, "身体不适", "不舒服", "身体不舒服", "难受", "不得劲", "不太舒服"),
 )
 
 DEFAULT_FIELDS: tuple[Field, ...] = (

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bot.core.model import Household, Member
-from bot.core.template import NEGATIVE_PREFIXES, POSITIVE_PREFIXES, Field
+from bot.core.template import NEGATIVE_PREFIXES, POSITIVE_PREFIXES, UNNAMED_SYMPTOM, Field
 from bot.parser.bind import Stmt
 from bot.parser.context import Ctx
 from bot.parser.names import Ref
@@ -164,7 +164,7 @@ def _coerce_option(f: Field, how: str, n: Any) -> Any:
         if how in ("none", "normal") or (how == "count" and n == 0):
             return [] if how != "normal" or f.normal_zero else None
         if how == "yes":
-            return ["不适"]  # 有症状: some symptom, not named
+            return [UNNAMED_SYMPTOM]  # 有症状: some symptom, not named (asked: see bot.parser.doubts)
         return None
     if how == "option" and isinstance(n, str):
         return n

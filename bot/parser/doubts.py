@@ -13,6 +13,8 @@ None), so that the member is asked before the value counts. The kinds of doubt:
   holds; more people in a count (外出, 返乡 …) than the household's people.
 * **a hedged statement**: hearsay, a guess or a plan (``听说霍建军家儿子要回来``, ``体温好像37.5``,
   ``准备居家隔离``): the field is stated, but not as a fact.
+* **a symptom not named**: ``有症状``, ``有点不舒服``, ``身体不适`` (the value is ``["不适"]``): the member has
+  not said what it is.
 * **a doubtful household**: a name one character off, the given name alone (``建国家``), or ``王家``
   taken for the one 王 household (``"household"``).
 """
@@ -22,6 +24,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from bot.core.template import UNNAMED_SYMPTOM
 from bot.parser.schema import Schema
 from bot.parser.tokens import Tok
 
@@ -133,7 +136,12 @@ def household_doubts(
     ``values`` are the household's assembled values, ``own`` what the message said of this household
     itself (not through a blanket statement), ``temp_normal`` whether it said 体温正常 of it.
     """
-    out: list[str] = []
+    out: list[str] = [
+        f.key
+        for f in schema.template.fields
+        if f.type == "symptoms" and isinstance(own.get(f.key), list) and own[f.key]
+        and all(s == UNNAMED_SYMPTOM for s in own[f.key])
+    ]
     t_key, f_key, p_key = schema.temperature, schema.fever, schema.people
     t = values.get(t_key) if t_key else None
     people = values.get(p_key) if p_key else None

@@ -85,3 +85,33 @@ def test_a_part_count_that_nothing_takes_is_asked() -> None:
     values, doubts = household("霍建军家6口人，其中2人", "霍建军")
     assert values["people"] == 6
     assert "people" in doubts
+
+
+# ------------------------------------------------------------------- a symptom not named is asked about
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "王建国家有症状",
+        "王建国家老人有点不舒服",
+        "王建国家老太太身上难受",
+        "王建国家4人，有不适症状",
+        "10户都正常，王建国家老人不得劲",
+        "王建国家老伴身体不适",
+    ],
+)
+def test_a_symptom_not_named_is_asked(text: str) -> None:
+    values, doubts = household(text, "王建国")
+    assert values["symptoms"] == ["不适"]
+    assert "symptoms" in doubts
+
+
+@pytest.mark.parametrize(
+    ("text", "symptoms"),
+    [("王建国家无不适", []), ("王建国家老人有点不舒服，咳嗽", ["不适", "咳嗽"]), ("王建国家儿子咳嗽", ["咳嗽"])],
+)
+def test_a_named_or_denied_symptom_is_not_asked(text: str, symptoms: list[str]) -> None:
+    values, doubts = household(text, "王建国")
+    assert values["symptoms"] == symptoms
+    assert "symptoms" not in doubts
