@@ -126,7 +126,7 @@ class Builder(Accumulator):
 
     def feed(self, text: str, first_refs: list[Ref] | None = None) -> list[Ref]:
         """Feed the lines of a message (or of one chain entry). Returns the refs found at the first unit."""
-        lines = self._join_lists(text.split("\n"))
+        lines = self._join_lists(self.schema.fix_typos(text).split("\n"))
         carry: list[Ref] | None = list(first_refs) if first_refs else None
         found: list[Ref] = []
         first = True

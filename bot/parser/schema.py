@@ -13,7 +13,18 @@ from functools import lru_cache
 from bot.core.template import Field, Template
 from bot.parser.fieldwords import REMARK_RE_PART, REMARK_WORDS, STATUS_RE_PART, THRESHOLD_RE_PART
 from bot.parser.shortwords import short_words
-from bot.parser.vocab import CJK, NORMAL_RE_PART, NUM_PAT, PAREN_CLASS
+from bot.parser.vocab import (
+    CJK,
+    NORMAL_RE_PART,
+    NORMAL_STRONG,
+    NORMAL_WEAK,
+    NUM_PAT,
+    PAREN_CLASS,
+    TYPO_NEG_BEFORE,
+    TYPO_VALUE_AFTER,
+    TYPO_WORDS,
+    TYPOS,
+)
 
 
 def trie_alternation(words: list[str]) -> str:
@@ -109,10 +120,31 @@ class Schema:
             rf"(?:{NORMAL_RE_PART}|{vocab_alt}|{short_alt}|体温|包联|包户|共|合计|没有|无|未|不|均|都|全|有|是|已|今|昨|在家|家)"
         )
         self.multi_vocab_re = re.compile(rf"(?:{NORMAL_RE_PART}|{field_alt}|体温|包联|包户|合计|没有)")
+        self._typos(words)
         sym_alt = trie_alternation(sorted(self.sym_words, key=len, reverse=True))
         #: a line that goes on with the symptoms the line before listed: ``没有咳嗽⏎乏力等症状``
         self.sym_tail_re = re.compile(rf"(?:{sym_alt})$")
         self.sym_list_re = re.compile(rf"^(?:(?:{sym_alt})[、,和及与]?)+等")
+
+    def _typos(self, words: list[str]) -> None:
+        """The mistypings of this template's words (see ``bot.parser.vocab.TYPOS``), compiled once."""
+        known = {*words, *NORMAL_STRONG, *NORMAL_WEAK}
+        self.typo_map = {t: w for w, ts in TYPOS.items() if w in known for t in ts if t not in known}
+        plain = sorted((t for t in self.typo_map if t not in TYPO_WORDS), key=len, reverse=True)
+        real = sorted((t for t in self.typo_map if t in TYPO_WORDS), key=len, reverse=True)
+        parts = ["|".join(map(re.escape, plain))] if plain else []
+        if real:
+            alt = "(?:" + "|".join(map(re.escape, real)) + ")"
+            before = "|".join(f"(?<={re.escape(n)})" for n in TYPO_NEG_BEFORE)
+            parts += [f"(?:{before}){alt}", alt + TYPO_VALUE_AFTER]
+        self.typo_re = re.compile("|".join(parts)) if parts else None
+        self.typo_chars = frozenset(t[0] for t in self.typo_map)
+
+    def fix_typos(self, text: str) -> str:
+        """``text`` with the template's mistyped field words written right (``反乡1人`` → ``返乡1人``)."""
+        if self.typo_re is None or self.typo_chars.isdisjoint(text):
+            return text
+        return self.typo_re.sub(lambda m: self.typo_map[m.group(0)], text)
 
 
 @lru_cache(maxsize=32)

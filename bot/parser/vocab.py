@@ -159,6 +159,30 @@ NON_NAME_CHARS = set(
 PLACE_SUFFIXES = ("村", "组", "镇", "乡", "社区", "小区", "街", "路", "区", "县", "市", "省", "队")
 HEADER_CONTEXT_RE = re.compile(r"(?:网格|村|社区|小区|组|片区|】|\])\s*$")
 
+#: Field words as a pinyin input method mistypes them (the same sound, another character: 反乡 for 返乡, 提问
+#: for 体温 — ti wen). Read as the field word wherever it stands, except the mistypings that are words of their
+#: own (``TYPO_WORDS``: 提问 is "a question"), which are read only where a field word stands: right before a
+#: value (``提问正常``, ``提问36.5``, ``提问:``) or right after a negation. Only a template's own words are used.
+TYPOS: dict[str, tuple[str, ...]] = {
+    "体温": ("提问", "体问", "题温", "提温", "体稳", "体文", "体瘟"),
+    "返乡": ("反乡", "返香", "饭乡", "反香", "返相", "返箱"),
+    "发烧": ("发骚", "发稍", "发捎"),
+    "发热": ("发惹",),
+    "隔离": ("格离", "个离", "隔理", "各离"),
+    "居家隔离": ("居加隔离",),
+    "外出": ("外粗",),
+    "咳嗽": ("咳漱", "可嗽", "咳素", "咳数"),
+    "症状": ("正状", "证状", "症壮"),
+    "外来人员": ("外赖人员", "外来人圆"),
+    "亲戚": ("亲七", "亲气", "亲期"),
+    "乏力": ("发力", "乏利"),
+    "正常": ("正长", "整常", "正尝", "争常"),
+}
+TYPO_WORDS = frozenset(("提问", "体文", "发力", "发骚"))
+#: What follows a mistyped field word that is a word of its own where it stands as the field word.
+TYPO_VALUE_AFTER = r"(?=\s*[:=\d]|正常|正长|整常|无|没|均|都|偏|异常|有|是|不|未|良好|挺好|很好|还好|好)"
+TYPO_NEG_BEFORE = ("无", "没有", "没", "未", "不")
+
 PERSON_UNITS = ("人", "口人", "个人", "口", "名", "个", "例", "位", "人次")
 HOUSEHOLD_UNITS = ("户", "家")
 DATE_UNITS = tuple("号 楼 栋 单元 层 组 队 天 日 月 次 岁 点 时 分 网格 年 周 小时 公里 米 元 块".split())

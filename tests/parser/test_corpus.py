@@ -31,9 +31,6 @@ KNOWN_FAILURES: dict[str, str] = {  # case id -> what is wrong on main when it w
     # mixed
     "mixed-009": "尹翠花.fever None (want False, missed); also isolated, returned, symptoms, visitors",
     # typo
-    "typo-001": "王建国.fever None (want False, missed)",
-    "typo-002": "曹春生.returned None (want 1, missed)",
-    "typo-011": "周美玲.returned None (want 0, missed)",
     # fullwidth
     "fullwidth-005": "宋宝山.people None (want 3, missed)",
     # emoji

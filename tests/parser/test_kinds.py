@@ -115,3 +115,33 @@ def test_a_named_or_denied_symptom_is_not_asked(text: str, symptoms: list[str]) 
     values, doubts = household(text, "王建国")
     assert values["symptoms"] == symptoms
     assert "symptoms" not in doubts
+
+
+# ------------------------------------------------------------------- field words as a pinyin IME mistypes them
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("王建国家4人，提问正常", {"people": 4, "fever": False}),
+        ("王建国家4人 提问36.5", {"people": 4, "temperature": 36.5}),
+        ("王建国家4人，体问36.6，无反乡", {"temperature": 36.6, "returned": 0}),
+        ("王建国家反乡1人", {"returned": 1}),
+        ("王建国家儿子反乡了", {"returned": 1}),
+        ("王建国家没有咳漱", {"symptoms": []}),
+        ("王建国家4人，一切正长", {"people": 4, "returned": 0}),
+        ("王建国家居加隔离2人", {"isolated": 2}),
+        ("王建国家来了亲七2人", {"visitors": 2}),
+    ],
+)
+def test_mistyped_field_words_are_read(text: str, expected: dict[str, Any]) -> None:
+    values, doubts = household(text, "王建国")
+    assert_fields(values, expected)
+    assert doubts == []
+
+
+def test_a_mistyping_that_is_a_word_is_read_only_where_a_field_word_stands() -> None:
+    """提问 (a question) is 体温 only before a value: 老师提问了 is no temperature, nor a report."""
+    assert parse_message("老师提问了王建国家孩子", "刘志宇", ROSTER, TEMPLATE).reports == []
+    values, _ = household("王建国家孩子被老师提问了，体温正常", "王建国")
+    assert values["fever"] is False
