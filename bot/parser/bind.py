@@ -140,7 +140,7 @@ def bind(toks: list[Tok], schema: Schema, clause_text: str, warnings: list[str])
         j = _skip(toks, i + 1, 1)
         if (
             j + 1 < n
-            and toks[j].kind == "other"
+            and toks[j].kind in ("other", "remark")  # 外出上班2人: 上班 is a remark (and the verb here)
             and _GAP_VERB_RE.fullmatch(toks[j].text)
             and toks[j + 1].kind == "num"
             and toks[j + 1].unit in PERSON_UNITS

@@ -254,11 +254,14 @@ class Builder(Accumulator):
             refs, rest = self.names.names_in_clause(clause, strict=n > 0)
             if n == 0:
                 start_refs = refs
+            rest, paren_people = self._paren_people(rest, bool(refs))
             paren_ids, paren_refs, paren_stmts, annotation, loose = self._clause_parens(rest)
             stripped = rest.strip()
             if refs:
                 group = (group + refs) if prev_name_only else refs
                 target = self.target_for(group)
+            if paren_people is not None:  # 宋宝山家（3人） / 15户（46人）
+                self.apply([Stmt("people", value=paren_people)], target)
             elif (
                 REST_RE.search(rest)
                 or REST_NORMAL_RE.match(stripped)
@@ -348,8 +351,8 @@ class Builder(Accumulator):
                     self.apply([Stmt("note", value=tail)], target)
             if loose[0]:  # 返乡1人（已居家隔离）: what a parenthesis without names says, of the same target
                 self.apply(loose[0], target)
-            prev_name_only = bool(refs) and not meaningful and not paren_ids
-            if meaningful or paren_ids:
+            prev_name_only = bool(refs) and not meaningful and not paren_ids and paren_people is None
+            if meaningful or paren_ids or paren_people is not None:
                 only_names = False
         if pending is not None:
             self.apply(bind([pending], self.schema, pending.text, self.warnings), pending_target)
@@ -460,6 +463,30 @@ class Builder(Accumulator):
                 tokenize(rest, self.schema), self.schema, restore(rest, self.ctx.parens), self.warnings
             )
             self.apply([s for s in stmts if s.kind not in ("households",)], target)
+
+    def _paren_people(self, rest: str, named: bool) -> tuple[str, int | None]:
+        """A parenthesis that holds only a count of people, right after the household's name (``宋宝山家（3人）``)
+        or a count of households (``15户（46人）``), is that target's people count: (the clause without it,
+        the count), else (the clause, None)."""
+        m = re.search(f"[{PAREN_CLASS}]", rest)
+        if m is None:
+            return rest, None
+        pid = ord(m.group(0)) - PAREN_BASE
+        inner = self.ctx.parens[pid] if pid < len(self.ctx.parens) else ""
+        before = rest[: m.start()].strip()
+        households = bool(re.search(r"\d\s*户$", before))
+        if not ((named and not before) or households):
+            return rest, None
+        toks = [t for t in tokenize(inner, self.schema) if t.kind != "fill"]
+        count = toks[0].value if len(toks) == 1 and toks[0].kind == "num" else None
+        if (
+            not isinstance(count, int)
+            or toks[0].hi is not None
+            or toks[0].unit not in ("人", "口人", "个人", "口", "名", "位")
+            or not 0 < count <= (9999 if households else 30)
+        ):
+            return rest, None
+        return rest[: m.start()] + " " + rest[m.end() :], count
 
     def _clause_parens(
         self, rest: str

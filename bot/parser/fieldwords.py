@@ -31,9 +31,12 @@ STATUS_RE_PART = (
 )
 #: Remarks that go to the note only (a fever or a symptom said with them is read as usual).
 _CLINIC = r"(?:医院|卫生院|卫生室|诊所|社区医院|发热门诊)"
+#: Work and school remarks that do not mean "away from the area" (``夜班``, ``居家办公``, ``在单位值班``): note only.
+_DUTY = r"(?:上夜班|夜班|白班|值夜班|值班|加班|倒班|上班|居家办公|在家办公|在家上网课|上网课|网课)"
 REMARK_RE_PART = (
     rf"(?:已经|已|正在)?(?:送(?:往|到|去)?[\u4e00-\u9fff]{{0,4}}?{_CLINIC}|送医|住院治疗|住院观察|住院|就医|就诊|"
     rf"在[\u4e00-\u9fff]{{0,4}}?{_CLINIC}|去[\u4e00-\u9fff]{{0,4}}?{_CLINIC})(?:了)?"
+    rf"|(?:在[\u4e00-\u9fff]{{1,4}}?)?{_DUTY}(?:去了|了)?"
 )
 
 #: ``嗅（味）觉减退`` / ``嗅味觉减退`` / ``嗅觉、味觉减退``: two symptoms written as one.
@@ -87,7 +90,7 @@ def reading_as_written(time: str, values: list[float], original: str, used: set[
 
 
 #: How the remarks above begin, for telling where a household's name ends (``王建国住院了``).
-REMARK_WORDS = ("住院", "出差", "住校", "在单位", "在外", "外出务工", "外出打工", "送医", "就医", "已送", "送往")
+REMARK_WORDS = ("住院", "夜班", "值班", "上夜班", "居家办公", "出差", "住校", "在单位", "在外", "外出务工", "外出打工", "送医", "就医", "已送", "送往")
 
 #: The time of day a temperature was taken at, at the end of the word before it (``上午36.5``, ``早36.3``).
 TIME_RE = re.compile(

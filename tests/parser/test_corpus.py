@@ -32,7 +32,6 @@ KNOWN_FAILURES: dict[str, str] = {  # case id -> what is wrong on main when it w
     "mixed-009": "尹翠花.fever None (want False, missed); also isolated, returned, symptoms, visitors",
     # typo
     # fullwidth
-    "fullwidth-005": "宋宝山.people None (want 3, missed)",
     # emoji
     "emoji-007": "谭淑珍.fever None (want False, missed)",
     # linebreaks
@@ -42,8 +41,6 @@ KNOWN_FAILURES: dict[str, str] = {  # case id -> what is wrong on main when it w
     "voice-011": "谭国庆.out None (want 2, missed)",
     "voice-012": "杜美玲.fever None (want False, missed)",
     # building_chain
-    "building-chain-round1": "孟志刚.note '' (want ['夜班'], missed)",
-    "building-chain-round2": "孟志刚.note '' (want ['夜班'], missed)",
 }
 
 CASES = pc.load_cases()

@@ -145,3 +145,52 @@ def test_a_mistyping_that_is_a_word_is_read_only_where_a_field_word_stands() -> 
     assert parse_message("老师提问了王建国家孩子", "刘志宇", ROSTER, TEMPLATE).reports == []
     values, _ = household("王建国家孩子被老师提问了，体温正常", "王建国")
     assert values["fever"] is False
+
+
+# ------------------------------------------------------------------- a count in brackets after the name
+
+
+@pytest.mark.parametrize(
+    ("text", "people"),
+    [
+        ("王建国家（３人）体温正常，无发热咳嗽", 3),
+        ("王建国家(4人) 36.5", 4),
+        ("王建国家（四口人），都正常", 4),
+        ("王建国（２口人）正常", 2),
+    ],
+)
+def test_a_count_in_brackets_after_the_name_is_the_people(text: str, people: int) -> None:
+    values, doubts = household(text, "王建国")
+    assert values["people"] == people
+    assert values["note"] == ""
+    assert doubts == []
+
+
+def test_a_count_in_brackets_after_the_households_is_the_people_total() -> None:
+    assert report_of("包联10户（32人），均正常").totals == {"households": 10, "people": 32}
+
+
+# ------------------------------------------------------------------- work remarks go to the note
+
+
+@pytest.mark.parametrize(
+    ("text", "note"),
+    [
+        ("王建国家3人，儿子上夜班去了", "夜班"),
+        ("王建国家3人 老伴在医院值班", "值班"),
+        ("王建国家3人 儿媳居家办公 都正常", "居家办公"),
+        ("王建国家3人，1人在县城上班", "上班"),
+        ("王建国家3人，爱人夜班没回来", "夜班"),
+    ],
+)
+def test_work_remarks_go_to_the_note_and_do_not_set_out(text: str, note: str) -> None:
+    values, _ = household(text, "王建国")
+    assert note in values["note"]
+    assert values["out"] in (None, 0)
+    assert values["people"] == 3
+
+
+def test_a_work_word_between_a_field_word_and_its_count_is_the_verb() -> None:
+    values, _ = household("王建国家外出上班2人", "王建国")
+    assert values["out"] == 2
+    assert values["people"] is None

@@ -72,7 +72,7 @@ def stated(values: dict[str, Any]) -> dict[str, Any]:
         ("王建国家：老人俩，体温正常", "王建国", {"people": 2, "fever": False}),
         ("霍建军家亲戚一家三口来拜年，已登记", "霍建军", {"visitors": 3, "note": "已登记"}),
         ("李秀兰家有两名学生放假回来了", "李秀兰", {"returned": 2}),
-        ("王建国家3人，1人在县城上班", "王建国", {"people": 3}),
+        ("王建国家3人，1人在县城上班", "王建国", {"people": 3, "note": "1人在县城上班"}),  # 上班: a note remark
     ],
 )
 def test_counts_with_measure_words(text, name, expected):
