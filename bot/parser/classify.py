@@ -48,6 +48,20 @@ def is_chain(ctx: Ctx, norm: str) -> bool:
     return bool(_CHAIN_RE.search(norm)) or looks_like_member_list(ctx, norm)
 
 
+#: Where a sentence ends, and where a question starts after a comma (``…都正常，顺便问下口罩什么时候发？``).
+_SENTENCE_RE = re.compile(r"(?<=[。!?\n])|[,;]\s*(?=顺便问|请问|问一下|问下|想问|另外问|还想问|对了)")
+_QUESTION_RE = re.compile(r"\?|吗\s*[。!]?\s*$|(?:^|[,;\s])(?:顺便问|请问|问一下|问下|想问)")
+
+
+def drop_questions(norm: str) -> str:
+    """The message without its questions: a report may end with one (``报告：14户都正常。⏎顺便问下，口罩什么
+    时候发？``); the question is not a report, and the rest is read as usual. A message that is only questions
+    becomes empty."""
+    if "?" not in norm and "吗" not in norm and "问" not in norm:
+        return norm
+    return "".join(s for s in _SENTENCE_RE.split(norm) if not _QUESTION_RE.search(s))
+
+
 def is_not_report(norm: str) -> bool:
     """The message is chat, a notice, a question, a request or a roll-up."""
     return bool(_NOT_REPORT_RE.search(norm))

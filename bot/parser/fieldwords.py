@@ -27,6 +27,7 @@ BELOW_RE = re.compile(rf"^{_BELOW}|以下|之下|以内")
 STATUS_RE_PART = (
     r"不在家|不在村里|不在村|不在本村|不在小区|不在本小区|不在本地|不在辖区|"
     r"外出务工(?!人员)|外出打工(?!人员)|在外务工|在外打工|外地务工|外地打工|外出上学|"
+    r"出去打工|出门打工|出去务工|出门务工|去外地打工|到外地打工|在外边打工|在外头打工|在外面打工|打工去了|"
     r"在外地|在外省|在外面|在外(?![来出地省面务打])|在单位|在公司|在厂里|在工地|出差|住校|在学校住|在部队"
 )
 #: Remarks that go to the note only (a fever or a symptom said with them is read as usual).
@@ -55,8 +56,21 @@ def _smell_taste(m: re.Match[str]) -> str:
     return f"{first}觉{how}、{second}觉{how}"
 
 
+#: Words that are a count of people (after numeral normalisation: 两口子 → 2口子): 老两口 / 两口子 / 夫妻俩 / 娘俩
+#: are two, 娘仨 / 爷孙仨 three (一家三口 is already ``3口``).
+_PAIR = r"(?:夫妻|夫妇|两口子|母女|母子|父子|父女|爷孙|奶孙|祖孙|兄弟|姐妹|姐弟|兄妹|哥|娘|婆媳|爷俩|娘)"
+_COUNT_WORDS: tuple[tuple[re.Pattern[str], str], ...] = (
+    (re.compile(r"(?:老|小)(?:2|两|俩)口(?:子|儿)?|(?:2|两|俩)口子|(?:两|2)夫妻|夫妻(?:二|2)人|夫妻(?:2|两)个|"
+                + _PAIR + r"俩"), "2人"),
+    (re.compile(_PAIR + r"仨|(?:夫妻|两口子)带(?:个|1个)孩子"), "3人"),
+)
+
+
 def field_text(norm: str) -> str:
     """The normalised message with the spellings above made plain (one pass before the message is split)."""
+    if "口" in norm or "俩" in norm or "仨" in norm or "夫" in norm:
+        for rx, count in _COUNT_WORDS:
+            norm = rx.sub(count, norm)
     if "嗅" in norm:
         norm = _SMELL_TASTE_RE.sub(_smell_taste, norm)
     if "(" in norm:

@@ -14,7 +14,7 @@ from bot.core.template import Template
 from bot.parser import textnorm
 from bot.parser.assemble import assemble
 from bot.parser.builder import Builder
-from bot.parser.classify import is_chain, is_correction, is_not_report
+from bot.parser.classify import drop_questions, is_chain, is_correction, is_not_report
 from bot.parser.context import Ctx
 from bot.parser.fieldwords import field_text
 from bot.parser.members import member_at, named_member, resolve_sender
@@ -104,7 +104,8 @@ def parse_message(text: str, sender: Member | str, roster: Roster, template: Tem
     correction = is_correction(norm)
     if is_chain(ctx, norm):
         return _parse_chain(ctx, norm, correction)
-    if is_not_report(norm):
+    norm = drop_questions(norm)
+    if not norm.strip() or is_not_report(norm):
         return ParseResult()
     named, norm, warnings = named_member(ctx, norm)
     if member is None:

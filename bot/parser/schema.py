@@ -97,7 +97,7 @@ class Schema:
         shorts = sorted(self.short_keys, key=len, reverse=True)
         short_word = "(?:" + "|".join(re.escape(w) for w in shorts) + ")" if shorts else r"(?!x)x"
         short_alt = rf"{short_word}(?=:?\d)"
-        short_scan = rf"{short_alt}|(?:(?<=无)|(?<=没有)|(?<=没)|(?<=未)){short_word}(?![{CJK}])"
+        short_scan = rf"{short_alt}|(?:(?<=无)|(?<=没有)|(?<=没)|(?<=未)){short_word}(?:(?![{CJK}])|(?=的人?(?![{CJK}])))"
         self.scan_re = re.compile(
             rf"(?P<paren>[{PAREN_CLASS}])"
             rf"|(?P<normal>{NORMAL_RE_PART})"

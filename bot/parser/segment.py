@@ -81,7 +81,11 @@ def clauses(unit: str) -> list[tuple[str, str]]:
 
 
 #: Words that go on to the next household in run-on (spoken, dictated) text: ``…都正常然后张三虎家…``.
-_CONNECTOR_RE = re.compile(r"然后|还有就是|再就是|另外|还有|接着|再有")
+#: ``就是`` / ``只是`` / ``不过`` / ``但是`` (the exception after a blanket: ``都正常就是王建国家儿子咳嗽``) too, and a
+#: ``那个`` / ``他们`` before the name (``就是那个沈秀兰家``).
+_CONNECTOR_RE = re.compile(
+    r"(?:然后|还有就是|再就是|另外|还有|接着|再有|就是|只是|只有|不过|但是|可是)(?:那个|这个|那|这|说)?"
+)
 
 
 def split_connectors(unit: str, idx: RosterIndex) -> str:

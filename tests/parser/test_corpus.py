@@ -29,17 +29,11 @@ KNOWN_FAILURES: dict[str, str] = {  # case id -> what is wrong on main when it w
     # chain
     # chitchat
     # mixed
-    "mixed-009": "尹翠花.fever None (want False, missed); also isolated, returned, symptoms, visitors",
     # typo
     # fullwidth
     # emoji
-    "emoji-007": "谭淑珍.fever None (want False, missed)",
     # linebreaks
     # voice
-    "voice-001": "薛文斌.fever None (want False, missed)",
-    "voice-008": "汪振华.returned None (want 0, missed); also visitors",
-    "voice-011": "谭国庆.out None (want 2, missed)",
-    "voice-012": "杜美玲.fever None (want False, missed)",
     # building_chain
 }
 

@@ -194,3 +194,101 @@ def test_a_work_word_between_a_field_word_and_its_count_is_the_verb() -> None:
     values, _ = household("王建国家外出上班2人", "王建国")
     assert values["out"] == 2
     assert values["people"] is None
+
+
+# ------------------------------------------------------------------- run-on blankets, spoken
+
+
+OTHERS = ["李秀兰", "薛文斌", "霍建军", "杜美玲", "张三虎", "陈立新", "赵春花", "孙福贵", "周玉梅"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "今天都挺好哈",
+        "我这边都好着呢",
+        "报告一下今天我包的十户都走访了都挺好",
+        "今日报告：10户都好",
+        "十户都问了都正常啦",
+        "我这都好哦",
+    ],
+)
+def test_spoken_blankets_cover_every_household(text: str) -> None:
+    rep = report_of(text)
+    assert rep.covers_all
+    assert len(rep.households) == 10
+    assert all(h.values["returned"] == 0 for h in rep.households)
+
+
+def test_chat_that_only_sounds_fine_is_no_report() -> None:
+    assert parse_message("今天天气挺好哈", "刘志宇", ROSTER, TEMPLATE).reports == []
+
+
+@pytest.mark.parametrize(
+    ("text", "name", "expected"),
+    [
+        ("今天我这边都正常哈就是那个霍建军家她闺女从上海回来了一个", "霍建军", {"returned": 1}),
+        ("十户体温都正常就是王建国家他儿子有点咳嗽别的没啥情况", "王建国", {"symptoms": ["咳嗽"]}),
+        ("都挺好没有返乡的没有外来的就是杜美玲家老太太嗓子疼", "杜美玲", {"symptoms": ["咽痛"], "visitors": 0}),
+        ("都正常不过张三虎家来了俩亲戚", "张三虎", {"visitors": 2}),
+        ("都没啥事只是赵春花家老人有点拉肚子", "赵春花", {"symptoms": ["腹泻"]}),
+    ],
+)
+def test_a_spoken_exception_after_a_blanket(text: str, name: str, expected: dict[str, Any]) -> None:
+    rep = report_of(text)
+    assert rep.covers_all
+    by = {h.household: h.values for h in rep.households}
+    assert_fields(by[name], expected)
+    assert all(by[o]["returned"] == 0 for o in OTHERS if o != name)
+
+
+@pytest.mark.parametrize("text", ["杜美玲家没有外来的", "杜美玲家没有外来的人", "杜美玲家无外来"])
+def test_a_short_field_word_after_a_negation(text: str) -> None:
+    values, _ = household(text, "杜美玲")
+    assert values["visitors"] == 0
+
+
+# ------------------------------------------------------------------- count words
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("那个周玉梅家两口子都出去打工了", {"out": 2}),
+        ("周玉梅家老两口都在家，体温正常", {"people": 2, "fever": False}),
+        ("周玉梅家小两口出门打工去了", {"out": 2}),
+        ("周玉梅家夫妻俩在外地打工", {"out": 2}),
+        ("周玉梅家娘俩在家，都正常", {"people": 2}),
+        ("周玉梅家一家三口都在家", {"people": 3}),
+        ("周玉梅家老俩口身体都好", {"people": 2}),
+        ("周玉梅家娘仨都好", {"people": 3}),
+    ],
+)
+def test_count_words(text: str, expected: dict[str, Any]) -> None:
+    values, _ = household(text, "周玉梅")
+    assert_fields(values, expected)
+
+
+# ------------------------------------------------------------------- a report with a question in it
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "报告：10户都正常。\n顺便问下，口罩什么时候发？",
+        "10户都正常，顺便问下口罩什么时候发？",
+        "10户都正常。请问明天几点开会？",
+        "十户均正常\n口罩到了吗",
+    ],
+)
+def test_the_report_before_a_question_is_read(text: str) -> None:
+    rep = report_of(text)
+    assert rep.covers_all
+    assert rep.totals["households"] == 10
+
+
+@pytest.mark.parametrize(
+    "text", ["今天都正常吗？", "王建国家报了没？", "王建国家1人返乡吗", "有人知道王建国家回来几个人吗", "请问口罩什么时候发"]
+)
+def test_a_question_alone_is_no_report(text: str) -> None:
+    assert parse_message(text, "刘志宇", ROSTER, TEMPLATE).reports == []
