@@ -80,8 +80,9 @@ def assemble(state: Accumulator) -> MemberReport | None:
             elif acc.temp_normal and schema.fever and values.get(schema.fever) is None:
                 values[schema.fever] = False
             notes = _with_readings(acc, state.ctx.original)
+            notes = [n for n in dict.fromkeys(notes) if not any(n != m and n in m for m in notes)]
             if notes and schema.note:
-                values[schema.note] = "；".join(dict.fromkeys(notes))
+                values[schema.note] = "；".join(notes)
         acc = state.accs.get(name)
         for key in acc.missing if acc is not None else ():
             if key in values:

@@ -100,6 +100,25 @@ def _part_count(toks: list[Tok]) -> int | None:
     return _count_only(rest[lead:]) if lead else None
 
 
+#: ``其余2人`` / ``其他3口人`` after a household: its other people (not the other households).
+_OWN_REST_RE = re.compile(r"^\s*(?:其余|其他|其它|剩下|剩余|余下|另外)(?:的)?(?=\s*\d+\s*(?:口人|个人|人|口|位|名))")
+#: Where a person came from (``从广州回来的``, ``从县城过来``): kept in the note.
+_ORIGIN_RE = re.compile(r"从[\u4e00-\u9fff]{1,8}?(?=回来|回家|回村|回到|返乡|返回|返村|过来|来的|来了|赶回|到家|$)")
+#: Readings of one household taken more than once (``量了两次``) or written as a pair (``36.6和37.4``).
+_MEASURED_RE = re.compile(r"(?:量|测)(?:了|过)?(?:\d+|几|[一两二三四五])(?:次|遍|回)|(?:早晚|上下午)各(?:量|测)")
+_TEMP_PAT = r"(?:3[4-9]|4[0-2])(?:\.\d)?℃?"
+_TEMPS_RE = re.compile(rf"(?<![\d.]){_TEMP_PAT}(?:\s*(?:和|跟|与|及|、|,|/|\s)\s*{_TEMP_PAT}(?![\d.]))+")
+
+
+def several_readings(unit: str) -> str:
+    """The readings of a unit that are one household's several readings (``量了两次，36.6和37.4``,
+    ``体温36.6跟37.4``), as written; "" when the unit has none (``36.5 36.6 36.3``: several people's)."""
+    m = _TEMPS_RE.search(unit)
+    if m is None or not (re.search(r"和|跟|与|及", m.group(0)) or _MEASURED_RE.search(unit)):
+        return ""
+    return m.group(0).strip()
+
+
 def _each(toks: list[Tok]) -> bool:
     """Whether a clause speaks of each of its households: ``各`` / ``都`` / ``均`` / ``分别``."""
     return any((t.kind == "all" and t.text in ("各", "都", "均")) or "分别" in t.text for t in toks)
@@ -231,6 +250,7 @@ class Builder(Accumulator):
         self._last_count = None
         unit = self._exceptions(unit)
         unit = split_glued(split_connectors(unit, self.ctx.index), self.ctx.index, self.schema)
+        several = several_readings(unit)
         default = Target("all")
         target = self.target_for(carry) if carry else default
         start_refs: list[Ref] = []
@@ -257,17 +277,21 @@ class Builder(Accumulator):
             rest, paren_people = self._paren_people(rest, bool(refs))
             paren_ids, paren_refs, paren_stmts, annotation, loose = self._clause_parens(rest)
             stripped = rest.strip()
+            own_rest = _OWN_REST_RE.match(rest) if target.kind == "hh" and not refs else None
+            if own_rest:  # 方春生家儿子出差了，其余2人在家: the household's other people, not the other households
+                rest = rest[own_rest.end() :]
+                stripped = rest.strip()
             if refs:
                 group = (group + refs) if prev_name_only else refs
                 target = self.target_for(group)
-            if paren_people is not None:  # 宋宝山家（3人） / 15户（46人）
-                self.apply([Stmt("people", value=paren_people)], target)
-            elif (
+            elif not own_rest and (
                 REST_RE.search(rest)
                 or REST_NORMAL_RE.match(stripped)
                 or (target.kind == "all" and REST_WEAK_RE.match(stripped))
             ):
                 target = Target("rest")
+            if paren_people is not None:  # 宋宝山家（3人） / 15户（46人）
+                self.apply([Stmt("people", value=paren_people)], target)
             toks = tokenize(rest, self.schema)
             meaningful = [t for t in toks if t.kind not in ("fill", "all", "other", "paren")]
             if pending is not None:
@@ -310,6 +334,8 @@ class Builder(Accumulator):
             if waiting:
                 pending, pending_target = alone[0], target
                 stmts = [x for x in stmts if not (x.kind == "field" and x.key == alone[0].key)]
+            if own_rest and not any(t.kind == "alias" and t.key == self.schema.people for t in toks):
+                stmts = [x for x in stmts if x.kind != "people"]  # 其余2人正常: not the household's size
             if self._held is not None and (stmts or meaningful):
                 stmts = self._take_held(stmts, target)
             stmts, event = self._events(stmts, toks, target, clause, event)
@@ -349,6 +375,14 @@ class Builder(Accumulator):
                 tail = tail_note(toks) if target.kind == "hh" and stmts else ""
                 if tail:  # 发烧38.5已送医院: what follows the statements is a note
                     self.apply([Stmt("note", value=tail)], target)
+                if target.kind == "hh" and stmts:
+                    said = restore(clause, self.ctx.parens)
+                    origin = _ORIGIN_RE.search(said) if any(x.kind == "field" for x in stmts) else None
+                    if origin:  # 从广州回来的: where they came from is a note
+                        self.apply([Stmt("note", value=origin.group(0))], target)
+                    if several and any(x.kind in ("temp", "temp3") for x in stmts):
+                        self.apply([Stmt("note", value=several)], target)  # 量了两次，36.6和37.4
+                        several = ""
             if loose[0]:  # 返乡1人（已居家隔离）: what a parenthesis without names says, of the same target
                 self.apply(loose[0], target)
             prev_name_only = bool(refs) and not meaningful and not paren_ids and paren_people is None

@@ -19,11 +19,8 @@ from bench import parse_corpus as pc
 
 KNOWN_FAILURES: dict[str, str] = {  # case id -> what is wrong on main when it was listed
     # counts
-    "counts-008": "郭来福.note '' (want ['广州'], missed)",
     # readings
-    "readings-012": "姚凤英.note '' (want ['36.6', '37.4'], missed)",
     # status
-    "status-006": "方春生.people None (want 2, missed)",
     # same
     # blanket
     # chain

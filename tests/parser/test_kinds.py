@@ -292,3 +292,63 @@ def test_the_report_before_a_question_is_read(text: str) -> None:
 )
 def test_a_question_alone_is_no_report(text: str) -> None:
     assert parse_message(text, "刘志宇", ROSTER, TEMPLATE).reports == []
+
+
+# ------------------------------------------------------------------- where from, and several readings, in the note
+
+
+@pytest.mark.parametrize(
+    ("text", "expected", "note"),
+    [
+        ("杜美玲家有一名返乡人员，从广州回来的", {"returned": 1}, "从广州"),
+        ("杜美玲家儿子从武汉回来了", {"returned": 1}, "从武汉"),
+        ("杜美玲家1人从深圳返乡", {"returned": 1}, "从深圳"),
+        ("杜美玲家来了2个亲戚，从县城过来的", {"visitors": 2}, "从县城"),
+    ],
+)
+def test_where_they_came_from_goes_to_the_note(text: str, expected: dict[str, Any], note: str) -> None:
+    values, _ = household(text, "杜美玲")
+    assert_fields(values, expected)
+    assert note in values["note"]
+
+
+@pytest.mark.parametrize(
+    ("text", "temperature", "readings"),
+    [
+        ("杜美玲家量了两次，36.6和37.4", 37.4, ["36.6", "37.4"]),
+        ("杜美玲家体温36.6跟37.4", 37.4, ["36.6", "37.4"]),
+        ("杜美玲家测了2次 36.5 36.8", 36.8, ["36.5", "36.8"]),
+        ("杜美玲家早晚各量一次 36.5、36.9", 36.9, ["36.5", "36.9"]),
+        ("杜美玲家量了三遍 36.5 36.9 37.0", 37.0, ["36.5", "36.9", "37.0"]),
+    ],
+)
+def test_several_readings_of_one_household(text: str, temperature: float, readings: list[str]) -> None:
+    values, _ = household(text, "杜美玲")
+    assert values["temperature"] == temperature
+    assert all(r in values["note"] for r in readings)
+
+
+def test_several_peoples_temperatures_are_no_readings() -> None:
+    values, _ = household("杜美玲家4人 36.5 36.6 36.3 36.4", "杜美玲")
+    assert values["temperature"] == 36.6
+    assert values["note"] == ""
+
+
+# ------------------------------------------------------------------- 其余N人: the household's other people
+
+
+def test_the_households_other_people() -> None:
+    values, _ = household("陈立新家儿子出差了，其余2人在家", "陈立新")
+    assert_fields(values, {"people": 2, "out": True})
+    assert "出差" in values["note"]
+    values, doubts = household("陈立新家1人发烧，其余2人正常", "陈立新")
+    assert values["fever"] is True and values["people"] is None
+    values, _ = household("陈立新家4口人，1人外出，其余3人在家", "陈立新")
+    assert_fields(values, {"people": 4, "out": 1})
+
+
+def test_the_rest_after_a_household_is_the_other_households() -> None:
+    rep = report_of("陈立新家1人返乡，其余都正常")
+    assert rep.covers_all
+    by = {h.household: h.values for h in rep.households}
+    assert by["陈立新"]["returned"] == 1 and by["王建国"]["returned"] == 0

@@ -122,7 +122,7 @@ def test_fever_with_temperature_in_du():
 
 def test_returnee_sentence_with_note():
     r = one("李秀兰家女儿从上海返乡，已居家隔离第3天，体温36.8")
-    assert hh(r) == {"李秀兰": vals(returned=1, isolated=1, temperature=36.8, fever=False)}
+    assert hh(r) == {"李秀兰": vals(returned=1, isolated=1, temperature=36.8, fever=False, note="从上海")}
 
 
 def test_visitor_and_isolation():
@@ -1112,11 +1112,11 @@ def test_unknown_name_after_qizhong():
         ("张三虎家闺女回来了 在家隔离 体温正常", "张三虎", vals(returned=1, isolated=1, fever=False)),
         ("霍建军家高烧不退", "霍建军", vals(fever=True)),
         ("陈立新家隔离期满", "陈立新", vals(isolated=0)),
-        ("王建国儿子从武汉回来了", "王建国", vals(returned=1)),
+        ("王建国儿子从武汉回来了", "王建国", vals(returned=1, note="从武汉")),  # where from: a note
         (
             "王建国家来了一个亲戚从西安来的 没发烧 已经登记了",
             "王建国",
-            vals(visitors=1, fever=False, note="已经登记了"),
+            vals(visitors=1, fever=False, note="从西安；已经登记了"),
         ),
     ],
 )

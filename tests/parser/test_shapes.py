@@ -446,7 +446,7 @@ def test_hearsay_and_plans_are_asked(text, name, keys):
         ("王建国家来亲戚了，两个", "王建国", {"visitors": 2}),
         ("周玉梅家来亲戚了，两个人，都没发烧", "周玉梅", {"visitors": 2, "fever": False}),
         ("赵春花家亲戚来了，共两人，已登记", "赵春花", {"visitors": 2, "note": "已登记"}),
-        ("王建国家儿子儿媳孙子从武汉回来了，共计3人", "王建国", {"returned": 3}),
+        ("王建国家儿子儿媳孙子从武汉回来了，共计3人", "王建国", {"returned": 3, "note": "从武汉"}),
         ("孙福贵家女儿女婿回来了，一共2人", "孙福贵", {"returned": 2}),
     ],
 )
@@ -577,7 +577,7 @@ def test_numbered_lines_are_separate_households():
 def test_run_on_speech_with_two_households():
     text = "那个王建国家今天来了两个亲戚是从县城过来的体温都正常然后霍建军家他家老人有点发烧三十七度八已经让他去卫生院了"
     got = by_name(report_of(text))
-    assert stated(got["王建国"]) == {"visitors": 2, "fever": False}
+    assert stated(got["王建国"]) == {"visitors": 2, "fever": False, "note": "从县城"}
     assert got["霍建军"]["temperature"] == 37.8 and got["霍建军"]["fever"] is True
     assert got["霍建军"]["visitors"] is None
 
