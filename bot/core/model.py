@@ -50,9 +50,19 @@ class Roster:
 
     def __init__(self, members: list[Member] | tuple[Member, ...]):
         self.members: tuple[Member, ...] = tuple(members)
+        self._by_name: tuple[tuple[Member, ...], dict[str, list[Member]]] | None = None
+
+    def _named(self, name: str) -> list[Member]:
+        """The members called ``name``, in roster order (a name index built once per ``members``)."""
+        if self._by_name is None or self._by_name[0] is not self.members:
+            index: dict[str, list[Member]] = {}
+            for m in self.members:
+                index.setdefault(m.name, []).append(m)
+            self._by_name = (self.members, index)
+        return self._by_name[1].get(name, [])
 
     def find_member(self, name: str, grid: str | None = None, village: str | None = None) -> Member | None:
-        candidates = [m for m in self.members if m.name == name]
+        candidates = self._named(name)
         if not candidates:
             return None
         for scope in (

@@ -33,6 +33,8 @@ _GAP_VERB_RE = re.compile(
 #: What may stand between a count of people and its field word (``2名学生放假回来了``, ``2人从武汉返乡``):
 #: a few words that are neither a negation nor another count.
 _COUNT_GAP_RE = re.compile(r"[\u4e00-\u9fff]{1,6}")
+#: A note field written empty in a clause of these words (``异常情况：无``) is a strong "all normal".
+_STRONG_NORMAL_NOTE_RE = re.compile(r"异常|特殊|其他|其它|健康")
 
 #: Verbs a negation after a field word may belong to (``外出未归``: out, not back — not "no outing").
 _NEG_VERBS = set("归回到见测在返去来退止降")
@@ -132,7 +134,7 @@ def bind(toks: list[Tok], schema: Schema, clause_text: str, warnings: list[str])
             for x in toks[i + 1 :]:
                 x.used = True
             if not rest or rest in NONE_CELLS or schema_normal(rest):
-                strong = bool(re.search(r"异常|特殊|其他|其它|健康", clause_text))
+                strong = bool(_STRONG_NORMAL_NOTE_RE.search(clause_text))
                 bound[i] = ("normal_note", strong)
             else:
                 bound[i] = ("note", rest)
@@ -245,21 +247,22 @@ def tail_note(toks: list[Tok]) -> str:
     return tail
 
 
+#: The words around a weak normal-word that still make it a report statement (``各户身体都好``).
+_REPORT_WORDS_RE = re.compile(
+    r"报告一下|报告|汇报|我这边|这边|那边|这里|我这|我包联|我包|我管|我负责|走访了|走访|问了|看了|查了|过了|都|一下|"
+    r"[哈啦呀哦啊嘛吧噢喔哇咧嘞]|"
+    r"今日|今天|目前|现在|本网格|网格|我们|我|各户|所有|住户|农户|家庭|家里|屋里|组里|大家|身体|一切|情况|村|全组|本组|"
+    r"人员|全体|其余|其他|其它|剩下|剩余|余下|别的|余|老人|小孩|孩子|儿子|女儿|孙子|孙女|老伴|"
+    r"户|家|人|也|还|着呢|呢|的|老|子"
+)
+
+
 def _normal_strength(text: str, toks: list[Tok]) -> bool:
     """Whether a free normal-word is a report statement (``均正常``) rather than chat (``天气正常``)."""
     if text in NORMAL_STRONG or text not in NORMAL_WEAK:
         return True
     other = "".join(t.text for t in toks if t.kind == "other")
-    other = re.sub(
-        r"报告一下|报告|汇报|我这边|这边|那边|这里|我这|我包联|我包|我管|我负责|走访了|走访|问了|看了|查了|过了|都|一下|"
-        r"[哈啦呀哦啊嘛吧噢喔哇咧嘞]|"
-        r"今日|今天|目前|现在|本网格|网格|我们|我|各户|所有|住户|农户|家庭|家里|屋里|组里|大家|身体|一切|情况|村|全组|本组|"
-        r"人员|全体|其余|其他|其它|剩下|剩余|余下|别的|余|老人|小孩|孩子|儿子|女儿|孙子|孙女|老伴|"
-        r"户|家|人|也|还|着呢|呢|的|老|子",
-        "",
-        other,
-    )
-    return not other
+    return not _REPORT_WORDS_RE.sub("", other)
 
 
 def _field_stmts(

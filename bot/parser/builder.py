@@ -32,7 +32,7 @@ from bot.parser.vocab import (
     LIST_MARK_RE,
     NONE_CELLS,
     PAREN_BASE,
-    PAREN_CLASS,
+    PLACEHOLDER_RE,
     REST_NORMAL_RE,
     REST_RE,
     REST_WEAK_RE,
@@ -60,6 +60,12 @@ _NEW_ENTRY_RE = re.compile(
     r"^\s*(?:\(?\d{1,3}[.、:)\]]|\d{1,3}\s)|\d\s*户|其余|其他|其它|剩下|剩余|余下|别的|(?<![\u4e00-\u9fff])余|包联|包户|"
     r"网格|大家|各户|所有|全体|全部|除|接龙|合计|总计"
 )
+#: Words that join several people (``儿子和儿媳``): not one person.
+_SEVERAL_RE = re.compile(r"[们等和及与、]")
+#: A field's label at the start of a clause (``返乡人员：``).
+_LABEL_RE = re.compile(r"^\s*([^:]{1,8}):")
+#: 家 / 户 at the end of a table's name cell.
+_NAME_SUFFIX_RE = re.compile(r"(?:家|户)$")
 #: A blanket quantifier: after a finished line, ``体温均正常`` may speak of the whole grid.
 _QUANTIFIER_RE = re.compile(r"[均都全皆各]")
 
@@ -365,7 +371,7 @@ class Builder(Accumulator):
                 target, group, prev_name_only, only_names = default, [], False, True
                 continue
             elif target.kind == "hh" and not stmts and not waiting and all(t.kind in _PROSE for t in toks):
-                note = re.sub(f"[{PAREN_CLASS}]", "", rest).strip(" :,的")
+                note = PLACEHOLDER_RE.sub("", rest).strip(" :,的")
                 if note and CJK_RE.search(note) and note not in NONE_CELLS and not schema_normal(note):
                     self.apply([Stmt("note", value=note)], target)
                 if annotation:
@@ -428,7 +434,7 @@ class Builder(Accumulator):
             if f is None or f.key in counted:
                 continue  # 外来人员：亲戚1人 — the label and its count
             if x.how in ("presence", "yes") and f.type == "int" and f.key != self.schema.people:
-                one = len(_ONE_PERSON_RE.findall(clause)) == 1 and not re.search(r"[们等和及与、]", clause)
+                one = len(_ONE_PERSON_RE.findall(clause)) == 1 and not _SEVERAL_RE.search(clause)
                 return target, f.key, one
         return None
 
@@ -452,7 +458,7 @@ class Builder(Accumulator):
 
     def _label_of(self, clause: str) -> Tok | None:
         """The field of a ``返乡人员：`` label at the start of a clause."""
-        m = re.match(r"^\s*([^:]{1,8}):", clause)
+        m = _LABEL_RE.match(clause)
         if not m:
             return None
         toks = [t for t in tokenize(m.group(1), self.schema) if t.kind != "fill"]
@@ -591,7 +597,7 @@ class Builder(Accumulator):
             return
         ref, took = self.names.name_at_start(name_cell, strict=False)
         if ref is None:
-            clean = re.sub(r"(?:家|户)$", "", name_cell)
+            clean = _NAME_SUFFIX_RE.sub("", name_cell)
             if clean and looks_like_name(clean):
                 ref = Ref("unmatched", clean)
         if ref is None:

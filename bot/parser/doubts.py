@@ -37,6 +37,8 @@ HOUSEHOLDS = "households"
 
 #: Words that open a total (``共计3人``); a count after one of them is the household's whole count.
 TOTAL_WORDS = ("共", "共计", "合计", "总计", "一共", "总共", "共有", "计")
+#: What a total word counts (``共户``, ``共人``, ``共户人``).
+_TOTAL_OF_RE = re.compile(r"户?人|户")
 #: ``共 人`` / ``共计 户 人``: spaces where the number was left out are closed, so the clause keeps the gap.
 _GAP_RE = re.compile(r"(共计|合计|总计|共有|共|包联|包户|在家)\s+(?=[户人口])|(?<=[户])\s+(?=人)")
 
@@ -83,7 +85,7 @@ def missing_counts(toks: list[Tok], schema: Schema) -> list[str]:
             continue
         nxt = toks[i + 1] if i + 1 < n else None
         if t.kind == "fill" and t.text in TOTAL_WORDS and nxt is not None and nxt.kind == "other":
-            m = re.match(r"户?人|户", nxt.text)
+            m = _TOTAL_OF_RE.match(nxt.text)
             if m:
                 if "户" in m.group(0):
                     out.append(HOUSEHOLDS)

@@ -31,6 +31,17 @@ from bot.parser.vocab import (
     TITLES,
 )
 
+#: Words before a name at the start of a clause (``户主：``, ``其中``, ``还有``).
+_LEAD_RE = re.compile(r"^[\s:]*(?:户主|姓名|户名|其中|另外|另|还有|但是|但|只有)?[\s:]*")
+#: A field's label before a name (``外来人员：李四家…``).
+_LABEL_COLON_RE = re.compile(r"^([^:]{1,8}):\s*")
+#: A name in a ``除…外`` phrase that the roster does not know, up to the next separator.
+_EXCEPT_NAME_RE = re.compile(f"([{CJK}]{{2,4}}?)(?:家|户)?(?=[、,和与及跟\\s]|$)")
+#: Between the names of a ``除…外`` phrase.
+_NAME_SEP_RE = re.compile(r"\s*(?:以及|[、,和与及跟])\s*")
+#: The phrase's own words about its households (``这2户``, ``几家``, ``等``).
+_EXCEPT_WORDS_RE = re.compile(r"^\s*(?:这|那)?(?:(?:\d+|几)?(?:户|家))?(?:人家|住户|农户)?(?:等)?")
+
 
 def one_off(known: str, written: str) -> bool:
     """``written`` is ``known`` with one character of the given name wrong (杜美林 for 杜美玲)."""
@@ -179,40 +190,41 @@ class HouseholdNames:
         """
         refs: list[Ref] = []
         rest = clause
-        lead = re.match(r"^[\s:]*(?:户主|姓名|户名|其中|另外|另|还有|但是|但|只有)?[\s:]*", rest)
+        lead = _LEAD_RE.match(rest)
         body = rest[lead.end() :] if lead else rest
         ref, took = self.name_at_start(body, strict=strict)
         if ref is not None:
             refs.append(ref)
             rest = body[took:]
             ref.before, ref.after = clause[: len(clause) - len(body)], rest
-        # a roster name followed by 家/户/: anywhere in the clause
+        # a roster name followed by 家/户/: anywhere in the clause (it can only start a name's length
+        # before one of those marks), left to right, the longest name first
         idx = self.ctx.index
-        i = 0
-        out = []
-        while i < len(rest):
-            hit = None
-            if CJK_RE.match(rest[i]):
-                for length in idx.household_lengths:
-                    name = rest[i : i + length]
-                    if (
-                        len(name) == length
-                        and name in idx.households
-                        and rest[i + length : i + length + 1] in ("家", "户", ":")
-                    ):
-                        hit = name
-                        break
-            if hit:
-                ref = Ref("own", hit) if hit in self.own else self._foreign_ref(hit)
-                refs.append(ref)
-                i += len(hit) + (1 if rest[i + len(hit)] in "家户" else 0)
-                ref.before, ref.after = "".join(out), rest[i:]
+        marks = [p for p, c in enumerate(rest) if c in "家户:"]
+        starts = sorted({p - k for p in marks for k in idx.household_lengths if p >= k})
+        kept: list[str] = []
+        pos = 0
+        for i in starts:
+            if i < pos or not CJK_RE.match(rest[i]):
                 continue
-            out.append(rest[i])
-            i += 1
-        rest = "".join(out)
+            hit = next(
+                (
+                    rest[i : i + k]
+                    for k in idx.household_lengths
+                    if rest[i + k : i + k + 1] in ("家", "户", ":") and rest[i : i + k] in idx.households
+                ),
+                None,
+            )
+            if hit is None:
+                continue
+            ref = Ref("own", hit) if hit in self.own else self._foreign_ref(hit)
+            refs.append(ref)
+            kept.append(rest[pos:i])
+            pos = i + len(hit) + (1 if rest[i + len(hit)] in "家户" else 0)
+            ref.before, ref.after = "".join(kept), rest[pos:]
+        rest = "".join(kept) + rest[pos:]
         if not refs:  # 外来人员:李四家亲戚1人 — a name after a field's label
-            colon = re.match(r"^([^:]{1,8}):\s*", rest)
+            colon = _LABEL_COLON_RE.match(rest)
             if colon and self.schema.vocab_re.search(colon.group(1)):
                 ref, took = self.name_at_start(rest[colon.end() :], strict=True)
                 if ref is not None:
@@ -251,19 +263,19 @@ class HouseholdNames:
         while s:
             ref, took = self.name_at_start(s, strict=False)
             if ref is None:
-                m = re.match(f"([{CJK}]{{2,4}}?)(?:家|户)?(?=[、,和与及跟\\s]|$)", s)
+                m = _EXCEPT_NAME_RE.match(s)
                 if m and looks_like_name(m.group(1)):
                     ref, took = Ref("unmatched", m.group(1)), m.end()
             if ref is None:
                 break
             refs.append(ref)
             s = s[took:]
-            sep = re.match(r"\s*(?:以及|[、,和与及跟])\s*", s)
+            sep = _NAME_SEP_RE.match(s)
             if not sep:
                 break
             s = s[sep.end() :]
         if not refs:
             refs, s = self.names_in_clause(text.strip(" ,:"), strict=False)
         # 这2户 / 几家 / 等: the phrase's own words about the households; 2人外出 is what it says of them
-        s = re.sub(r"^\s*(?:这|那)?(?:(?:\d+|几)?(?:户|家))?(?:人家|住户|农户)?(?:等)?", "", s)
+        s = _EXCEPT_WORDS_RE.sub("", s)
         return refs, s

@@ -25,6 +25,8 @@ __all__ = ["parse_message"]
 
 #: Longest message we read (characters, after normalisation; a chat message has at most 4096).
 MAX_CHARS = 4096
+#: A chain line that ends as a question (``几点结束吗``): no report.
+_QUESTION_END_RE = re.compile(r"吗\s*$")
 
 
 def _parse_chain(ctx: Ctx, norm: str, correction: bool) -> ParseResult:
@@ -48,7 +50,7 @@ def _parse_chain(ctx: Ctx, norm: str, correction: bool) -> ParseResult:
         return builders[key]
 
     for number, body in entries:
-        if "?" in body or re.search(r"吗\s*$", body):
+        if "?" in body or _QUESTION_END_RE.search(body):
             continue
         found = member_at(ctx, body, limit=16, fuzzy=True)
         if found:

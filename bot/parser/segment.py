@@ -17,12 +17,20 @@ from bot.parser.vocab import (
     GLUE_BEFORE_RE,
     GLUE_COUNT_RE,
     PAREN_BASE,
-    PAREN_CLASS,
     PAREN_RE,
+    PLACEHOLDER_RE,
     REST_NORMAL_AT_RE,
     REST_WORDS_RE,
     TITLE_RE,
 )
+
+_LEAD_NUMBER_RE = re.compile(r"^\s*\(\s*(\d{1,3})\s*\)")
+_UNIT_SEP_RE = re.compile(r"[|。!]+")
+_SPACE_RUN_RE = re.compile(r"\s+")
+_SPACED_MARK_RE = re.compile(r" ?([:~]) ?")
+_SPACED_DASH_RE = re.compile(r"(?<=[\d℃]) ?- ?(?=\d)")
+_SPACED_UNIT_RE = re.compile(r"(\d) (?=口人|人|户|口|名|位|个|℃)")
+_CLAUSE_SEP_RE = re.compile(r"([,、;\s]+)")
 
 
 def _stash_parens(line: str, parens: list[str]) -> str:
@@ -47,29 +55,29 @@ def restore(text: str, parens: list[str]) -> str:
         i = ord(m.group(0)) - PAREN_BASE
         return f"（{restore(parens[i], parens)}）" if i < len(parens) else ""
 
-    return re.sub(f"[{PAREN_CLASS}]", repl, text)
+    return PLACEHOLDER_RE.sub(repl, text)
 
 
 def units(line: str, parens: list[str]) -> list[str]:
     """The units (sentences) of one line; its parentheses are stashed into ``parens``."""
     line = TITLE_RE.sub(" ", line)
-    line = re.sub(r"^\s*\(\s*(\d{1,3})\s*\)", r"\1. ", line)  # (1) is a list marker, not a remark
+    line = _LEAD_NUMBER_RE.sub(r"\1. ", line)  # (1) is a list marker, not a remark
     line = _stash_parens(line, parens)
-    return [u for u in re.split(r"[|。!]+", line) if u.strip()]
+    return [u for u in _UNIT_SEP_RE.split(line) if u.strip()]
 
 
 def prepare_unit(unit: str) -> str:
     """Glue what spaces split by accident: ``返乡 : 0``, ``36.1 ~ 36.8``, ``4 人``."""
-    unit = re.sub(r"\s+", " ", unit)
-    unit = re.sub(r" ?([:~]) ?", r"\1", unit)
-    unit = re.sub(r"(?<=[\d℃]) ?- ?(?=\d)", "-", unit)
-    unit = re.sub(r"(\d) (?=口人|人|户|口|名|位|个|℃)", r"\1", unit)
+    unit = _SPACE_RUN_RE.sub(" ", unit)
+    unit = _SPACED_MARK_RE.sub(r"\1", unit)
+    unit = _SPACED_DASH_RE.sub("-", unit)
+    unit = _SPACED_UNIT_RE.sub(r"\1", unit)
     return unit.strip()
 
 
 def clauses(unit: str) -> list[tuple[str, str]]:
     """Split a unit at , 、 and spaces; each clause with the separator before it."""
-    parts = re.split(r"([,、;\s]+)", unit)
+    parts = _CLAUSE_SEP_RE.split(unit)
     out: list[tuple[str, str]] = []
     sep = ""
     for k, p in enumerate(parts):
@@ -112,32 +120,34 @@ def split_glued(unit: str, idx: RosterIndex, schema: Schema) -> str:
     i = 1
     n = len(unit)
     while i < n:
-        c = unit[i]
+        names = [k for k in idx.household_lengths if i + k <= n and unit[i : i + k] in idx.households]
+        rest_word = REST_WORDS_RE.match(unit, i)
+        if not names and not rest_word:
+            i += 1  # nothing here could start a new clause: no need to look back
+            continue
         take = 0
         strong = weak = False
-        if CJK_RE.match(c):
+        if CJK_RE.match(unit[i]):
             strong = bool(GLUE_BEFORE_RE.search(unit, max(0, i - 10), i))
             weak = not strong and bool(GLUE_COUNT_RE.search(unit, max(0, i - 4), i))
         if strong or weak:
-            for length in idx.household_lengths:
-                name = unit[i : i + length]
-                if len(name) == length and name in idx.households:
-                    nxt = unit[i + length : i + length + 1]
-                    if weak:
-                        ok = nxt[:1].isdigit() or nxt == " "
-                    else:
-                        ok = (
-                            not nxt
-                            or not CJK_RE.match(nxt)
-                            or nxt in "家户"
-                            or bool(schema.vocab_re.match(unit, i + length))
-                        )
-                    if ok:
-                        take = length
-                        break
+            for length in names:
+                nxt = unit[i + length : i + length + 1]
+                if weak:
+                    ok = nxt[:1].isdigit() or nxt == " "
+                else:
+                    ok = (
+                        not nxt
+                        or not CJK_RE.match(nxt)
+                        or nxt in "家户"
+                        or bool(schema.vocab_re.match(unit, i + length))
+                    )
+                if ok:
+                    take = length
+                    break
         if (
             not take
-            and REST_WORDS_RE.match(unit, i)
+            and rest_word
             and (strong or (unit[i - 1] not in "无没未非和与及或的" and REST_NORMAL_AT_RE.match(unit, i)))
         ):
             take = 2  # …回来了其余正常

@@ -15,6 +15,12 @@ from bot.parser.schema import Schema
 from bot.parser.tokens import Tok, is_temp3, tokenize
 from bot.parser.vocab import INDEX_HEADERS, LIST_MARK_RE, NAME_HEADERS, NONE_CELLS
 
+#: What a header cell may carry besides its word: a parenthesis, ``℃``, a colon, spaces.
+_HEADER_NOISE_RE = re.compile(r"\(.*?\)|℃|[:\s]")
+_DIGIT_RE = re.compile(r"\d")
+_ROW_NUMBER_RE = re.compile(r"\d{1,3}[.、]?")
+_COUNT_RE = re.compile(r"\d{1,7}")
+
 
 def _cell_sep(line: str) -> str:
     if "\t" in line:
@@ -32,11 +38,16 @@ def _split_cells(line: str, sep: str) -> list[str]:
     return [c.strip() for c in line.strip().strip("|").split(sep)]
 
 
+def _header_word(cell: str) -> str:
+    """A header cell's word, without a parenthesis, ``℃``, a colon or spaces."""
+    return _HEADER_NOISE_RE.sub("", cell)
+
+
 def header_col(cell: str, schema: Schema) -> str | None:
     """The field a header cell names, ``#name`` / ``#index`` for the name and number columns, ``#bad`` for
     a cell with digits (a data row, not a header), None for a column of no field."""
-    c = re.sub(r"\(.*?\)|℃|[:\s]", "", cell)
-    if re.search(r"\d", c):
+    c = _header_word(cell)
+    if _DIGIT_RE.search(c):
         return "#bad"
     if c in NAME_HEADERS:
         return "#name"
@@ -67,6 +78,8 @@ def read_table(lines: list[str], i: int, schema: Schema) -> tuple[int, list[str 
     cells = _split_cells(header, sep)
     if len(cells) < 2 or any(len(c) > 10 for c in cells):
         return i, [], []
+    if not any(_header_word(c) in NAME_HEADERS for c in cells):
+        return i, [], []  # no name column (see header_col): no table, whatever the other cells say
     cols = [header_col(c, schema) for c in cells]
     if "#name" not in cols or "#bad" in cols or not any(c and not c.startswith("#") for c in cols):
         return i, [], []
@@ -81,7 +94,7 @@ def read_table(lines: list[str], i: int, schema: Schema) -> tuple[int, list[str 
         row = _split_cells(line, sep)
         if len(row) < 2:
             break
-        if len(row) == len(cols) + 1 and re.fullmatch(r"\d{1,3}[.、]?", row[0]):
+        if len(row) == len(cols) + 1 and _ROW_NUMBER_RE.fullmatch(row[0]):
             row = row[1:]
         if len(row) > len(cols):
             row = row[: len(cols) - 1] + [" ".join(row[len(cols) - 1 :])]
@@ -103,7 +116,7 @@ def total_people(cols: list[str | None], row: list[str], schema: Schema) -> int 
     """The people count of a total row (``合计``), or None."""
     for c, v in zip(cols, row, strict=False):
         if c == schema.people:
-            m = re.search(r"\d{1,7}", v)
+            m = _COUNT_RE.search(v)
             if m:
                 return int(m.group(0))
     return None
@@ -126,7 +139,7 @@ def cell_stmts(key: str, cell: str, schema: Schema, warnings: list[str]) -> list
         t3 = next((is_temp3(t) for t in toks[1:] if is_temp3(t) is not None), None)
         if t3 is not None:
             return [Stmt("temp", value=t3)]
-    if f.type in ("int", "bool_int") and re.fullmatch(r"\d{1,7}", v):
+    if f.type in ("int", "bool_int") and _COUNT_RE.fullmatch(v):
         return (
             [Stmt("people", value=int(v))] if key == schema.people else [Stmt("field", key, "count", int(v))]
         )

@@ -99,6 +99,8 @@ _AR_DU_DEC_RE = re.compile(r"(?<![\d.])(3[4-9]|4[0-3])\s*(?:度|点)\s*(\d)(?![\
 _AR_DU_RE = re.compile(r"(?<![\d.])(\d+(?:\.\d+)?)\s*(?:摄氏度|度|°\s*[Cc]?|℃|[Cc](?![a-zA-Z]))")
 _RANGE_WORD_RE = re.compile(r"(\d(?:\.\d+)?\s*℃?)\s*(?:至|到)\s*(?=\d)")
 _SPACES_RE = re.compile(r"[ \f\v\xa0]+")
+_TAB_RE = re.compile(r" *\t *")
+_BLANK_LINES_RE = re.compile(r"\n{3,}")
 #: Colloquial numerals before a unit: 俩人 → 两人, 仨人 → 三人 (then converted like the others).
 _COLLOQUIAL_RE = re.compile(r"[俩仨](?=[人口个户家位名])")
 _COLLOQUIAL = {"俩": "两", "仨": "三"}
@@ -133,11 +135,26 @@ def _is_emoji(ch: str) -> bool:
     return cat in ("So", "Sk", "Cs", "Co", "Cf", "Cn", "Cc") and ch not in "\t\n"
 
 
+class _Blanks(dict[int, str]):
+    """A ``str.translate`` table: emoji, pictographs, control and format characters to a space, every
+    other character to itself; each code point is looked up once (at most ``LIMIT`` are kept)."""
+
+    LIMIT = 1 << 16
+
+    def __missing__(self, cp: int) -> str:
+        c = chr(cp)
+        out = " " if (_is_emoji(c) or (c < " " and c not in "\t\n")) else c
+        if len(self) < self.LIMIT:
+            self[cp] = out
+        return out
+
+
+_BLANKS = _Blanks()
+
+
 def strip_emoji(text: str) -> str:
     """Replace emoji, pictographs, control and format characters with a space."""
-    if text.isascii():
-        return "".join(c if (c >= " " or c in "\t\n") else " " for c in text)
-    return "".join(" " if (_is_emoji(c) or (c < " " and c not in "\t\n")) else c for c in text)
+    return text.translate(_BLANKS)
 
 
 def collapse_spaces(text: str) -> str:
@@ -145,10 +162,10 @@ def collapse_spaces(text: str) -> str:
     lines = []
     for line in text.split("\n"):
         line = _SPACES_RE.sub(" ", line)
-        line = re.sub(r" *\t *", "\t", line).strip(" ")
+        line = _TAB_RE.sub("\t", line).strip(" ")
         lines.append(line)
     out = "\n".join(lines)
-    return re.sub(r"\n{3,}", "\n\n", out).strip("\n")
+    return _BLANK_LINES_RE.sub("\n\n", out).strip("\n")
 
 
 def strip_boilerplate(text: str) -> str:

@@ -154,10 +154,15 @@ def is_temp3(tok: Tok) -> float | None:
     return None
 
 
+#: What an "other" token may be without saying anything (``了``, ``的``, ``都``, ``已经`` …).
+_FILLER_RE = re.compile(r"[了的人个都均也已经\s:,]")
+_NORMAL_PHRASE_RE = re.compile(NORMAL_RE_PART)
+
+
 def has_prose(text: str, schema: Schema) -> bool:
     """Whether ``text`` says more than its statements (``杭州`` / ``第3天``): then it is kept as a note."""
     for t in tokenize(text, schema):
-        if t.kind == "other" and re.sub(r"[了的人个都均也已经\s:,]", "", t.text):
+        if t.kind == "other" and _FILLER_RE.sub("", t.text):
             return True
         if t.kind == "num" and (t.ordinal or t.unit in DATE_UNITS):
             return True
@@ -166,4 +171,4 @@ def has_prose(text: str, schema: Schema) -> bool:
 
 def schema_normal(text: str) -> bool:
     """Whether ``text`` is exactly an "all normal" phrase."""
-    return bool(re.fullmatch(NORMAL_RE_PART, text))
+    return bool(_NORMAL_PHRASE_RE.fullmatch(text))

@@ -89,6 +89,8 @@ TITLE_RE = re.compile(r"【[^】]*】|\[[^\]]*\]")
 PAREN_RE = re.compile(r"\(([^()]*)\)")
 PAREN_BASE = 0xF0100
 PAREN_CLASS = "\U000f0100-\U000f01ff"
+#: A parenthesis' placeholder.
+PLACEHOLDER_RE = re.compile(f"[{PAREN_CLASS}]")
 #: Marks where a ``除…外`` phrase stood: the clauses after it speak of "the rest".
 EXC_MARK = "\ue000"
 #: Words that open a statement about the rest after ``除了X，…`` (no 外).
