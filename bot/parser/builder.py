@@ -66,6 +66,8 @@ _SEVERAL_RE = re.compile(r"[们等和及与、]")
 _LABEL_RE = re.compile(r"^\s*([^:]{1,8}):")
 #: 家 / 户 at the end of a table's name cell.
 _NAME_SUFFIX_RE = re.compile(r"(?:家|户)$")
+#: A count of households right before a parenthesis (``15户（46人）``).
+_HOUSEHOLDS_END_RE = re.compile(r"\d\s*户$")
 #: A blanket quantifier: after a finished line, ``体温均正常`` may speak of the whole grid.
 _QUANTIFIER_RE = re.compile(r"[均都全皆各]")
 
@@ -508,13 +510,13 @@ class Builder(Accumulator):
         """A parenthesis that holds only a count of people, right after the household's name (``宋宝山家（3人）``)
         or a count of households (``15户（46人）``), is that target's people count: (the clause without it,
         the count), else (the clause, None)."""
-        m = re.search(f"[{PAREN_CLASS}]", rest)
+        m = PLACEHOLDER_RE.search(rest)
         if m is None:
             return rest, None
         pid = ord(m.group(0)) - PAREN_BASE
         inner = self.ctx.parens[pid] if pid < len(self.ctx.parens) else ""
         before = rest[: m.start()].strip()
-        households = bool(re.search(r"\d\s*户$", before))
+        households = bool(_HOUSEHOLDS_END_RE.search(before))
         if not ((named and not before) or households):
             return rest, None
         toks = [t for t in tokenize(inner, self.schema) if t.kind != "fill"]
