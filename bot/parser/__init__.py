@@ -6,6 +6,16 @@ Residents' chains keyed by room or address: :func:`parse_rooms` (``text``, ``ros
 household or not; :meth:`RoomChain.reports` gives one :class:`MemberReport` per covering member), and
 :func:`parse_address` (a roster 住址 → building, unit, room). See :mod:`bot.parser.rooms`.
 
+Who may post a residents' chain
+===============================
+Anyone in a bound group may add household lines keyed by room or address for the group's grids (a resident
+is no linked member; each placed line is credited to the member who covers the household, ``via``
+"resident"). A *member's* message is read as such a chain only when it is not a report of the member's own
+and it is a residents' chain beyond doubt (:attr:`RoomChain.clear`): titled ``接龙`` or with a format hint
+(``1. 室号-人数``), or two address lines or more that make at least half of its lines. So a member writing
+``15`` or ``15 36.5`` never reports the household at 15号 of another member; reposting the residents' chain
+still works.
+
 Approach
 ========
 1. **Normalise** (:mod:`bot.parser.textnorm`): width, numerals, ``℃``, emoji, spaces. Roster names that contain

@@ -235,6 +235,10 @@ class RoomChain:
     lines: list[RoomLine] = field(default_factory=list)
     #: the message is titled 接龙 (a chain whose unknown lines are worth asking about even if none fits)
     titled: bool = False
+    #: the message has a format hint (``1. 室号-人数``)
+    hinted: bool = False
+    #: the message's non-empty lines
+    nonblank: int = 0
 
     @property
     def placed(self) -> list[RoomLine]:
@@ -255,6 +259,18 @@ class RoomChain:
         has several address lines."""
         fits = any(ln.status in ("placed", "ambiguous", "several", "foreign", "replaced") for ln in self.lines)
         return fits or (bool(self.lines) and (self.titled or len(self.lines) >= 2))
+
+    @property
+    def clear(self) -> bool:
+        """A residents' chain beyond doubt, as a member's message must be to be read as one (see
+        :mod:`bot.parser`, "Who may post"): titled 接龙 or with a format hint and some address line, or two
+        address lines or more that make at least half of the message's lines. ``15`` alone, or one line
+        that starts with a number, is not."""
+        if not self.lines:
+            return False
+        if self.titled or self.hinted:
+            return True
+        return len(self.lines) >= 2 and 2 * len(self.lines) >= self.nonblank
 
     def reports(self) -> list[MemberReport]:
         """The placed lines as member reports: one per covering member, households in chain order (each
@@ -354,11 +370,13 @@ def parse_rooms(text: str, roster: Roster, template: Template, *, outside: Roste
     for pos, raw in enumerate(norm.split("\n"), 1):
         number, body = _split_number(raw)
         body = body.strip()
+        chain.nonblank += bool(body)
         if not body or _EXAMPLE_RE.match(body):
             continue
         hint = _hint_columns(body, ctx)
         if hint is not None:
             cols = hint
+            chain.hinted = True
             continue
         readings = _candidates(body, index, scope)
         if number is None:  # ``12 2105-2``: the first number may be the line number

@@ -281,7 +281,7 @@ class ReportService:
         result = parse_message(msg.text, sender_member, ctx.roster, self.config.template)
         if not any(r.households or r.covers_all or r.same_as_yesterday for r in result.reports):
             chain = self._rooms(msg.text, ctx.roster)
-            if chain.is_chain:  # a member posting (or reposting) the residents' chain
+            if chain.is_chain and chain.clear:  # a member posting (or reposting) the residents' chain
                 return await self._commit(msg, ctx, plan_rooms(chain, save, ctx, self.config.template), day, now)
         wanted = history_needed(result, sender_member, ctx.roster)
         history = await self.repo.last_reports(wanted, day) if wanted else {}
