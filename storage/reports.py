@@ -387,6 +387,7 @@ class ReportRepo:
     async def message_context(
         self, chat_id: int, user_id: int, username: str | None, day: str, *, update_id: int | None = None,
         edited_message_id: int | None = None, known_roster_version: int | None = None,
+        reply_to_bot: int | None = None,
     ) -> MessageContext:
         """What handling one message in a group needs, read at once: the chat's grids, whether the update was
         seen, the sender's members there (a roster @username not yet linked counts, and is linked by the
@@ -431,12 +432,25 @@ class ReportRepo:
                 "AND m.grid_id IN (SELECT value FROM json_each(?)) ORDER BY mr.id", (day, _ids(grid_ids)))
         ]
         ctx.pending = {
-            int(r["household_id"]): PendingDoubt(json.loads(r["data"]), json.loads(r["uncertain"]), bool(r["anomaly"]))
+            int(r["household_id"]): PendingDoubt(
+                json.loads(r["data"]), json.loads(r["uncertain"]), bool(r["anomaly"]), int(r["household_id"]),
+                int(r["member_id"]), r["source_chat_id"], r["source_message_id"], r["sender_user_id"],
+                r["reported_at"])
             for r in await self.db.fetchall(
-                "SELECT r.household_id, r.data, r.uncertain, r.anomaly FROM reports r JOIN members m ON m.id = r.member_id "
+                "SELECT r.household_id, r.data, r.uncertain, r.anomaly, r.member_id, r.source_chat_id, "
+                "r.source_message_id, r.sender_user_id, r.reported_at FROM reports r JOIN members m ON m.id = r.member_id "
                 "WHERE r.day = ? AND r.uncertain != '[]' AND m.grid_id IN (SELECT value FROM json_each(?))",
                 (day, _ids(grid_ids)))
         }
+        if ctx.pending:  # what an answer to the bot's questions needs: which question, and the sender's last report
+            if reply_to_bot is not None:
+                row = await self.db.fetchone(
+                    "SELECT reply_to FROM outbox WHERE chat_id = ? AND sent_message_id = ?", (chat_id, reply_to_bot))
+                ctx.answering = int(row[0]) if row is not None and row[0] is not None else None
+            row = await self.db.fetchone(
+                "SELECT MAX(message_id) FROM messages WHERE chat_id = ? AND sender_user_id = ? AND day = ?",
+                (chat_id, user_id, day))
+            ctx.last_message_id = int(row[0]) if row is not None and row[0] is not None else None
         ctx.asked = {str(r[0]) for r in await self.db.fetchall(
             "SELECT line_key FROM chain_questions WHERE chat_id = ? AND day = ?", (chat_id, day))}
         return ctx

@@ -30,6 +30,8 @@ class IncomingMessage:
     date: datetime  # aware
     update_id: int | None = None
     edited: bool = False
+    #: the id of the bot's message this one replies to (Telegram reply-to), None when it is no reply to a bot
+    reply_to_bot: int | None = None
 
 
 @dataclass(frozen=True)

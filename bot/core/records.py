@@ -131,6 +131,14 @@ class PendingDoubt:
     data: dict[str, Any]
     uncertain: list[str]
     anomaly: bool = False
+    #: where the row came from (what an answer to the bot's question is matched on): the household, its
+    #: member, the chat and message that stored it, who posted that, and when
+    household_id: int | None = None
+    member_id: int | None = None
+    chat_id: int | None = None
+    message_id: int | None = None
+    sender_user_id: int | None = None
+    reported_at: str = ""
 
 
 @dataclass
@@ -184,6 +192,11 @@ class MessageContext:
     pending: dict[int, PendingDoubt] = field(default_factory=dict)
     #: the chain lines this chat was asked about today (:attr:`ReportSave.asked`): a repost does not ask again
     asked: set[str] = field(default_factory=set)
+    #: the message is a reply to the bot's reply to this message of the chat (the message its questions are
+    #: about), None when it replies to no reply of the bot's
+    answering: int | None = None
+    #: the sender's latest message in this chat today that stored a report (its message id)
+    last_message_id: int | None = None
 
     def latest_report(self, member_id: int) -> StoredMemberReport | None:
         mine = [r for r in self.day_reports if r.member_id == member_id]

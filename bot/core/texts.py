@@ -86,6 +86,9 @@ CHAIN_OK = "✅ 接龙已记录：{names}"
 #: a field the parser was not sure of: stored as unknown until the member states it
 REPORT_DOUBT = "❓ {household}家的{fields}没看清，请补一下。"
 REPORT_DOUBT_HOUSEHOLD = "❓ 没看清是不是{household}家，这户没有记录。请写明户主姓名再发一次。"
+#: an answer to such a question (bot/reports/answers.py): what was filled in, or the question again, plainly
+ANSWER_FILLED = "✅ 已补上 {household}家：{items}"
+ANSWER_AGAIN = "❓ 没看明白是哪一项。{fields}还没补上，请连同项目一起写，例如“{example}”。"
 
 # residents' chains keyed by room or address (README "Residents' chains")
 ROOM_LINE = "接龙第{number}条“{text}”"

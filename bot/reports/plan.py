@@ -225,7 +225,7 @@ def fill_pending(write: MemberReportWrite, pending: dict[int, PendingDoubt], tem
                                              hw.uncertain + still)
 
 
-def _labels(keys: list[str], template: Template) -> str:
+def field_labels(keys: list[str], template: Template) -> str:
     return "、".join(f.label if (f := template.get(k)) is not None else k for k in keys)
 
 
@@ -241,7 +241,7 @@ def doubt_questions(rep: MemberReport, member: Member, template: Template) -> li
             continue
         _, doubts = household_values(hr, template)
         if doubts:
-            out.append(texts.REPORT_DOUBT.format(household=hr.household, fields=_labels(doubts, template)))
+            out.append(texts.REPORT_DOUBT.format(household=hr.household, fields=field_labels(doubts, template)))
     return out
 
 
@@ -288,7 +288,7 @@ def plan_rooms(chain: RoomChain, save: ReportSave, ctx: MessageContext, template
         if write.households[0].anomaly:
             anomalies.append(anomaly_text(ln.key, write.households[0].data, template))
         if doubts:
-            plan.questions.append(texts.ROOM_DOUBT.format(line=room_line(ln), fields=_labels(doubts, template)))
+            plan.questions.append(texts.ROOM_DOUBT.format(line=room_line(ln), fields=field_labels(doubts, template)))
     counts: dict[int, int] = {}
     for it in save.items:
         counts[it.member_id] = counts.get(it.member_id, 0) + 1

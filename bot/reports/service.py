@@ -24,6 +24,7 @@ from bot.core.model import Member, MemberReport, ParseResult, Roster
 from bot.core.records import DayRow, ImportStats, MemberAccount, MessageContext, ReportSave, grid_label
 from bot.core.roster import RosterRow
 from bot.parser import RoomChain, parse_message, parse_rooms
+from bot.reports.answers import plan_answer
 from bot.reports.plan import Plan, history_needed, plan_message, plan_phone, plan_photo, plan_rooms
 from storage.reports import ReportRepo
 
@@ -261,6 +262,7 @@ class ReportService:
         ctx = await self.repo.message_context(
             msg.chat_id, msg.sender.user_id, msg.sender.username, day, update_id=msg.update_id,
             edited_message_id=msg.message_id if msg.edited else None, known_roster_version=self._roster_version,
+            reply_to_bot=msg.reply_to_bot,
         )
         if not ctx.grid_ids or ctx.seen:
             return None
@@ -278,8 +280,14 @@ class ReportService:
         sender_member = ctx.roster.member_by_id(ctx.members[0].id)
         if sender_member is None:
             return None
+        answer = self._answer(msg, ctx, sender_member, save, replied=True) if ctx.answering is not None else None
+        if answer is not None:  # a reply to the bot's question (bot/reports/answers.py)
+            return await self._commit(msg, ctx, answer, day, now)
         result = parse_message(msg.text, sender_member, ctx.roster, self.config.template)
         if not any(r.households or r.covers_all or r.same_as_yesterday for r in result.reports):
+            answer = self._answer(msg, ctx, sender_member, save, replied=False) if ctx.pending else None
+            if answer is not None:  # the next message after a question of one field
+                return await self._commit(msg, ctx, answer, day, now)
             chain = self._rooms(msg.text, ctx.roster)
             if chain.is_chain and chain.clear:  # a member posting (or reposting) the residents' chain
                 return await self._commit(msg, ctx, plan_rooms(chain, save, ctx, self.config.template), day, now)
@@ -289,6 +297,13 @@ class ReportService:
         plan = plan_message(result, save, sender_member, ctx, is_leader=is_leader, history=history,
                             template=self.config.template)
         return await self._commit(msg, ctx, plan, day, now)
+
+    def _answer(self, msg: IncomingMessage, ctx: MessageContext, member: Member, save: ReportSave, *,
+                replied: bool) -> Plan | None:
+        if msg.edited:
+            return None
+        return plan_answer(msg.text, member, ctx, save, self.config.template, msg.sender.user_id, msg.chat_id,
+                           msg.date, replied=replied)
 
     def _rooms(self, text: str, roster: Roster) -> RoomChain:
         """The message read as a residents' chain keyed by room, against the group's grids (the whole roster

@@ -34,6 +34,8 @@ def to_incoming(update: Update) -> IncomingMessage | None:
     user = update.effective_user
     if msg is None or user is None or msg.text is None or user.is_bot:
         return None
+    replied = msg.reply_to_message
+    to_bot = replied.message_id if replied is not None and replied.from_user and replied.from_user.is_bot else None
     return IncomingMessage(
         chat_id=msg.chat_id,
         chat_type=msg.chat.type,
@@ -43,6 +45,7 @@ def to_incoming(update: Update) -> IncomingMessage | None:
         date=msg.date,
         update_id=update.update_id,
         edited=update.edited_message is not None,
+        reply_to_bot=to_bot,
     )
 
 

@@ -6,11 +6,13 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 import bot.sample as bot_sample
 from bot.core.roster import load_roster
 from bot.core.template import default_template
 from bot.parser import parse_rooms
-from bot.sample.cast import DAY, GROUP1, WANG
+from bot.sample.cast import DAY, GROUP1, LIU, WANG
 from handlers.offline.bot import OfflineBot, replies
 
 
@@ -52,3 +54,104 @@ def test_what_a_clear_chain_is() -> None:
     assert parse_rooms("15-6\n42-1", roster, tpl).clear
     assert parse_rooms("接龙\n15-6", roster, tpl).clear
     assert parse_rooms("1. 门牌号-人数\n2. 15-6", roster, tpl).clear
+
+
+# ------------------------------------------------------------------ answers to the bot's questions
+
+
+async def ask(bot: OfflineBot, text: str, when: str = "09:00") -> int:
+    """王艳 posts a report with a doubt; returns the message id of the bot's reply (with its question)."""
+    _, calls = await bot.post(GROUP1, WANG, text, when)
+    [sent] = [c for c in calls if c.method == "sendMessage"]
+    assert "❓" in sent.params["text"], sent.params["text"]
+    return int(sent.result["message_id"])
+
+
+async def row(bot: OfflineBot, name: str = "杜美玲") -> tuple[dict, list[str]]:
+    r = await bot.services.db.fetchone(
+        "SELECT r.data, r.uncertain FROM reports r JOIN households h ON h.id = r.household_id "
+        "WHERE h.name = ? AND r.day = ?", (name, DAY.isoformat()))
+    return json.loads(r[0]), json.loads(r[1])
+
+
+@pytest.mark.parametrize(
+    ("report", "answer", "expected"),
+    [
+        ("杜美玲家共人，体温36.5", "4人", {"people": 4, "temperature": 36.5}),
+        ("杜美玲家共人，体温36.5", "4", {"people": 4}),
+        ("杜美玲家共人，体温36.5", "四口人。", {"people": 4}),
+        ("杜美玲家共人，体温36.5", "是4个人哈", {"people": 4}),
+        ("杜美玲家体温3.65", "36.5", {"temperature": 36.5, "fever": False}),
+        ("杜美玲家体温3.65", "正常", {"temperature": None, "fever": False}),
+        ("杜美玲家听说发烧了", "是的", {"fever": True}),
+        ("杜美玲家听说发烧了", "没有", {"fever": False}),
+        ("杜美玲家外出：", "都在家", {"out": 0}),
+        ("杜美玲家人数：，返乡：", "人数4人，返乡0", {"people": 4, "returned": 0}),
+        ("杜美玲家返乡：", "没得", {"returned": 0}),
+    ],
+)
+async def test_a_reply_to_the_question_fills_the_field(
+    bot: OfflineBot, report: str, answer: str, expected: dict
+) -> None:
+    question = await ask(bot, report)
+    _, calls = await bot.post(GROUP1, WANG, answer, "09:03", reply_to=question)
+    [reply] = replies(calls)
+    assert reply.startswith("✅ 已补上 杜美玲家："), reply
+    data, doubts = await row(bot)
+    assert {k: data[k] for k in expected} == expected
+    assert doubts == []
+
+
+async def test_a_bare_number_for_two_fields_is_asked_again_plainly(bot: OfflineBot) -> None:
+    question = await ask(bot, "杜美玲家人数：，返乡：")
+    for answer in ("4", "没有"):  # 人数 or 返乡? (没有 cannot be 人数)
+        _, calls = await bot.post(GROUP1, WANG, answer, "09:03", reply_to=question)
+        [reply] = replies(calls)
+        assert reply.startswith("❓ 没看明白是哪一项。杜美玲家的人数、返乡还没补上"), reply
+        data, doubts = await row(bot)
+        assert data["people"] is None and data["returned"] is None and doubts == ["people", "returned"]
+    _, calls = await bot.post(GROUP1, WANG, "人数4人", "09:04", reply_to=question)  # one of the two
+    [reply] = replies(calls)
+    assert reply.startswith("✅ 已补上 杜美玲家：人数4") and "❓ 杜美玲家的返乡没看清" in reply, reply
+    data, doubts = await row(bot)
+    assert data["people"] == 4 and doubts == ["returned"]
+
+
+async def test_the_next_plain_message_answers_a_question_of_one_field(bot: OfflineBot) -> None:
+    await ask(bot, "杜美玲家共人，体温36.5", "09:00")
+    _, calls = await bot.post(GROUP1, WANG, "4人", "09:05")
+    assert replies(calls) == ["✅ 已补上 杜美玲家：人数4"]
+    data, doubts = await row(bot)
+    assert data["people"] == 4 and data["temperature"] == 36.5 and doubts == []
+
+
+async def test_a_plain_message_long_after_the_question_is_no_answer(bot: OfflineBot) -> None:
+    await ask(bot, "杜美玲家共人，体温36.5", "09:00")
+    await bot.post(GROUP1, WANG, "4人", "09:40")
+    data, doubts = await row(bot)
+    assert data["people"] is None and doubts == ["people"]
+
+
+async def test_a_plain_message_after_a_question_of_two_fields_is_no_answer(bot: OfflineBot) -> None:
+    await ask(bot, "杜美玲家人数：，返乡：", "09:00")
+    await bot.post(GROUP1, WANG, "4", "09:02")
+    data, doubts = await row(bot)
+    assert data["people"] is None and doubts == ["people", "returned"]
+
+
+async def test_another_members_plain_message_answers_nothing(bot: OfflineBot) -> None:
+    await ask(bot, "杜美玲家共人，体温36.5", "09:00")
+    await bot.post(GROUP1, LIU, "4人", "09:02")
+    data, doubts = await row(bot)
+    assert data["people"] is None and doubts == ["people"]
+
+
+async def test_a_reply_that_is_no_value_is_read_as_usual(bot: OfflineBot) -> None:
+    question = await ask(bot, "杜美玲家共人，体温36.5")
+    _, calls = await bot.post(GROUP1, WANG, "好的，我去问问", "09:03", reply_to=question)
+    assert not any("已补上" in r or "没看明白" in r for r in replies(calls))
+    _, calls = await bot.post(GROUP1, WANG, "杜美玲家5人", "09:04", reply_to=question)  # names the household
+    [reply] = replies(calls)
+    assert reply.startswith("✅ 已记录 王艳"), reply
+    data, doubts = await row(bot)
+    assert data["people"] == 5 and data["temperature"] == 36.5 and doubts == []

@@ -1,0 +1,256 @@
+"""Answers to the bot's questions: a member replies to ``❓ 王建国家的人数没看清，请补一下。`` with just the value
+(``4人``, ``4``, ``36.5``, ``没有``, ``都在家``, ``是的``) and the asked field is filled in. Pure: no I/O.
+
+Which question a message answers:
+
+* a Telegram reply to the bot's reply that asked it (:attr:`MessageContext.answering`: the member's message
+  the bot's reply answered; the questions are the fields still in doubt of the rows that message stored);
+* else the sender's next message in the chat within :data:`ANSWER_WINDOW_S` of the report that raised the
+  question, when that report is the sender's latest in the chat and its question asked exactly one field of
+  one household (:func:`asked_plainly`). A plain message after a question about two fields is not taken as
+  an answer at all (the member may be writing about something else).
+
+How an answer is read (:func:`read_answer`): a value with its field word (``人数4人``, ``体温36.5``) is read
+by the parser, as a report of the asked household; a bare value is given to the one asked field whose type
+takes it (``36.5`` is a temperature, ``4`` a count, ``没有`` a "no" of every asked field that has one, ``是的``
+a yes of a yes/no field). When it fits none, or more than one of the asked fields (``4`` when 人数 and 返乡
+were asked), nothing is guessed: the member is asked again, plainly, to name the field.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from bot.core import texts
+from bot.core.model import Household, Member, Roster
+from bot.core.records import HouseholdWrite, MemberReportWrite, MessageContext, PendingDoubt, ReportSave
+from bot.core.template import Field, Template
+from bot.parser import parse_message, textnorm
+from bot.parser.schema import schema_for
+from bot.reports.plan import Plan, field_labels
+
+#: How long after a question a plain (not replied) message may still be its answer, in seconds.
+ANSWER_WINDOW_S = 15 * 60
+#: An answer is short: a longer message is a report (or chat), read as usual.
+MAX_ANSWER_CHARS = 30
+
+_PARTICLES_RE = re.compile(r"[了的啊呀哈吧啦哦呢嘛噢喔哇嗯~～。!！,，.、\s]+$|^[嗯哦噢喔,，\s]+")
+_YES = frozenset("是 是的 对 对的 有 有的 嗯 嗯嗯 没错 是啊 对啊 对头 是滴 有啊 有个 发烧 发热 在外面 出去了".split())
+_NO = frozenset(
+    "没有 无 没 否 不是 没得 莫得 冇 冇得 冇有 没有的 都没有 一个也没有 一个都没有 没人 没有人 0 零 不 都没 没呢 还没有 木有 "
+    "正常 都正常 不烧 没烧 没发烧 不发烧 没发热 都好 挺好".split()
+)
+#: words that say nobody is out, for a yes/no-or-count "out" field
+_AT_HOME = frozenset("都在家 在家 没出去 没外出 没出门 没有外出 都在 在家里 都在家里 没走".split())
+_COUNT_RE = re.compile(r"^(?:是|有|共|一共)?(\d{1,3})(?:口人|个人|人|口|个|位|名)?$")
+_TEMP_RE = re.compile(r"^(?:体温)?(\d{2}(?:\.\d)?)℃?$")
+
+#: an answer that fits none of the asked fields, or more than one: asked again
+UNCLEAR = object()
+#: ``正常`` for a temperature: no reading, but no fever either (the temperature's doubt is answered)
+NORMAL = object()
+#: what a temperature answer says that is no reading
+_TEMP_NORMAL = frozenset("正常 都正常 不烧 没烧 没发烧 不发烧 没发热 体温正常 挺好 都好".split())
+
+
+@dataclass
+class Asked:
+    """One household's row the question was about: the row, its household, and the fields asked."""
+
+    pending: PendingDoubt
+    household: Household
+    fields: list[str]
+
+
+def _clean(text: str) -> str:
+    norm = textnorm.normalize(text).strip()
+    for _ in range(3):
+        norm = _PARTICLES_RE.sub("", norm)
+    return norm
+
+
+def bare_value(answer: str, f: Field, template: Template) -> Any:
+    """What a bare answer (no field word) says of the field ``f``; UNCLEAR when it says nothing of it."""
+    a = _clean(answer)
+    count = _COUNT_RE.match(a)
+    temp = _TEMP_RE.match(a)
+    if f.type == "temperature":
+        if temp and 34.0 <= float(temp.group(1)) <= 43.0:
+            return round(float(temp.group(1)), 1)
+        return NORMAL if a in _TEMP_NORMAL else UNCLEAR
+    if f.type in ("int", "bool_int"):
+        if count and not (temp and "." in temp.group(1)):
+            n = int(count.group(1))
+            return n if f.type == "int" or n else 0
+        if a in _AT_HOME and f.type == "bool_int":
+            return 0
+        if a in _NO and f.key != template.people_key():
+            return 0
+        if a in _YES and f.type == "bool_int":
+            return True
+        return UNCLEAR
+    if f.type == "bool":
+        if a in _YES:
+            return True
+        if a in _NO:
+            return False
+        return UNCLEAR
+    if f.type == "symptoms":
+        if a in _NO:
+            return []
+        return UNCLEAR
+    if f.type == "enum":
+        schema = schema_for(template)
+        hits = [v for k, v in schema.opt_words.get(a, ()) if k == f.key]
+        if len(hits) == 1:
+            return hits[0]
+        return UNCLEAR
+    return UNCLEAR
+
+
+def read_answer(answer: str, asked: list[Asked], member: Member, template: Template) -> dict[int, dict[str, Any]] | None:
+    """The values an answer gives: {household id: {field: value}}; None when it gives none that can be trusted
+    (then the member is asked again). A temperature also answers the fever asked with it (the fever follows
+    from it)."""
+    schema = schema_for(template)
+    norm = textnorm.normalize(answer)
+    labelled = _clean(answer) not in _YES | _NO | _AT_HOME and (
+        any(w in norm for w in schema.word_key) or any(w in norm for w in schema.sym_words))
+    if labelled and len(asked) == 1:  # 人数4人 / 体温36.5，返乡0 / 咳嗽: read as a report of the household
+        a = asked[0]
+        one = Member(member.name, member.grid, member.village, member.town, member.account, (a.household,),
+                     member.id, member.grid_id)
+        result = parse_message(f"{a.household.name}家：{answer}", one, Roster([one]), template)
+        hrs = [h for r in result.reports for h in r.households if h.household == a.household.name]
+        if len(hrs) != 1:
+            return None
+        hr = hrs[0]
+        got = {k: v for k, v in hr.values.items()
+               if k not in hr.uncertain and v is not None and v != "" and k in template.keys()}
+        return {a.pending.household_id or 0: got} if got else None
+    fits: list[tuple[Asked, str, Any]] = []
+    for a in asked:
+        for key in a.fields:
+            f = template.get(key)
+            if f is None:
+                continue
+            v = bare_value(answer, f, template)
+            if v is not UNCLEAR:
+                fits.append((a, key, v))
+    if not fits:
+        return None
+    temps = [x for x in fits if template.get(x[1]) is not None and template.get(x[1]).type == "temperature"]
+    if temps:  # 36.5: a reading; the fever asked with it follows from it
+        fits = [x for x in fits if x in temps or x[1] != schema.fever or x[0] not in [t[0] for t in temps]]
+    households = {id(a) for a, _, _ in fits}
+    negative = all(v is NORMAL or (v in (0, False, []) and not isinstance(v, float)) for _, _, v in fits)
+    if len(households) != 1 or (len(fits) > 1 and not negative):
+        return None  # 4 when 人数 and 返乡 were asked; a value two households' questions take
+    a = fits[0][0]
+    if negative and len(fits) != len(a.fields):
+        return None  # 没有 answers some of the fields asked (not 人数): which ones?
+    return {a.pending.household_id or 0: {key: v for _, key, v in fits}}
+
+
+def asked_rows(ctx: MessageContext, member: Member, user_id: int, chat_id: int, now: datetime) -> list[Asked]:
+    """The rows a message of ``user_id`` answers (see the module docstring); [] when it answers none."""
+    own = {h.id: h for h in member.households if h.id is not None}
+    rows = [p for p in ctx.pending.values() if p.household_id in own and p.chat_id == chat_id]
+    if ctx.answering is not None:
+        picked = [p for p in rows if p.message_id == ctx.answering]
+    else:
+        picked = [p for p in rows if p.sender_user_id == user_id and p.message_id is not None
+                  and p.message_id == ctx.last_message_id and _recent(p.reported_at, now)]
+    out = [Asked(p, own[p.household_id], list(p.uncertain)) for p in picked if p.household_id in own]
+    return [a for a in out if a.fields]
+
+
+def asked_plainly(asked: list[Asked]) -> bool:
+    """A plain message answers only a question of exactly one field of one household."""
+    return len(asked) == 1 and len(asked[0].fields) == 1
+
+
+def _recent(reported_at: str, now: datetime) -> bool:
+    try:
+        then = datetime.fromisoformat(reported_at)
+    except ValueError:
+        return False
+    if then.tzinfo is None or now.tzinfo is None:
+        return False
+    return 0 <= (now - then).total_seconds() <= ANSWER_WINDOW_S
+
+
+def answer_writes(values: dict[int, dict[str, Any]], asked: list[Asked], template: Template
+                  ) -> tuple[list[MemberReportWrite], list[str], list[str]]:
+    """The rows an answer writes (each row's stored values with the answered fields filled in), the reply's
+    lines (what was filled in) and its questions (what is still in doubt)."""
+    writes: list[MemberReportWrite] = []
+    lines: list[str] = []
+    questions: list[str] = []
+    by_id = {a.pending.household_id: a for a in asked}
+    for hid, got in values.items():
+        a = by_id.get(hid)
+        if a is None:
+            continue
+        data = {k: a.pending.data.get(k) for k in template.keys()}
+        data.update({k: v for k, v in got.items() if k in data and v is not NORMAL})
+        fever = schema_for(template).fever
+        said_normal = [k for k, v in got.items() if v is NORMAL]
+        for k in got:
+            f = template.get(k)
+            if f is not None and f.type == "temperature" and fever:
+                t = data.get(k)  # the fever follows from the temperature (正常: no fever, no reading)
+                data[fever] = t >= template.fever_threshold if isinstance(t, float) else False
+        still = [k for k in a.pending.uncertain if data.get(k) is None and k not in said_normal]
+        said = [f"{f.label}{'正常' if got[k] is NORMAL else f.value_text(got[k])}"
+                for k in got if (f := template.get(k)) is not None]
+        writes.append(MemberReportWrite(int(a.pending.member_id or 0), False, False, None, None, [],
+                                        [HouseholdWrite(hid, data, bool(template.anomalies(data)), still)]))
+        lines.append(texts.ANSWER_FILLED.format(household=a.household.name, items="，".join(said)))
+        if still:
+            questions.append(texts.REPORT_DOUBT.format(household=a.household.name, fields=field_labels(still, template)))
+    return writes, lines, questions
+
+
+def again_question(asked: list[Asked], template: Template) -> str:
+    """The plain question again, when an answer could not be placed: name the field with the value."""
+    a = asked[0]
+    f = template.get(a.fields[0])
+    example = f"{a.household.name}家{f.label if f else a.fields[0]}…"
+    fields = "；".join(f"{x.household.name}家的{field_labels(x.fields, template)}" for x in asked)
+    return texts.ANSWER_AGAIN.format(fields=fields, example=example)
+
+
+def plan_answer(answer: str, member: Member, ctx: MessageContext, save: ReportSave, template: Template,
+                user_id: int, chat_id: int, now: datetime, *, replied: bool) -> Plan | None:
+    """An answer to the bot's question, planned: the save (the rows with the answered fields filled in; None
+    when the question is asked again) and the reply. None when the message answers no question (then it is
+    read as usual). ``replied``: the message is a Telegram reply to the bot's question."""
+    text = answer.strip()
+    if not text or len(text) > MAX_ANSWER_CHARS or "\n" in text:
+        return None
+    if any(h.name in text for h in member.households):
+        return None  # 王建国家4人: a report of the household, read as usual (it fills the doubt too)
+    asked = asked_rows(ctx, member, user_id, chat_id, now)
+    if not asked or (not replied and not asked_plainly(asked)):
+        return None
+    plan = Plan()
+    values = read_answer(answer, asked, member, template)
+    writes, lines, questions = answer_writes(values, asked, template) if values else ([], [], [])
+    if not writes:
+        if not _looks_like_value(answer):
+            return None  # 好的，我去问问: no answer
+        plan.questions.append(again_question(asked, template))
+        return plan
+    save.items.extend(writes)
+    plan.save = save
+    plan.lines, plan.questions = lines, questions
+    return plan
+
+
+def _looks_like_value(answer: str) -> bool:
+    a = _clean(answer)
+    return bool(_COUNT_RE.match(a) or _TEMP_RE.match(a) or a in _YES or a in _NO or a in _AT_HOME)
