@@ -142,12 +142,14 @@ def thickened(crop: np.ndarray) -> np.ndarray:
     return cv2.copyMakeBorder(bold, m, m, 0, 0, cv2.BORDER_CONSTANT, value=255)
 
 
-def score_digits(engine: Recognizer, crops: Sequence[np.ndarray], candidates: Sequence[Sequence[str]]) -> list[Scored]:
+def score_digits(engine: Recognizer, crops: Sequence[np.ndarray], candidates: Sequence[Sequence[str]],
+                 plain: Sequence[Scored] | None = None) -> list[Scored]:
     """Score crops of digits as written and thickened (:func:`thickened`), each candidate's likelihood the
-    mean of the two: the two readings are each wrong at times, rarely the same way."""
+    mean of the two: the two readings are each wrong at times, rarely the same way. ``plain``: the crops'
+    scores as written, when they were scored already against the same candidates (not scored again)."""
     if not crops:
         return []
-    plain = engine.score(crops, candidates)
+    plain = list(plain) if plain is not None else engine.score(crops, candidates)
     bold = engine.score([thickened(c) for c in crops], candidates)
     out = []
     for a, b in zip(plain, bold, strict=True):
@@ -158,9 +160,11 @@ def score_digits(engine: Recognizer, crops: Sequence[np.ndarray], candidates: Se
 
 def reread_counts(column: list[BodyCell], ms: decode.MultiSet, engine: Recognizer) -> None:
     """Score a column of counts again, as :func:`score_digits` does (after the columns are known: one more
-    recogniser pass over this column only)."""
+    recogniser pass over this column's thickened crops; the crops as written were scored in
+    :func:`read_cells` against the same strings)."""
     inked = [x for x in column if x.scored is not None and x.cell.crop is not None]
-    for x, sc in zip(inked, score_digits(engine, [x.cell.crop for x in inked], [ms.strings] * len(inked)),
+    plain = [x.scored for x in inked if x.scored is not None]
+    for x, sc in zip(inked, score_digits(engine, [x.cell.crop for x in inked], [ms.strings] * len(inked), plain),
                      strict=True):
         x.scored = sc
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import importlib.util
 import logging
+import os
 import shutil
 import threading
 from collections.abc import Iterator, Sequence
@@ -217,6 +218,20 @@ REC_DEFAULT = "PP-OCRv6"
 DET_DEFAULT = "PP-OCRv6"
 
 
+#: onnxruntime's threads at most (a recogniser is shared by the reading pool)
+MAX_THREADS = 2
+
+
+def usable_cores() -> int:
+    """The cores this process may run on, at most :data:`MAX_THREADS`: more threads than cores only wait for
+    each other (onnxruntime's idle threads spin; pinned to one core, two threads read at half the speed)."""
+    try:
+        n = len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        n = os.cpu_count() or 1
+    return max(1, min(MAX_THREADS, n))
+
+
 class RapidRecognizer:
     """A PP-OCR recognition model (ONNX, through onnxruntime) with exact candidate scoring; a PP-OCR
     detection model only for tables without ruling (loaded on first use)."""
@@ -225,7 +240,7 @@ class RapidRecognizer:
     HEIGHT = 48
     MAX_RATIO = 14.0  # longer crops are squeezed (bounds time and memory)
 
-    def __init__(self, threads: int = 2, rec: str = REC_DEFAULT, det: str = DET_DEFAULT):
+    def __init__(self, threads: int | None = None, rec: str = REC_DEFAULT, det: str = DET_DEFAULT):
         from onnxruntime import GraphOptimizationLevel, InferenceSession, SessionOptions
 
         self.rec_model, self.det_model = REC_MODELS[rec], DET_MODELS[det]
@@ -234,7 +249,7 @@ class RapidRecognizer:
         so.enable_cpu_mem_arena = False
         so.enable_mem_pattern = False  # crops of many widths: cached patterns only grow memory
         so.graph_optimization_level = GraphOptimizationLevel.ORT_ENABLE_ALL
-        so.intra_op_num_threads = max(1, threads)
+        so.intra_op_num_threads = max(1, threads if threads is not None else usable_cores())
         so.inter_op_num_threads = 1
         self._opts = so
         self._session = InferenceSession

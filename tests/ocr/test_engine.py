@@ -10,7 +10,15 @@ import numpy as np
 from PIL import Image, ImageDraw
 
 from bot.ocr import decode
-from bot.ocr.engine import DET_DEFAULT, DET_MODELS, REC_DEFAULT, REC_MODELS, get_recognizer
+from bot.ocr.engine import (
+    DET_DEFAULT,
+    DET_MODELS,
+    MAX_THREADS,
+    REC_DEFAULT,
+    REC_MODELS,
+    get_recognizer,
+    usable_cores,
+)
 from bot.ocr.fonts import print_font
 
 
@@ -68,3 +76,13 @@ def test_detection_finds_the_lines_of_a_page() -> None:
     assert rows == {0, 1, 2, 3}
     for b, _, _ in boxes:
         assert b.shape == (4, 2) and 60 <= b[:, 0].min() and b[:, 0].max() <= 900
+
+
+def test_as_many_threads_as_cores_to_run_on() -> None:
+    """Pinned to one core (the benchmark's reading child, a small server), onnxruntime runs one thread: a
+    second one only spins beside it, and recognition took twice as long."""
+    code = ("import os; os.sched_setaffinity(0, {min(os.sched_getaffinity(0))}); "
+            "from bot.ocr.engine import usable_cores; print(usable_cores())")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True)
+    assert out.stdout.strip() == "1"
+    assert 1 <= usable_cores() <= MAX_THREADS
