@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from bot.core.model import HouseholdReport, MemberReport
-from bot.core.template import Field
+from bot.core.template import UNNAMED_SYMPTOM, Field
 from bot.parser.accumulate import Acc, Accumulator, rank
 from bot.parser.doubts import HOUSEHOLDS, household_doubts
 from bot.parser.fieldwords import reading_as_written
@@ -88,6 +88,7 @@ def assemble(state: Accumulator) -> MemberReport | None:
             if key in values:
                 values[key] = None  # 共人 / 返乡：: unknown, not zero
         _derive_fever(values, schema, tpl.fever_threshold)
+        _named_symptoms(values, schema)
         hr = HouseholdReport(household=name, values=values)
         hr.uncertain = _uncertain(state, name, acc, values)
         if acc is not None and acc.row is not None:
@@ -219,6 +220,14 @@ def _aggregate_warnings(state: Accumulator, report: MemberReport) -> None:
             fever_named = any((schema.fever and h.values.get(schema.fever)) for h in report.households)
             if not fever_named:
                 report.warnings.append(f"体温{top}℃已达发热标准，请写明是哪一户")
+
+
+def _named_symptoms(values: dict[str, Any], schema: Schema) -> None:
+    """``有点不舒服，咳嗽``: the symptom not named is the named one (["咳嗽"], not ["不适", "咳嗽"])."""
+    for f in schema.template.fields:
+        v = values.get(f.key)
+        if f.type == "symptoms" and isinstance(v, list) and len(v) > 1 and UNNAMED_SYMPTOM in v:
+            values[f.key] = [s for s in v if s != UNNAMED_SYMPTOM]
 
 
 def _derive_fever(values: dict[str, Any], schema: Schema, threshold: float) -> None:

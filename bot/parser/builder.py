@@ -57,7 +57,7 @@ _ONE_PERSON_RE = re.compile(
 #: What ends a household's block of lines: a list marker, the member's counts, the rest, an exception,
 #: another member's or the whole grid's words.
 _NEW_ENTRY_RE = re.compile(
-    r"^\s*(?:\(?\d{1,3}[.、:)\]]|\d{1,3}\s)|\d\s*户|其余|其他|其它|剩下|剩余|余下|别的|(?<![\u4e00-\u9fff])余|包联|包户|"
+    r"^\s*(?:\(?\d{1,3}[.、:)\]](?!\d)|\d{1,3}\s)|\d\s*户|其余|其他|其它|剩下|剩余|余下|别的|(?<![\u4e00-\u9fff])余|包联|包户|"
     r"网格|大家|各户|所有|全体|全部|除|接龙|合计|总计"
 )
 #: Words that join several people (``儿子和儿媳``): not one person.
@@ -91,6 +91,10 @@ def _count_only(toks: list[Tok]) -> int | None:
     return rest[0].value
 
 
+#: A line that cannot stand alone: a negation (``也没``) or a field's label (``体温：``) waiting for its words.
+_OPEN_LINE_RE = re.compile(r"^\s*(?:(?:也|都|还|并|均)?(?:没有|没|无|未)|[\u4e00-\u9fff]{1,6}\s*:)\s*$")
+#: A line that ends with a count of people (``4口人``): a 都 on the next line is of those people.
+_PEOPLE_END_RE = re.compile(r"\d\s*(?:口人|个人|人|口)\s*$")
 #: Words before a count that make it a part of the household (``其中2人`` / ``有2人`` / ``另有1人``).
 _PART_LEADS = ("其中", "另外", "还有", "另")
 
@@ -115,6 +119,7 @@ _ORIGIN_RE = re.compile(r"从[\u4e00-\u9fff]{1,8}?(?=回来|回家|回村|回到
 #: Readings of one household taken more than once (``量了两次``) or written as a pair (``36.6和37.4``).
 _MEASURED_RE = re.compile(r"(?:量|测)(?:了|过)?(?:\d+|几|[一两二三四五])(?:次|遍|回)|(?:早晚|上下午)各(?:量|测)")
 _TEMP_PAT = r"(?:3[4-9]|4[0-2])(?:\.\d)?℃?"
+_ONE_TEMP_RE = re.compile(rf"(?<![\d.]){_TEMP_PAT}(?![\d.])")
 _TEMPS_RE = re.compile(rf"(?<![\d.]){_TEMP_PAT}(?:\s*(?:和|跟|与|及|、|,|/|\s)\s*{_TEMP_PAT}(?![\d.]))+")
 
 
@@ -122,9 +127,15 @@ def several_readings(unit: str) -> str:
     """The readings of a unit that are one household's several readings (``量了两次，36.6和37.4``,
     ``体温36.6跟37.4``), as written; "" when the unit has none (``36.5 36.6 36.3``: several people's)."""
     m = _TEMPS_RE.search(unit)
-    if m is None or not (re.search(r"和|跟|与|及", m.group(0)) or _MEASURED_RE.search(unit)):
+    if m is not None and re.search(r"和|跟|与|及", m.group(0)):
+        return m.group(0).strip()
+    measured = _MEASURED_RE.search(unit)
+    if measured is None:
         return ""
-    return m.group(0).strip()
+    temps = list(_ONE_TEMP_RE.finditer(unit, measured.start()))
+    if len(temps) < 2:
+        return ""
+    return unit[measured.start() : temps[-1].end()].strip()  # 量了两回一次36.8一次37.2
 
 
 def _each(toks: list[Tok]) -> bool:
@@ -169,7 +180,11 @@ class Builder(Accumulator):
             line = lines[i]
             i += 1
             # 王建国家4人，⏎体温36.5⏎无返乡: one household's report broken over lines goes on being its
-            tail = self._tail if carry is None and continues(prev, line) else None
+            follows = continues(prev, line) or (
+                self.totals["households"] is None and _PEOPLE_END_RE.search(prev) is not None
+                and continues(prev + ",", line)
+            )  # 高丽娟家⏎4口人⏎体温都正常: 都 is of those 4 people
+            tail = self._tail if carry is None and follows else None
             prev = line
             for k, unit in enumerate(units(line, self.ctx.parens)):
                 if k == 0 and tail:
@@ -230,8 +245,8 @@ class Builder(Accumulator):
             if out and out[-1].strip() and line.strip():
                 prev = out[-1].rstrip()
                 nxt = line.lstrip()
-                if prev.endswith("、") or nxt.startswith("、"):
-                    out[-1] = prev + nxt
+                if prev.endswith("、") or nxt.startswith("、") or _OPEN_LINE_RE.match(prev):
+                    out[-1] = prev + nxt  # 没有咳嗽、⏎乏力 / 也没⏎外出 / 体温：⏎36.5、36.8
                     continue
                 if self.schema.sym_tail_re.search(prev) and self.schema.sym_list_re.match(nxt):
                     out[-1] = prev + "、" + nxt

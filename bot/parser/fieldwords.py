@@ -28,6 +28,7 @@ STATUS_RE_PART = (
     r"不在家|不在村里|不在村|不在本村|不在小区|不在本小区|不在本地|不在辖区|"
     r"外出务工(?!人员)|外出打工(?!人员)|在外务工|在外打工|外地务工|外地打工|外出上学|"
     r"出去打工|出门打工|出去务工|出门务工|去外地打工|到外地打工|在外边打工|在外头打工|在外面打工|打工去了|"
+    r"(?:在|去|到)[\u4e00-\u9fff]{1,4}?(?:打工|务工)|"
     r"在外地|在外省|在外面|在外(?![来出地省面务打])|在单位|在公司|在厂里|在工地|出差|住校|在学校住|在部队"
 )
 #: Remarks that go to the note only (a fever or a symptom said with them is read as usual).
@@ -66,8 +67,17 @@ _COUNT_WORDS: tuple[tuple[re.Pattern[str], str], ...] = (
 )
 
 
+#: How much or how long between a body part and what is wrong with it (``嗓子有点不舒服``, ``头一直疼``): dropped,
+#: so that the symptom's own words meet (``嗓子不舒服`` is 咽痛, not a symptom not named).
+_BODY_DEGREE_RE = re.compile(
+    r"(嗓子|喉咙|脑壳|胸口|鼻子|浑身|身上|全身|肚子|眼睛|头)(?:有点儿?|有些|有一点儿?|一直|老是|还|也|总是?|特别|很|挺)+"
+    r"(?=疼|痛|不舒服|难受|晕|昏|闷|发炎|哑|干|痒|不通|堵|没劲|酸|红)"
+)
+
+
 def field_text(norm: str) -> str:
     """The normalised message with the spellings above made plain (one pass before the message is split)."""
+    norm = _BODY_DEGREE_RE.sub(r"\1", norm)
     if "口" in norm or "俩" in norm or "仨" in norm or "夫" in norm:
         for rx, count in _COUNT_WORDS:
             norm = rx.sub(count, norm)

@@ -29,7 +29,7 @@ from bot.parser.vocab import PERSON_UNITS
 StmtTuple = tuple[str, "str | None", str, Any]
 
 #: Words that may sit inside a denied run (``无发热、咳嗽等症状``, ``没有任何咳嗽``).
-_RUN_OTHER = ("等", "等等", "任何", "其他", "其它", "明显", "出现", "发现", "有", "及其他")
+_RUN_OTHER = ("等", "等等", "任何", "其他", "其它", "明显", "出现", "发现", "有", "及其他", "人", "谁")
 _KINDS = frozenset(("sym", "opt", "thr", "status", "remark"))
 
 

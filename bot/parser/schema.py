@@ -15,6 +15,7 @@ from bot.parser.fieldwords import REMARK_RE_PART, REMARK_WORDS, STATUS_RE_PART, 
 from bot.parser.shortwords import short_words
 from bot.parser.vocab import (
     CJK,
+    DIALECT_NEGATIONS,
     NORMAL_RE_PART,
     NORMAL_STRONG,
     NORMAL_WEAK,
@@ -130,6 +131,7 @@ class Schema:
         """The mistypings of this template's words (see ``bot.parser.vocab.TYPOS``), compiled once."""
         known = {*words, *NORMAL_STRONG, *NORMAL_WEAK}
         self.typo_map = {t: w for w, ts in TYPOS.items() if w in known for t in ts if t not in known}
+        self.typo_map.update(DIALECT_NEGATIONS)
         plain = sorted((t for t in self.typo_map if t not in TYPO_WORDS), key=len, reverse=True)
         real = sorted((t for t in self.typo_map if t in TYPO_WORDS), key=len, reverse=True)
         parts = ["|".join(map(re.escape, plain))] if plain else []

@@ -248,6 +248,8 @@ def _convert_numerals(text: str) -> str:
                 pos = end + len(tail.group(0))
                 continue
         value = cn_to_number(run)
+        if value is not None and start > 0 and (text[start - 1].isdigit() or text[start - 1] == "."):
+            out.append(" ")  # 36.8一次 → 36.8 1次, not 36.81次
         out.append(run if value is None else _fmt(value))
     out.append(text[pos:])
     return "".join(out)
