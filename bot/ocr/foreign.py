@@ -130,6 +130,16 @@ def _print_of(cells: list[np.ndarray], share: float = PRINT_SHARE) -> np.ndarray
     return (frac >= share).astype(np.uint8)
 
 
+#: a strip across a line is ruled when its darkest pixel is this much darker than its lightest (a thin
+#: printed line in a small photo is blurred to a pale dip, 210 on white paper), or darker than INK_LEVEL
+LINE_CONTRAST = 30
+
+
+def _ruled(strip: np.ndarray) -> bool:
+    """Whether a short strip of the gray image across a line's place crosses the line."""
+    return strip.size > 0 and int(strip.min()) < max(INK_LEVEL + 5, int(strip.max()) - LINE_CONTRAST)
+
+
 def _line_present(table: Table, c: int, r: int, top_only: bool = False) -> float:
     """How much of the column line left of column ``c`` is ruled within row ``r`` (0..1), on the rectified
     image (the ink has its ruling removed)."""
@@ -150,7 +160,7 @@ def _line_present(table: Table, c: int, r: int, top_only: bool = False) -> float
         x = int(round(float(xa) + (float(xb) - float(xa)) * t))
         yi = int(round(y))
         strip = img[yi, max(0, x - 4) : x + 5] if 0 <= yi < img.shape[0] else np.zeros(0)
-        hits += strip.size > 0 and int(strip.min()) < 205
+        hits += _ruled(strip)
     return hits / len(ys)
 
 
@@ -227,7 +237,7 @@ def _row_line_cover(table: Table, r: int, c: int) -> float:
         y = int(round(float(ya) + (float(yb) - float(ya)) * (x - float(xa)) / max(1.0, float(xb) - float(xa))))
         xi = int(round(x))
         strip = img[max(0, y - 3) : y + 4, xi] if 0 <= xi < img.shape[1] else np.zeros(0)
-        hits += strip.size > 0 and int(strip.min()) < INK_LEVEL
+        hits += _ruled(strip)
     return hits / len(xs)
 
 
@@ -591,17 +601,39 @@ def _print_mask(sure: np.ndarray, unit: float, split: float | None) -> np.ndarra
     return mask
 
 
-def _decide_pair(yes: float, no: float, border: float) -> decode.FieldDecision:
+#: a mark stands this many times the column's noise (how much the unmarked options' ink varies) above it,
+#: and is sure at twice that
+MARK_NOISE = 2.0
+
+
+def decide_column(got: list[tuple[float, float, float]], yes_first: bool | None) -> list[decode.FieldDecision]:
+    """One pair column's marks, from each row's ink on its first and second option and near their border
+    (:func:`_mark_ink`). An unmarked option still shows some ink (blur round its print, a neighbour's
+    stroke): the least of the two, as low as in most rows, is taken off (a circle round one option may reach
+    into the other), and a mark must stand clear of how much that ink varies from row to row."""
+    lows = [min(a, b) for a, b, _ in got]
+    floor = float(np.percentile(lows, 25)) if lows else 0.0
+    noise = float(np.percentile(lows, 50)) - floor if lows else 0.0
+    out = []
+    for a, b, border in got:
+        a, b = max(0.0, a - floor), max(0.0, b - floor)
+        out.append(_decide_pair(*((b, a) if yes_first is False else (a, b)), border, MARK_NOISE * noise))
+    return out
+
+
+def _decide_pair(yes: float, no: float, border: float, noise: float = 0.0) -> decode.FieldDecision:
     hi, lo = max(yes, no), min(yes, no)
     value = yes > no
-    if hi < MARK_MIN:
+    if hi < max(MARK_MIN, noise):
         return decode.FieldDecision(None, 0.0, 0.0, 0.0, "", doubts=["no mark"])
     if lo >= MARK_BOTH * hi and lo >= MARK_MIN:
         return decode.FieldDecision(None, 0.0, 0.0, 0.0, "", doubts=["both marked"])
     if border > MARK_ACROSS * (yes + no):
         return decode.FieldDecision(value, 0.3, 0.5, 0.0, "", doubts=["mark across the border"])
-    if lo <= MARK_CLEAR * hi:
+    if lo <= MARK_CLEAR * hi and hi >= 2 * noise:
         return decode.FieldDecision(value, 0.99, 0.99, 0.0, "")
+    if lo <= MARK_CLEAR * hi:
+        return decode.FieldDecision(value, 0.6, 0.8, 0.0, "", doubts=["faint mark"])
     return decode.FieldDecision(value, 0.5, 0.6, 0.0, "", doubts=["unclear mark"])
 
 
@@ -661,12 +693,7 @@ def _read_body(table: Table, reg: Register, keys: dict[int, str], member: Member
     col_of = {k: c for k, c in fields}
     for k, got in inks.items():
         p = reg.pairs[col_of[k]]
-        # an unmarked option still shows some ink (blur round its print): the least of the two, as low as in
-        # most rows (a circle round one option may reach into the other)
-        floor = float(np.percentile([min(a, b) for _, (a, b, _) in got], 25))
-        for row_no, (a, b, border) in got:
-            a, b = max(0.0, a - floor), max(0.0, b - floor)
-            d = _decide_pair(*((b, a) if p.yes_first is False else (a, b)), border)
+        for (row_no, _), d in zip(got, decide_column([v for _, v in got], p.yes_first), strict=True):
             if p.yes_first is None and d.value is not None:  # which box is yes was not read: asked
                 d.confidence = min(d.confidence, 0.5)
                 d.doubts.insert(0, "words unread")

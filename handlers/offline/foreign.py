@@ -81,6 +81,7 @@ class RegisterSpec:
     mark: str = "check"
     #: (row index, key) pairs marked in both boxes (for the tests)
     both: set[tuple[int, str]] = field(default_factory=set)
+    line_width: int = 0  # the ruling's width in pixels (0: drawn at random)
 
 
 def random_register(households: Sequence[str], rng: random.Random, *, strangers: Sequence[str] = (),
@@ -202,7 +203,7 @@ def draw_register(spec: RegisterSpec, hand: synth.Hand, rng: random.Random | Non
     for w in widths:
         xs.append(xs[-1] + tw * w / sum(widths))
     ys = [y + i * row_h for i in range(n + 1)]
-    lw = r.choice([1, 2, 2, 3])
+    lw = spec.line_width or r.choice([1, 2, 2, 3])
     text_size = int(row_h * r.uniform(0.36, 0.46))
     box_s = row_h * r.uniform(0.32, 0.42)
     # ruling: the outline and the row lines; the sub-header line only under the merged headers

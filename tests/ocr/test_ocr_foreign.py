@@ -92,6 +92,36 @@ def test_each_layout_is_read(wang, pairs, box_first, youwu, sub_boxes, mark, lea
     assert wrong_unasked == 0 and right >= least * total
 
 
+def test_thin_pale_ruling_keeps_every_row(wang) -> None:
+    """A register ruled with one-pixel lines, photographed small: its lines are pale dips (about 210 on white),
+    still ruling; no row is merged into the next and lost."""
+    spec = register(wang, 16, pairs="cell", n=12)
+    spec.line_width = 1
+    for seed in (2, 5):
+        page = draw.draw_register(spec, neat_hand(seed))
+        reading = read_photo(synth.photograph(page, random.Random(seed), strength=0.9, max_side=1280), wang, TPL)
+        assert sorted(h.row for h in reading.report.households) == list(range(1, 13))
+        right, total, wrong_unasked = check(reading, spec)
+        assert wrong_unasked == 0 and right >= 0.95 * total
+
+
+def test_a_blank_pair_is_not_read_from_the_columns_noise() -> None:
+    """A column whose unmarked options show a little ink that varies from row to row (blur, a neighbour's
+    stroke): a row with no mark stands no clearer of that than the others and is asked about, never read."""
+    rng = random.Random(5)
+    got = []
+    for i in range(14):
+        low, mark = 0.15 + 0.13 * rng.random(), 2.8 + 4 * rng.random()
+        got.append((low, mark, 0.0) if i % 3 else (mark, low, 0.0))
+    got.append((0.212, 0.235, 0.0))  # the blank: no more ink than the others' unmarked options
+    ds = foreign.decide_column(got, yes_first=True)
+    assert [d.value for d in ds[:-1]] == [i % 3 == 0 for i in range(14)]
+    assert all(d.confidence >= 0.9 for d in ds[:-1])
+    assert ds[-1].value is None and "no mark" in ds[-1].doubts
+    flipped = foreign.decide_column(got, yes_first=False)  # 否 printed first
+    assert [d.value for d in flipped[:-1]] == [i % 3 != 0 for i in range(14)]
+
+
 def test_both_boxes_marked_is_asked(wang) -> None:
     spec = register(wang, 12, pairs="cell")
     spec.both = {(1, "out"), (4, "returned")}
