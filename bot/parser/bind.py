@@ -33,6 +33,8 @@ _GAP_VERB_RE = re.compile(
 #: What may stand between a count of people and its field word (``2名学生放假回来了``, ``2人从武汉返乡``):
 #: a few words that are neither a negation nor another count.
 _COUNT_GAP_RE = re.compile(r"[\u4e00-\u9fff]{1,6}")
+#: ``2个孩子放寒假从学校回来了``: a count of people named by what they are may stand further from its field word.
+_PEOPLE_GAP_RE = re.compile(r"(?:孩子|小孩|学生|老人|大人|年轻人|娃儿?|儿子|女儿|闺女|孙子|孙女|亲戚|客人)[\u4e00-\u9fff]{0,10}")
 #: A note field written empty in a clause of these words (``异常情况：无``) is a strong "all normal".
 _STRONG_NORMAL_NOTE_RE = re.compile(r"异常|特殊|其他|其它|健康")
 
@@ -133,7 +135,8 @@ def bind(toks: list[Tok], schema: Schema, clause_text: str, warnings: list[str])
             rest = "".join(x.text for x in toks[i + 1 :] if x.kind != "paren").strip(" :=")
             for x in toks[i + 1 :]:
                 x.used = True
-            if not rest or rest in NONE_CELLS or schema_normal(rest):
+            only_normal = all(x.kind in ("normal", "fill", "all", "paren") for x in toks[i + 1 :])
+            if not rest or rest in NONE_CELLS or schema_normal(rest) or only_normal:  # 情况都还可以没啥特殊的
                 strong = bool(_STRONG_NORMAL_NOTE_RE.search(clause_text))
                 bound[i] = ("normal_note", strong)
             else:
@@ -171,7 +174,7 @@ def bind(toks: list[Tok], schema: Schema, clause_text: str, warnings: list[str])
         elif (
             j >= 1
             and toks[j].kind == "other"
-            and _COUNT_GAP_RE.fullmatch(toks[j].text)
+            and (_COUNT_GAP_RE.fullmatch(toks[j].text) or _PEOPLE_GAP_RE.fullmatch(toks[j].text))
             and toks[j - 1].kind == "num"
             and toks[j - 1].unit in ("人", "名", "位", "个", "个人")
             and not toks[j - 1].used

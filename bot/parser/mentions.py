@@ -47,7 +47,9 @@ _QUESTION_RE = re.compile(
 
 
 #: Thanks, congratulations and greetings: a clause with one of them is chat, whoever it names.
-_CHAT_RE = re.compile(r"谢谢|感谢|多谢|恭喜|祝贺|辛苦了|哈哈|呵呵|考上|结婚|满月|生日|喜酒|红包|拜年好|新年快乐")
+_CHAT_RE = re.compile(
+    r"谢谢|感谢|多谢|恭喜|祝贺|辛苦了|哈哈|呵呵|考上|结婚|满月|生日|喜酒|喜事|办酒|摆酒|吃席|婚礼|红包|拜年好|新年快乐"
+)
 
 
 def mere_mention(ref: Ref, before: str) -> bool:

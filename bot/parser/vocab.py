@@ -18,7 +18,7 @@ CJK_RUN_RE = re.compile(f"[{CJK}·]+")
 
 #: "Everything is normal" phrases (strong), longest first inside the regex.
 NORMAL_STRONG = tuple(
-    "一切正常 全部正常 全都正常 均属正常 均为正常 均正常 都正常 皆正常 无异常 无异样 无异况 没有异常 没异常 未见异常 未发现异常 无特殊情况 无其他情况 无其它情况 无特殊 零报告 0报告 无情况 一切都好 一切安好 都没问题 均没问题 全没问题 都没有问题 均无问题 都无问题 一切都正常 一切正常的 一切如常 一切照常 均无异常 都无异常 在正常范围内 在正常范围 正常范围内 正常范围 在正常值内 正常值内 正常值 属正常 情况良好 平安无事 一切平安 都平安 均平安 安全无事 都没啥问题 没啥问题 没什么问题 都没什么问题".split()
+    "一切正常 全部正常 全都正常 均属正常 均为正常 均正常 都正常 皆正常 无异常 无异样 无异况 没有异常 没异常 未见异常 未发现异常 无特殊情况 无其他情况 无其它情况 无特殊 零报告 0报告 无情况 一切都好 一切安好 都没问题 均没问题 全没问题 都没有问题 均无问题 都无问题 一切都正常 一切正常的 一切如常 一切照常 均无异常 都无异常 在正常范围内 在正常范围 正常范围内 正常范围 在正常值内 正常值内 正常值 属正常 情况良好 平安无事 一切平安 都平安 均平安 安全无事 都没啥问题 没啥问题 没什么问题 都没什么问题 没有啥问题 都没有啥问题 没有什么问题 都没有什么问题 没有任何问题 没啥特殊的 没啥特殊 没什么特殊的 没什么特殊 没有特殊情况 没有啥特殊".split()
 )
 NORMAL_WEAK = (
     "正常",
@@ -41,6 +41,10 @@ NORMAL_WEAK = (
     "没事",
     "都没啥事",
     "没啥事",
+    "都还可以",
+    "还可以",
+    "都还行",
+    "还行",
 )
 #: Weak normal words that are only normal when no other word follows (``都健康`` but not ``健康监测``).
 _NORMAL_ALONE = ("健康",)
@@ -182,7 +186,8 @@ TYPOS: dict[str, tuple[str, ...]] = {
 }
 #: Dialect words for 没有 (``莫得`` ``没得`` Southwest Mandarin, ``冇`` Cantonese and Hakka, ``木有`` online): read as 没有
 #: whatever the template.
-DIALECT_NEGATIONS = {"莫得": "没有", "没得": "没有", "冇得": "没有", "冇有": "没有", "冇": "没有", "木有": "没有", "么得": "没有"}
+DIALECT_NEGATIONS = {"莫得": "没有", "没得": "没有", "冇得": "没有", "冇有": "没有", "冇": "没有", "木有": "没有", "么得": "没有",
+                     "啥子": "啥"}
 TYPO_WORDS = frozenset(("提问", "体文", "发力", "发骚"))
 #: What follows a mistyped field word that is a word of its own where it stands as the field word.
 TYPO_VALUE_AFTER = r"(?=\s*[:=\d]|正常|正长|整常|无|没|均|都|偏|异常|有|是|不|未|良好|挺好|很好|还好|好)"

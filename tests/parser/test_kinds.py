@@ -428,3 +428,28 @@ def test_a_chinese_numeral_after_a_digit_is_a_number_of_its_own() -> None:
     values, _ = household("张三虎家老人量了两回一次36.8一次37.2", "张三虎")
     assert values["temperature"] == 37.2
     assert "36.8" in values["note"] and "37.2" in values["note"]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("张三虎家两个孩子放寒假从学校回来了", {"returned": 2}),
+        ("张三虎家3个学生放假从外地回来了", {"returned": 3}),
+        ("张三虎家今天没人在家 出去走亲戚了", {"out": True}),
+        ("张三虎家出远门了", {"out": True}),
+    ],
+)
+def test_people_counted_by_what_they_are_and_nobody_home(text: str, expected: dict[str, Any]) -> None:
+    values, doubts = household(text, "张三虎")
+    assert_fields(values, expected)
+    assert doubts == []
+
+
+@pytest.mark.parametrize("text", ["我们这十户都没得啥子问题", "嗯那个就是说今天情况都还可以没啥特殊的", "十户都还行"])
+def test_spoken_all_normal(text: str) -> None:
+    assert report_of(text).covers_all
+
+
+@pytest.mark.parametrize("text", ["张三虎家今天办喜事 大家都去喝喜酒", "张三虎家明天摆酒"])
+def test_a_household_named_in_party_chat_is_no_report(text: str) -> None:
+    assert parse_message(text, "刘志宇", ROSTER, TEMPLATE).reports == []
