@@ -176,10 +176,10 @@ def bind(toks: list[Tok], schema: Schema, clause_text: str, warnings: list[str])
             and toks[j].kind == "other"
             and (_COUNT_GAP_RE.fullmatch(toks[j].text) or _PEOPLE_GAP_RE.fullmatch(toks[j].text))
             and toks[j - 1].kind == "num"
-            and toks[j - 1].unit in ("人", "名", "位", "个", "个人")
+            and toks[j - 1].unit in ("人", "名", "位", "个", "个人", "口", "口人")
             and not toks[j - 1].used
         ):
-            j -= 1  # 2名学生放假回来了 / 2人从武汉回来
+            j -= 1  # 2名学生放假回来了 / 2人从武汉回来 / 一家三口从深圳回来了
         if j >= 0 and not toks[j].used:
             v = toks[j]
             _take(bound, i, v, ("num", "yes"), count_ok=v.unit in PERSON_UNITS + HOUSEHOLD_UNITS + ("",))
@@ -264,6 +264,8 @@ def _normal_strength(text: str, toks: list[Tok]) -> bool:
     """Whether a free normal-word is a report statement (``均正常``) rather than chat (``天气正常``)."""
     if text in NORMAL_STRONG or text not in NORMAL_WEAK:
         return True
+    if any(t.kind == "num" and t.unit in HOUSEHOLD_UNITS for t in toks):
+        return True  # 13户都没有事: said of the households counted
     other = "".join(t.text for t in toks if t.kind == "other")
     return not _REPORT_WORDS_RE.sub("", other)
 

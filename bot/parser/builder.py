@@ -286,6 +286,7 @@ class Builder(Accumulator):
         only_names = True
         prev_clause = ""
         event: _Event | None = None  # 来亲戚了: a field stated without its count
+        enum_word: Tok | None = None  # 做了抗原: an enum field's word that ended the clause before
         for n, (clause, sep) in enumerate(clauses(unit)):
             before, prev_clause = (prev_clause if sep == " " else ""), clause
             if EXC_MARK in clause:
@@ -331,6 +332,14 @@ class Builder(Accumulator):
                 meaningful = [toks[0]]
             else:
                 label = self._label_of(clause) if refs else None
+            if (
+                enum_word is not None and meaningful and meaningful[0].kind == "opt"
+                and not any(t.kind == "alias" and t.key in self.schema.enums for t in toks)
+                and enum_word.key in {k for k, _ in self.schema.opt_words.get(meaningful[0].text, ())}
+            ):  # 做了抗原 阴性: the option right after its field word, in the next clause
+                toks.insert(0, Tok("alias", enum_word.text, key=enum_word.key))
+            last = meaningful[-1] if meaningful else None
+            enum_word = last if last is not None and last.kind == "alias" and last.key in self.schema.enums else None
             negated = False
             if prev_negated and sep == "、" and meaningful and all(t.kind in ("alias", "sym") for t in meaningful):
                 toks.insert(0, Tok("neg", "无"))  # 无返乡、外出人员: the negation carries over

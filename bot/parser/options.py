@@ -276,6 +276,13 @@ def _enums(toks: list[Tok], schema: Schema) -> list[StmtTuple]:
             continue
         before = [k for j, k in enum_aliases if j < i and k in keys]
         after = [k for j, k in enum_aliases if j > i and k in keys]
+        nxt = _fwd(toks, i + 1)
+        if not before and not after and (
+            (nxt < len(toks) and toks[nxt].kind == "alias" and toks[nxt].key in schema.enums)
+            or (prev >= 0 and toks[prev].kind == "alias" and toks[prev].key in schema.enums)
+        ):
+            t.kind = "other"  # 做了抗原: the verb of another field's word (抗原 has no 已做), no option of 核酸
+            continue
         doubtful = False
         if before:
             key = before[-1]

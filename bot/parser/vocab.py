@@ -42,6 +42,10 @@ NORMAL_WEAK = (
     "都没啥事",
     "没啥事",
     "都还可以",
+    "没有事",
+    "都没有事",
+    "没有啥事",
+    "都没有啥事",
     "还可以",
     "都还行",
     "还行",
@@ -166,11 +170,11 @@ PLACE_SUFFIXES = ("村", "组", "镇", "乡", "社区", "小区", "街", "路", 
 HEADER_CONTEXT_RE = re.compile(r"(?:网格|村|社区|小区|组|片区|】|\])\s*$")
 
 #: Field words as a pinyin input method mistypes them (the same sound, another character: 反乡 for 返乡, 提问
-#: for 体温 — ti wen). Read as the field word wherever it stands, except the mistypings that are words of their
+#: for 体温 — ti wen), or as a handwriting input reads a look-alike (休温). Read as the field word wherever it stands, except the mistypings that are words of their
 #: own (``TYPO_WORDS``: 提问 is "a question"), which are read only where a field word stands: right before a
 #: value (``提问正常``, ``提问36.5``, ``提问:``) or right after a negation. Only a template's own words are used.
 TYPOS: dict[str, tuple[str, ...]] = {
-    "体温": ("提问", "体问", "题温", "提温", "体稳", "体文", "体瘟"),
+    "体温": ("提问", "体问", "题温", "提温", "体稳", "体文", "体瘟", "休温"),  # 休温: 休 looks like 体
     "返乡": ("反乡", "返香", "饭乡", "反香", "返相", "返箱"),
     "发烧": ("发骚", "发稍", "发捎"),
     "发热": ("发惹",),

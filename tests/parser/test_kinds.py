@@ -14,6 +14,7 @@ import pytest
 from bot.core.model import MemberReport
 from bot.parser import parse_message
 from tests.parser.fixtures import ROSTER, TEMPLATE
+from tests.parser.strategies import CAMPAIGN
 
 
 def report_of(text: str, sender: str = "刘志宇") -> MemberReport:
@@ -453,3 +454,32 @@ def test_spoken_all_normal(text: str) -> None:
 @pytest.mark.parametrize("text", ["张三虎家今天办喜事 大家都去喝喜酒", "张三虎家明天摆酒"])
 def test_a_household_named_in_party_chat_is_no_report(text: str) -> None:
     assert parse_message(text, "刘志宇", ROSTER, TEMPLATE).reports == []
+
+
+def test_an_option_in_the_clause_after_its_field_word() -> None:
+    """做了抗原 阴性: 阴性 is the antigen's (the field word ended the clause before); 做了 is the verb of 抗原,
+    not 核酸's option 已做."""
+    rep = parse_message("王建国家4个人都做了抗原 阴性 没去过中高风险地区", "刘志宇", ROSTER, CAMPAIGN).reports[0]
+    [h] = rep.households
+    assert (h.values["antigen"], h.values["test"], h.values["risk_travel"]) == ("阴性", None, False)
+    assert "antigen" not in h.uncertain
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("张三虎家一家五口 儿子一家三口从深圳回来了", {"people": 5, "returned": 3}),
+        ("张三虎家没人 全家都去外地过年了", {"out": True}),
+        ("张三虎家4人，孩子在学校住校", {"people": 4, "out": True}),
+        ("张三虎家4人，休温正常", {"people": 4, "fever": False}),
+    ],
+)
+def test_more_spoken_shapes(text: str, expected: dict[str, Any]) -> None:
+    values, _ = household(text, "张三虎")
+    assert_fields(values, expected)
+
+
+def test_a_weak_normal_word_with_a_household_count_is_a_report() -> None:
+    rep = report_of("我今天跑了十户都莫得事")
+    assert rep.covers_all and rep.totals["households"] == 10
+    assert parse_message("我今天跑了一趟都没事", "刘志宇", ROSTER, TEMPLATE).reports == []
