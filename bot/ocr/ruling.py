@@ -164,12 +164,13 @@ def fit_lines(mask: np.ndarray, horizontal: bool, min_len: float, min_piece: flo
         u, v = (xs + x, ys + y) if horizontal else (ys + y, xs + x)
         if len(u) < 10 or np.ptp(u) < 5:
             continue
-        if len(u) > 3000:
-            idx = np.linspace(0, len(u) - 1, 3000).astype(int)
-            u, v = u[idx], v[idx]
-        line = _fit(u.astype(np.float64), v.astype(np.float64))
-        if line is not None:
-            pieces.append(line)
+        for pu, pv in _strands(u.astype(np.float64), v.astype(np.float64), min_piece):
+            if len(pu) > 3000:
+                idx = np.linspace(0, len(pu) - 1, 3000).astype(int)
+                pu, pv = pu[idx], pv[idx]
+            line = _fit(pu, pv)
+            if line is not None:
+                pieces.append(line)
     pieces.sort(key=lambda p: -p.span)
     lines: list[Line] = []
     for p in pieces:
@@ -190,6 +191,51 @@ def fit_lines(mask: np.ndarray, horizontal: bool, min_len: float, min_piece: flo
         merged.cover = best.cover + p.cover
         lines[lines.index(best)] = merged
     return [q for q in lines if q.span >= min_len]
+
+
+#: a piece whose pixels spread this far across its fitted line (pixels, or this share of its length) is not
+#: one line but several joined by what lies between them
+THICK, THICK_SHARE = 8.0, 0.04
+#: the slopes (relative to the piece's fit) at which a thick piece is searched for its lines
+_STRAND_SLOPES = np.linspace(-0.12, 0.12, 49)
+
+
+def _strands(u: np.ndarray, v: np.ndarray, min_piece: float) -> list[tuple[np.ndarray, np.ndarray]]:
+    """A piece's pixels as one line, or, when the piece is thick (the ruling of dense print, such as the
+    boxes of a register's rows stacked along its column lines, joins into one blob with it), as the lines
+    in it: the densest strands of pixels at the slope where they are sharpest, each at least ``min_piece``
+    long."""
+    a, b = np.polyfit(u, v, 1)
+    r = v - (a * u + b)
+    length = float(np.ptp(u))
+    lo, hi = np.percentile(r, [5, 95])
+    if hi - lo <= max(THICK, THICK_SHARE * length):
+        return [(u, v)]
+    um = float(np.mean(u))
+    best: tuple[float, float, np.ndarray] | None = None
+    for ds in _STRAND_SLOPES:
+        o = v - (a + ds) * (u - um)
+        hist = np.bincount(((o - o.min()) / 2).astype(np.int64))
+        sharp = float((hist.astype(np.float64) ** 2).sum())
+        if best is None or sharp > best[0]:
+            best = (sharp, float(a + ds), hist)
+    assert best is not None
+    _, slope, hist = best
+    o = v - slope * (u - um)
+    o0 = float(o.min())
+    out = []
+    smooth = np.convolve(hist, np.ones(3), mode="same")
+    for k in range(len(smooth)):
+        # a strand: a local peak of pixels along at least half the length it must have
+        if smooth[k] < 0.5 * min_piece or smooth[k] < smooth[max(0, k - 1)] or smooth[k] < smooth[min(len(smooth) - 1, k + 1)]:
+            continue
+        if k > 0 and smooth[k] == smooth[k - 1]:
+            continue  # a flat peak counts once
+        c = o0 + 2 * k + 1
+        near = np.abs(o - c) <= 3
+        if near.sum() >= 10 and np.ptp(u[near]) >= min_piece:
+            out.append((u[near], v[near]))
+    return out or [(u, v)]
 
 
 def _fit(u: np.ndarray, v: np.ndarray, refine: bool = True) -> Line | None:

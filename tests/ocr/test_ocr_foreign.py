@@ -7,6 +7,7 @@ from __future__ import annotations
 import random
 from typing import Any
 
+import numpy as np
 import pytest
 
 from bot.config.ocr import OcrConfig
@@ -185,3 +186,22 @@ async def test_a_register_photo_through_the_photo_path(bot, wang) -> None:
     assert [b for b, _ in buttons([edit])] == [texts.OCR_CONFIRM, texts.OCR_REREAD, texts.OCR_CANCEL]
     rows = await bot.services.db.fetchall("SELECT 1 FROM reports")
     assert not rows
+
+
+def test_ruling_joined_into_one_blob_by_dense_print_is_split_into_its_lines() -> None:
+    """A register's boxes, stacked row over row along its column lines, join the ruling into one blob in the
+    photo's vertical strokes: it is fitted as the lines in it (the table's left edge among them), not as one
+    line through its middle (which cut the register's left columns off)."""
+    mask = np.zeros((400, 300), np.uint8)
+    xs = (40, 70, 95, 130, 160)
+    for i, x in enumerate(xs):  # slightly leaning lines, as in a photo
+        for y in range(20, 380):
+            xi = int(round(x + 0.05 * (y - 20)))
+            mask[y, xi : xi + 3 if i else xi + 2] = 255
+    for y in range(30, 370, 28):  # the boxes' tops and the row lines join them
+        mask[y : y + 3, 40:180] = 255
+    lines = ruling.fit_lines(mask, False, 0.5 * 400)
+    at = sorted(q.at(200) for q in lines)
+    for x in xs:
+        assert any(abs(a - (x + 0.05 * 180 + 1)) <= 3 for a in at), (x, at)
+    assert min(at) < xs[0] + 0.05 * 180 + 4
