@@ -28,6 +28,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterable
+from functools import lru_cache
 
 import cn2an
 
@@ -64,7 +65,6 @@ _PRE_MAP = {
     "―": "-",
     "〇": "零",
     "\u3000": " ",
-    "\r\n": "\n",
     "\r": "\n",
     "\u2028": "\n",
     "\u2029": "\n",
@@ -76,10 +76,12 @@ _PRE_MAP = {
     "‘": "'",
     "’": "'",
 }
-_PRE_RE = re.compile("|".join(re.escape(k) for k in sorted({**_CIRCLED, **_PRE_MAP}, key=len, reverse=True)))
+#: One character for another (or for a list marker), as a ``str.translate`` table; ``\r\n`` is replaced first.
+_PRE_TABLE = str.maketrans({**_CIRCLED, **_PRE_MAP})
 
 #: Code points of the Unicode private use area used as placeholders while converting numerals.
 _PUA_BASE = 0xF0000
+_PUA_RE = re.compile("[\U000f0000-\U000fffff]")
 
 #: Chinese numeral characters (a roster name containing one must be protected from conversion).
 NUMERAL_CHARS = "零〇一二两三四五六七八九十百千万壹贰叁肆伍陆柒捌玖拾佰仟"  # with the financial forms (贰人)
@@ -92,6 +94,8 @@ _CN_TEMP_RE = re.compile(
     f"(?<![{NUMERAL_CHARS}])([{NUMERAL_CHARS}]+)(?:度|点)([{_DIGIT_CHARS}])(?:摄氏度|度|℃)?(?![{NUMERAL_CHARS}])"
 )
 _CJK_RE = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+#: 三十六点五: the decimal part of a numeral after 点.
+_CN_DECIMAL_RE = re.compile(f"点([{_DIGIT_CHARS}]+)(?![{NUMERAL_CHARS}])")
 
 #: 36度5 → 36.5℃ (only plausible body temperatures).
 _AR_DU_DEC_RE = re.compile(r"(?<![\d.])(3[4-9]|4[0-3])\s*(?:度|点)\s*(\d)(?![\d.])(?:\s*(?:摄氏度|度|℃))?")
@@ -116,7 +120,7 @@ _COLLOQUIAL_AFTER_RE = re.compile(
 
 def to_halfwidth(text: str) -> str:
     """Full-width characters to ASCII (NFKC), keeping ``℃`` and the Chinese list separators."""
-    text = _PRE_RE.sub(lambda m: _CIRCLED.get(m.group(0)) or _PRE_MAP[m.group(0)], text)
+    text = text.replace("\r\n", "\n").translate(_PRE_TABLE)
     # NFKC would turn ℃ into °C; keep the one-character spelling.
     text = text.replace("℃", "\0DEG\0")
     text = unicodedata.normalize("NFKC", text)
@@ -175,6 +179,7 @@ def strip_boilerplate(text: str) -> str:
     return text
 
 
+@lru_cache(maxsize=4096)
 def cn_to_number(numeral: str) -> int | float | None:
     """A run of Chinese numerals (``四十二``, ``两``, ``三十六点五``) as a number, None if it is not one."""
     if len(numeral) > 16:
@@ -240,7 +245,7 @@ def _convert_numerals(text: str) -> str:
         if not _is_quantity(text, start, end):
             out.append(run)
             continue
-        tail = re.match(f"点([{_DIGIT_CHARS}]+)(?![{NUMERAL_CHARS}])", text[end:])
+        tail = _CN_DECIMAL_RE.match(text, end)
         if tail:  # 三十六点五: the decimal part follows 点
             value = cn_to_number(run + tail.group(0))
             if value is not None:
@@ -255,13 +260,20 @@ def _convert_numerals(text: str) -> str:
     return "".join(out)
 
 
+@lru_cache(maxsize=64)
+def _protect_re(protect: tuple[str, ...]) -> re.Pattern[str] | None:
+    """The names of ``protect`` that hold a numeral, as one regex (longest first), or None."""
+    names = sorted({p for p in protect if p and _NUMERAL_RE.search(p)}, key=len, reverse=True)
+    return re.compile("|".join(re.escape(n) for n in names)) if names else None
+
+
 def convert_numerals(text: str, protect: Iterable[str] = ()) -> str:
     """Chinese numerals to Arabic where they are quantities, leaving the ``protect`` strings untouched.
 
     >>> convert_numerals("两口人，体温三十六度五")
     '2口人，体温36.5℃'
     """
-    if not any(c in NUMERAL_CHARS for c in text):
+    if not _NUMERAL_RE.search(text):
         return text
     saved: list[str] = []
 
@@ -269,13 +281,13 @@ def convert_numerals(text: str, protect: Iterable[str] = ()) -> str:
         saved.append(m.group(0))
         return chr(_PUA_BASE + len(saved) - 1)
 
-    names = sorted({p for p in protect if p and any(c in NUMERAL_CHARS for c in p)}, key=len, reverse=True)
-    if names:
-        text = re.sub("|".join(re.escape(n) for n in names), hide, text)
+    protected = _protect_re(tuple(protect))
+    if protected is not None:
+        text = protected.sub(hide, text)
     text = _convert_cn_temps(text)
     text = _convert_numerals(text)
     if saved:
-        text = re.sub("[\U000f0000-\U000fffff]", lambda m: saved[ord(m.group(0)) - _PUA_BASE], text)
+        text = _PUA_RE.sub(lambda m: saved[ord(m.group(0)) - _PUA_BASE], text)
     return text
 
 
