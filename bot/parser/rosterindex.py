@@ -31,6 +31,8 @@ class RosterIndex:
         names = set(self.households) | set(self.member_names)
         self.member_lengths = sorted({len(n) for n in self.member_names if len(n) >= 2}, reverse=True)
         self.household_lengths = sorted({len(n) for n in self.households if len(n) >= 2}, reverse=True)
+        #: the first characters of the household names that are looked for (2 characters or more)
+        self.household_initials = frozenset(n[0] for n in self.households if len(n) >= 2)
         self.protect = tuple(n for n in names if any(c in textnorm.NUMERAL_CHARS for c in n))
 
 

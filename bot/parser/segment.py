@@ -20,6 +20,7 @@ from bot.parser.vocab import (
     PAREN_RE,
     PLACEHOLDER_RE,
     REST_NORMAL_AT_RE,
+    REST_WORDS,
     REST_WORDS_RE,
     TITLE_RE,
 )
@@ -112,6 +113,9 @@ def split_connectors(unit: str, idx: RosterIndex) -> str:
     return "".join(out)
 
 
+_REST_INITIALS = frozenset(w[0] for w in REST_WORDS)
+
+
 def split_glued(unit: str, idx: RosterIndex, schema: Schema) -> str:
     """Break a clause where a household name or ``其余`` is glued to a finished statement (members skip
     punctuation): ``15户均正常霍建军家…`` / ``王建国4人36.5薛文斌1人36.6`` / ``…36.7其他都正常``."""
@@ -120,10 +124,13 @@ def split_glued(unit: str, idx: RosterIndex, schema: Schema) -> str:
     i = 1
     n = len(unit)
     while i < n:
+        if unit[i] not in idx.household_initials and unit[i] not in _REST_INITIALS:
+            i += 1  # no name or rest word starts here: nothing to look back for
+            continue
         names = [k for k in idx.household_lengths if i + k <= n and unit[i : i + k] in idx.households]
         rest_word = REST_WORDS_RE.match(unit, i)
         if not names and not rest_word:
-            i += 1  # nothing here could start a new clause: no need to look back
+            i += 1
             continue
         take = 0
         strong = weak = False

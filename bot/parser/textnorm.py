@@ -76,8 +76,14 @@ _PRE_MAP = {
     "‘": "'",
     "’": "'",
 }
+#: Full-width ASCII (``，`` ``：`` ``１``) to ASCII: what NFKC makes of them, done first so that a message
+#: written with nothing else to normalise needs no NFKC pass (NFKC of the result is the same string).
+_FULLWIDTH = {chr(c): chr(c - 0xFEE0) for c in range(0xFF01, 0xFF5F)}
 #: One character for another (or for a list marker), as a ``str.translate`` table; ``\r\n`` is replaced first.
-_PRE_TABLE = str.maketrans({**_CIRCLED, **_PRE_MAP})
+_PRE_TABLE = str.maketrans({**_FULLWIDTH, **_CIRCLED, **_PRE_MAP})
+#: Runs of the characters :func:`to_halfwidth` and :func:`strip_emoji` may change: all but CJK ideographs,
+#: printable ASCII, tabs and newlines (which both leave as they are).
+_CHANGEABLE_RE = re.compile(r"[^\u4e00-\u9fff\x20-\x7e\t\n]+")
 
 #: Code points of the Unicode private use area used as placeholders while converting numerals.
 _PUA_BASE = 0xF0000
@@ -120,7 +126,9 @@ _COLLOQUIAL_AFTER_RE = re.compile(
 
 def to_halfwidth(text: str) -> str:
     """Full-width characters to ASCII (NFKC), keeping ``℃`` and the Chinese list separators."""
-    text = text.replace("\r\n", "\n").translate(_PRE_TABLE)
+    text = _CHANGEABLE_RE.sub(lambda m: m.group(0).translate(_PRE_TABLE), text.replace("\r\n", "\n"))
+    if unicodedata.is_normalized("NFKC", text):
+        return text  # (℃ is not NFKC: a text holding one is normalised below)
     # NFKC would turn ℃ into °C; keep the one-character spelling.
     text = text.replace("℃", "\0DEG\0")
     text = unicodedata.normalize("NFKC", text)
@@ -158,7 +166,7 @@ _BLANKS = _Blanks()
 
 def strip_emoji(text: str) -> str:
     """Replace emoji, pictographs, control and format characters with a space."""
-    return text.translate(_BLANKS)
+    return _CHANGEABLE_RE.sub(lambda m: m.group(0).translate(_BLANKS), text)
 
 
 def collapse_spaces(text: str) -> str:

@@ -120,7 +120,8 @@ _REST_YU = rf"(?<![{CJK}])余(?=[均都全皆正无户家])"
 REST_RE = re.compile(rf"其余|剩下|剩余|余下|{_REST_YU}|(?:其他|其它|别的)(?:各)?(?:户|家|住户|农户|人家)")
 REST_WEAK_RE = re.compile(r"^(?:其他|其它|别的)(?!人|家人|成员)")
 _REST_LEAD = rf"(?:其他|其它|别的|其余|剩下|剩余|余下|{_REST_YU})(?:的)?(?:各)?(?:\d+)?(?:户|家|住户|农户|人家)?"
-REST_WORDS_RE = re.compile(r"其他|其它|其余|剩下|剩余|余下|别的")
+REST_WORDS = ("其他", "其它", "其余", "剩下", "剩余", "余下", "别的")
+REST_WORDS_RE = re.compile("|".join(REST_WORDS))
 #: ``其他都正常`` / ``别的都没问题`` / ``其它户都没发烧``: the rest, whatever the target was.
 _REST_NORMAL_BODY = rf"{_REST_LEAD}(?:也|都|均|全|全部|全都|皆|是|还)*(?:(?:{NORMAL_RE_PART})|(?<=[也都均全皆])(?:没有|没|无|不|未))"
 REST_NORMAL_RE = re.compile("^" + _REST_NORMAL_BODY)
