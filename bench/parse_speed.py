@@ -7,8 +7,17 @@ same call ``gridbot parse`` makes), warm (every message parsed once before the t
   message of tests/parser/test_parser.py, each parsed ``--rounds`` times; p50 / p99 / max of the per-call
   time (target: p99 <= 2 ms);
 - a 400-line residents' chain (room numbers of the corpus' building roster, in the shapes residents write
-  them, posted by a resident in a group bound to both grids), and a 400-line members' chain (400 members
-  of a generated roster, one line each): median and max of ``--rounds`` runs (target: <= 50 ms).
+  them, posted by a resident in a group bound to both grids), a 400-line members' chain (400 members of a
+  generated roster, one line each) and a 400-line group chain (a big group: 20 members of 20 households
+  each, every line a member and one of their households): median and max of ``--rounds`` runs (target:
+  <= 50 ms);
+- the pathological inputs of tests/parser/test_parser.py (a 20,000-character run of one character, 5,000
+  nested parentheses ...): the slowest.
+
+A member's message is read to its first 4096 characters (``bot.parser.parse.MAX_CHARS``; a residents' chain
+to its first 16,384), so of a 400-line members' or group chain only the first 190 or so lines are read: the
+figures say how many, and the members' and group chains are also timed with every line read (the limit
+lifted for that measurement only).
 
 Wall time and the thread's CPU time are both printed: on a shared machine the wall time carries other
 processes' load, the CPU time is the parser's own work. Exit code 0 always; ``--json`` prints the figures as
@@ -19,12 +28,14 @@ from __future__ import annotations
 
 import argparse
 import ast
+import contextlib
 import csv
 import json
 import random
 import statistics
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -126,10 +137,7 @@ def members_chain(lines: int = 400, seed: int = 11) -> tuple[str, Any, str]:
     from bot.core.model import Household, Member, Roster
 
     rnd = random.Random(seed)
-    surnames = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾"
-    chars = "文明德玉金春秀建国志海桂振淑立永红卫宝来"
-    names = list(dict.fromkeys(s + a + b for s in surnames for a in chars for b in chars if a != b))
-    rnd.shuffle(names)
+    names = _names(rnd)
     member_names, household_names = names[:lines], iter(names[lines:])
     members = []
     for i, name in enumerate(member_names):
@@ -146,6 +154,66 @@ def members_chain(lines: int = 400, seed: int = 11) -> tuple[str, Any, str]:
         h = m.households[rnd.randrange(8)].name
         out.append(f"{i}. " + rnd.choice(shapes).format(m=m.name, h=h))
     return "\n".join(out), roster, members[0].name
+
+
+def group_chain(lines: int = 400, members: int = 20, households: int = 20, seed: int = 13) -> tuple[str, Any, str]:
+    """A big group's chain: ``members`` members of ``households`` households each; every line names a member
+    and one of their households (members report household by household). The text, the roster, the sender."""
+    from bot.core.model import Household, Member, Roster
+
+    rnd = random.Random(seed)
+    names = _names(rnd)
+    it = iter(names)
+    ms = []
+    for _ in range(members):
+        name = next(it)
+        ms.append(Member(name=name, grid="第一网格", households=tuple(
+            Household(name=next(it), member=name, grid="第一网格", people=3) for _ in range(households))))
+    shapes = ["{m} {h}家3人 体温正常", "{m}：{h}家4人，36.5", "{m} {h}家 外来1人", "{m} {h}家儿子咳嗽",
+              "{m} {h} 2口人 均正常", "{m} {h}家√", "{m} {h}家隔1人，其余正常"]
+    out = ["#接龙 每户排查"]
+    for i in range(1, lines):
+        m = rnd.choice(ms)
+        out.append(f"{i}. " + rnd.choice(shapes).format(m=m.name, h=rnd.choice(m.households).name))
+    return "\n".join(out), Roster(ms), ms[0].name
+
+
+def _names(rnd: random.Random) -> list[str]:
+    """Three-character names, shuffled (members' and households')."""
+    surnames = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾"
+    chars = "文明德玉金春秀建国志海桂振淑立永红卫宝来"
+    names = list(dict.fromkeys(s + a + b for s in surnames for a in chars for b in chars if a != b))
+    rnd.shuffle(names)
+    return names
+
+
+#: The pathological inputs of tests/parser/test_parser.py (test_pathological_input_is_safe_and_cheap).
+PATHOLOGICAL = ("1" * 20000, "一" * 20000, "(" * 5000 + ")" * 5000, "户主\t人数\n王建国\t" + "9" * 9000, " " * 9000 + ":")
+
+
+@contextlib.contextmanager
+def every_line_read() -> Iterator[None]:
+    """``parse_message`` reads a message to its first ``MAX_CHARS`` characters; lifted while timing a chain
+    with every line read."""
+    import bot.parser.parse as parse
+
+    limit = parse.MAX_CHARS
+    parse.MAX_CHARS = 1 << 20
+    try:
+        yield
+    finally:
+        parse.MAX_CHARS = limit
+
+
+def _lines_read(text: str, result: Any) -> int:
+    """How many of the text's lines the parser read: those within its first ``MAX_CHARS`` characters after
+    normalisation (``parse_rooms``' limit for a residents' chain, ``parse_message``'s for the rest)."""
+    import bot.parser.parse as parse
+    import bot.parser.rooms as rooms
+    from bot.parser import textnorm
+
+    limit = rooms.MAX_CHARS if hasattr(result, "lines") else parse.MAX_CHARS
+    return textnorm.normalize(text[: limit * 2])[:limit].count("\n") + 1
 
 
 def _ms(seconds: float) -> float:
@@ -198,22 +266,33 @@ def measure(rounds: int) -> dict[str, Any]:
     }
 
     def chain_times(text: str, sender: str, roster: Any, grids: tuple[str, ...]) -> dict[str, float]:
-        parse_api(text, sender, roster, templates[None], grids)
+        result = parse_api(text, sender, roster, templates[None], grids)
         ts, cs = [], []
         for _ in range(rounds):
             t0, c0 = time.perf_counter(), time.thread_time()
             parse_api(text, sender, roster, templates[None], grids)
             cs.append(time.thread_time() - c0)
             ts.append(time.perf_counter() - t0)
-        return {"lines": len(text.splitlines()), "median_ms": _ms(statistics.median(ts)), "max_ms": _ms(max(ts)),
-                "cpu_median_ms": _ms(statistics.median(cs))}
+        return {"lines": len(text.splitlines()), "read": _lines_read(text, result), "median_ms": _ms(statistics.median(ts)),
+                "max_ms": _ms(max(ts)), "cpu_median_ms": _ms(statistics.median(cs))}
 
     text = residents_chain()
-    residents = chain_times(text, "3号楼住户", rosters["building"], ("第一网格", "第二网格"))
-    mtext, mroster, msender = members_chain()
-    members = chain_times(mtext, msender, mroster, ())
-    return {"per_message": per_message, "residents_chain": residents, "members_chain": members,
-            "targets": {"message_p99_ms": TARGET_MESSAGE_P99_MS, "chain_ms": TARGET_CHAIN_MS}}
+    out: dict[str, Any] = {"per_message": per_message}
+    out["residents_chain"] = chain_times(text, "3号楼住户", rosters["building"], ("第一网格", "第二网格"))
+    for key, (ctext, croster, csender) in (("members_chain", members_chain()), ("group_chain", group_chain())):
+        out[key] = chain_times(ctext, csender, croster, ())
+        with every_line_read():
+            out[key]["every_line"] = chain_times(ctext, csender, croster, ())
+    worst = 0.0
+    for text in PATHOLOGICAL:
+        parse_api(text, "刘志宇", TEST_ROSTER, TEST_TEMPLATE)
+        for _ in range(max(1, rounds // 4)):
+            c0 = time.thread_time()
+            parse_api(text, "刘志宇", TEST_ROSTER, TEST_TEMPLATE)
+            worst = max(worst, time.thread_time() - c0)
+    out["pathological"] = {"inputs": len(PATHOLOGICAL), "cpu_max_ms": _ms(worst)}
+    out["targets"] = {"message_p99_ms": TARGET_MESSAGE_P99_MS, "chain_ms": TARGET_CHAIN_MS}
+    return out
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -236,10 +315,20 @@ def main(argv: list[str] | None = None) -> int:
           f"p99 {verdict(m['p99_ms'], TARGET_MESSAGE_P99_MS)}")
     print(f"  CPU:  p50 {m['cpu_p50_ms']:.3f} ms   p99 {m['cpu_p99_ms']:.3f} ms   "
           f"p99 {verdict(m['cpu_p99_ms'], TARGET_MESSAGE_P99_MS)}")
-    for key, label in (("residents_chain", "residents' chain"), ("members_chain", "members' chain")):
+    labels = {"residents_chain": "residents' chain", "members_chain": "members' chain (400 members, a line each)",
+              "group_chain": "group chain (20 members x 20 households, a household a line)"}
+    for key, label in labels.items():
         c = r[key]
-        print(f"{label}, {c['lines']} lines: wall median {c['median_ms']:.1f} ms, max {c['max_ms']:.1f} ms; "
-              f"CPU median {c['cpu_median_ms']:.1f} ms   wall median {verdict(c['median_ms'], TARGET_CHAIN_MS)}")
+        print(f"{label}, {c['lines']} lines, {c['read']} read: wall median {c['median_ms']:.1f} ms, max "
+              f"{c['max_ms']:.1f} ms; CPU median {c['cpu_median_ms']:.1f} ms   CPU median "
+              f"{verdict(c['cpu_median_ms'], TARGET_CHAIN_MS)}")
+        if "every_line" in c:
+            e = c["every_line"]
+            print(f"  every line read (the 4096-character limit lifted), {e['read']} read: wall median "
+                  f"{e['median_ms']:.1f} ms; CPU median {e['cpu_median_ms']:.1f} ms   CPU median "
+                  f"{verdict(e['cpu_median_ms'], TARGET_CHAIN_MS)}")
+    print(f"pathological inputs ({r['pathological']['inputs']}, from tests/parser/test_parser.py): "
+          f"CPU max {r['pathological']['cpu_max_ms']:.1f} ms")
     return 0
 
 
