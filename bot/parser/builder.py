@@ -18,6 +18,7 @@ from bot.parser.doubts import close_gaps, hedged
 from bot.parser.mentions import mere_mention
 from bot.parser.names import HouseholdNames, Ref, looks_like_name
 from bot.parser.options import remarks_as_prose
+from bot.parser.schema import Schema
 from bot.parser.segment import clauses, prepare_unit, restore, split_connectors, split_glued, units
 from bot.parser.table import cell_stmts, read_table, row_name, total_people
 from bot.parser.tokens import Tok, bare_count, has_prose, schema_normal, tokenize
@@ -136,6 +137,21 @@ def several_readings(unit: str) -> str:
     if len(temps) < 2:
         return ""
     return unit[measured.start() : temps[-1].end()].strip()  # 量了两回一次36.8一次37.2
+
+
+def _anomaly_counts(stmts: list[Stmt], schema: Schema) -> bool:
+    """Whether a clause's statements are only counts (or mentions) of anomaly fields (``隔离2人``, ``外来1``)."""
+    fields = schema.fields
+    return bool(stmts) and all(
+        x.kind == "field" and x.how in ("count", "presence", "yes") and fields[x.key or ""].anomaly
+        and fields[x.key or ""].type in ("int", "bool_int")
+        for x in stmts
+    )
+
+
+def _only_names(rest: str, schema: Schema) -> bool:
+    """Whether what a clause says besides its household names is nothing (``钱明亮家``)."""
+    return all(t.kind in ("fill", "other") and not t.text.strip(" 家户的:") for t in tokenize(rest, schema))
 
 
 def _each(toks: list[Tok]) -> bool:
@@ -287,6 +303,7 @@ class Builder(Accumulator):
         prev_clause = ""
         event: _Event | None = None  # 来亲戚了: a field stated without its count
         enum_word: Tok | None = None  # 做了抗原: an enum field's word that ended the clause before
+        held_blanket: tuple[list[Stmt], str] | None = None  # 隔离2人 钱明亮家: counts waiting for their name
         for n, (clause, sep) in enumerate(clauses(unit)):
             before, prev_clause = (prev_clause if sep == " " else ""), clause
             if EXC_MARK in clause:
@@ -298,6 +315,13 @@ class Builder(Accumulator):
             refs, rest = self.names.names_in_clause(clause, strict=n > 0)
             if n == 0:
                 start_refs = refs
+            if held_blanket is not None:
+                said, note_of = held_blanket
+                held_blanket = None
+                if refs and _only_names(rest, self.schema):  # 隔离2人 钱明亮家: the count is the named one's
+                    self.apply(said, self.target_for(refs), annotation=note_of)
+                else:
+                    self.apply(said, Target("all"), annotation=note_of)
             rest, paren_people = self._paren_people(rest, bool(refs))
             paren_ids, paren_refs, paren_stmts, annotation, loose = self._clause_parens(rest)
             stripped = rest.strip()
@@ -402,6 +426,9 @@ class Builder(Accumulator):
                     self.apply([Stmt("note", value=note)], target)
                 if annotation:
                     self.apply([Stmt("note", value=annotation)], target)
+            elif target.kind == "all" and not refs and not paren_ids and _anomaly_counts(stmts, self.schema):
+                # 隔离2人 钱明亮家: held, in case the next clause is the name the counts are of
+                held_blanket = (stmts, note_annotation)
             else:
                 self.apply(stmts, target, annotation=note_annotation)
                 tail = tail_note(toks) if target.kind == "hh" and stmts else ""
@@ -422,6 +449,8 @@ class Builder(Accumulator):
                 only_names = False
         if pending is not None:
             self.apply(bind([pending], self.schema, pending.text, self.warnings), pending_target)
+        if held_blanket is not None:
+            self.apply(held_blanket[0], Target("all"), annotation=held_blanket[1])
         if event is not None:
             self._settle(event)
         carry_on = group if (only_names and group and target.kind == "hh") else None

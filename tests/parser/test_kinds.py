@@ -483,3 +483,28 @@ def test_a_weak_normal_word_with_a_household_count_is_a_report() -> None:
     rep = report_of("我今天跑了十户都莫得事")
     assert rep.covers_all and rep.totals["households"] == 10
     assert parse_message("我今天跑了一趟都没事", "刘志宇", ROSTER, TEMPLATE).reports == []
+
+
+@pytest.mark.parametrize(
+    ("text", "name", "expected"),
+    [
+        ("10户 隔离2人 王建国家 余均正常", "王建国", {"isolated": 2}),
+        ("外来1人 李秀兰家，其余正常", "李秀兰", {"visitors": 1}),
+        ("返乡1人：薛文斌家 其他都好", "薛文斌", {"returned": 1}),
+    ],
+)
+def test_a_count_and_then_the_name_it_is_of(text: str, name: str, expected: dict[str, Any]) -> None:
+    rep = report_of(text)
+    by = {h.household: h for h in rep.households}
+    assert_fields(by[name].values, expected)
+    assert not any("未写明是哪一户" in w for w in rep.warnings)
+
+
+def test_a_count_with_no_name_after_it_is_still_asked() -> None:
+    rep = report_of("10户 隔离2人 余均正常")
+    assert any("未写明是哪一户" in w for w in rep.warnings)
+
+
+@pytest.mark.parametrize("text", ["王建国家是不是报过了", "李秀兰家有没有登记", "薛文斌家报没报"])
+def test_asking_whether_a_household_was_reported_is_no_report(text: str) -> None:
+    assert parse_message(text, "刘志宇", ROSTER, TEMPLATE).reports == []
