@@ -206,7 +206,7 @@ DEFAULT_FIELDS: tuple[Field, ...] = (
     Field("fever", "发热", "bool", ("发热", "发烧", "高烧", "低烧", "发低烧", "发高烧", "低热", "高热", "发低热", "体温偏高"),
           anomaly=True),
     Field("symptoms", "症状", "symptoms", ("症状", "不适症状", "其他症状"), anomaly=True, options=DEFAULT_SYMPTOMS),
-    Field("out", "外出", "bool_int", ("外出",), anomaly=False),
+    Field("out", "外出", "bool_int", ("外出", "出门"), anomaly=False),
     Field("returned", "返乡", "int", ("返乡", "返回", "回来", "返村", "返家"), anomaly=True),
     Field("isolated", "隔离", "int", ("居家隔离", "隔离", "居家健康监测", "健康监测"), anomaly=True),
     Field(

@@ -139,6 +139,11 @@ def several_readings(unit: str) -> str:
     return unit[measured.start() : temps[-1].end()].strip()  # 量了两回一次36.8一次37.2
 
 
+def _prose(t: Tok) -> bool:
+    """A token of prose: words, an age (``老人80岁了行动不便``) and an ordinal (``第3天``)."""
+    return t.kind in _PROSE or (t.kind == "num" and (t.ordinal or t.unit == "岁"))
+
+
 def _anomaly_counts(stmts: list[Stmt], schema: Schema) -> bool:
     """Whether a clause's statements are only counts (or mentions) of anomaly fields (``隔离2人``, ``外来1``)."""
     fields = schema.fields
@@ -420,7 +425,7 @@ class Builder(Accumulator):
                 self._forget(refs)
                 target, group, prev_name_only, only_names = default, [], False, True
                 continue
-            elif target.kind == "hh" and not stmts and not waiting and all(t.kind in _PROSE for t in toks):
+            elif target.kind == "hh" and not stmts and not waiting and all(_prose(t) for t in toks):
                 note = PLACEHOLDER_RE.sub("", rest).strip(" :,的")
                 if note and CJK_RE.search(note) and note not in NONE_CELLS and not schema_normal(note):
                     self.apply([Stmt("note", value=note)], target)

@@ -39,6 +39,8 @@ _THING_RE = re.compile(
     r"院子|院里|院墙|屋后|屋前|房后|房前|地里|田里|菜地|菜园|果园|鱼塘|路口|路上|路|狗|猫|鸡|鸭|鹅|牛|羊|猪|车|"
     r"房子|墙|水管|水表|电表|电线|电|网线|宽带|灯|烟囱|柴|垃圾|快递|包裹|东西|地址|门牌|电话|微信)"
 )
+#: A thing of the household further on (``今年的猪``, ``新买的车``): the clause is about it, not about people.
+_THINGS_OF_RE = re.compile(r"的(?:猪|狗|猫|鸡|鸭|鹅|牛|羊|车|房子|庄稼|麦子|稻子|玉米|菜|果树|鱼塘|院子|地)")
 #: The clause asks about the household.
 _QUESTION_RE = re.compile(
     r"(?:呢|吗|么|嘛|了没|了没有|报没报|报了没|没报|还没报|怎么样|怎样|咋样|咋回事|如何|什么情况|啥情况|是不是|"
@@ -65,6 +67,6 @@ def mere_mention(ref: Ref, before: str) -> bool:
         rest = after[1:]
         if not _PERSON_RE.match(rest):
             return True
-    elif _THING_RE.match(after):
-        return True
+    elif _THING_RE.match(after) or _THINGS_OF_RE.search(after):
+        return True  # 王建国家门口… / 汪振华家今年的猪养得真好
     return bool(_QUESTION_RE.search(after))

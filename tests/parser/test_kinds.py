@@ -508,3 +508,26 @@ def test_a_count_with_no_name_after_it_is_still_asked() -> None:
 @pytest.mark.parametrize("text", ["王建国家是不是报过了", "李秀兰家有没有登记", "薛文斌家报没报"])
 def test_asking_whether_a_household_was_reported_is_no_report(text: str) -> None:
     assert parse_message(text, "刘志宇", ROSTER, TEMPLATE).reports == []
+
+
+def test_an_age_is_kept_in_the_note_and_is_no_count() -> None:
+    values, _ = household("2月12日 张三虎家4人 体温正常 老人80岁了行动不便", "张三虎")
+    assert_fields(values, {"people": 4, "fever": False})
+    assert "行动不便" in values["note"]
+
+
+@pytest.mark.parametrize(
+    ("text", "name", "expected"),
+    [
+        ("那个张三虎家的今天早上我打电话问了说都好的没得事", "张三虎", {"fever": False}),
+        ("李秀兰家3个人都好张三虎家也好都没出门", "张三虎", {"fever": False, "out": 0}),
+    ],
+)
+def test_spoken_household_reports(text: str, name: str, expected: dict[str, Any]) -> None:
+    values, _ = household(text, name)
+    assert_fields(values, expected)
+
+
+@pytest.mark.parametrize("text", ["张三虎家今年的猪养得真好", "张三虎家新买的车停在路口"])
+def test_a_household_named_for_its_things_is_no_report(text: str) -> None:
+    assert parse_message(text, "刘志宇", ROSTER, TEMPLATE).reports == []
