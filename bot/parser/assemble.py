@@ -58,32 +58,44 @@ def assemble(state: Accumulator) -> MemberReport | None:
     stated_options = {
         k: v for k, v in {**blanket_zero, **rest_zero}.items() if schema.fields[k].type == "enum"
     }
+    named = set(mentioned)
+    spread: dict[str, Any] | None = None  # the values of a household only the blanket statement covers
     for name in names:
-        if covers_all and name not in mentioned:
-            values = tpl.normal_values()
-            values.update(stated_options)
-        else:
-            acc = state.accs.get(name) or Acc()
-            excluded = name in state.exceptions
-            values = tpl.empty_values()
-            if acc.normal or (covers_all and state.blanket.normal and not excluded):
-                values.update(tpl.normal_values())
-            if covers_all:
-                values.update(blanket_zero)
-                if state.blanket.temp_normal and schema.fever and not excluded:
-                    values[schema.fever] = False
-            for k, v in acc.values.items():
-                if k in values:
-                    values[k] = v
-            if acc.temps and schema.temperature:
-                values[schema.temperature] = max(acc.temps)
-            elif acc.temp_normal and schema.fever and values.get(schema.fever) is None:
-                values[schema.fever] = False
-            notes = _with_readings(acc, state.ctx.original)
-            notes = [n for n in dict.fromkeys(notes) if not any(n != m and n in m for m in notes)]
-            if notes and schema.note:
-                values[schema.note] = "；".join(notes)
         acc = state.accs.get(name)
+        if covers_all and name not in named and acc is None:
+            if spread is None:
+                spread = tpl.normal_values()
+                spread.update(stated_options)
+                _derive_fever(spread, schema, tpl.fever_threshold)
+                _named_symptoms(spread, schema)
+                lists = [k for k, v in spread.items() if isinstance(v, list)]
+            values = spread.copy()
+            for k in lists:
+                values[k] = list(spread[k])  # each household its own list
+            hr = HouseholdReport(household=name, values=values)
+            hr.uncertain = _uncertain(state, name, None, values)
+            report.households.append(hr)
+            continue
+        said = acc or Acc()  # what the message said of this household
+        excluded = name in state.exceptions
+        values = tpl.empty_values()
+        if said.normal or (covers_all and state.blanket.normal and not excluded):
+            values.update(tpl.normal_values())
+        if covers_all:
+            values.update(blanket_zero)
+            if state.blanket.temp_normal and schema.fever and not excluded:
+                values[schema.fever] = False
+        for k, v in said.values.items():
+            if k in values:
+                values[k] = v
+        if said.temps and schema.temperature:
+            values[schema.temperature] = max(said.temps)
+        elif said.temp_normal and schema.fever and values.get(schema.fever) is None:
+            values[schema.fever] = False
+        notes = _with_readings(said, state.ctx.original)
+        notes = [n for n in dict.fromkeys(notes) if not any(n != m and n in m for m in notes)]
+        if notes and schema.note:
+            values[schema.note] = "；".join(notes)
         for key in acc.missing if acc is not None else ():
             if key in values:
                 values[key] = None  # 共人 / 返乡：: unknown, not zero
