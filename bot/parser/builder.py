@@ -535,6 +535,8 @@ class Builder(Accumulator):
 
         Returns the unit with each phrase replaced by a mark; the clauses after the mark speak of the rest.
         """
+        if "除" not in unit:
+            return unit  # (both phrases have 除)
         for m in reversed(list(EXCEPT_AFTER_RE.finditer(unit))):
             text = m.group("c")
             for i in range(len(text) - 1):
@@ -593,7 +595,7 @@ class Builder(Accumulator):
     ) -> tuple[list[int], list[Ref], list[Stmt], str, tuple[list[Stmt], str]]:
         """The parentheses of a clause: (ids, households they name, what they say of them, other text,
         (statements of parentheses that name no household, their text))."""
-        ids = [ord(c) - PAREN_BASE for c in rest if PAREN_BASE <= ord(c) < PAREN_BASE + 256]
+        ids = [ord(c) - PAREN_BASE for c in PLACEHOLDER_RE.findall(rest)]
         refs: list[Ref] = []
         stmts: list[Stmt] = []
         texts: list[str] = []

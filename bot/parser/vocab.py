@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import re
 
+from bot.parser.guard import guarded
+
 #: The temperatures a person can have (℃); a number outside is no temperature.
 TEMP_MIN, TEMP_MAX = 34.0, 43.0
 
@@ -68,7 +70,7 @@ _SAME_WORD = (
 )
 #: "Same as yesterday", in the many ways members write it. ``和/与/跟`` need a sameness word after the day
 #: (``和昨天相比多了1人`` is not the same); ``同/如/照`` carry it themselves (``同昨日``, ``如昨``, ``照旧``).
-SAME_RE = re.compile(
+SAME_RE = guarded(  # searched in every unit: the guard skips the places no match can begin
     rf"(?:情况|今天|今日|今)?(?:同|如|照|仍同|还同) ?(?:{_SAME_DAY})(?:的)?(?:情况|报告|上报)?(?:的)?(?:{_SAME_WORD})?|"
     rf"(?:和|与|跟) ?(?:{_SAME_DAY}) ?(?:的)?(?:情况)?(?:的)? ?(?:{_SAME_WORD})|"
     r"(?:情况|均|都)?同上|同前|"
