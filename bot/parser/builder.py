@@ -113,6 +113,8 @@ def _part_count(toks: list[Tok]) -> int | None:
     return _count_only(rest[lead:]) if lead else None
 
 
+#: ``36度多`` (36 and some): a whole number of degrees with 多 after it.
+_SOME_DEGREES_RE = re.compile(r"(?<![\d.])(3[4-9]|4[0-2])\s*℃?\s*多")
 #: ``其余2人`` / ``其他3口人`` after a household: its other people (not the other households).
 _OWN_REST_RE = re.compile(r"^\s*(?:其余|其他|其它|剩下|剩余|余下|另外)(?:的)?(?=\s*\d+\s*(?:口人|个人|人|口|位|名))")
 #: Where a person came from (``从广州回来的``, ``从县城过来``): kept in the note.
@@ -224,6 +226,25 @@ class Builder(Accumulator):
             target, _n, stmts = self._held
             self._held = None
             self.apply(stmts, target)
+
+    def _approximate(self, stmts: list[Stmt], clause: str) -> list[Stmt]:
+        """``36度多`` / ``37度多``: a temperature of that many degrees and some: no reading. Below the fever
+        threshold whatever the tenths (36度多) it is a normal temperature; else (37度多) it is asked about."""
+        m = _SOME_DEGREES_RE.search(clause)
+        t_key = self.schema.temperature
+        if m is None or t_key is None:
+            return stmts
+        whole = float(m.group(1))
+        out: list[Stmt] = []
+        for x in stmts:
+            if x.kind == "temp" and x.value == whole:
+                if whole + 1 <= self.ctx.template.fever_threshold:
+                    out.append(Stmt("field", t_key, "normal"))
+                else:
+                    out += [x, Stmt("doubt", t_key)]
+            else:
+                out.append(x)
+        return out
 
     def _holds_for(self, target: Target) -> bool:
         """Whether a part's count is held for this household (see :meth:`_take_held`)."""
@@ -376,6 +397,8 @@ class Builder(Accumulator):
             stmts = remarks_as_prose(
                 bind(toks, self.schema, restore(clause, self.ctx.parens), self.warnings), toks, _PROSE
             )
+            if "多" in clause and stmts:
+                stmts = self._approximate(stmts, clause)
             if target.kind == "hh" and len(target.accs) > 1 and _each(toks):
                 for x in stmts:
                     x.each = True  # 王建国、李秀兰家各返乡2人
@@ -403,7 +426,9 @@ class Builder(Accumulator):
             part = _part_count(toks) if target.kind == "hh" and not refs else None
             if part is not None:
                 self._held, stmts = (target, part, stmts), []
-            if target.kind == "hh" and not stmts and len(toks) == 1 and bare_count(toks[0]):
+            if target.kind == "hh" and not stmts and len(toks) == 1 and (
+                bare_count(toks[0]) or (toks[0].unit == "个" and _count_only(toks) is not None)
+            ):
                 # 王建国 4 36.5: a bare small number on a household's line is its people count
                 stmts = [Stmt("people", value=toks[0].value)]
             elif target.kind == "hh" and not stmts and [t.text for t in toks] == ["√"]:

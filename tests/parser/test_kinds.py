@@ -531,3 +531,22 @@ def test_spoken_household_reports(text: str, name: str, expected: dict[str, Any]
 @pytest.mark.parametrize("text", ["张三虎家今年的猪养得真好", "张三虎家新买的车停在路口"])
 def test_a_household_named_for_its_things_is_no_report(text: str) -> None:
     assert parse_message(text, "刘志宇", ROSTER, TEMPLATE).reports == []
+
+
+@pytest.mark.parametrize(
+    ("text", "temperature", "fever", "asked"),
+    [
+        ("张三虎家3口人量了体温都是三十六度多", None, False, False),
+        ("张三虎家孩子体温37度多", 37.0, False, True),
+        ("张三虎家老人38度多", 38.0, True, True),
+    ],
+)
+def test_some_degrees_is_no_reading(text: str, temperature: float | None, fever: bool, asked: bool) -> None:
+    values, doubts = household(text, "张三虎")
+    assert values["temperature"] == temperature and values["fever"] is fever
+    assert ("temperature" in doubts) is asked
+
+
+def test_a_bare_count_with_ge_on_a_households_line_is_its_people() -> None:
+    values, _ = household("张三虎家人都在 三个 都挺好", "张三虎")
+    assert values["people"] == 3
