@@ -550,3 +550,17 @@ def test_some_degrees_is_no_reading(text: str, temperature: float | None, fever:
 def test_a_bare_count_with_ge_on_a_households_line_is_its_people() -> None:
     values, _ = household("张三虎家人都在 三个 都挺好", "张三虎")
     assert values["people"] == 3
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("张三虎家1人居家格力", {"isolated": 1}),
+        ("张三虎家1人居家健康检测", {"isolated": 1}),
+        ("张三虎家孩子腹写", {"symptoms": ["腹泻"]}),
+        ("张三虎家老人桑子疼 流鼻蹄", {"symptoms": ["咽痛", "流涕"]}),
+    ],
+)
+def test_more_mistyped_words(text: str, expected: dict[str, Any]) -> None:
+    values, _ = household(text, "张三虎")
+    assert_fields(values, expected)
