@@ -66,10 +66,14 @@ class Asked:
 
 
 def _clean(text: str) -> str:
+    """The answer without particles and punctuation, a word said twice once (``没有没有``), 俩/仨 as numbers."""
     norm = textnorm.normalize(text).strip()
     for _ in range(3):
         norm = _PARTICLES_RE.sub("", norm)
-    return norm
+    half = len(norm) // 2
+    if len(norm) >= 2 and len(norm) % 2 == 0 and norm[:half] == norm[half:]:
+        norm = norm[:half]
+    return {"俩": "2", "仨": "3"}.get(norm, norm)
 
 
 def bare_value(answer: str, f: Field, template: Template) -> Any:
@@ -140,6 +144,11 @@ def read_answer(answer: str, asked: list[Asked], member: Member, template: Templ
             v = bare_value(answer, f, template)
             if v is not UNCLEAR:
                 fits.append((a, key, v))
+    t_field = next((f for f in template.fields if f.type == "temperature"), None)
+    if not fits and t_field is not None:  # 发热 asked, 36.5 answered: a reading, the fever follows from it
+        reading = bare_value(answer, t_field, template)
+        if isinstance(reading, float):
+            fits = [(a, t_field.key, reading) for a in asked if schema.fever in a.fields]
     if not fits:
         return None
     temps = [x for x in fits if template.get(x[1]) is not None and template.get(x[1]).type == "temperature"]

@@ -12,6 +12,7 @@ import bot.sample as bot_sample
 from bot.core.roster import load_roster
 from bot.core.template import default_template
 from bot.parser import parse_rooms
+from bot.reports.answers import NORMAL, UNCLEAR, bare_value
 from bot.sample.cast import DAY, GROUP1, LIU, WANG
 from handlers.offline.bot import OfflineBot, replies
 
@@ -155,3 +156,32 @@ async def test_a_reply_that_is_no_value_is_read_as_usual(bot: OfflineBot) -> Non
     assert reply.startswith("✅ 已记录 王艳"), reply
     data, doubts = await row(bot)
     assert data["people"] == 5 and data["temperature"] == 36.5 and doubts == []
+
+
+@pytest.mark.parametrize(
+    ("key", "answer", "value"),
+    [
+        ("people", "4人。", 4), ("people", "4个人👌", 4), ("people", "两个", 2), ("people", "俩", 2),
+        ("people", "没有", UNCLEAR), ("people", "是的", UNCLEAR),
+        ("temperature", "36度5", 36.5), ("temperature", "三十六度五", 36.5), ("temperature", "365", UNCLEAR),
+        ("temperature", "正常的", NORMAL), ("temperature", "4", UNCLEAR),
+        ("fever", "对的", True), ("fever", "没得", False), ("fever", "没有没有", False), ("fever", "36.5", UNCLEAR),
+        ("returned", "没得", 0), ("returned", "1个", 1), ("returned", "有", UNCLEAR),
+        ("out", "都在家哈", 0), ("out", "是", True), ("out", "2", 2),
+        ("symptoms", "无", []), ("symptoms", "有", UNCLEAR),
+    ],
+)
+def test_how_a_bare_answer_is_read(key: str, answer: str, value: object) -> None:
+    tpl = default_template()
+    field = tpl.get(key)
+    assert field is not None
+    assert bare_value(answer, field, tpl) == value if value not in (UNCLEAR, NORMAL) else (
+        bare_value(answer, field, tpl) is value)
+
+
+async def test_a_reading_answers_a_question_about_the_fever(bot: OfflineBot) -> None:
+    question = await ask(bot, "杜美玲家听说发烧了")
+    _, calls = await bot.post(GROUP1, WANG, "36.8", "09:03", reply_to=question)
+    assert replies(calls) == ["✅ 已补上 杜美玲家：体温36.8"]
+    data, doubts = await row(bot)
+    assert data["temperature"] == 36.8 and data["fever"] is False and doubts == []
