@@ -206,6 +206,12 @@ def bind(toks: list[Tok], schema: Schema, clause_text: str, warnings: list[str])
                 out.append(Stmt("temp", value=temp))
             elif t.unit in HOUSEHOLD_UNITS and isinstance(t.value, int):
                 out.append(Stmt("households", value=t.value))
+            elif (
+                isinstance(t.value, int) and schema.visitors and i > 0 and toks[i - 1].kind == "other"
+                and _CAME_RE.search(toks[i - 1].text) and t.unit in PERSON_UNITS
+                and not any(x.kind in ("alias", "done") for x in toks)
+            ):  # 今天来了三个人: people who came, not the household's
+                out.append(Stmt("field", schema.visitors, "count", t.value))
             elif isinstance(t.value, int) and _people_count(toks, i):
                 total = i > 0 and toks[i - 1].kind == "fill" and toks[i - 1].text in TOTAL_WORDS
                 # 1人在县城上班: what some of the household's people do, not how many it has
@@ -226,6 +232,10 @@ def _reading(tok: Tok) -> bool:
 
 #: ``老人一个`` / ``孩子两个``: a person word before ``N个`` makes it a people count.
 _PERSON_BEFORE_RE = re.compile(r"(?:人|老人|大人|小孩|孩子|儿子|女儿|闺女|孙子|孙女|老伴|成员|家属|住户)$")
+
+
+#: A coming right before a count of people (``来了三个人``, ``家里来了2位``), not a coming back (``回来了``).
+_CAME_RE = re.compile(r"(?<![回返])(?:来了|过来了|来)$")
 
 
 def _people_count(toks: list[Tok], i: int) -> bool:
@@ -265,8 +275,8 @@ def _normal_strength(text: str, toks: list[Tok]) -> bool:
     """Whether a free normal-word is a report statement (``均正常``) rather than chat (``天气正常``)."""
     if text in NORMAL_STRONG or text not in NORMAL_WEAK:
         return True
-    if any(t.kind == "num" and t.unit in HOUSEHOLD_UNITS for t in toks):
-        return True  # 13户都没有事: said of the households counted
+    if any(t.kind == "num" and t.unit in HOUSEHOLD_UNITS + ("人", "口人", "个人", "口") for t in toks):
+        return True  # 13户都没有事 / 俩人都好好的: said of the households or people counted
     other = "".join(t.text for t in toks if t.kind == "other")
     return not _REPORT_WORDS_RE.sub("", other)
 

@@ -40,7 +40,10 @@ _THING_RE = re.compile(
     r"房子|墙|水管|水表|电表|电线|电|网线|宽带|灯|烟囱|柴|垃圾|快递|包裹|东西|地址|门牌|电话|微信)"
 )
 #: A thing of the household further on (``今年的猪``, ``新买的车``): the clause is about it, not about people.
-_THINGS_OF_RE = re.compile(r"的(?:猪|狗|猫|鸡|鸭|鹅|牛|羊|车|房子|庄稼|麦子|稻子|玉米|菜|果树|鱼塘|院子|地)")
+_THINGS_OF_RE = re.compile(
+    r"(?:的|他家|她家|家里)(?:猪|狗|猫|鸡|鸭|鹅|牛|羊|车|房子|庄稼|麦子|稻子|玉米|菜|果树|鱼塘|院子|地|水管|暖气|电表|水表|"
+    r"房顶|屋顶|墙)"
+)
 #: The clause asks about the household.
 _QUESTION_RE = re.compile(
     r"(?:呢|吗|么|嘛|了没|了没有|报没报|报了没|没报|还没报|怎么样|怎样|咋样|咋回事|如何|什么情况|啥情况|是不是|"

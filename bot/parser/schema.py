@@ -90,6 +90,11 @@ class Schema:
             out = next((f for f in template.fields if f.type in ("bool_int", "bool") and "外出" in f.words()), None)
         #: the field a status remark (不在家, 在单位, 外出务工) sets
         self.out = out.key if out else None
+        visitors = self.fields.get("visitors")
+        if visitors is None or visitors.type != "int":
+            visitors = next((f for f in template.fields if f.type == "int" and "外来人员" in f.words()), None)
+        #: the count of people who came (来了三个人): key ``visitors``, else the count field named 外来人员
+        self.visitors = visitors.key if visitors else None
         alias_alt = trie_alternation(words)
         field_words = [w for w in words if w in self.word_key]
         field_alt = trie_alternation(field_words)

@@ -97,16 +97,21 @@ _CONNECTOR_RE = re.compile(
 )
 
 
+_BUT_WORDS = ("就是", "只是", "不过", "但是", "可是")
+
+
 def split_connectors(unit: str, idx: RosterIndex) -> str:
     """A connector right before a roster household name ends the clause there (``…体温都正常然后张三虎家
-    他家老人有点发烧`` is two households' statements, not one statement of both)."""
+    他家老人有点发烧`` is two households' statements, not one statement of both); a "but" (``就是`` ``只是``
+    ``不过`` ``但是``) after some words ends it whatever follows (``都好好的就是老太太血压有点高``)."""
     if not _CONNECTOR_RE.search(unit):
         return unit
     out: list[str] = []
     last = 0
     for m in _CONNECTOR_RE.finditer(unit):
         after = unit[m.end() :]
-        if any(after[:n] in idx.households for n in idx.household_lengths if len(after) >= n):
+        but = m.start() > last and m.group(0).startswith(_BUT_WORDS) and CJK_RE.match(unit[m.start() - 1])
+        if but or any(after[:n] in idx.households for n in idx.household_lengths if len(after) >= n):
             out.append(unit[last : m.start()] + ",")
             last = m.end()
     out.append(unit[last:])

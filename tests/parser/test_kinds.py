@@ -564,3 +564,33 @@ def test_a_bare_count_with_ge_on_a_households_line_is_its_people() -> None:
 def test_more_mistyped_words(text: str, expected: dict[str, Any]) -> None:
     values, _ = household(text, "张三虎")
     assert_fields(values, expected)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("张三虎家今天来了三个人 是他外甥一家 从县城来的", {"visitors": 3, "people": None}),
+        ("张三虎家来了2位，已登记", {"visitors": 2, "people": None}),
+        ("张三虎家回来了2个人", {"returned": 2, "visitors": None}),
+    ],
+)
+def test_people_who_came_are_visitors(text: str, expected: dict[str, Any]) -> None:
+    values, _ = household(text, "张三虎")
+    assert_fields(values, expected)
+
+
+@pytest.mark.parametrize(
+    ("text", "note"),
+    [
+        ("张三虎家老头老太太俩人都好好的就是老太太血压有点高", "血压有点高"),
+        ("张三虎家3人都正常只是老人腿脚不便", "腿脚不便"),
+    ],
+)
+def test_a_but_ends_the_clause(text: str, note: str) -> None:
+    values, _ = household(text, "张三虎")
+    assert values["fever"] is False
+    assert note in values["note"] and "就是" not in values["note"]
+
+
+def test_a_household_that_phoned_about_its_pipes_is_no_report() -> None:
+    assert parse_message("刚才张三虎家打电话来说他家水管冻裂了", "刘志宇", ROSTER, TEMPLATE).reports == []
