@@ -427,11 +427,13 @@ def in_sequence(order: Sequence[int]) -> list[bool]:
 
 def temperature_prior(lo: float = 34.0, hi: float = 42.9) -> dict[Any, float]:
     """Log prior of a body temperature: mild, so that a clear reading always wins: the usual 35.8-37.5 a
-    little likelier than a fever, the ends of the range (a misreading, mostly) less likely."""
+    little likelier than a fever, the ends of the range (a misreading, mostly) less likely, and below 35.0
+    least (a hurried 6 read as 4: 34.5 for 36.5; a body that cold is hardly ever measured at home, and it is
+    asked about whenever it is read)."""
     out: dict[Any, float] = {NORMAL: math.log(0.3)}
     for t in range(int(round(lo * 10)), int(round(hi * 10)) + 1):
         v = t / 10
-        p = 1.0 if 35.8 <= v <= 37.5 else (0.5 if 35.0 <= v <= 40.5 else 0.15)
+        p = 1.0 if 35.8 <= v <= 37.5 else (0.5 if 35.0 <= v <= 40.5 else (0.05 if v < 35.0 else 0.15))
         out[v] = math.log(p)
     return out
 

@@ -336,6 +336,10 @@ def test_priors_break_ties_but_not_clear_readings() -> None:
     assert fever.value == 38.5 and fever.confidence > 0.9  # a clear fever stays a fever
     tie = decode.decide(scored({"38.5": -1.0, "36.5": -1.0}), t, prior=prior, temp=1.5)
     assert tie.value == 36.5 and tie.confidence < 0.9  # a tie goes to the usual value, and is asked about
+    # a 6 read a little more like a 4 is still 36.5 (asked about); a clear 34.5 stays what it says
+    cold = decode.decide(scored({"34.5": -1.0, "36.5": -4.0}), t, prior=prior, temp=1.5)
+    assert cold.value == 36.5 and cold.confidence < 0.9
+    assert decode.decide(scored({"34.5": -0.1, "36.5": -9.0}), t, prior=prior, temp=1.5).value == 34.5
 
 
 def test_temperature_and_count_candidates() -> None:
