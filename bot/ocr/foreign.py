@@ -27,6 +27,7 @@ interest to gridbot among them (联系电话, 身份证号: never read into the 
 
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import dataclass, field
 from typing import Any, Literal, overload
@@ -200,11 +201,11 @@ def find_pairs(table: Table) -> Register | None:
             continue
         prints[c] = _print_of(cells)
         sure[c] = _print_of(cells, PRINT_SURE)
-        # whether there is print, from the ink without the ruling (hand-ruled lines wander into a cell)
+        # whether there is print: from the ink without the ruling (hand-ruled lines wander into a cell), or,
+        # where the ink lost it (boxes lined up across a row are taken for ruling), from the gray without
+        # what is shaped like ruling
         pr = _print_of([255 - x for x in _aligned(table.ink, table, c, rows)], PRINT_SURE)
-        h, w = pr.shape
-        inside = pr[int(0.12 * h) : h - int(0.12 * h), int(0.08 * w) : w - int(0.08 * w)]
-        if inside.size and inside.mean() >= PRINT_MIN:
+        if _inside_share(pr) >= PRINT_MIN or _inside_share(_without_rules(sure[c])) >= PRINT_MIN:
             printed.append(c)
     reg = Register(table, body, split_header, prints, sure, {}, spans)
     in_span = {c for a, b in spans if b > a for c in range(a, b + 1)}
@@ -217,6 +218,25 @@ def find_pairs(table: Table) -> Register | None:
     for c in reg.printed:
         reg.looks[c] = np.median(np.stack(_aligned(table.image, table, c, rows)), axis=0).astype(np.uint8)
     return reg
+
+
+def _inside_share(pr: np.ndarray) -> float:
+    """The share of a column's print inside its cells' margins."""
+    h, w = pr.shape
+    inside = pr[int(0.12 * h) : h - int(0.12 * h), int(0.08 * w) : w - int(0.08 * w)]
+    return float(inside.mean()) if inside.size else 0.0
+
+
+def _without_rules(pr: np.ndarray) -> np.ndarray:
+    """A column's print without the pieces shaped like ruling (long and thin across the cell)."""
+    h, w = pr.shape
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(pr, connectivity=8)
+    out = pr.copy()
+    for i in range(1, n):
+        bw, bh = int(stats[i, cv2.CC_STAT_WIDTH]), int(stats[i, cv2.CC_STAT_HEIGHT])
+        if bw > 0.8 * w and bh < 0.15 * h or bh > 0.8 * h and bw < 0.15 * w:
+            out[labels == i] = 0
+    return out
 
 
 #: a column line is ruling when it is seen in this share of the body rows (marks that line up, circles
@@ -241,6 +261,11 @@ def _row_line_cover(table: Table, r: int, c: int) -> float:
     return hits / len(xs)
 
 
+#: the line under merged headers is ruled this fully across two columns side by side at least (a header's
+#: words at one height in several columns make a line that is not)
+UNDER_MERGED = 0.95
+
+
 def _without_false_rows(table: Table) -> Table:
     """The table without row lines that are no printed ruling: the tops and bottoms of check boxes that
     line up across a row (ruled across part of each cell only; a real line, even one ruled under merged
@@ -248,7 +273,7 @@ def _without_false_rows(table: Table) -> Table:
     false = []
     for r in range(1, table.n_rows):
         cover = [_row_line_cover(table, r, c) for c in range(table.n_cols)]
-        if r == 1 and sum(v >= 0.85 for v in cover) >= 2:
+        if r == 1 and any(a >= UNDER_MERGED and b >= UNDER_MERGED for a, b in itertools.pairwise(cover)):
             continue  # the line under merged headers (the header's words may cross it elsewhere)
         if max(cover) < 0.85 or any(0.15 < v < 0.7 for v in cover):
             false.append(r)
@@ -306,13 +331,50 @@ def _halves(look: np.ndarray, split: float) -> tuple[np.ndarray, np.ndarray]:
 
 def _split(pr: np.ndarray) -> float | None:
     """Where a one-cell pair's two options part: the middle of the widest gap in the print's columns
-    within the middle of the cell (relative to its width), or None when there is none."""
+    between its two printed boxes when both are found (each option is a word and its box, on either side),
+    else within the middle of the print (relative to the cell's width); None when there is none."""
     w = pr.shape[1]
     on = pr.any(axis=0)
     xs = np.nonzero(on)[0]
     if len(xs) < 2:
         return None
     lo, hi = xs.min(), xs.max()
+    unit = _unit(pr)
+    boxes = sorted(_boxes(pr, unit))
+    if len(boxes) == 2 and _twins(*boxes, pr.shape[0]):
+        (b0, _, b1, _), (c0, _, _, _) = boxes
+        runs = _empty_runs(on, b1, c0)
+        if b0 - lo > 0.3 * unit:  # 有□ 无□: the options part just after the first box
+            return float((sum(runs[0]) / 2 if runs else b1) / w)
+        return float((sum(runs[-1]) / 2 if runs else c0) / w)  # □有 □无: just before the second box
+    at = _widest_gap(on, int(lo), int(hi), 0.25, 0.75)
+    return None if at is None else float(at / w)
+
+
+def _twins(a: Box, b: Box, cell_h: int) -> bool:
+    """Whether two boxes found in a pair's print are its two printed boxes: side by side, alike in size, on
+    one line, and of a box's size (not the 口 inside 否 or 是)."""
+    sa, sb = a[2] - a[0], b[2] - b[0]
+    return (a[2] < b[0] and min(sa, sb) >= 0.8 * max(sa, sb) and abs(a[1] - b[1]) <= 0.25 * max(sa, sb)
+            and min(sa, sb) >= 0.22 * cell_h)
+
+
+def _empty_runs(on: np.ndarray, lo: int, hi: int) -> list[tuple[int, int]]:
+    """The runs of empty columns of ``on`` in [lo, hi): (first, last)."""
+    runs: list[tuple[int, int]] = []
+    for x in range(max(0, lo), min(len(on), hi)):
+        if on[x]:
+            continue
+        if runs and runs[-1][1] == x - 1:
+            runs[-1] = (runs[-1][0], x)
+        else:
+            runs.append((x, x))
+    return runs
+
+
+def _widest_gap(on: np.ndarray, lo: int, hi: int, a: float, b: float) -> float | None:
+    """The middle of the widest run of empty columns of ``on`` between ``lo`` and ``hi`` whose middle lies
+    between the shares ``a`` and ``b`` of that span."""
     best, at = 0, None
     run_start = None
     for x in range(lo, hi + 1):
@@ -321,10 +383,10 @@ def _split(pr: np.ndarray) -> float | None:
             continue
         if run_start is not None:
             mid = (run_start + x) / 2
-            if x - run_start > best and lo + 0.25 * (hi - lo) <= mid <= lo + 0.75 * (hi - lo):
+            if x - run_start > best and lo + a * (hi - lo) <= mid <= lo + b * (hi - lo):
                 best, at = x - run_start, mid
             run_start = None
-    return None if at is None else float(at / w)
+    return at
 
 
 # ------------------------------------------------------------------------------------------ the header

@@ -205,3 +205,33 @@ def test_ruling_joined_into_one_blob_by_dense_print_is_split_into_its_lines() ->
     for x in xs:
         assert any(abs(a - (x + 0.05 * 180 + 1)) <= 3 for a in at), (x, at)
     assert min(at) < xs[0] + 0.05 * 180 + 4
+
+
+def _print_row(parts: list[tuple[str, int]], h: int = 40) -> np.ndarray:
+    """A pair cell's print, left to right: ("box", width) outlines, ("word", width) solid blocks, ("gap",
+    width) paper; each piece touches the next when no gap is between them."""
+    cols = []
+    for kind, width in parts:
+        piece = np.zeros((h, width), np.uint8)
+        if kind == "box":
+            piece[8:32, :] = 1
+            piece[11:29, 3:-3] = 0
+        elif kind == "word":
+            piece[9:31, 1:-1] = 1
+        cols.append(piece)
+    return np.hstack(cols)
+
+
+def test_a_pair_in_a_narrow_cell_parts_between_the_options_not_inside_one() -> None:
+    """In a narrow cell the words touch their boxes (有□无□ with no gap): the options part right after the
+    first box when the words come first, right before the second box when the boxes do."""
+    words_first = _print_row([("gap", 4), ("word", 22), ("box", 24), ("word", 22), ("box", 24), ("gap", 4)])
+    at = foreign._split(words_first) * words_first.shape[1]
+    assert 48 <= at <= 52  # the first box ends at 50
+    boxes_first = _print_row([("gap", 4), ("box", 24), ("word", 22), ("box", 24), ("word", 22), ("gap", 4)])
+    at = foreign._split(boxes_first) * boxes_first.shape[1]
+    assert 48 <= at <= 52  # the second box starts at 50
+    spaced = _print_row([("gap", 4), ("word", 22), ("gap", 2), ("box", 24), ("gap", 12), ("word", 22), ("gap", 2),
+                         ("box", 24), ("gap", 4)])
+    at = foreign._split(spaced) * spaced.shape[1]
+    assert 52 <= at <= 64  # in the space between the options
