@@ -83,6 +83,18 @@ parenthesis that only defines a threshold, ``发热（≥37.3℃）人数``, is 
 status remarks (``不在家`` / ``2人在单位`` set "out" and go to the note), remarks for the note only
 (``住院``, ``已送医``), and readings of several times of a day (``上午36.5，下午36.8``: all go to the note).
 
+**What elderly members and voice input write** (issue 12, second pass; ``tests/parser/test_kinds.py``):
+field words mistyped by a pinyin input method or a look-alike (``反乡``, ``提问正常``, ``休温``:
+:data:`bot.parser.vocab.TYPOS`, only the template's own words; one that is a word of its own only where a field
+word stands) and dialect negations (``莫得`` ``没得`` ``冇`` = 没有), read before a message is split; count
+words (``两口子`` ``老两口`` ``娘俩`` = 2, ``娘仨`` = 3); a list or a negation broken over lines
+(``没有咳嗽、⏎乏力``, ``也没⏎外出``, ``体温：⏎36.5``); a part's count for the statement after it
+(``其中2人⏎外出务工``); the household's other people (``其余2人在家``); a count and then the name it is of
+(``隔离2人 钱明亮家``); a but ending the clause (``都正常就是王建国家…``); fillers and particles that do not make
+``都挺好`` chat; ``36度多`` (no reading); where a returnee came from and one household's several readings in the
+note; a symptom not named (``有点不舒服``) asked about. A report's questions (``…顺便问下口罩什么时候发？``) are
+dropped and the rest is read.
+
 Modules
 =======
 One module a step, in the order they build on each other: ``vocab`` (the words members write), ``schema``
