@@ -180,6 +180,8 @@ def bind(toks: list[Tok], schema: Schema, clause_text: str, warnings: list[str])
             and not toks[j - 1].used
         ):
             j -= 1  # 2名学生放假回来了 / 2人从武汉回来 / 一家三口从深圳回来了
+        elif (k := _people_before(toks, i)) >= 0:
+            j = k  # 仨孩子都放假回来了
         if j >= 0 and not toks[j].used:
             v = toks[j]
             _take(bound, i, v, ("num", "yes"), count_ok=v.unit in PERSON_UNITS + HOUSEHOLD_UNITS + ("",))
@@ -232,6 +234,28 @@ def _reading(tok: Tok) -> bool:
 
 #: ``老人一个`` / ``孩子两个``: a person word before ``N个`` makes it a people count.
 _PERSON_BEFORE_RE = re.compile(r"(?:人|老人|大人|小孩|孩子|儿子|女儿|闺女|孙子|孙女|老伴|成员|家属|住户)$")
+
+
+def _people_before(toks: list[Tok], i: int) -> int:
+    """The count of a field word's people said a few words before it, with what they are (``3孩子都放假回来了``,
+    ``两个学生也都回来了``): the number token's index, or -1."""
+    width = 0
+    j = i - 1
+    while j >= 1 and toks[j].kind in ("other", "all", "fill") and width <= 14:
+        width += len(toks[j].text)
+        j -= 1
+    for k in range(j, i - 1):
+        t = toks[k]
+        if t.kind != "num":
+            continue
+        after = toks[k + 1] if k + 1 < i else None
+        if (
+            after is not None and after.kind == "other" and _PEOPLE_GAP_RE.match(after.text)
+            and not t.used and t.hi is None and isinstance(t.value, int) and 0 < t.value <= 30
+            and t.unit in ("", "个", "名", "位", "人", "口")
+        ):
+            return k
+    return -1
 
 
 #: A coming right before a count of people (``来了三个人``, ``家里来了2位``), not a coming back (``回来了``).

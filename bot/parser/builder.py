@@ -58,7 +58,9 @@ _ONE_PERSON_RE = re.compile(
 #: What ends a household's block of lines: a list marker, the member's counts, the rest, an exception,
 #: another member's or the whole grid's words.
 _NEW_ENTRY_RE = re.compile(
-    r"^\s*(?:\(?\d{1,3}[.、:)\]](?!\d)|\d{1,3}\s)|\d\s*户|其余|其他|其它|剩下|剩余|余下|别的|(?<![\u4e00-\u9fff])余|包联|包户|"
+    r"^\s*(?:\(?\d{1,3}[.、:)\]](?!\d)|\d{1,3}\s)|\d\s*户|"
+    r"(?:其余|其他|其它|剩下|剩余|余下|别的)(?!的?\s*\d+\s*(?:口人|个人|人|口|位|名))|"  # not 其他2人: its people
+    r"(?<![\u4e00-\u9fff])余|包联|包户|"
     r"网格|大家|各户|所有|全体|全部|除|接龙|合计|总计"
 )
 #: Words that join several people (``儿子和儿媳``): not one person.
@@ -95,7 +97,7 @@ def _count_only(toks: list[Tok]) -> int | None:
 #: A line that cannot stand alone: a negation (``也没``) or a field's label (``体温：``) waiting for its words.
 _OPEN_LINE_RE = re.compile(r"^\s*(?:(?:也|都|还|并|均)?(?:没有|没|无|未)|[\u4e00-\u9fff]{1,6}\s*:)\s*$")
 #: A line that ends with a count of people (``4口人``): a 都 on the next line is of those people.
-_PEOPLE_END_RE = re.compile(r"\d\s*(?:口人|个人|人|口)\s*$")
+_PEOPLE_END_RE = re.compile(r"\d\s*(?:口人|个人|人|口)(?:在家|在外|外出)?\s*$")
 #: Words before a count that make it a part of the household (``其中2人`` / ``有2人`` / ``另有1人``).
 _PART_LEADS = ("其中", "另外", "还有", "另")
 
@@ -204,9 +206,9 @@ class Builder(Accumulator):
             i += 1
             # 王建国家4人，⏎体温36.5⏎无返乡: one household's report broken over lines goes on being its
             follows = continues(prev, line) or (
-                self.totals["households"] is None and _PEOPLE_END_RE.search(prev) is not None
-                and continues(prev + ",", line)
-            )  # 高丽娟家⏎4口人⏎体温都正常: 都 is of those 4 people
+                self.totals["households"] is None and continues(prev + ",", line)
+                and _PEOPLE_END_RE.search(prev) is not None and len(self.accs) == 1 and not self.sinks
+            )  # 高丽娟家⏎4口人⏎体温都正常 / …2人在家⏎都正常: 都 is of the one household's people
             tail = self._tail if carry is None and follows else None
             prev = line
             for k, unit in enumerate(units(line, self.ctx.parens)):

@@ -116,7 +116,7 @@ _COLLOQUIAL_RE = re.compile(r"[俩仨](?=[人口个户家位名])")
 _COLLOQUIAL = {"俩": "两", "仨": "三"}
 #: 俩 / 仨 before a noun after a verb or at a word's start (``来了俩亲戚``, ``有俩孩子``): the count itself;
 #: after a noun or pronoun it is "the two of them" (``哥俩好``, ``他俩``) and stays.
-_COLLOQUIAL_NOUN_RE = re.compile(r"(?:(?<=[了有来回到])|(?<![\u4e00-\u9fff]))[俩仨](?=[\u4e00-\u9fff])")
+_COLLOQUIAL_NOUN_RE = re.compile(r"(?:(?<=[了有来回到家])|(?<![\u4e00-\u9fff]))[俩仨](?=[\u4e00-\u9fff])")
 _COLLOQUIAL_DIGIT = {"俩": "2", "仨": "3"}
 #: 老人俩 / 孩子仨 / 回来了俩 at the end of a phrase: that many people.
 _COLLOQUIAL_AFTER_RE = re.compile(

@@ -594,3 +594,23 @@ def test_a_but_ends_the_clause(text: str, note: str) -> None:
 
 def test_a_household_that_phoned_about_its_pipes_is_no_report() -> None:
     assert parse_message("刚才张三虎家打电话来说他家水管冻裂了", "刘志宇", ROSTER, TEMPLATE).reports == []
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("张三虎家仨孩子都放假回来了", {"returned": 3}),
+        ("张三虎家\n4口人\n2人外出\n2人在家\n都正常", {"people": 4, "out": 2}),
+        ("张三虎家3人\n老人咳嗽\n已去卫生室\n其他2人正常", {"people": 3, "symptoms": ["咳嗽"]}),
+        ("张三虎家没有外地来的", {"visitors": 0}),
+    ],
+)
+def test_a_households_lines(text: str, expected: dict[str, Any]) -> None:
+    rep = report_of(text)
+    assert [h.household for h in rep.households] == ["张三虎"]
+    assert_fields(rep.households[0].values, expected)
+
+
+def test_all_normal_after_two_households_still_covers_the_grid() -> None:
+    rep = report_of("王建国家4人\n李秀兰家3人\n都正常")
+    assert rep.covers_all
