@@ -35,6 +35,8 @@ _CLAUSE_SEP_RE = re.compile(r"([,、;\s]+)")
 
 
 def _stash_parens(line: str, parens: list[str]) -> str:
+    if "(" not in line and ")" not in line:
+        return line
     def repl(m: re.Match[str]) -> str:
         if len(parens) >= 255:
             return " "
@@ -61,8 +63,10 @@ def restore(text: str, parens: list[str]) -> str:
 
 def units(line: str, parens: list[str]) -> list[str]:
     """The units (sentences) of one line; its parentheses are stashed into ``parens``."""
-    line = TITLE_RE.sub(" ", line)
-    line = _LEAD_NUMBER_RE.sub(r"\1. ", line)  # (1) is a list marker, not a remark
+    if "【" in line or "[" in line:
+        line = TITLE_RE.sub(" ", line)
+    if "(" in line:
+        line = _LEAD_NUMBER_RE.sub(r"\1. ", line)  # (1) is a list marker, not a remark
     line = _stash_parens(line, parens)
     return [u for u in _UNIT_SEP_RE.split(line) if u.strip()]
 
@@ -70,6 +74,8 @@ def units(line: str, parens: list[str]) -> list[str]:
 def prepare_unit(unit: str) -> str:
     """Glue what spaces split by accident: ``返乡 : 0``, ``36.1 ~ 36.8``, ``4 人``."""
     unit = _SPACE_RUN_RE.sub(" ", unit)
+    if " " not in unit:
+        return unit  # (each of the rest takes a space out)
     unit = _SPACED_MARK_RE.sub(r"\1", unit)
     unit = _SPACED_DASH_RE.sub("-", unit)
     unit = _SPACED_UNIT_RE.sub(r"\1", unit)
