@@ -54,6 +54,8 @@ class Schema:
 
     def __init__(self, template: Template) -> None:
         self.template = template
+        #: bot.parser.tokens.tokenize's memo: clause -> its tokens
+        self.token_memo: dict[str, tuple[object, ...]] = {}
         self.fields: dict[str, Field] = {f.key: f for f in template.fields}
         self.word_key: dict[str, str] = {}
         for f in template.fields:

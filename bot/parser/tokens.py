@@ -37,7 +37,29 @@ def _num(s: str) -> int | float:
     return float(s) if "." in s else int(s)
 
 
+#: How many clauses a schema's memo of tokens holds before it starts again.
+_MEMO_SIZE = 4096
+
+
 def tokenize(clause: str, schema: Schema) -> list[Tok]:
+    """The tokens of ``clause``. Remembered per schema (the same clause recurs in line after line of a chain:
+    ``均正常``, ``8户24人``); each call gets fresh tokens, since binding marks them used."""
+    known = schema.token_memo.get(clause)
+    if known is None:
+        if len(schema.token_memo) >= _MEMO_SIZE:
+            schema.token_memo.clear()
+        known = schema.token_memo[clause] = tuple(_tokenize(clause, schema))
+    return [_fresh(t) for t in known]
+
+
+def _fresh(tok: Tok) -> Tok:
+    """A copy of ``tok`` (its fields are immutable values: a shallow copy is a full one)."""
+    copy = object.__new__(Tok)
+    copy.__dict__.update(tok.__dict__)
+    return copy
+
+
+def _tokenize(clause: str, schema: Schema) -> list[Tok]:
     toks: list[Tok] = []
     for m in schema.scan_re.finditer(clause):
         kind = m.lastgroup or "other"
