@@ -73,7 +73,8 @@ def assemble(state: Accumulator) -> MemberReport | None:
             for k in lists:
                 values[k] = list(spread[k])  # each household its own list
             hr = HouseholdReport(household=name, values=values)
-            hr.uncertain = _uncertain(state, name, None, values)
+            if state.blanket.missing or state.rest.missing:  # (else nothing of it is in doubt)
+                hr.uncertain = _uncertain(state, name, None, values)
             report.households.append(hr)
             continue
         said = acc or Acc()  # what the message said of this household

@@ -12,6 +12,7 @@ from functools import lru_cache
 
 from bot.core.template import Field, Template
 from bot.parser.fieldwords import REMARK_RE_PART, REMARK_WORDS, STATUS_RE_PART, THRESHOLD_RE_PART
+from bot.parser.guard import guarded
 from bot.parser.shortwords import short_words
 from bot.parser.vocab import (
     CJK,
@@ -146,7 +147,7 @@ class Schema:
             alt = "(?:" + "|".join(map(re.escape, real)) + ")"
             before = "|".join(f"(?<={re.escape(n)})" for n in TYPO_NEG_BEFORE)
             parts += [f"(?:{before}){alt}", alt + TYPO_VALUE_AFTER]
-        self.typo_re = re.compile("|".join(parts)) if parts else None
+        self.typo_re = guarded("|".join(parts)) if parts else None
         self.typo_chars = frozenset(t[0] for t in self.typo_map)
 
     def fix_typos(self, text: str) -> str:

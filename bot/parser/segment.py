@@ -76,8 +76,10 @@ def prepare_unit(unit: str) -> str:
     unit = _SPACE_RUN_RE.sub(" ", unit)
     if " " not in unit:
         return unit  # (each of the rest takes a space out)
-    unit = _SPACED_MARK_RE.sub(r"\1", unit)
-    unit = _SPACED_DASH_RE.sub("-", unit)
+    if ":" in unit or "~" in unit:
+        unit = _SPACED_MARK_RE.sub(r"\1", unit)
+    if "-" in unit:
+        unit = _SPACED_DASH_RE.sub("-", unit)
     unit = _SPACED_UNIT_RE.sub(r"\1", unit)
     return unit.strip()
 

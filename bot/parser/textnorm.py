@@ -110,6 +110,7 @@ _AR_DU_RE = re.compile(r"(?<![\d.])(\d+(?:\.\d+)?)\s*(?:摄氏度|度|°\s*[Cc]?
 _RANGE_WORD_RE = re.compile(r"(\d(?:\.\d+)?\s*℃?)\s*(?:至|到)\s*(?=\d)")
 _SPACES_RE = re.compile(r"[ \f\v\xa0]+")
 _TAB_RE = re.compile(r" *\t *")
+_LINE_EDGE_RE = re.compile(r" *\n *")
 _BLANK_LINES_RE = re.compile(r"\n{3,}")
 #: Colloquial numerals before a unit: 俩人 → 两人, 仨人 → 三人 (then converted like the others).
 _COLLOQUIAL_RE = re.compile(r"[俩仨](?=[人口个户家位名])")
@@ -171,12 +172,10 @@ def strip_emoji(text: str) -> str:
 
 def collapse_spaces(text: str) -> str:
     """Collapse runs of spaces, strip every line, keep tabs and newlines, drop blank-line runs."""
-    lines = []
-    for line in text.split("\n"):
-        line = _SPACES_RE.sub(" ", line)
-        line = _TAB_RE.sub("\t", line).strip(" ")
-        lines.append(line)
-    out = "\n".join(lines)
+    text = _SPACES_RE.sub(" ", text)  # (neither this nor the tabs' pattern runs across a newline)
+    if "\t" in text:
+        text = _TAB_RE.sub("\t", text)
+    out = _LINE_EDGE_RE.sub("\n", text).strip(" ")
     return _BLANK_LINES_RE.sub("\n\n", out).strip("\n")
 
 
