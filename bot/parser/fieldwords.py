@@ -76,9 +76,21 @@ _BODY_DEGREE_RE = re.compile(
 )
 
 
+#: The people who are there, named one by one after 就 / 只有 / 就剩 (``家里就她跟孙子``): that many people.
+_PERSON = r"(?:老太太|老头子?|老伴|老人|老公|老婆|外孙女|外孙|孙子|孙女|儿子|女儿|闺女|儿媳|媳妇|女婿|孩子|小孩|爷爷|奶奶|她|他)"
+_ONLY_THESE_RE = re.compile(rf"(?<=就|有|剩)({_PERSON}(?:(?:跟|和|与|、|带着?){_PERSON})+)(?![\u4e00-\u9fff]*(?:回来|返乡|发烧|咳嗽))")
+_PERSON_RE = re.compile(_PERSON)
+
+
+def _only_these(m: re.Match[str]) -> str:
+    return f"{len(_PERSON_RE.findall(m.group(1)))}人"
+
+
 def field_text(norm: str) -> str:
     """The normalised message with the spellings above made plain (one pass before the message is split)."""
     norm = _BODY_DEGREE_RE.sub(r"\1", norm)
+    if "就" in norm or "只有" in norm or "剩" in norm:
+        norm = _ONLY_THESE_RE.sub(_only_these, norm)
     if "口" in norm or "俩" in norm or "仨" in norm or "夫" in norm:
         for rx, count in _COUNT_WORDS:
             norm = rx.sub(count, norm)

@@ -31,7 +31,6 @@ KNOWN_FAILURES: dict[str, str] = {  # case id -> what is wrong on main when it w
     # emoji
     # linebreaks
     # voice
-    "voice-137": "郑玉兰.people None (want 2, missed): 家里就她跟孙子 names the two people without a count",
     # building_chain
 }
 

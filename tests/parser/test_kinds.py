@@ -614,3 +614,17 @@ def test_a_households_lines(text: str, expected: dict[str, Any]) -> None:
 def test_all_normal_after_two_households_still_covers_the_grid() -> None:
     rep = report_of("王建国家4人\n李秀兰家3人\n都正常")
     assert rep.covers_all
+
+
+@pytest.mark.parametrize(
+    ("text", "people"),
+    [("张三虎家儿子上班去了家里就她跟孙子", 2), ("张三虎家就老人和孩子在家", 2), ("张三虎家只剩老伴、儿媳跟孙女", 3)],
+)
+def test_the_people_there_named_one_by_one(text: str, people: int) -> None:
+    values, _ = household(text, "张三虎")
+    assert values["people"] == people
+
+
+def test_people_named_one_by_one_who_came_back_are_no_household_count() -> None:
+    values, doubts = household("张三虎家就儿子跟儿媳回来了", "张三虎")
+    assert values["people"] is None and "returned" in doubts
