@@ -33,6 +33,8 @@ from bot.parser.vocab import (
 
 #: Words before a name at the start of a clause (``户主：``, ``其中``, ``还有``).
 _LEAD_RE = re.compile(r"^[\s:]*(?:户主|姓名|户名|其中|另外|另|还有|但是|但|只有)?[\s:]*")
+#: What follows a roster name anywhere in a clause.
+_MARK_RE = re.compile("[家户:]")
 #: A field's label before a name (``外来人员：李四家…``).
 _LABEL_COLON_RE = re.compile(r"^([^:]{1,8}):\s*")
 #: A name in a ``除…外`` phrase that the roster does not know, up to the next separator.
@@ -200,7 +202,7 @@ class HouseholdNames:
         # a roster name followed by 家/户/: anywhere in the clause (it can only start a name's length
         # before one of those marks), left to right, the longest name first
         idx = self.ctx.index
-        marks = [p for p, c in enumerate(rest) if c in "家户:"]
+        marks = [m.start() for m in _MARK_RE.finditer(rest)] if ("家" in rest or "户" in rest or ":" in rest) else []
         starts = sorted({p - k for p in marks for k in idx.household_lengths if p >= k})
         kept: list[str] = []
         pos = 0

@@ -9,6 +9,7 @@ said. Tables are split in :mod:`bot.parser.table`.
 from __future__ import annotations
 
 import re
+import weakref
 
 from bot.parser.rosterindex import RosterIndex
 from bot.parser.schema import Schema
@@ -127,6 +128,17 @@ def split_connectors(unit: str, idx: RosterIndex) -> str:
 
 
 _REST_INITIALS = frozenset(w[0] for w in REST_WORDS)
+_GLUE_STARTS: weakref.WeakKeyDictionary[RosterIndex, re.Pattern[str]] = weakref.WeakKeyDictionary()
+
+
+def _glue_starts(idx: RosterIndex) -> re.Pattern[str]:
+    """The first characters of the roster's household names and of the rest words, as one class (once per
+    roster index)."""
+    rx = _GLUE_STARTS.get(idx)
+    if rx is None:
+        chars = sorted(idx.household_initials | _REST_INITIALS)
+        rx = _GLUE_STARTS[idx] = re.compile("[" + "".join(re.escape(c) for c in chars) + "]")
+    return rx
 
 
 def split_glued(unit: str, idx: RosterIndex, schema: Schema) -> str:
@@ -134,16 +146,15 @@ def split_glued(unit: str, idx: RosterIndex, schema: Schema) -> str:
     punctuation): ``15户均正常霍建军家…`` / ``王建国4人36.5薛文斌1人36.6`` / ``…36.7其他都正常``."""
     out: list[str] = []
     last = 0
-    i = 1
+    after = 1  # where the next break may be
     n = len(unit)
-    while i < n:
-        if unit[i] not in idx.household_initials and unit[i] not in _REST_INITIALS:
-            i += 1  # no name or rest word starts here: nothing to look back for
+    for start in _glue_starts(idx).finditer(unit, 1):  # only where a household name or a rest word may start
+        i = start.start()
+        if i < after:
             continue
         names = [k for k in idx.household_lengths if i + k <= n and unit[i : i + k] in idx.households]
         rest_word = REST_WORDS_RE.match(unit, i)
         if not names and not rest_word:
-            i += 1
             continue
         take = 0
         strong = weak = False
@@ -175,8 +186,6 @@ def split_glued(unit: str, idx: RosterIndex, schema: Schema) -> str:
             out.append(unit[last:i])
             out.append(" ")
             last = i
-            i += take
-        else:
-            i += 1
+            after = i + take
     out.append(unit[last:])
     return "".join(out)
