@@ -262,15 +262,19 @@ def _people_before(toks: list[Tok], i: int) -> int:
 _CAME_RE = re.compile(r"(?<![回返])(?:来了|过来了|来)$")
 
 
+_PERSON_AFTER_RE = re.compile(r"(?:老的?$|老的|老人|大人|小孩|孩子|人)")
+
+
 def _people_count(toks: list[Tok], i: int) -> bool:
     """Whether the number token ``toks[i]`` (bound to no field) counts the people: ``4人`` / ``两位`` /
     ``一名`` / ``老人一个``."""
     unit = toks[i].unit
     if unit in ("人", "口人", "个人", "口", "名", "位"):
         return True
-    if unit == "个" and i > 0 and toks[i - 1].kind == "other":
-        return bool(_PERSON_BEFORE_RE.search(toks[i - 1].text))
-    return False
+    if unit == "个" and i > 0 and toks[i - 1].kind == "other" and _PERSON_BEFORE_RE.search(toks[i - 1].text):
+        return True
+    nxt = toks[i + 1] if i + 1 < len(toks) else None  # 两个老的 / 三个大人
+    return unit == "个" and nxt is not None and nxt.kind == "other" and bool(_PERSON_AFTER_RE.match(nxt.text))
 
 
 def tail_note(toks: list[Tok]) -> str:
@@ -299,7 +303,7 @@ def _normal_strength(text: str, toks: list[Tok]) -> bool:
     """Whether a free normal-word is a report statement (``均正常``) rather than chat (``天气正常``)."""
     if text in NORMAL_STRONG or text not in NORMAL_WEAK:
         return True
-    if any(t.kind == "num" and t.unit in HOUSEHOLD_UNITS + ("人", "口人", "个人", "口") for t in toks):
+    if any(t.kind == "num" and t.unit in HOUSEHOLD_UNITS + ("人", "口人", "个人", "口", "个") for t in toks):
         return True  # 13户都没有事 / 俩人都好好的: said of the households or people counted
     other = "".join(t.text for t in toks if t.kind == "other")
     return not _REPORT_WORDS_RE.sub("", other)

@@ -224,7 +224,9 @@ def _symptoms(toks: list[Tok], schema: Schema) -> list[StmtTuple]:
         if t.kind != "sym":
             continue
         j = _fwd(toks, i + 1, ("fill", "all", "sym"))  # 咳嗽：无 / 咳嗽乏力无
-        if j < n and toks[j].kind == "neg" and not toks[j].used and (j + 1 == n or toks[j + 1].kind != "other"):
+        if j < n and toks[j].kind == "neg" and not toks[j].used and (
+            j + 1 == n or toks[j + 1].kind not in ("other", "alias", "sym", "thr", "status")
+        ):  # 咳嗽：无 (not 流鼻涕不发烧: the 不 is 发烧's)
             if not any(x.kind == "sym" for x in toks[i + 1 : j]):
                 toks[j].used = True  # the last symptom before it: the negation is taken
             out.append(("field", t.key, "none", None))

@@ -628,3 +628,22 @@ def test_the_people_there_named_one_by_one(text: str, people: int) -> None:
 def test_people_named_one_by_one_who_came_back_are_no_household_count() -> None:
     values, doubts = household("张三虎家就儿子跟儿媳回来了", "张三虎")
     assert values["people"] is None and "returned" in doubts
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("张三虎家今天孙子有点流鼻涕不发烧", {"symptoms": ["流涕"], "fever": False}),
+        ("张三虎家老人咳嗽没发烧", {"symptoms": ["咳嗽"], "fever": False}),
+        ("张三虎家咳嗽乏力无", {"symptoms": []}),
+    ],
+)
+def test_a_negation_after_a_symptom_is_the_next_words(text: str, expected: dict[str, Any]) -> None:
+    values, _ = household(text, "张三虎")
+    assert_fields(values, expected)
+
+
+@pytest.mark.parametrize("text", ["张三虎家两个老的都好好的在家待着呢", "张三虎家2个大人都挺好"])
+def test_a_count_with_ge_before_who_they_are(text: str) -> None:
+    values, _ = household(text, "张三虎")
+    assert values["people"] == 2 and values["fever"] is False
