@@ -280,21 +280,32 @@ def _without_false_rows(table: Table) -> Table:
     if not false or table.quads is None:
         return table
     keep = [r for r in range(table.n_rows) if r not in false]
+    spans = [(r, (keep[i + 1] if i + 1 < len(keep) else table.n_rows) - 1) for i, r in enumerate(keep)]
+    heights = [float(table.quads[last][0][3][1] - table.quads[r][0][0][1]) for r, last in spans]
+    row_h = float(np.median(heights[1:])) if len(heights) > 2 else 0.0
     cells: list[list[Box]] = []
     quads: list[list[np.ndarray]] = []
     doubt: list[bool] = []
-    for i, r in enumerate(keep):
-        last = (keep[i + 1] if i + 1 < len(keep) else table.n_rows) - 1
-        crow, qrow = [], []
-        for c in range(table.n_cols):
-            a, b = table.quads[r][c], table.quads[last][c]
-            q = np.float32([a[0], a[1], b[2], b[3]])
-            crow.append(quad_box(q))
-            qrow.append(q)
-        cells.append(crow)
-        quads.append(qrow)
-        doubt.append(any(table.doubtful(k) for k in range(r, last + 1)))
-    row_lines = [y for i, y in enumerate(table.row_lines) if i not in false]
+    row_lines: list[int] = []
+    for (r, last), height in zip(spans, heights, strict=True):
+        # rows merged to twice (k times) a row's height: a real line was taken for a false one nearby (the
+        # tops of circles drawn round words in most columns): the rows are cut at the regular spacing
+        k = int(round(height / row_h)) if row_h > 0 and r > 0 and last > r else 1
+        k = k if k >= 2 and abs(height - k * row_h) < 0.3 * row_h else 1
+        for j in range(k):
+            crow, qrow = [], []
+            for c in range(table.n_cols):
+                a, b = table.quads[r][c], table.quads[last][c]
+                t0, t1 = j / k, (j + 1) / k
+                q = np.float32([a[0] + (b[3] - a[0]) * t0, a[1] + (b[2] - a[1]) * t0,
+                                a[1] + (b[2] - a[1]) * t1, a[0] + (b[3] - a[0]) * t1])
+                crow.append(quad_box(q))
+                qrow.append(q)
+            cells.append(crow)
+            quads.append(qrow)
+            doubt.append(any(table.doubtful(x) for x in range(r, last + 1)))
+            row_lines.append(int(round(float(qrow[0][0][1]))))
+    row_lines.append(table.row_lines[-1])
     return Table(table.image, table.ink, cells, table.method, row_lines, table.col_lines, quads, doubt)
 
 
@@ -774,6 +785,7 @@ def _read_body(table: Table, reg: Register, keys: dict[int, str], member: Member
             d.confidence = min(d.confidence, 0.5)
         key = "people" if k == "people" else next(kk for kk, c in fields if decode.field_kind(template, kk) == k)
         decisions[(row_no, key)] = d
+    _same_hand(rows, decisions)
     got_names = decode.assign_names(name_options)
     for r in rows:
         if got_names.get(r, (None,))[0] is None:
@@ -789,8 +801,31 @@ def _read_body(table: Table, reg: Register, keys: dict[int, str], member: Member
     return reading
 
 
+_NUMERALS = re.compile("[一二两俩三四五六七八九十]")
+
+
+def _same_hand(rows: list[int], decisions: dict[tuple[int, str], decode.FieldDecision]) -> None:
+    """One writer fills a register's counts one way, in digits or in Chinese numerals: when a column reads
+    mostly as numerals, a count that reads as a digit is doubted (a 五 written cursively reads as 4), and
+    the other way round."""
+    kinds = {r: bool(_NUMERALS.search(d.text)) for r in rows if (d := decisions.get((r, "people"))) is not None
+             and d.value is not None and d.text}
+    numerals = sum(kinds.values())
+    if not numerals or numerals == len(kinds):
+        return
+    usual = numerals > len(kinds) - numerals
+    for r, kind in kinds.items():
+        if kind != usual or 2 * numerals == len(kinds):
+            d = decisions[(r, "people")]
+            d.confidence = min(d.confidence, 0.6)
+            d.doubts.append("written unlike the column")
+
+
 #: a printed name read this many characters off a household's is still taken for it (and asked about)
 NAME_OFF_BY = 1
+#: a name read less surely than this is handwriting (print reads at 0.99 and more): taken for a household up
+#: to WRITTEN_OFF_BY characters off (and asked about)
+WRITTEN_CONF, WRITTEN_OFF_BY = 0.9, 2
 
 
 def _name_options(text: str, d: decode.FieldDecision, names: list[str]) -> list[tuple[Any, float, float]]:
@@ -807,4 +842,8 @@ def _name_options(text: str, d: decode.FieldDecision, names: list[str]) -> list[
         # well: that household; else it may be another household's name, one character apart: asked
         sure = d.fit >= -3.0 and d.reading_conf < 0.95
         return [(d.value, d.posterior, d.confidence if sure else min(0.6, d.confidence))]
+    if d.reading_conf < WRITTEN_CONF and dist <= WRITTEN_OFF_BY and len(str(d.value)) >= 2 and d.fit > -30.0:
+        # a name the recogniser reads unsurely (written in by hand, not printed) that the household's name
+        # explains fairly well: that household, asked
+        return [(d.value, d.posterior, min(0.6, d.confidence))]
     return []

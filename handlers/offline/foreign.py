@@ -7,7 +7,9 @@ check-box pair per yes/no field: ``是□ 否□`` or ``□有 □无`` within o
 merged header (``是否外出`` over ``是 | 否``). Columns come in any order, and some are of no interest to
 gridbot (联系电话, 身份证号: the numbers drawn are random). The member marks one box of each pair with a
 ✓ (often larger than the box, off centre, its long stroke well outside), a ×, a scribbled-in box, or a
-circle around the word; a few pairs are left blank.
+circle around the word; a few pairs are left blank. Some registers have spare rows below the households
+(numbered, their boxes printed), and now and then a household the committee did not print is written into
+the first of them by hand; a count left for the member is sometimes written in Chinese numerals (三, 两).
 """
 
 from __future__ import annotations
@@ -82,6 +84,10 @@ class RegisterSpec:
     #: (row index, key) pairs marked in both boxes (for the tests)
     both: set[tuple[int, str]] = field(default_factory=set)
     line_width: int = 0  # the ruling's width in pixels (0: drawn at random)
+    #: empty rows printed below the households (numbered, with their boxes), for households added by hand
+    spare: int = 0
+    #: counts written in as Chinese numerals (三, 两) rather than digits
+    numerals: bool = False
 
 
 def random_register(households: Sequence[str], rng: random.Random, *, strangers: Sequence[str] = (),
@@ -122,6 +128,13 @@ def random_register(households: Sequence[str], rng: random.Random, *, strangers:
         if has_temp and rng.random() < blanks:
             row["temperature"] = None
         row["note"] = ""
+    spare = rng.choice([0, 0, 1, 2, 3])
+    if spare and len(truth) > 1 and rng.random() < 0.35:
+        # a household the committee did not print, written in by hand in the first spare row
+        written = next((i for i in range(len(truth) - 1, -1, -1) if not truth[i].get("stranger")), None)
+        if written is not None:
+            truth.append({**truth.pop(written), "written": True})
+            spare -= 1
     layout = pairs or rng.choice(["cell", "cell", "sub"])
     youwu = rng.random() < 0.3  # every pair as 有/无, else 有/无 for 有无… headers only
     headers = {k: rng.choice(YES_NO_HEADERS[k] if k in YES_NO_HEADERS else HEADERS[k]) for k in cols}
@@ -137,7 +150,14 @@ def random_register(households: Sequence[str], rng: random.Random, *, strangers:
         village_line=rng.choice(("", "村（社区）：东风村        日期：2020年2月10日", "填表日期：2020年2月10日",
                                  "网格：第一网格    排查人：")),
         landscape=len(cols) >= 8 and rng.random() < 0.6,
-        mark=rng.choice(["check", "check", "check", "cross", "fill", "circle"]))
+        mark=rng.choice(["check", "check", "check", "cross", "fill", "circle"]), spare=spare,
+        numerals=not counts_printed and rng.random() < 0.3)
+
+
+def _numeral(n: int, r: random.Random) -> str:
+    """A head count as older members write it: 一 … 十, 两 for two (now and then 人 after it)."""
+    word = "两" if n == 2 and r.random() < 0.6 else "零一二三四五六七八九十"[n] if n <= 10 else str(n)
+    return word + ("人" if r.random() < 0.2 else "")
 
 
 def _face(rng: random.Random, bold: bool = False) -> FontFile:
@@ -182,7 +202,7 @@ def draw_register(spec: RegisterSpec, hand: synth.Hand, rng: random.Random | Non
         y += W * 0.035
     sub = spec.pairs == "sub"
     n_head = 2 if sub else 1
-    n = len(spec.rows) + n_head
+    n = len(spec.rows) + spec.spare + n_head
     row_h = min((H - y - H * 0.06) / n, W * 0.06)
     # column widths: a pair needs room for two boxes
     parts: list[tuple[str, int]] = []  # (key, sub-column: -1 none, 0 yes, 1 no)
@@ -231,8 +251,9 @@ def draw_register(spec: RegisterSpec, hand: synth.Hand, rng: random.Random | Non
         _text(d, face, (xs[j] + xs[j + 1]) / 2, (ys[0] + ys[n_head]) / 2, spec.headers[k], text_size,
               max_w=xs[j + 1] - xs[j] - 8)
         j += 1
-    # the body: the printed part, then the member's ink
-    for i, row in enumerate(spec.rows):
+    # the body: the printed part, then the member's ink; the spare rows only printed
+    blank: dict[str, Any] = {"household": None, "people": None, "temperature": None, "spare": True}
+    for i, row in enumerate([*spec.rows, *[blank] * spec.spare]):
         y0, y1 = ys[n_head + i], ys[n_head + i + 1]
         cy = (y0 + y1) / 2
         for j, (k, s) in enumerate(parts):
@@ -240,8 +261,14 @@ def draw_register(spec: RegisterSpec, hand: synth.Hand, rng: random.Random | Non
             cx = (x0 + x1) / 2
             if k == "index":
                 _text(d, face, cx, cy, str(i + 1), text_size)
+            elif k == "household" and row.get("written"):
+                synth._cell_text(img, hand, x0, x1, y0, y1, row["household"], row_h * 0.5)
             elif k == "household":
-                _text(d, face, cx, cy, row["household"], text_size, max_w=x1 - x0 - 8)
+                if row["household"] is not None:
+                    _text(d, face, cx, cy, row["household"], text_size, max_w=x1 - x0 - 8)
+            elif row.get("spare") or row.get("written") and k in OTHER_COLUMNS:
+                if k in YES_NO_HEADERS:
+                    _pair(d, face, spec, k, s, x0, x1, cy, box_s, text_size, lw)
             elif k == "phone":
                 _text(d, face, cx, cy, "1" + r.choice("3589") + "".join(r.choice("0123456789") for _ in range(9)),
                       int(text_size * 0.85), max_w=x1 - x0 - 8)
@@ -252,8 +279,10 @@ def draw_register(spec: RegisterSpec, hand: synth.Hand, rng: random.Random | Non
                 _text(d, face, cx, cy, f"东风村一组{r.randint(1, 50)}号", int(text_size * 0.85), max_w=x1 - x0 - 8)
             elif k == "people":
                 if row["people"] is not None:
-                    if spec.counts_printed:
+                    if spec.counts_printed and not row.get("written"):
                         _text(d, face, cx, cy, str(row["people"]), text_size)
+                    elif spec.numerals:
+                        synth._cell_text(img, hand, x0, x1, y0, y1, _numeral(row["people"], r), row_h * 0.5)
                     else:
                         synth._cell_text(img, hand, x0, x1, y0, y1, str(row["people"]), row_h * 0.56, number=True)
             elif k == "temperature":

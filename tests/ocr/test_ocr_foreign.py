@@ -235,3 +235,41 @@ def test_a_pair_in_a_narrow_cell_parts_between_the_options_not_inside_one() -> N
                          ("box", 24), ("gap", 4)])
     at = foreign._split(spaced) * spaced.shape[1]
     assert 52 <= at <= 64  # in the space between the options
+
+
+def test_a_household_written_in_by_hand_and_counts_in_numerals_are_read_or_asked(wang) -> None:
+    """A household the committee did not print, written by hand into a spare row, is that household (asked
+    about, never silently another's); counts written in Chinese numerals are read in their closed set."""
+    spec = register(wang, 17, pairs="cell", n=8)
+    spec.rows.append({**spec.rows.pop(3), "written": True})
+    spec.spare, spec.counts_printed, spec.numerals = 2, False, True
+    reading = read_photo(photo(spec, seed=8), wang, TPL)
+    got = {h.row: h for h in reading.report.households}
+    written = got.get(len(spec.rows))
+    assert written is not None and written.household == spec.rows[-1]["household"]
+    right, total, wrong_unasked = check(reading, spec)
+    assert wrong_unasked == 0 and right >= 0.9 * total
+
+
+def test_a_count_written_unlike_the_rest_of_its_column_is_asked() -> None:
+    """One writer fills a register's counts one way: in a column of Chinese numerals, a count read as a digit
+    (a cursive 五 reads as 4) is asked about; a column of one kind is left alone."""
+    def dec(text: str, value: int) -> decode.FieldDecision:
+        return decode.FieldDecision(value, 0.99, 0.99, 0.0, text)
+
+    mixed = {(1, "people"): dec("三", 3), (2, "people"): dec("4", 4), (3, "people"): dec("两人", 2),
+             (4, "people"): dec("六", 6)}
+    foreign._same_hand([1, 2, 3, 4], mixed)
+    assert [mixed[(r, "people")].confidence < 0.9 for r in (1, 2, 3, 4)] == [False, True, False, False]
+    digits = {(r, "people"): dec(str(r), r) for r in (1, 2, 3)}
+    foreign._same_hand([1, 2, 3], digits)
+    assert all(d.confidence == 0.99 for d in digits.values())
+
+
+def test_a_name_read_unsurely_is_taken_as_handwriting_and_asked_but_a_clean_print_of_another_is_not() -> None:
+    names = ["谭新民", "方润生", "高丽娟"]
+    written = decode.FieldDecision("谭新民", 0.99, 1.0, -4.5, "潭新氏", reading_conf=0.8)
+    got = foreign._name_options("潭新氏", written, names)
+    assert [g[0] for g in got] == ["谭新民"] and got[0][2] < 0.9  # that household, asked
+    printed = decode.FieldDecision("方润生", 0.99, 1.0, -27.6, "常润生", reading_conf=1.0)
+    assert foreign._name_options("常润生", printed, names) == []  # another's household, printed clearly
