@@ -168,10 +168,16 @@ class ParseResult:
     correction: bool = False
     #: True when the message is a 接龙 chain.
     chain: bool = False
+    #: The message was longer than the parser reads (``bot.parser.textnorm.MAX_CHARS``): its lines read whole
+    #: (the rest was not read, and the reply says so); None when all of it was read.
+    lines_read: int | None = None
 
     @property
     def is_report(self) -> bool:
         return bool(self.reports)
 
     def to_json(self) -> dict[str, Any]:
-        return {"reports": [r.to_json() for r in self.reports]}
+        out: dict[str, Any] = {"reports": [r.to_json() for r in self.reports]}
+        if self.lines_read is not None:
+            out["lines_read"] = self.lines_read
+        return out

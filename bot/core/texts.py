@@ -83,6 +83,8 @@ REPORT_NOTHING = "这条上报没有找到可以记录的住户。请写明户�
 REPORT_CORRECTED = "✅ 已更正 {member} {summary}"
 REPORT_EDIT_WITHDRAWN = "已按修改后的消息撤回 {member} 的上报。"
 CHAIN_OK = "✅ 接龙已记录：{names}"
+#: a message longer than the parser reads (bot.parser.textnorm.MAX_CHARS): only its first lines were read
+MESSAGE_TOO_LONG = "⚠️ 这条消息太长，只读了前{lines}行，后面的内容没有读到，也没有记录。请把后面的内容分几条发送。"
 #: a field the parser was not sure of: stored as unknown until the member states it
 REPORT_DOUBT = "❓ {household}家的{fields}没看清，请补一下。"
 REPORT_DOUBT_HOUSEHOLD = "❓ 没看清是不是{household}家，这户没有记录。请写明户主姓名再发一次。"

@@ -23,8 +23,6 @@ from bot.parser.vocab import CHAIN_LINE_RE, INLINE_LIST_RE
 
 __all__ = ["parse_message"]
 
-#: Longest message we read (characters, after normalisation; a chat message has at most 4096).
-MAX_CHARS = 4096
 #: A chain line that ends as a question (``几点结束吗``): no report.
 _QUESTION_END_RE = re.compile(r"吗\s*$")
 
@@ -98,9 +96,14 @@ def parse_message(text: str, sender: Member | str, roster: Roster, template: Tem
     index = roster_index(roster)
     member = resolve_sender(sender, roster, index)
     ctx = Ctx(roster, template, member)
-    ctx.original = textnorm.to_halfwidth(text[: MAX_CHARS * 2])
-    norm = textnorm.normalize(text[: MAX_CHARS * 2], protect=index.protect)[:MAX_CHARS]
-    norm = field_text(INLINE_LIST_RE.sub("\n", norm))
+    ctx.original = textnorm.to_halfwidth(text[: textnorm.MAX_CHARS * 2])
+    norm, lines_read = textnorm.clip(text, protect=index.protect)
+    result = _parse(ctx, field_text(INLINE_LIST_RE.sub("\n", norm)), member)
+    result.lines_read = lines_read
+    return result
+
+
+def _parse(ctx: Ctx, norm: str, member: Member | None) -> ParseResult:
     if not norm.strip():
         return ParseResult()
     correction = is_correction(norm)

@@ -46,8 +46,6 @@ from bot.parser.table import cell_stmts, header_col
 
 __all__ = ["Place", "RoomChain", "RoomLine", "parse_address", "parse_rooms"]
 
-#: Longest message read (as :data:`bot.parser.parse.MAX_CHARS`, with room for a long chain).
-MAX_CHARS = 16384
 
 _BUILDING = ("号楼", "栋", "幢", "座", "楼", "号院", "#")
 _LABELS = r"号楼|号院|单元|栋|幢|座|楼|室|号|#"
@@ -239,6 +237,9 @@ class RoomChain:
     hinted: bool = False
     #: the message's non-empty lines
     nonblank: int = 0
+    #: the message was longer than the parser reads (:data:`bot.parser.textnorm.MAX_CHARS`): its lines read
+    #: whole (the rest was not read); None when all of it was read
+    lines_read: int | None = None
 
     @property
     def placed(self) -> list[RoomLine]:
@@ -293,6 +294,7 @@ class RoomChain:
             "reports": [r.to_json() for r in self.reports()],
             "unplaced": [ln.to_json() for ln in self.unplaced],
             "foreign": [ln.to_json() for ln in self.foreign],
+            **({"lines_read": self.lines_read} if self.lines_read is not None else {}),
         }
 
 
@@ -359,7 +361,7 @@ def parse_rooms(text: str, roster: Roster, template: Template, *, outside: Roste
     index = address_index(roster)
     other = address_index(outside) if outside is not None else None
     protect = roster_index(roster).protect
-    norm = textnorm.normalize(text[: MAX_CHARS * 2], protect=protect)[:MAX_CHARS]
+    norm, chain.lines_read = textnorm.clip(text, protect=protect)
     chain.titled = bool(_CHAIN_RE.search(norm))
     ctx = Ctx(roster, template, None)
     cols: list[tuple[str, str | None]] = []

@@ -320,6 +320,26 @@ def normalize_temperatures(text: str) -> str:
     return text
 
 
+#: Longest message read (characters, after normalisation). A Telegram message has at most 4096, a Feishu
+#: message may be far longer: a 400-line chain is 8,000 to 12,000. What lies beyond is not read, and
+#: :func:`clip` says how many lines were, so that the reply can ask for the rest in parts.
+MAX_CHARS = 16384
+
+
+def clip(text: str, protect: Iterable[str] = ()) -> tuple[str, int | None]:
+    """``text`` normalised (:func:`normalize`) and cut to :data:`MAX_CHARS`, and the number of its lines
+    read whole when it was cut (None: all of it was read). A cut drops the line it falls in (half a line
+    could read as a wrong value: ``8户24`` of ``8户245人``) unless the text is that one line."""
+    cut = len(text) > MAX_CHARS * 2
+    norm = normalize(text[: MAX_CHARS * 2] if cut else text, protect=protect)
+    if not cut and len(norm) <= MAX_CHARS:
+        return norm, None
+    kept = norm[: MAX_CHARS + 1]
+    end = kept.rfind("\n")
+    kept = kept[:end] if end > 0 else kept[:MAX_CHARS]
+    return kept, kept.count("\n") + 1
+
+
 def normalize(text: str, protect: Iterable[str] = ()) -> str:
     """The full normalisation pipeline (see the module docstring). Never raises on a ``str``."""
     if not text:

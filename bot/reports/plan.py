@@ -134,7 +134,15 @@ def plan_message(result: ParseResult, save: ReportSave, sender: Member, ctx: Mes
             plan.questions.append(texts.REPORT_COUNT_MISMATCH.format(expected=expected, stated=stated))
     if save.items or save.retire or save.totals:
         plan.save = save
+    ask_rest(plan, result.lines_read)
     return plan
+
+
+def ask_rest(plan: Plan, lines_read: int | None) -> None:
+    """A message longer than the parser reads: say plainly that only its first ``lines_read`` lines were read
+    and ask for the rest in parts (a question: never merged away)."""
+    if lines_read is not None:
+        plan.questions.append(texts.MESSAGE_TOO_LONG.format(lines=lines_read))
 
 
 def plan_phone(result: ParseResult, save: ReportSave, member: Member, roster: Roster,
@@ -153,6 +161,7 @@ def plan_phone(result: ParseResult, save: ReportSave, member: Member, roster: Ro
         plan.lines.append(summary_line(rep, m, write, template, correction=result.correction))
     if save.items:
         plan.save = save
+    ask_rest(plan, result.lines_read)
     return plan
 
 
@@ -311,6 +320,7 @@ def plan_rooms(chain: RoomChain, save: ReportSave, ctx: MessageContext, template
         plan.questions.append(tpl.format(line=room_line(ln), n=len(ln.candidates)))
     if save.items or save.retire or save.asked:
         plan.save = save
+    ask_rest(plan, chain.lines_read)
     return plan
 
 
