@@ -324,17 +324,27 @@ def normalize_temperatures(text: str) -> str:
 #: message may be far longer: a 400-line chain is 8,000 to 12,000. What lies beyond is not read, and
 #: :func:`clip` says how many lines were, so that the reply can ask for the rest in parts.
 MAX_CHARS = 16384
+#: Longest line read: a line is a report or a chain's entry, a few dozen characters; one much longer (a run of
+#: one phrase) costs more than its share (the work on a line grows faster than its length), so a message is
+#: read to the first :data:`MAX_LINE_CHARS` of such a line, as a member's message was read to 4096 in all.
+MAX_LINE_CHARS = 4096
+_LONG_LINE_RE = re.compile(r"[^\n]{" + str(MAX_LINE_CHARS + 1) + "}")
 
 
 def clip(text: str, protect: Iterable[str] = ()) -> tuple[str, int | None]:
     """``text`` normalised (:func:`normalize`) and cut to :data:`MAX_CHARS`, and the number of its lines
-    read whole when it was cut (None: all of it was read). A cut drops the line it falls in (half a line
-    could read as a wrong value: ``8户24`` of ``8户245人``) unless the text is that one line."""
+    read when it was cut (None: all of it was read). A cut drops the line it falls in (half a line could
+    read as a wrong value: ``8户24`` of ``8户245人``), but for a line longer than :data:`MAX_LINE_CHARS`:
+    the message is read to that many characters of it (and that line counts as read)."""
     cut = len(text) > MAX_CHARS * 2
     norm = normalize(text[: MAX_CHARS * 2] if cut else text, protect=protect)
-    if not cut and len(norm) <= MAX_CHARS:
+    if not cut and len(norm) <= MAX_CHARS and _LONG_LINE_RE.search(norm) is None:
         return norm, None
     kept = norm[: MAX_CHARS + 1]
+    long = _LONG_LINE_RE.search(kept)
+    if long is not None:
+        kept = kept[: long.start() + MAX_LINE_CHARS]
+        return kept, kept.count("\n") + 1
     end = kept.rfind("\n")
     kept = kept[:end] if end > 0 else kept[:MAX_CHARS]
     return kept, kept.count("\n") + 1

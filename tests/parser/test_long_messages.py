@@ -50,9 +50,11 @@ def test_the_cut_drops_the_line_it_falls_in() -> None:
     assert textnorm.clip("8户24人均正常") == ("8户24人均正常", None)
 
 
-def test_one_line_longer_than_the_limit_is_cut_to_it() -> None:
+def test_a_very_long_line_is_read_to_the_line_limit() -> None:
     norm, lines = textnorm.clip("1" * 40000)
-    assert norm == "1" * textnorm.MAX_CHARS and lines == 1
+    assert norm == "1" * textnorm.MAX_LINE_CHARS and lines == 1
+    norm, lines = textnorm.clip("王建国家3人正常\n" + "不舒服" * 2000)
+    assert norm == "王建国家3人正常\n" + ("不舒服" * 2000)[: textnorm.MAX_LINE_CHARS] and lines == 2
 
 
 def test_a_residents_chain_past_the_limit_says_how_many_lines_it_read() -> None:
