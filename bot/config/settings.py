@@ -15,6 +15,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.config.errors import ConfigError
+from bot.config.feishu import FeishuConfig, parse_feishu_config
 from bot.config.inbox import InboxConfig, parse_inbox_config
 from bot.config.ocr import OcrConfig, parse_ocr_config
 from bot.config.reminders import ScheduleConfig, parse_schedule_config
@@ -66,6 +67,8 @@ class Config:
     ocr: OcrConfig = field(default_factory=OcrConfig)
     #: the durable inbox: retention of handled updates, concurrency (``[inbox]``, see bot/config/inbox.py)
     inbox: InboxConfig = field(default_factory=InboxConfig)
+    #: the Feishu adapter (``[feishu]``, see bot/config/feishu.py)
+    feishu: FeishuConfig = field(default_factory=FeishuConfig)
 
     @property
     def tz(self) -> ZoneInfo:
@@ -77,7 +80,7 @@ class Config:
 
 
 _KNOWN_TOP = {"bot", "storage", "schedule", "reporting", "template", "logging", "webhook", "roles", "ocr", "summary",
-              "inbox"}
+              "inbox", "feishu"}
 
 
 def parse_config(data: dict[str, Any], *, base_dir: Path | None = None) -> Config:
@@ -175,6 +178,7 @@ def parse_config(data: dict[str, Any], *, base_dir: Path | None = None) -> Confi
     kw["summary"] = parse_summary(_section(data, "summary"))
     kw["ocr"] = parse_ocr_config(_section(data, "ocr"))
     kw["inbox"] = parse_inbox_config(_section(data, "inbox"))
+    kw["feishu"] = parse_feishu_config(_section(data, "feishu"))
     return Config(**kw)
 
 
