@@ -184,7 +184,8 @@ class Accumulator:
         self.ctx = ctx
         self.schema = ctx.schema
         self.member = member
-        self.own: dict[str, Household] = {h.name: h for h in member.households}
+        self.own_names = ctx.index.own_names(member)
+        self.own: dict[str, Household] = self.own_names.own  # (read-only)
         self.accs: dict[str, Acc] = {}
         self.order: list[str] = []
         self.blanket = Acc()

@@ -64,11 +64,7 @@ def assemble(state: Accumulator) -> MemberReport | None:
         acc = state.accs.get(name)
         if covers_all and name not in named and acc is None:
             if spread is None:
-                spread = tpl.normal_values()
-                spread.update(stated_options)
-                _derive_fever(spread, schema, tpl.fever_threshold)
-                _named_symptoms(spread, schema)
-                lists = [k for k, v in spread.items() if isinstance(v, list)]
+                spread, lists = _spread(schema, stated_options)
             values = spread.copy()
             for k in lists:
                 values[k] = list(spread[k])  # each household its own list
@@ -130,6 +126,23 @@ def assemble(state: Accumulator) -> MemberReport | None:
     _aggregate_warnings(state, report)
     _missing_warnings(state, report)
     return report
+
+
+def _spread(schema: Schema, stated_options: dict[str, Any]) -> tuple[dict[str, Any], tuple[str, ...]]:
+    """The values of a household only a blanket statement covers (the normal values, the enum options
+    stated for every household), and the keys of its lists. Without options they depend on the template
+    only: worked out once per schema. Read-only: each household takes a copy (and its own lists)."""
+    if not stated_options and schema.spread is not None:
+        return schema.spread  # type: ignore[return-value]
+    tpl = schema.template
+    spread = tpl.normal_values()
+    spread.update(stated_options)
+    _derive_fever(spread, schema, tpl.fever_threshold)
+    _named_symptoms(spread, schema)
+    out = spread, tuple(k for k, v in spread.items() if isinstance(v, list))
+    if not stated_options:
+        schema.spread = out
+    return out
 
 
 def _zero(acc: Acc, schema: Schema) -> dict[str, Any]:
@@ -237,10 +250,10 @@ def _aggregate_warnings(state: Accumulator, report: MemberReport) -> None:
 
 def _named_symptoms(values: dict[str, Any], schema: Schema) -> None:
     """``有点不舒服，咳嗽``: the symptom not named is the named one (["咳嗽"], not ["不适", "咳嗽"])."""
-    for f in schema.template.fields:
-        v = values.get(f.key)
-        if f.type == "symptoms" and isinstance(v, list) and len(v) > 1 and UNNAMED_SYMPTOM in v:
-            values[f.key] = [s for s in v if s != UNNAMED_SYMPTOM]
+    for key in schema.symptom_keys:
+        v = values.get(key)
+        if isinstance(v, list) and len(v) > 1 and UNNAMED_SYMPTOM in v:
+            values[key] = [s for s in v if s != UNNAMED_SYMPTOM]
 
 
 def _derive_fever(values: dict[str, Any], schema: Schema, threshold: float) -> None:

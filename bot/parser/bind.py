@@ -81,10 +81,12 @@ def _take(bound: dict[int, tuple[str, Any]], i: int, v: Tok, kinds: tuple[str, .
 
 def bind(toks: list[Tok], schema: Schema, clause_text: str, warnings: list[str]) -> list[Stmt]:
     """Turn one clause's tokens into statements (see :mod:`bot.parser`, step 6)."""
-    out: list[Stmt] = [Stmt(kind, key, how, value) for kind, key, how, value in bind_options(toks, schema)]
-    out += [Stmt("doubt", key, "missing") for key in missing_counts(toks, schema)]
+    kinds = {t.kind for t in toks}  # the rules below look for kinds a clause mostly does not have
+    out: list[Stmt] = [Stmt(kind, key, how, value) for kind, key, how, value in bind_options(toks, schema, kinds)]
+    if "alias" in kinds or "fill" in kinds:
+        out += [Stmt("doubt", key, "missing") for key in missing_counts(toks, schema)]
     n = len(toks)
-    for i, t in enumerate(toks):  # 外2 / 无外: a short form two fields share — both are in doubt
+    for i, t in enumerate(toks if "ambig" in kinds else ()):  # 外2 / 无外: a short form two fields share — both are in doubt
         if t.kind == "ambig" and schema.temperature in t.keys and i + 1 < n and _reading(toks[i + 1]):
             t.kind, t.key = "alias", schema.temperature  # 体36.6: only a temperature looks like that
         if t.kind == "ambig":
@@ -96,8 +98,9 @@ def bind(toks: list[Tok], schema: Schema, clause_text: str, warnings: list[str])
                 toks[i - 1].used = True
     bound: dict[int, tuple[str, Any]] = {}
 
+    aliases = toks if "alias" in kinds or "ambig" in kinds else ()  # (an ambig may have become an alias)
     # 1. negation before aliases: 无返乡 / 没有外来人 / 无发热、返乡人员
-    for i, t in enumerate(toks):
+    for i, t in enumerate(toks if "neg" in kinds and aliases else ()):
         if t.kind != "neg" or t.used:
             continue
         j = _skip(toks, i + 1, 1)
@@ -112,7 +115,7 @@ def bind(toks: list[Tok], schema: Schema, clause_text: str, warnings: list[str])
             t.used = True
 
     # 2a. a count before and a temperature after: 1人发烧37.5
-    for i, t in enumerate(toks):
+    for i, t in enumerate(aliases):
         if t.kind != "alias" or i in bound or t.key in (schema.note, schema.temperature, schema.people):
             continue
         j = _skip(toks, i + 1, 1)
@@ -124,7 +127,7 @@ def bind(toks: list[Tok], schema: Schema, clause_text: str, warnings: list[str])
                 bound[i] = ("count_temp", (before, toks[j]))
 
     # 2. alias followed by its value: 返乡:0 / 体温36.5 / 外出:是 / 发热无 / 体温正常 / 备注:…
-    for i, t in enumerate(toks):
+    for i, t in enumerate(aliases):
         if t.kind != "alias" or i in bound:
             continue
         if t.key == schema.note:
@@ -165,7 +168,7 @@ def bind(toks: list[Tok], schema: Schema, clause_text: str, warnings: list[str])
             _take(bound, i, v, kinds, count_ok=not v.unit or v.unit not in DATE_UNITS)
 
     # 3. a count before the alias: 2人返乡 / 1人发热; 4. a yes-word before it: 有发热 / 已返乡
-    for i, t in enumerate(toks):
+    for i, t in enumerate(aliases):
         if t.kind != "alias" or i in bound or t.key == schema.note:
             continue
         j = _skip(toks, i - 1, -1)
@@ -187,7 +190,7 @@ def bind(toks: list[Tok], schema: Schema, clause_text: str, warnings: list[str])
             _take(bound, i, v, ("num", "yes"), count_ok=v.unit in PERSON_UNITS + HOUSEHOLD_UNITS + ("",))
 
     # 5. aliases still unbound: presence (儿子从武汉回来了 → returned 1)
-    for i, t in enumerate(toks):
+    for i, t in enumerate(aliases):
         if t.kind == "alias" and i not in bound and t.key != schema.note and not t.used:
             bound[i] = ("presence", None)
 

@@ -181,7 +181,7 @@ class Builder(Accumulator):
 
     def __init__(self, ctx: Ctx, member: Member) -> None:
         super().__init__(ctx, member)
-        self.names = HouseholdNames(ctx, member, self.warnings)
+        self.names = HouseholdNames(ctx, member, self.warnings, self.own_names)
         self._tail: list[Ref] | None = None  # the households the last unit ended on
         #: ``其中2人⏎外出务工``: a part's count held for the statement after it (target, count, what the
         #: clause said on its own, applied if no statement takes the count)

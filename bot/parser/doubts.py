@@ -139,11 +139,10 @@ def household_doubts(
     itself (not through a blanket statement), ``temp_normal`` whether it said 体温正常 of it.
     """
     out: list[str] = [
-        f.key
-        for f in schema.template.fields
-        if f.type == "symptoms" and isinstance(own.get(f.key), list) and own[f.key]
-        and all(s == UNNAMED_SYMPTOM for s in own[f.key])
-    ]
+        key
+        for key in schema.symptom_keys
+        if isinstance(own.get(key), list) and own[key] and all(s == UNNAMED_SYMPTOM for s in own[key])
+    ] if own else []
     t_key, f_key, p_key = schema.temperature, schema.fever, schema.people
     t = values.get(t_key) if t_key else None
     people = values.get(p_key) if p_key else None
@@ -159,9 +158,9 @@ def household_doubts(
     if isinstance(people, int) and p_key:
         if people > MAX_HOUSEHOLD_PEOPLE:
             out.append(p_key)
-        for f in schema.template.fields:
-            v = own.get(f.key)
-            if f.key != p_key and f.type in ("int", "bool_int") and isinstance(v, int) and not isinstance(v, bool):
+        for key in schema.count_keys:
+            v = own.get(key)
+            if key != p_key and isinstance(v, int) and not isinstance(v, bool):
                 if v > people:
-                    out.append(f.key)  # 2人 … 外出3人
+                    out.append(key)  # 2人 … 外出3人
     return out

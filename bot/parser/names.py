@@ -16,6 +16,7 @@ from rapidfuzz.distance import Levenshtein
 from bot.core.model import Household, Member
 from bot.parser import textnorm
 from bot.parser.context import Ctx
+from bot.parser.rosterindex import OwnNames
 from bot.parser.segment import restore
 from bot.parser.vocab import (
     ADDRESS_HINT_RE,
@@ -87,11 +88,12 @@ class Ref:
 class HouseholdNames:
     """Finds the households one member's message names; near misses are reported into ``warnings``."""
 
-    def __init__(self, ctx: Ctx, member: Member, warnings: list[str]) -> None:
+    def __init__(self, ctx: Ctx, member: Member, warnings: list[str], own: OwnNames | None = None) -> None:
         self.ctx = ctx
         self.schema = ctx.schema
         self.member = member
-        self.own: dict[str, Household] = {h.name: h for h in member.households}
+        self.own_names = own or ctx.index.own_names(member)
+        self.own: dict[str, Household] = self.own_names.own
         self.warnings = warnings
 
     def _boundary(self, rest: str) -> bool:
@@ -126,30 +128,33 @@ class HouseholdNames:
         def took(length: int) -> int:
             return length + (1 if run[length : length + 1] in ("家", "户") else 0)
 
-        for length in range(top, 1, -1):
-            name = run[:length]
-            if name in self.own and self._boundary(run[length:] + after):
-                return Ref("own", name), took(length)
-        for length in range(top, 1, -1):
-            name = run[:length]
-            if name in idx.households and name not in self.own and self._boundary(run[length:] + after):
-                if name == self.member.name and name in idx.member_names:
-                    break
-                return self._foreign_ref(name), took(length)
+        if run[0] in idx.household_initials or run[0] in self.own_names.initials:  # (else no name starts here)
+            for length in range(top, 1, -1):
+                name = run[:length]
+                if name in self.own and self._boundary(run[length:] + after):
+                    return Ref("own", name), took(length)
+            for length in range(top, 1, -1):
+                name = run[:length]
+                if name in idx.households and name not in self.own and self._boundary(run[length:] + after):
+                    if name == self.member.name and name in idx.member_names:
+                        break
+                    return self._foreign_ref(name), took(length)
+        by_initial = self.own_names.by_initial
         for length in (4, 3):
             if len(run) < length:
                 continue
             cand = run[:length]
-            if not self._boundary(run[length:] + after):
+            near = by_initial.get((length, cand[0]))  # one_off keeps the length and the surname
+            if not near or not self._boundary(run[length:] + after):
                 continue
-            hits = [n for n in self.own if len(n) == length and one_off(n, cand)]
+            hits = [n for n in near if one_off(n, cand)]
             if len(hits) == 1:
                 self.warnings.append(f"“{cand}”按“{hits[0]}”记录（名字相差一个字），请核实")
                 return Ref("own", hits[0], fuzzy=True), took(length)
         for length in (3, 2):  # 建国家: the given name only, of exactly one own household
             cand = run[:length]
             if len(cand) == length and run[length : length + 1] in ("家", "户"):
-                hits = [n for n in self.own if len(n) == length + 1 and n[1:] == cand]
+                hits = self.own_names.by_given.get(cand, [])
                 if len(hits) == 1 and cand not in idx.households:
                     self.warnings.append(f"“{cand}家”按“{hits[0]}”户记录（只写了名字），请核实")
                     return Ref("own", hits[0], fuzzy=True), took(length)
@@ -232,7 +237,7 @@ class HouseholdNames:
                 if ref is not None:
                     refs.append(ref)
                     rest = rest[: colon.end()] + rest[colon.end() + took :]
-        if not refs:
+        if not refs and "家" in rest:
             fam = FAMILY_RE.search(rest)
             if fam:
                 refs.append(self._family_ref(fam.group(1), rest[: fam.start()], clause))

@@ -76,9 +76,12 @@ def _done(t: Tok) -> None:
     t.used = True
 
 
-def bind_options(toks: list[Tok], schema: Schema) -> list[StmtTuple]:
-    """The statements of the newer kinds in one clause's tokens (see the module docstring)."""
-    if not any(t.kind in _KINDS for t in toks) and not _has_reading(toks):
+def bind_options(toks: list[Tok], schema: Schema, kinds: set[str] | None = None) -> list[StmtTuple]:
+    """The statements of the newer kinds in one clause's tokens (see the module docstring). ``kinds``: the
+    kinds of the tokens, when the caller has them."""
+    if kinds is None:
+        kinds = {t.kind for t in toks}
+    if _KINDS.isdisjoint(kinds) and ("other" not in kinds or not _has_reading(toks)):
         return []
     out: list[StmtTuple] = []
     out += _readings(toks, schema)

@@ -9,10 +9,42 @@ from __future__ import annotations
 
 import weakref
 from collections.abc import Callable
+from functools import cached_property
 from typing import TypeVar
 
 from bot.core.model import Household, Member, Roster
 from bot.parser import textnorm
+
+
+class OwnNames:
+    """Lookups over one member's own households, worked out once per member of an indexed roster."""
+
+    def __init__(self, member: Member) -> None:
+        #: name -> household, in roster order (read-only: shared by every message of the member)
+        self.own: dict[str, Household] = {h.name: h for h in member.households}
+
+    @cached_property
+    def initials(self) -> frozenset[str]:
+        """The first characters of the own names."""
+        return frozenset(n[0] for n in self.own if n)
+
+    @cached_property
+    def by_initial(self) -> dict[tuple[int, str], list[str]]:
+        """(length, first character) -> the own names of that length and initial: the only ones a name one
+        character off in the given name can be (bot.parser.names.one_off)."""
+        out: dict[tuple[int, str], list[str]] = {}
+        for n in self.own:
+            if n:
+                out.setdefault((len(n), n[0]), []).append(n)
+        return out
+
+    @cached_property
+    def by_given(self) -> dict[str, list[str]]:
+        """The given name (the name without its surname) -> the own names with it (``建国家``)."""
+        out: dict[str, list[str]] = {}
+        for n in self.own:
+            out.setdefault(n[1:], []).append(n)
+        return out
 
 
 class RosterIndex:
@@ -34,6 +66,19 @@ class RosterIndex:
         #: the first characters of the household names that are looked for (2 characters or more)
         self.household_initials = frozenset(n[0] for n in self.households if len(n) >= 2)
         self.protect = tuple(n for n in names if any(c in textnorm.NUMERAL_CHARS for c in n))
+        self._member_ids = frozenset(id(m) for m in roster.members)
+        self._own: dict[int, OwnNames] = {}
+
+    def own_names(self, member: Member) -> OwnNames:
+        """The lookups over ``member``'s own households: built once for a member of this roster (the index
+        holds its members, so their ids stay theirs), afresh for any other."""
+        key = id(member)
+        if key not in self._member_ids:
+            return OwnNames(member)
+        found = self._own.get(key)
+        if found is None:
+            found = self._own[key] = OwnNames(member)
+        return found
 
 
 INDEXES: weakref.WeakKeyDictionary[Roster, RosterIndex] = weakref.WeakKeyDictionary()

@@ -76,6 +76,12 @@ class Schema:
                     elif f.type == "enum" and (f.key, o.value) not in self.opt_words.get(w, ()):
                         self.opt_words[w] = (*self.opt_words.get(w, ()), (f.key, o.value))
         self.enums: tuple[str, ...] = tuple(f.key for f in template.fields if f.type == "enum")
+        #: the keys of the symptoms fields, and of the count fields (int, bool_int), in template order
+        self.symptom_keys: tuple[str, ...] = tuple(f.key for f in template.fields if f.type == "symptoms")
+        self.count_keys: tuple[str, ...] = tuple(f.key for f in template.fields if f.type in ("int", "bool_int"))
+        #: the values of a household only a blanket "all normal" covers (see bot.parser.assemble), worked
+        #: out once per template; read-only (each household gets a copy)
+        self.spread: tuple[dict[str, object], tuple[str, ...]] | None = None
         words = sorted({*self.word_key, *self.sym_words, *self.opt_words}, key=len, reverse=True)
         option_words = [w for w in words if w not in self.word_key and len(w) >= 2]
         self.temperature = next((f.key for f in template.fields if f.type == "temperature"), None)

@@ -31,7 +31,7 @@ _UNIT_SEP_RE = re.compile(r"[|。!]+")
 _SPACE_RUN_RE = re.compile(r"\s+")
 _SPACED_MARK_RE = re.compile(r" ?([:~]) ?")
 _SPACED_DASH_RE = re.compile(r"(?<=[\d℃]) ?- ?(?=\d)")
-_SPACED_UNIT_RE = re.compile(r"(\d) (?=口人|人|户|口|名|位|个|℃)")
+_SPACED_UNIT_RE = re.compile(r"(?<=\d) (?=口人|人|户|口|名|位|个|℃)")
 _CLAUSE_SEP_RE = re.compile(r"([,、;\s]+)")
 
 
@@ -72,16 +72,20 @@ def units(line: str, parens: list[str]) -> list[str]:
     return [u for u in _UNIT_SEP_RE.split(line) if u.strip()]
 
 
+def _mark(m: re.Match[str]) -> str:
+    return m.group(1)
+
+
 def prepare_unit(unit: str) -> str:
     """Glue what spaces split by accident: ``返乡 : 0``, ``36.1 ~ 36.8``, ``4 人``."""
     unit = _SPACE_RUN_RE.sub(" ", unit)
     if " " not in unit:
         return unit  # (each of the rest takes a space out)
     if ":" in unit or "~" in unit:
-        unit = _SPACED_MARK_RE.sub(r"\1", unit)
+        unit = _SPACED_MARK_RE.sub(_mark, unit)
     if "-" in unit:
         unit = _SPACED_DASH_RE.sub("-", unit)
-    unit = _SPACED_UNIT_RE.sub(r"\1", unit)
+    unit = _SPACED_UNIT_RE.sub("", unit)  # (a plain replacement: no template to expand per call)
     return unit.strip()
 
 

@@ -22,6 +22,10 @@ _ROW_NUMBER_RE = re.compile(r"\d{1,3}[.、]?")
 _COUNT_RE = re.compile(r"\d{1,7}")
 
 
+#: The first and last characters of each name header: a header line holds both of one of them.
+_NAME_HEADER_ENDS = tuple(dict.fromkeys((w[0], w[-1]) for w in NAME_HEADERS))
+
+
 def _cell_sep(line: str) -> str:
     if "\t" in line:
         return "\t"
@@ -72,8 +76,8 @@ def read_table(lines: list[str], i: int, schema: Schema) -> tuple[int, list[str 
     ``(i, [], [])`` when ``lines[i]`` is no table header.
     """
     header = lines[i].strip()
-    if not header:
-        return i, [], []
+    if not header or not any(a in header and b in header for a, b in _NAME_HEADER_ENDS):
+        return i, [], []  # (no name column can be in it: see below)
     sep = _cell_sep(header)
     cells = _split_cells(header, sep)
     if len(cells) < 2 or any(len(c) > 10 for c in cells):
