@@ -38,6 +38,8 @@ from typing import Any
 
 from aiohttp import ClientError, ClientSession, ClientTimeout, web
 
+from handlers.offline.loopthread import BackgroundLoop, wait_on
+
 TOKEN = "123456:FAKE-e2e-token"
 BOT_USER = {"id": 7000000001, "is_bot": True, "first_name": "网格通", "username": "gridbot_e2e_bot",
             "can_join_groups": True, "can_read_all_group_messages": True, "supports_inline_queries": False,
@@ -102,10 +104,13 @@ def chat_json(chat_id: int, title: str = "") -> dict[str, Any]:
     return {"id": chat_id, "type": "supergroup", "title": title or f"group {chat_id}"}
 
 
-class FakeBotApi:
+class FakeBotApi(BackgroundLoop):
     """The server. ``start()`` binds 127.0.0.1 on a free port (or ``port``) and returns at once."""
 
+    thread_name = "fake-bot-api"
+
     def __init__(self, token: str = TOKEN, port: int = 0, *, latency_s: float = 0.0):
+        super().__init__()
         self.token = token
         self.port = port
         self.latency_s = latency_s
@@ -140,12 +145,9 @@ class FakeBotApi:
         self._message_ids = itertools.count(1)
         self._bot_message_ids = itertools.count(500000)
         self._callback_ids = itertools.count(1)
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._thread: threading.Thread | None = None
         self._runner: web.AppRunner | None = None
         self._site: web.TCPSite | None = None
         self._new_update: asyncio.Event | None = None
-        self._ready = threading.Event()
         #: setWebhook's url and secret while a webhook is set (getUpdates then answers 409, as Telegram does)
         self.webhook: dict[str, str] | None = None
         #: where the updates are POSTed while a webhook is set (the bot's local listener; the set url is the
@@ -162,23 +164,6 @@ class FakeBotApi:
     @property
     def base_file_url(self) -> str:
         return f"http://127.0.0.1:{self.port}/file/bot"
-
-    def start(self) -> FakeBotApi:
-        self._thread = threading.Thread(target=self._run, name="fake-bot-api", daemon=True)
-        self._thread.start()
-        if not self._ready.wait(10):
-            raise RuntimeError("the fake Bot API did not start")
-        return self
-
-    def _run(self) -> None:
-        loop = asyncio.new_event_loop()
-        self._loop = loop
-        asyncio.set_event_loop(loop)
-        loop.run_until_complete(self._serve())
-        self._ready.set()
-        loop.run_forever()
-        loop.run_until_complete(self._cleanup())
-        loop.close()
 
     async def _serve(self) -> None:
         self._new_update = asyncio.Event()
@@ -204,24 +189,6 @@ class FakeBotApi:
                 await self._pusher
         if self._runner is not None:
             await self._runner.cleanup()
-
-    def stop(self) -> None:
-        if self._loop is None:
-            return
-        self._loop.call_soon_threadsafe(self._loop.stop)
-        if self._thread is not None:
-            self._thread.join(10)
-        self._loop = None
-
-    def __enter__(self) -> FakeBotApi:
-        return self.start()
-
-    def __exit__(self, *exc: Any) -> None:
-        self.stop()
-
-    def _call(self, coro: Any) -> Any:
-        assert self._loop is not None
-        return asyncio.run_coroutine_threadsafe(coro, self._loop).result(15)
 
     # ------------------------------------------------------------------ faults
     def set_down(self, mode: str | None) -> None:
@@ -290,16 +257,7 @@ class FakeBotApi:
 
     def wait_for(self, predicate: Callable[[], Any], timeout: float = 20.0, what: str = "condition") -> Any:
         """Wait until ``predicate()`` is truthy (re-checked whenever the bot calls the server)."""
-        deadline = time.monotonic() + timeout
-        with self._changed:
-            while True:
-                v = predicate()
-                if v:
-                    return v
-                left = deadline - time.monotonic()
-                if left <= 0:
-                    raise TimeoutError(f"timed out after {timeout:.0f} s waiting for {what}")
-                self._changed.wait(min(left, 0.25))
+        return wait_on(self._changed, predicate, timeout, what)
 
     def wait_reply(self, chat_id: int, message_id: int, timeout: float = 20.0, n: int = 1) -> list[Sent]:
         return self.wait_for(lambda: (r := self.replies_to(message_id, chat_id)) and len(r) >= n and r,

@@ -1,0 +1,3 @@
+from handlers.offline.feishu.server import main
+
+raise SystemExit(main())
