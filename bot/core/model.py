@@ -63,8 +63,8 @@ class Roster:
 
     def find_member(self, name: str, grid: str | None = None, village: str | None = None) -> Member | None:
         candidates = self._named(name)
-        if not candidates:
-            return None
+        if len(candidates) <= 1:  # (one member of that name is found whatever the grid and village)
+            return candidates[0] if candidates else None
         for scope in (
             [m for m in candidates if grid is not None and m.grid == grid],
             [m for m in candidates if village is not None and m.village == village],

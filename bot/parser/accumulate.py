@@ -247,6 +247,8 @@ class Accumulator:
     def apply(self, stmts: list[Stmt], target: Target, annotation: str = "") -> None:
         people = self.schema.people
         fields = self.schema.fields
+        if not stmts and target.kind != "hh":
+            return  # (a household's target still takes the annotation, and ends a run of readings)
         stmts = [self._inherit(s, target) if s.kind == "field" else s for s in stmts]
         if target.kind in ("all", "rest"):
             acc = self.blanket if target.kind == "all" else self.rest
@@ -283,8 +285,13 @@ class Accumulator:
             return
         accs = target.accs
         k = len(accs)
-        reading = any(s.kind == "reading" for s in stmts)
-        only_temps = bool(stmts) and all(s.kind in ("temp", "temp3", "reading") for s in stmts)
+        reading = False
+        only_temps = bool(stmts)
+        for s in stmts:  # (a loop: this runs for every clause)
+            if s.kind == "reading":
+                reading = True
+            elif s.kind not in ("temp", "temp3"):
+                only_temps = False
         for acc in accs:
             for s in stmts:
                 if s.kind == "people":

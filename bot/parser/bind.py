@@ -82,9 +82,11 @@ def _take(bound: dict[int, tuple[str, Any]], i: int, v: Tok, kinds: tuple[str, .
 def bind(toks: list[Tok], schema: Schema, clause_text: str, warnings: list[str]) -> list[Stmt]:
     """Turn one clause's tokens into statements (see :mod:`bot.parser`, step 6)."""
     kinds = {t.kind for t in toks}  # the rules below look for kinds a clause mostly does not have
-    out: list[Stmt] = [Stmt(kind, key, how, value) for kind, key, how, value in bind_options(toks, schema, kinds)]
-    if "alias" in kinds or "fill" in kinds:
-        out += [Stmt("doubt", key, "missing") for key in missing_counts(toks, schema)]
+    opts = bind_options(toks, schema, kinds)
+    out: list[Stmt] = [Stmt(kind, key, how, value) for kind, key, how, value in opts] if opts else []
+    missing = missing_counts(toks, schema) if "alias" in kinds or "fill" in kinds else ()
+    if missing:
+        out += [Stmt("doubt", key, "missing") for key in missing]
     n = len(toks)
     for i, t in enumerate(toks if "ambig" in kinds else ()):  # 外2 / 无外: a short form two fields share — both are in doubt
         if t.kind == "ambig" and schema.temperature in t.keys and i + 1 < n and _reading(toks[i + 1]):

@@ -151,11 +151,13 @@ def _prose(t: Tok) -> bool:
 def _anomaly_counts(stmts: list[Stmt], schema: Schema) -> bool:
     """Whether a clause's statements are only counts (or mentions) of anomaly fields (``隔离2人``, ``外来1``)."""
     fields = schema.fields
-    return bool(stmts) and all(
-        x.kind == "field" and x.how in ("count", "presence", "yes") and fields[x.key or ""].anomaly
-        and fields[x.key or ""].type in ("int", "bool_int")
-        for x in stmts
-    )
+    for x in stmts:  # (a loop: this runs for every clause)
+        if not (
+            x.kind == "field" and x.how in ("count", "presence", "yes") and fields[x.key or ""].anomaly
+            and fields[x.key or ""].type in ("int", "bool_int")
+        ):
+            return False
+    return bool(stmts)
 
 
 def _only_names(rest: str, schema: Schema) -> bool:
@@ -205,11 +207,11 @@ class Builder(Accumulator):
             line = lines[i]
             i += 1
             # 王建国家4人，⏎体温36.5⏎无返乡: one household's report broken over lines goes on being its
-            follows = continues(prev, line) or (
+            follows = self._tail is not None and carry is None and (continues(prev, line) or (
                 self.totals["households"] is None and continues(prev + ",", line)
                 and _PEOPLE_END_RE.search(prev) is not None and len(self.accs) == 1 and not self.sinks
-            )  # 高丽娟家⏎4口人⏎体温都正常 / …2人在家⏎都正常: 都 is of the one household's people
-            tail = self._tail if carry is None and follows else None
+            ))  # 高丽娟家⏎4口人⏎体温都正常 / …2人在家⏎都正常: 都 is of the one household's people
+            tail = self._tail if follows else None
             prev = line
             for k, unit in enumerate(units(line, self.ctx.parens)):
                 if k == 0 and tail:
@@ -318,6 +320,7 @@ class Builder(Accumulator):
         unit = self._exceptions(unit)
         unit = split_glued(split_connectors(unit, self.ctx.index), self.ctx.index, self.schema)
         several = several_readings(unit)
+        parens = PLACEHOLDER_RE.search(unit) is not None  # (else no clause of it has a parenthesis to look at)
         default = Target("all")
         target = self.target_for(carry) if carry else default
         start_refs: list[Ref] = []
@@ -350,8 +353,12 @@ class Builder(Accumulator):
                     self.apply(said, self.target_for(refs), annotation=note_of)
                 else:
                     self.apply(said, Target("all"), annotation=note_of)
-            rest, paren_people = self._paren_people(rest, bool(refs))
-            paren_ids, paren_refs, paren_stmts, annotation, loose = self._clause_parens(rest)
+            if parens:
+                rest, paren_people = self._paren_people(rest, bool(refs))
+                paren_ids, paren_refs, paren_stmts, annotation, loose = self._clause_parens(rest)
+            else:
+                paren_people, paren_ids, paren_refs, paren_stmts, annotation, loose = None, [], [], [], "", ([], "")
+            written = restore(clause, self.ctx.parens) if parens else clause
             stripped = rest.strip()
             own_rest = _OWN_REST_RE.match(rest) if target.kind == "hh" and not refs else None
             if own_rest:  # 方春生家儿子出差了，其余2人在家: the household's other people, not the other households
@@ -396,9 +403,9 @@ class Builder(Accumulator):
             if prev_negated and sep == "、" and meaningful and all(t.kind in ("alias", "sym") for t in meaningful):
                 toks.insert(0, Tok("neg", "无"))  # 无返乡、外出人员: the negation carries over
                 negated = True
-            stmts = remarks_as_prose(
-                bind(toks, self.schema, restore(clause, self.ctx.parens), self.warnings), toks, _PROSE
-            )
+            stmts = bind(toks, self.schema, written, self.warnings)
+            if stmts and stmts[0].kind == "note":  # (else it is no clause of remarks only)
+                stmts = remarks_as_prose(stmts, toks, _PROSE)
             if "多" in clause and stmts:
                 stmts = self._approximate(stmts, clause)
             if target.kind == "hh" and len(target.accs) > 1 and _each(toks):
@@ -406,7 +413,11 @@ class Builder(Accumulator):
                     x.each = True  # 王建国、李秀兰家各返乡2人
             if stmts and hedged(clause):  # 听说霍建军家儿子要回来: stated, but not as a fact
                 stmts += _hedge_doubts(stmts, self.schema.temperature)
-            prev_negated = any(t.kind == "neg" and t.used for t in toks)
+            prev_negated = False
+            for t in toks:  # (a loop: this runs for every clause)
+                if t.kind == "neg" and t.used:
+                    prev_negated = True
+                    break
             alone = [t for t in toks if t.kind != "fill"]
             waiting = (
                 len(alone) == 1
@@ -436,7 +447,8 @@ class Builder(Accumulator):
             elif target.kind == "hh" and not stmts and [t.text for t in toks] == ["√"]:
                 stmts = [Stmt("normal", how="strong")]  # 王建国√: the household ticked off as fine
             note_annotation = (
-                annotation if target.kind == "hh" else ",".join(x for x in (annotation, loose[1]) if x)
+                annotation if target.kind == "hh" or not loose[1]
+                else (f"{annotation},{loose[1]}" if annotation else loose[1])
             )
             if paren_refs:  # 发热人数:1(张三虎家,37.4): the parenthesis names the households
                 p_target = self.target_for(paren_refs)
@@ -467,8 +479,9 @@ class Builder(Accumulator):
                 if tail:  # 发烧38.5已送医院: what follows the statements is a note
                     self.apply([Stmt("note", value=tail)], target)
                 if target.kind == "hh" and stmts:
-                    said = restore(clause, self.ctx.parens)
-                    origin = _ORIGIN_RE.search(said) if any(x.kind == "field" for x in stmts) else None
+                    origin = (
+                        _ORIGIN_RE.search(written) if "从" in written and any(x.kind == "field" for x in stmts) else None
+                    )
                     if origin:  # 从广州回来的: where they came from is a note
                         self.apply([Stmt("note", value=origin.group(0))], target)
                     if several and any(x.kind in ("temp", "temp3") for x in stmts):
@@ -494,15 +507,15 @@ class Builder(Accumulator):
     ) -> tuple[list[Stmt], _Event | None]:
         """A count alone after its event (``来亲戚了，两个``) is the event's; an event whose count never
         comes is settled (see :meth:`_settle`). Returns the clause's statements and the open event."""
-        count = _count_only(toks)
-        if event is not None and event[0] is target and count is not None:
+        count = _count_only(toks) if event is not None and event[0] is target else None
+        if count is not None and event is not None:
             if not event[2] or count == 1:
                 stmts = [Stmt("field", event[1], "count", count)]  # 来亲戚了，两个 / 回来了，共计3人
             else:  # 儿子回来了，4人: the household's people, or more who came back?
                 stmts = [*stmts, Stmt("doubt", event[1]), Stmt("doubt", self.schema.people)]
         elif event is not None:
             self._settle(event)
-        new = self._event_of(stmts, target, clause)
+        new = self._event_of(stmts, target, clause) if target.kind == "hh" else None
         if new is not None and event is not None and event[0] is target and event[2]:
             new = (target, new[1], True)  # 女儿返乡，已居家隔离: the same one person
         return stmts, new

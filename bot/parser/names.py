@@ -46,6 +46,12 @@ _NAME_SEP_RE = re.compile(r"\s*(?:以及|[、,和与及跟])\s*")
 _EXCEPT_WORDS_RE = re.compile(r"^\s*(?:这|那)?(?:(?:\d+|几)?(?:户|家))?(?:人家|住户|农户)?(?:等)?")
 
 
+#: 2–4 CJK characters (a name's shape).
+_NAME_CHARS_RE = re.compile(f"[{CJK}]{{2,4}}")
+#: What a name does not end with: a title (``大爷``), a place (``村``).
+_NOT_NAME_ENDS = (*TITLES, *PLACE_SUFFIXES)
+
+
 def one_off(known: str, written: str) -> bool:
     """``written`` is ``known`` with one character of the given name wrong (杜美林 for 杜美玲)."""
     return (
@@ -58,15 +64,15 @@ def one_off(known: str, written: str) -> bool:
 
 def looks_like_name(cand: str) -> bool:
     """Whether ``cand`` could be a person's name: 2–4 characters, a surname first, no title or place."""
-    if not 2 <= len(cand) <= 4 or not all(CJK_RE.match(c) for c in cand):
+    if not _NAME_CHARS_RE.fullmatch(cand):
         return False
     if cand[0] not in SURNAMES and cand[:2] not in COMPOUND_SURNAMES:
         return False
     if len(cand) == 2 and cand[1] in "家户":
         return False
-    if any(cand.endswith(t) for t in TITLES) or any(cand.endswith(p) for p in PLACE_SUFFIXES):
+    if cand.endswith(_NOT_NAME_ENDS):
         return False
-    return not any(c in NON_NAME_CHARS for c in cand[1:])
+    return NON_NAME_CHARS.isdisjoint(cand[1:])
 
 
 @dataclass
@@ -162,7 +168,16 @@ class HouseholdNames:
 
     def _heuristic(self, run: str, after: str, strict: bool) -> tuple[Ref | None, int]:
         best: tuple[int, int] | None = None  # (score, length)
-        for length in range(2, min(4, len(run)) + 1):
+        top = min(4, len(run))
+        if strict and not after[:1].isdigit():  # only a candidate before 家/户 can be taken (see below)
+            for length in range(2, top + 1):
+                if run[length : length + 1] in ("家", "户") or run.startswith(("一家", "全家"), length):
+                    best = (3, length)
+                    break
+            else:
+                return None, 0
+            top = 1  # (no more lengths to score)
+        for length in range(2, top + 1):
             rest = run[length:]
             if rest[:1] in ("家", "户") or rest.startswith(("一家", "全家")):
                 score = 3
@@ -208,7 +223,7 @@ class HouseholdNames:
         # before one of those marks), left to right, the longest name first
         idx = self.ctx.index
         marks = [m.start() for m in _MARK_RE.finditer(rest)] if ("家" in rest or "户" in rest or ":" in rest) else []
-        starts = sorted({p - k for p in marks for k in idx.household_lengths if p >= k})
+        starts = sorted({p - k for p in marks for k in idx.household_lengths if p >= k}) if marks else ()
         kept: list[str] = []
         pos = 0
         for i in starts:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import weakref
 from collections.abc import Callable
 from functools import cached_property
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from bot.core.model import Household, Member, Roster
 from bot.parser import textnorm
@@ -66,6 +66,8 @@ class RosterIndex:
         #: the first characters of the household names that are looked for (2 characters or more)
         self.household_initials = frozenset(n[0] for n in self.households if len(n) >= 2)
         self.protect = tuple(n for n in names if any(c in textnorm.NUMERAL_CHARS for c in n))
+        #: what other stages work out from the roster, by name (``glue_starts``: bot.parser.segment)
+        self.memo: dict[str, Any] = {}
         self._member_ids = frozenset(id(m) for m in roster.members)
         self._own: dict[int, OwnNames] = {}
 

@@ -9,7 +9,6 @@ said. Tables are split in :mod:`bot.parser.table`.
 from __future__ import annotations
 
 import re
-import weakref
 
 from bot.parser.rosterindex import RosterIndex
 from bot.parser.schema import Schema
@@ -132,16 +131,13 @@ def split_connectors(unit: str, idx: RosterIndex) -> str:
 
 
 _REST_INITIALS = frozenset(w[0] for w in REST_WORDS)
-_GLUE_STARTS: weakref.WeakKeyDictionary[RosterIndex, re.Pattern[str]] = weakref.WeakKeyDictionary()
-
-
 def _glue_starts(idx: RosterIndex) -> re.Pattern[str]:
     """The first characters of the roster's household names and of the rest words, as one class (once per
-    roster index)."""
-    rx = _GLUE_STARTS.get(idx)
+    roster index, kept in its memo)."""
+    rx = idx.memo.get("glue_starts")
     if rx is None:
         chars = sorted(idx.household_initials | _REST_INITIALS)
-        rx = _GLUE_STARTS[idx] = re.compile("[" + "".join(re.escape(c) for c in chars) + "]")
+        rx = idx.memo["glue_starts"] = re.compile("[" + "".join(re.escape(c) for c in chars) + "]")
     return rx
 
 

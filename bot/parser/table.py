@@ -26,6 +26,14 @@ _COUNT_RE = re.compile(r"\d{1,7}")
 _NAME_HEADER_ENDS = tuple(dict.fromkeys((w[0], w[-1]) for w in NAME_HEADERS))
 
 
+def _may_name(header: str) -> bool:
+    """Whether a name header can be in ``header`` (it holds the first and last characters of one)."""
+    for a, b in _NAME_HEADER_ENDS:
+        if a in header and b in header:
+            return True
+    return False
+
+
 def _cell_sep(line: str) -> str:
     if "\t" in line:
         return "\t"
@@ -76,7 +84,7 @@ def read_table(lines: list[str], i: int, schema: Schema) -> tuple[int, list[str 
     ``(i, [], [])`` when ``lines[i]`` is no table header.
     """
     header = lines[i].strip()
-    if not header or not any(a in header and b in header for a, b in _NAME_HEADER_ENDS):
+    if not header or not _may_name(header):
         return i, [], []  # (no name column can be in it: see below)
     sep = _cell_sep(header)
     cells = _split_cells(header, sep)
