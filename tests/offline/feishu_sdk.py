@@ -86,6 +86,7 @@ class Received:
                 .register_p2_im_message_recalled_v1(lambda e: self.add("recalled", e))
                 .register_p2_im_chat_member_user_added_v1(lambda e: self.add("user_added", e))
                 .register_p2_im_chat_member_bot_added_v1(lambda e: self.add("bot_added", e))
+                .register_p2_application_bot_menu_v6(lambda e: self.add("menu", e))
                 .register_p2_card_action_trigger(card)
                 .build())
 

@@ -60,6 +60,11 @@ def send(client: lark.Client, receive_id: str, msg_type: str, content: dict, id_
     return client.im.v1.message.create(req)
 
 
+def patch(client: lark.Client, message_id: str, card: dict):
+    return client.im.v1.message.patch(PatchMessageRequest.builder().message_id(message_id).request_body(
+        PatchMessageRequestBody.builder().content(json.dumps(card, ensure_ascii=False)).build()).build())
+
+
 def upload_image(client: lark.Client, data: bytes):
     req = CreateImageRequest.builder().request_body(
         CreateImageRequestBody.builder().image_type("message").image(io.BytesIO(data)).build()).build()
@@ -105,12 +110,19 @@ def test_reply_patch_and_recall(s: FeishuStandIn, client: lark.Client) -> None:
                                        "value": {"a": "confirm", "id": 7}}]}]}
     c = send(client, chat.chat_id, "interactive", card)
     assert c.success() and s.cards(chat)[0].buttons() == [("确认", {"a": "confirm", "id": 7})]
-    new = {"elements": [{"tag": "markdown", "content": "已确认"}]}
+    new = {"config": {"update_multi": True}, "elements": [{"tag": "markdown", "content": "已确认"}]}
     p = client.im.v1.message.patch(PatchMessageRequest.builder().message_id(c.data.message_id).request_body(
         PatchMessageRequestBody.builder().content(json.dumps(new, ensure_ascii=False)).build()).build())
     assert p.success(), (p.code, p.msg)
     [m] = s.cards(chat)
     assert m.updated and m.text == "已确认" and m.history == [card]
+    # the card after the update must be shared too; five updates a second of one card at most
+    unshared = {"elements": [{"tag": "markdown", "content": "x"}]}
+    assert patch(client, c.data.message_id, unshared).code == 230001
+    assert [patch(client, c.data.message_id, new).code for _ in range(5)] == [0, 0, 0, 0, 230020]
+    # a card that was not shared cannot be updated
+    c1 = send(client, chat.chat_id, "interactive", unshared)
+    assert patch(client, c1.data.message_id, new).code == 230001
     # only the app's cards can be updated; a text is refused
     t = client.im.v1.message.patch(PatchMessageRequest.builder().message_id(mid).request_body(
         PatchMessageRequestBody.builder().content(json.dumps(new)).build()).build())
@@ -142,6 +154,9 @@ def test_post_image_and_file_sends_need_uploaded_keys(s: FeishuStandIn, client: 
     assert s.uploads()[1].file_type == "xls"
     assert upload_image(client, b"not an image").code == 234011
     assert send(client, chat.chat_id, "text", {"text": "  "}).code == 230001
+    big = {"zh_cn": {"title": "", "content": [[{"tag": "text", "text": "户" * 11000}]]}}  # 33 KB of UTF-8
+    assert send(client, chat.chat_id, "post", big).code == 230025
+    assert send(client, chat.chat_id, "text", {"text": "户" * 11000}).success()  # a text may have 150 KB
     assert send(client, chat.chat_id, "audio", {"file_key": f.data.file_key}).code == 230001
 
 

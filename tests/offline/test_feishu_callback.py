@@ -217,3 +217,22 @@ def _app_card(s: FeishuStandIn, chat_id: str, card: dict) -> str:
         .content(json.dumps(card, ensure_ascii=False)).build()).build())
     assert r.success(), (r.code, r.msg)
     return r.data.message_id
+
+
+@pytest.mark.parametrize("fault", ["signature", "encryption", "token", "unsigned"])
+def test_a_forged_event_is_refused_by_the_sdk(s: FeishuStandIn, app: CallbackReceiver, fault: str) -> None:
+    liu = s.add_user("刘建国")
+    chat = s.add_chat("第一网格", [liu])
+    s.post_text(chat, liu, "张三家 3人", fault=fault)
+    [(eid, status, _)] = s.forged
+    assert status == 500 and not app.received.of("message") and not s.pump.queue
+    s.post_text(chat, liu, "李四家 2人")  # a genuine one still gets through
+    [e] = app.received.wait("message")
+    assert e.header.event_id != eid
+
+
+def test_the_bot_menu(s: FeishuStandIn, app: CallbackReceiver) -> None:
+    liu = s.add_user("刘建国")
+    s.click_menu(liu, "summary")
+    [e] = app.received.wait("menu")
+    assert e.event.event_key == "summary" and e.event.operator.operator_id.open_id == liu.open_id

@@ -15,7 +15,8 @@ Shapes follow what ``lark-oapi`` 1.7.5 sends and parses:
   uploaded ``file_key``) and interactive (a card). A ``uuid`` seen in the last hour returns the message it
   sent then, sending nothing new (Feishu's request de-duplication).
 * ``PATCH /open-apis/im/v1/messages/:message_id`` ``{content}``: replaces a card the app sent (within 14
-  days); ``DELETE`` recalls a message the app sent; ``GET`` reads one message.
+  days, a shared card before and after: ``config.update_multi`` true or card JSON 2.0, at most 5 updates a
+  second per message); a text may be 150 KB, a card or a post 30 KB; ``DELETE`` recalls a message the app sent; ``GET`` reads one message.
 * ``POST /open-apis/im/v1/images`` (multipart ``image_type``, ``image``) and ``/open-apis/im/v1/files``
   (``file_type``, ``file_name``, ``file``) → ``image_key`` / ``file_key``.
 * ``GET /open-apis/im/v1/messages/:message_id/resources/:file_key?type=image|file``: the binary body with
@@ -36,6 +37,7 @@ parameter, 234003 resource not in the message, 99992402 field validation failed)
 from __future__ import annotations
 
 import json
+import secrets
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -51,8 +53,9 @@ TOKEN_TTL_S = 7200
 TOKEN_RENEW_S = 1800  # a token with less left than this is replaced by a new one
 UUID_WINDOW_S = 3600
 CARD_PATCH_DAYS = 14
-TEXT_LIMIT = 150 * 1024
-CARD_LIMIT = 30 * 1024
+TEXT_LIMIT = 150 * 1024  # a text's request body
+CARD_LIMIT = 30 * 1024  # a card's or a post's
+CARD_UPDATES_PER_SECOND = 5  # PATCHes of one message
 IMAGE_LIMIT = 10 * 1024 * 1024
 FILE_LIMIT = 30 * 1024 * 1024
 RATE_LIMIT = (99991400, "request trigger frequency limit")
@@ -93,6 +96,7 @@ class OpenApi:
         self._fail_next = 0
         self._app_sends: deque[float] = deque()
         self._chat_sends: dict[str, deque[float]] = {}
+        self._patches: dict[str, deque[float]] = {}  # message id -> its recent updates
         self.rate_limited = 0  # sends answered with a frequency limit
         self.unknown: list[str] = []  # "METHOD path" of calls to paths the stand-in does not serve
         self._log_ids = 0
@@ -235,7 +239,7 @@ class OpenApi:
             if live:
                 token, exp = max(live, key=lambda te: te[1])
             else:
-                token, exp = "t-g1" + self.s.ids.hex(36).upper(), now + TOKEN_TTL_S
+                token, exp = "t-g1" + secrets.token_hex(18).upper(), now + TOKEN_TTL_S
                 self.s.tokens[token] = exp
         return {"tenant_access_token": token, "expire": int(exp - now)}
 
@@ -316,7 +320,7 @@ class OpenApi:
         if not isinstance(content, dict):
             raise ApiError(230001, "invalid message content")
         size = len(raw.encode("utf-8"))
-        if size > (CARD_LIMIT if msg_type == "interactive" else TEXT_LIMIT):
+        if size > (TEXT_LIMIT if msg_type == "text" else CARD_LIMIT):
             raise ApiError(230025, "The length of the message content reaches its limit.")
         if msg_type == "text":
             if not isinstance(content.get("text"), str) or not content["text"].strip():
@@ -355,6 +359,17 @@ class OpenApi:
             if self.s.now_ms() - m.create_time_ms > CARD_PATCH_DAYS * 86400 * 1000:
                 raise ApiError(230031, "The message can no longer be updated.")
             content = self._content("interactive", body.get("content"))
+            if not (shared_card(m.content) and shared_card(content)):
+                raise ApiError(230001, "invalid card: an updated card must be shared (config.update_multi true), "
+                                       "before and after the update")
+            q = self._patches.setdefault(m.message_id, deque())
+            now = self.s.clock()
+            while q and now - q[0] >= 1.0:
+                q.popleft()
+            if len(q) >= CARD_UPDATES_PER_SECOND:
+                self.rate_limited += 1
+                raise ApiError(*CHAT_RATE_LIMIT)
+            q.append(now)
             m.history.append(m.content)
             m.content, m.updated = content, True
         return {}
@@ -466,6 +481,13 @@ class OpenApi:
                 "chat_mode": "group" if chat.chat_type == "group" else "p2p", "chat_type": "private",
                 "external": False, "tenant_key": self.s.tenant_key, "user_count": str(len(people)),
                 "bot_count": "1" if chat.bot_in_chat else "0"}
+
+
+def shared_card(card: dict[str, Any]) -> bool:
+    """A card every receiver sees the same (the only kind PATCH updates): JSON 2.0 cards always are; a 1.0
+    card says ``config.update_multi: true``."""
+    config = card.get("config")
+    return card.get("schema") == "2.0" or (isinstance(config, dict) and config.get("update_multi") is True)
 
 
 def message_json(m: Message, s: StandInState) -> dict[str, Any]:

@@ -32,6 +32,8 @@ import base64
 import contextlib
 import itertools
 import json
+import secrets
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -77,6 +79,11 @@ class WsConn:
     pings: int = 0
     acks: dict[str, asyncio.Future[dict[str, Any]]] = field(default_factory=dict)
 
+    @property
+    def live(self) -> bool:
+        t = self.request.transport
+        return t is not None and not t.is_closing() and not self.ws.closed
+
 
 def frame(method: int, service_id: int, headers: dict[str, str], payload: bytes = b"", seq_id: int = 0) -> Frame:
     f = Frame()
@@ -113,6 +120,7 @@ class EventPump:
         self.endpoint_calls = 0
         self.connections_made = 0
         self.pings = 0
+        self.errors: list[str] = []  # unexpected errors of delivery attempts (each counted as failed)
         self._endpoint_failures: list[int] = []  # codes the next endpoint calls answer
         self._tickets: set[str] = set()
         self._seq = itertools.count(1)
@@ -191,12 +199,17 @@ class EventPump:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._wake.wait(), min(wait, 1.0))
                 continue
-            d = await (self._post(p) if self.mode == "callback" else self._send_frames(p))
+            try:
+                d = await (self._post(p) if self.mode == "callback" else self._send_frames(p))
+            except Exception as e:  # the loop must outlive any one delivery; this attempt failed
+                self.errors.append(repr(e))
+                d = Delivery(p.event_id, p.event_type, p.attempts + 1, str(self.mode), 0, None, self.s.clock())
+                self.s.record_delivery(d)
             self._settle(p, d)
 
     def _next_due(self) -> tuple[Pending | None, float]:
         with self.s.lock:
-            if self.mode is None or (self.mode == "websocket" and not self.conns) \
+            if self.mode is None or (self.mode == "websocket" and not self._live()) \
                     or (self.mode == "callback" and not self.callback_url):
                 return None, 1.0
             now = self.s.clock()
@@ -225,7 +238,7 @@ class EventPump:
         plain = json.dumps(payload, ensure_ascii=False)
         key = self.s.encrypt_key
         headers = {"Content-Type": "application/json; charset=utf-8", "User-Agent": "Lark-Open-Platform",
-                   "X-Request-Id": self.s.ids.uuid()}
+                   "X-Request-Id": str(uuid.uuid4())}
         if not key:
             return plain.encode("utf-8"), headers
         body = json.dumps({"encrypt": crypto.encrypt(plain, key)}).encode("utf-8")
@@ -255,6 +268,33 @@ class EventPump:
         except ValueError:
             return status, raw.decode("utf-8", "replace")
 
+    async def forged(self, payload: dict[str, Any], fault: str) -> tuple[int, Any]:
+        """POST one event once, not as Feishu would: ``fault`` "signature" (a wrong ``X-Lark-Signature``),
+        "encryption" (encrypted with another key, signed right), "token" (another Verification Token) or
+        "unsigned" (plain JSON without the signature headers). Returns the answer; nothing is redelivered."""
+        if fault not in ("signature", "encryption", "token", "unsigned"):
+            raise ValueError(fault)
+        assert self._session is not None and self.callback_url
+        key = self.s.encrypt_key
+        if fault == "token":
+            payload = {**payload, "header": {**payload["header"], "token": "forged-" + secrets.token_hex(8)}}
+        plain = json.dumps(payload, ensure_ascii=False)
+        headers = {"Content-Type": "application/json; charset=utf-8"}
+        if fault == "unsigned" or not key:
+            body = plain.encode("utf-8")
+        else:
+            body = json.dumps({"encrypt": crypto.encrypt(plain, "another" + key if fault == "encryption" else key)
+                               }).encode("utf-8")
+            headers.update(crypto.signed_headers(body, key, int(self.s.clock())))
+            if fault == "signature":
+                headers[crypto.SIGNATURE] = "0" * 64
+        try:
+            async with self._session.post(self.callback_url, data=body, headers=headers,
+                                          timeout=ClientTimeout(total=self.callback_timeout)) as resp:
+                return resp.status, (await resp.read()).decode("utf-8", "replace")
+        except (ClientError, TimeoutError, OSError):
+            return 0, None
+
     async def verify_url(self, challenge: str, timeout: float = 1.0) -> tuple[int, Any]:
         """The ``url_verification`` exchange (Feishu wants the challenge echoed within 1 s)."""
         payload = {"challenge": challenge, "token": self.s.verification_token, "type": "url_verification"}
@@ -274,12 +314,12 @@ class EventPump:
             return web.json_response({"code": failure, "msg": "system busy" if failure == 1 else "refused"})
         if body.get("AppID") != self.s.app_id or body.get("AppSecret") != self.s.app_secret:
             return web.json_response({"code": 10014, "msg": "app secret invalid"})
-        ticket = self.s.ids.uuid()
+        ticket = str(uuid.uuid4())
         with self.s.lock:
             self._tickets.add(ticket)
         host = request.host
-        url = (f"ws://{host}/ws/v2?fpid=493&aid=552564&device_id={self.s.ids.hex(19)}"
-               f"&access_key={self.s.ids.hex(32)}&service_id={33554678 + self.endpoint_calls}&ticket={ticket}")
+        url = (f"ws://{host}/ws/v2?fpid=493&aid=552564&device_id={secrets.randbelow(10**19):019d}"
+               f"&access_key={secrets.token_hex(16)}&service_id={33554678 + self.endpoint_calls}&ticket={ticket}")
         return web.json_response({"code": 0, "msg": "ok", "data": {"URL": url, "ClientConfig": self.client_config}})
 
     async def _websocket(self, request: web.Request) -> web.StreamResponse:
@@ -287,7 +327,7 @@ class EventPump:
         with self.s.lock:
             valid = q.get("ticket", "") in self._tickets
             self._tickets.discard(q.get("ticket", ""))
-            full = len(self.conns) >= self.max_connections
+            full = sum(c.live for c in self.conns) >= self.max_connections
         if not valid or full:
             code = str(EXCEED_CONN_LIMIT if full else 1)
             return web.Response(status=AUTH_FAILED, reason="Auth Failed", headers={
@@ -328,7 +368,8 @@ class EventPump:
                 self.pings += 1
                 self.s.changed.notify_all()
             pong = frame(CONTROL, f.service, {"type": "pong"}, json.dumps(self.client_config).encode(), f.SeqID)
-            await conn.ws.send_bytes(pong.SerializeToString())
+            with contextlib.suppress(ConnectionError, RuntimeError):  # the connection went meanwhile
+                await conn.ws.send_bytes(pong.SerializeToString())
         elif f.method == DATA:
             fut = conn.acks.get(h.get("message_id", ""))
             if fut is not None and not fut.done():
@@ -338,13 +379,17 @@ class EventPump:
                     ack = {"code": 0}
                 fut.set_result({**ack, "biz_rt": h.get("biz_rt")})
 
-    async def _send_frames(self, p: Pending) -> Delivery:
+    def _live(self) -> list[WsConn]:
         with self.s.lock:
-            conn = self.conns[next(self._rr) % len(self.conns)]
+            return [c for c in self.conns if c.live]
+
+    async def _send_frames(self, p: Pending) -> Delivery:
+        live = self._live()
+        conn = live[next(self._rr) % len(live)]
         payload = json.dumps(p.payload, ensure_ascii=False).encode("utf-8")
         size = self.split_bytes or len(payload) or 1
         parts = [payload[i:i + size] for i in range(0, len(payload), size)] or [b""]
-        msg_id, trace_id = self.s.ids.hex(20), self.s.ids.uuid()
+        msg_id, trace_id = secrets.token_hex(10), str(uuid.uuid4())
         fut: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
         conn.acks[msg_id] = fut
         try:
@@ -375,9 +420,12 @@ class EventPump:
         with self.s.lock:
             conns = list(self.conns)
         for c in conns:
-            if abrupt and c.request.transport is not None:
-                c.request.transport.abort()
+            transport = c.request.transport
+            if transport is None or transport.is_closing():
+                continue  # already going: its handler removes it
+            if abrupt:
+                transport.abort()
             else:
                 with contextlib.suppress(Exception):
-                    await c.ws.close(code=1001, message=b"going away")
+                    await asyncio.wait_for(c.ws.close(code=1001, message=b"going away"), 2.0)
         return len(conns)

@@ -13,7 +13,9 @@ the locale level that sending uses); ``mentions`` gives each ``@_user_N`` placeh
 ``url_verification`` challenge is the one body in the older flat form (``{"challenge", "token", "type"}``).
 
 Ids look like Feishu's (``oc_``/``ou_``/``on_``/``om_`` + 32 hex, ``cli_`` + 16 hex, ``img_v3_…``,
-``file_v3_…``) and come from :class:`Ids`, seeded when a run must be reproducible (the demo).
+``file_v3_…``) and come from :class:`Ids`, seeded when a run must be reproducible (the demo). What travels
+per request (tokens, tickets, nonces, request and trace ids) is random instead, so that a retry never shifts
+the ids a seeded run shows.
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ CARD_ACTION = "card.action.trigger"
 USER_ADDED = "im.chat.member.user.added_v1"
 BOT_ADDED = "im.chat.member.bot.added_v1"
 URL_VERIFICATION = "url_verification"
+BOT_MENU = "application.bot.menu_v6"
 
 
 class Ids:
@@ -166,6 +169,11 @@ def user_added_event(chat: FeishuChat, operator: FeishuUser, users: list[FeishuU
 def bot_added_event(chat: FeishuChat, operator: FeishuUser, tenant_key: str) -> dict[str, Any]:
     return {"chat_id": chat.chat_id, "operator_id": operator.ids(), "external": False,
             "operator_tenant_key": tenant_key, "name": chat.name}
+
+
+def bot_menu_event(operator: FeishuUser, event_key: str, timestamp_s: int) -> dict[str, Any]:
+    return {"operator": {"operator_name": operator.name, "operator_id": operator.ids()}, "event_key": event_key,
+            "timestamp": timestamp_s}
 
 
 def url_verification(challenge: str, token: str) -> dict[str, Any]:

@@ -13,9 +13,10 @@ The server runs its own event loop in a background thread; tests drive it throug
 * what users do, each pushed as the event Feishu sends: :meth:`post_text` (``@_user_N`` placeholders with
   ``mentions``), :meth:`post_rich` (a ``post`` of text and images), :meth:`post_image`, :meth:`post_file`,
   :meth:`recall`, :meth:`click` (a card's button: ``card.action.trigger``; a ``card`` in the answer
-  replaces the card, as Feishu does), :meth:`add_members`, :meth:`add_bot`, :meth:`push` (any event),
+  replaces the card, as Feishu does), :meth:`click_menu` (the bot's menu), :meth:`add_members`, :meth:`add_bot`, :meth:`push` (any event),
   :meth:`redeliver` (the same event again), :meth:`verify_url` (``url_verification``);
-* faults: :meth:`fail_next` (the next N sends get the 429), :meth:`set_rate_limits`, :meth:`revoke_tokens`,
+* faults: forged callbacks (``fault=`` "signature", "encryption", "token", "unsigned" on :meth:`push` and
+  :meth:`post_text`; the answers in :attr:`forged`), :meth:`fail_next` (the next N sends get the 429), :meth:`set_rate_limits`, :meth:`revoke_tokens`,
   :meth:`drop_connection`, :meth:`fail_endpoint`, :meth:`retry_now`;
 * what the app did: :meth:`calls` (every API call), :meth:`sent` / :meth:`sent_to`, :meth:`texts`,
   :meth:`cards`, :meth:`uploads`, :meth:`replies_to`, :meth:`deliveries`, and :meth:`wait_for`.
@@ -29,9 +30,10 @@ message-resource API. The SDK caches tenant tokens per app id for the whole proc
 ``loop.run_until_complete`` on it and never returns. To run it in its own thread, that thread must make a
 new loop, ``asyncio.set_event_loop`` it and assign it to ``lark_oapi.ws.client.loop`` *before* building
 the ``lark_oapi.ws.Client`` (its constructor starts a cache task on the current loop). The client has no
-stop: set ``client._auto_reconnect = False``, close its connection on that loop
-(``asyncio.run_coroutine_threadsafe(client._disconnect(), loop)``), then ``loop.call_soon_threadsafe(
-loop.stop)``; ``start()`` then raises ``RuntimeError`` in its thread. The SDK reconnects after a drop
+stop: set ``client._auto_reconnect = False`` and ``loop.call_soon_threadsafe(loop.stop)``; ``start()`` then
+raises ``RuntimeError`` in its thread, which cancels the loop's tasks (receive loop, pings, the cache's
+timer), closes ``client._conn`` and closes the loop (``tests/offline/feishu_sdk.py:WsClientThread`` does
+exactly this). The SDK reconnects after a drop
 after a random ``ReconnectNonce`` wait and then every ``ReconnectInterval`` seconds, and pings every
 ``PingInterval`` seconds (the first at once): the stand-in's ``client_config`` sets them (a test uses
 ``ReconnectNonce`` 0 and a short interval). The event handler runs on that loop: hand events to the
@@ -90,6 +92,8 @@ class FeishuStandIn(BackgroundLoop):
         #: False: the app lacks ``im:message.group_msg`` and gets only the group messages that @-mention it
         self.all_group_messages = all_group_messages
         self.port = port
+        #: (event_id, HTTP status, body) of each forged callback (``push(..., fault=…)``)
+        self.forged: list[tuple[str, int, Any]] = []
         self._runner: web.AppRunner | None = None
 
     # ------------------------------------------------------------------ settings the adapter needs
@@ -172,11 +176,19 @@ class FeishuStandIn(BackgroundLoop):
         self.pump.use_websocket()
 
     # ------------------------------------------------------------------ what users do
-    def push(self, event_type: str, event: dict[str, Any]) -> str:
-        """Push any event (the schema 2.0 envelope is added). Returns its event_id."""
+    def push(self, event_type: str, event: dict[str, Any], *, fault: str | None = None) -> str:
+        """Push any event (the schema 2.0 envelope is added). Returns its event_id. With ``fault``, the event
+        is POSTed once to the callback URL, forged (see ``EventPump.forged``), and the answer is appended to
+        :attr:`forged` as (event_id, HTTP status, body)."""
         s = self.state
         payload = ev.envelope(event_type, event, event_id=s.ids.event_id(), create_time_ms=s.now_ms(),
                               token=s.verification_token, app_id=s.app_id, tenant_key=s.tenant_key)
+        eid = payload["header"]["event_id"]
+        if fault is not None:
+            status, body = self._call(self.pump.forged(payload, fault))
+            with self.state.lock:
+                self.forged.append((eid, status, body))
+            return eid
         return self.pump.push(payload).event_id
 
     def redeliver(self, event_id: str) -> None:
@@ -186,7 +198,8 @@ class FeishuStandIn(BackgroundLoop):
         self.pump.push(p.payload)
 
     def _post(self, chat: FeishuChat, user: FeishuUser, msg_type: str, content: dict[str, Any], *,
-              keys: Sequence[str] = (), mentions: Sequence[FeishuUser] = (), reply_to: str | None = None) -> str:
+              keys: Sequence[str] = (), mentions: Sequence[FeishuUser] = (), reply_to: str | None = None,
+              fault: str | None = None) -> str:
         s = self.state
         with s.lock:
             parent = s.messages.get(reply_to) if reply_to else None
@@ -200,13 +213,14 @@ class FeishuStandIn(BackgroundLoop):
             self.push(ev.MESSAGE_RECEIVE, ev.message_event(
                 chat, user, message_id=m.message_id, message_type=msg_type, content=content,
                 create_time_ms=m.create_time_ms, tenant_key=s.tenant_key, mentions=list(mentions),
-                parent_id=m.parent_id, root_id=m.root_id))
+                parent_id=m.parent_id, root_id=m.root_id), fault=fault)
         return m.message_id
 
     def post_text(self, chat: FeishuChat, user: FeishuUser, text: str, *, mentions: Sequence[FeishuUser] = (),
-                  reply_to: str | None = None) -> str:
-        """A text message; ``@_user_1``… in ``text`` stand for ``mentions`` (use ``self.bot`` for the bot)."""
-        return self._post(chat, user, "text", {"text": text}, mentions=mentions, reply_to=reply_to)
+                  reply_to: str | None = None, fault: str | None = None) -> str:
+        """A text message; ``@_user_1``… in ``text`` stand for ``mentions`` (use ``self.bot`` for the bot).
+        ``fault``: its event is forged (a wrong signature, encryption or token; see :meth:`push`)."""
+        return self._post(chat, user, "text", {"text": text}, mentions=mentions, reply_to=reply_to, fault=fault)
 
     def post_rich(self, chat: FeishuChat, user: FeishuUser, paragraphs: Sequence[Sequence[PostElement]], *,
                   title: str = "", reply_to: str | None = None) -> str:
@@ -271,6 +285,10 @@ class FeishuStandIn(BackgroundLoop):
         return self.push(ev.CARD_ACTION, ev.card_action_event(
             user, value=match[0][1], tag="button", message_id=message_id, chat_id=m.chat_id,
             card_token="c-" + s.ids.hex(40), tenant_key=s.tenant_key))
+
+    def click_menu(self, user: FeishuUser, event_key: str) -> str:
+        """``user`` picks an item of the bot's custom menu (``application.bot.menu_v6``)."""
+        return self.push(ev.BOT_MENU, ev.bot_menu_event(user, event_key, int(self.state.clock())))
 
     def add_members(self, chat: FeishuChat, users: Sequence[FeishuUser], operator: FeishuUser) -> str:
         with self.state.lock:
