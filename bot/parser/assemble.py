@@ -53,29 +53,31 @@ def assemble(state: Accumulator) -> MemberReport | None:
     for n in state.exceptions:
         if n not in mentioned and n in state.own:
             mentioned.append(n)
-    names = [h.name for h in state.member.households] if covers_all else mentioned
+    names = state.own_names.names if covers_all else mentioned
     # an enum option stated for every household (10户均绿码) is no "normal value": it is given to each
     stated_options = {
         k: v for k, v in {**blanket_zero, **rest_zero}.items() if schema.fields[k].type == "enum"
     }
     named = set(mentioned)
     spread: dict[str, Any] | None = None  # the values of a household only the blanket statement covers
+    doubted = bool(state.blanket.missing or state.rest.missing)  # (else nothing of such a household is)
+    accs = state.accs
     for name in names:
-        acc = state.accs.get(name)
-        if covers_all and name not in named and acc is None:
+        acc = accs.get(name)
+        if acc is None and covers_all and name not in named:
             if spread is None:
                 spread, lists = _spread(schema, stated_options)
             values = spread.copy()
             for k in lists:
                 values[k] = list(spread[k])  # each household its own list
-            hr = HouseholdReport(household=name, values=values)
-            if state.blanket.missing or state.rest.missing:  # (else nothing of it is in doubt)
+            hr = HouseholdReport(name, values)  # (positional: cheaper than keywords, for thousands)
+            if doubted:
                 hr.uncertain = _uncertain(state, name, None, values)
             report.households.append(hr)
             continue
         said = acc or Acc()  # what the message said of this household
         excluded = name in state.exceptions
-        values = tpl.empty_values()
+        values = schema.empty.copy()
         if said.normal or (covers_all and state.blanket.normal and not excluded):
             values.update(tpl.normal_values())
         if covers_all:
@@ -98,7 +100,7 @@ def assemble(state: Accumulator) -> MemberReport | None:
                 values[key] = None  # 共人 / 返乡：: unknown, not zero
         _derive_fever(values, schema, tpl.fever_threshold)
         _named_symptoms(values, schema)
-        hr = HouseholdReport(household=name, values=values)
+        hr = HouseholdReport(name, values)  # (positional: cheaper than keywords, for thousands)
         hr.uncertain = _uncertain(state, name, acc, values)
         if acc is not None and acc.row is not None:
             hr.row = acc.row

@@ -100,9 +100,53 @@ def bind(toks: list[Tok], schema: Schema, clause_text: str, warnings: list[str])
                 toks[i - 1].used = True
     bound: dict[int, tuple[str, Any]] = {}
 
-    aliases = toks if "alias" in kinds or "ambig" in kinds else ()  # (an ambig may have become an alias)
+    if "alias" in kinds or "ambig" in kinds:  # (an ambig may have become an alias)
+        _bind_aliases(toks, schema, clause_text, "neg" in kinds, bound)
+
+    for i, t in enumerate(toks):
+        if i in bound:
+            out.extend(_field_stmts(t.key, bound[i], schema, warnings, clause_text))
+            continue
+        if t.used:
+            continue
+        if t.kind == "hh":
+            j = _skip(toks, i + 1, 1)
+            if j < n and toks[j].kind == "num" and not toks[j].used:
+                toks[j].used = True
+                out.append(Stmt("households", value=int(toks[j].value or 0)))
+        elif t.kind == "num" and not t.ordinal:
+            temp = temp_of(t, False)
+            if temp is not None:
+                out.append(Stmt("temp", value=temp))
+            elif t.unit in HOUSEHOLD_UNITS and isinstance(t.value, int):
+                out.append(Stmt("households", value=t.value))
+            elif (
+                isinstance(t.value, int) and schema.visitors and i > 0 and toks[i - 1].kind == "other"
+                and _CAME_RE.search(toks[i - 1].text) and t.unit in PERSON_UNITS
+                and not any(x.kind in ("alias", "done") for x in toks)
+            ):  # 今天来了三个人: people who came, not the household's
+                out.append(Stmt("field", schema.visitors, "count", t.value))
+            elif isinstance(t.value, int) and _people_count(toks, i):
+                total = i > 0 and toks[i - 1].kind == "fill" and toks[i - 1].text in TOTAL_WORDS
+                # 1人在县城上班: what some of the household's people do, not how many it has
+                part = not total and i + 1 < n and toks[i + 1].kind == "other" and len(toks[i + 1].text) >= 2
+                out.append(Stmt("people", how="total" if total else ("part" if part else ""), value=t.value))
+            elif is_temp3(t) is not None:
+                out.append(Stmt("temp3", value=is_temp3(t)))
+        elif t.kind == "normal":
+            if _normal_strength(t.text, toks):
+                out.append(Stmt("normal", how="strong"))
+    return out
+
+
+def _bind_aliases(
+    toks: list[Tok], schema: Schema, clause_text: str, negations: bool, bound: dict[int, tuple[str, Any]]
+) -> None:
+    """Bind the field words of a clause to their values (rules 1 to 5, into ``bound``: token index -> how);
+    ``negations``: whether the clause has a negation token."""
+    n = len(toks)
     # 1. negation before aliases: 无返乡 / 没有外来人 / 无发热、返乡人员
-    for i, t in enumerate(toks if "neg" in kinds and aliases else ()):
+    for i, t in enumerate(toks if negations else ()):
         if t.kind != "neg" or t.used:
             continue
         j = _skip(toks, i + 1, 1)
@@ -117,7 +161,7 @@ def bind(toks: list[Tok], schema: Schema, clause_text: str, warnings: list[str])
             t.used = True
 
     # 2a. a count before and a temperature after: 1人发烧37.5
-    for i, t in enumerate(aliases):
+    for i, t in enumerate(toks):
         if t.kind != "alias" or i in bound or t.key in (schema.note, schema.temperature, schema.people):
             continue
         j = _skip(toks, i + 1, 1)
@@ -129,7 +173,7 @@ def bind(toks: list[Tok], schema: Schema, clause_text: str, warnings: list[str])
                 bound[i] = ("count_temp", (before, toks[j]))
 
     # 2. alias followed by its value: 返乡:0 / 体温36.5 / 外出:是 / 发热无 / 体温正常 / 备注:…
-    for i, t in enumerate(aliases):
+    for i, t in enumerate(toks):
         if t.kind != "alias" or i in bound:
             continue
         if t.key == schema.note:
@@ -170,7 +214,7 @@ def bind(toks: list[Tok], schema: Schema, clause_text: str, warnings: list[str])
             _take(bound, i, v, kinds, count_ok=not v.unit or v.unit not in DATE_UNITS)
 
     # 3. a count before the alias: 2人返乡 / 1人发热; 4. a yes-word before it: 有发热 / 已返乡
-    for i, t in enumerate(aliases):
+    for i, t in enumerate(toks):
         if t.kind != "alias" or i in bound or t.key == schema.note:
             continue
         j = _skip(toks, i - 1, -1)
@@ -192,44 +236,9 @@ def bind(toks: list[Tok], schema: Schema, clause_text: str, warnings: list[str])
             _take(bound, i, v, ("num", "yes"), count_ok=v.unit in PERSON_UNITS + HOUSEHOLD_UNITS + ("",))
 
     # 5. aliases still unbound: presence (儿子从武汉回来了 → returned 1)
-    for i, t in enumerate(aliases):
+    for i, t in enumerate(toks):
         if t.kind == "alias" and i not in bound and t.key != schema.note and not t.used:
             bound[i] = ("presence", None)
-
-    for i, t in enumerate(toks):
-        if i in bound:
-            out.extend(_field_stmts(t.key, bound[i], schema, warnings, clause_text))
-            continue
-        if t.used:
-            continue
-        if t.kind == "hh":
-            j = _skip(toks, i + 1, 1)
-            if j < n and toks[j].kind == "num" and not toks[j].used:
-                toks[j].used = True
-                out.append(Stmt("households", value=int(toks[j].value or 0)))
-        elif t.kind == "num" and not t.ordinal:
-            temp = temp_of(t, False)
-            if temp is not None:
-                out.append(Stmt("temp", value=temp))
-            elif t.unit in HOUSEHOLD_UNITS and isinstance(t.value, int):
-                out.append(Stmt("households", value=t.value))
-            elif (
-                isinstance(t.value, int) and schema.visitors and i > 0 and toks[i - 1].kind == "other"
-                and _CAME_RE.search(toks[i - 1].text) and t.unit in PERSON_UNITS
-                and not any(x.kind in ("alias", "done") for x in toks)
-            ):  # 今天来了三个人: people who came, not the household's
-                out.append(Stmt("field", schema.visitors, "count", t.value))
-            elif isinstance(t.value, int) and _people_count(toks, i):
-                total = i > 0 and toks[i - 1].kind == "fill" and toks[i - 1].text in TOTAL_WORDS
-                # 1人在县城上班: what some of the household's people do, not how many it has
-                part = not total and i + 1 < n and toks[i + 1].kind == "other" and len(toks[i + 1].text) >= 2
-                out.append(Stmt("people", how="total" if total else ("part" if part else ""), value=t.value))
-            elif is_temp3(t) is not None:
-                out.append(Stmt("temp3", value=is_temp3(t)))
-        elif t.kind == "normal":
-            if _normal_strength(t.text, toks):
-                out.append(Stmt("normal", how="strong"))
-    return out
 
 
 def _reading(tok: Tok) -> bool:

@@ -222,8 +222,12 @@ class HouseholdNames:
         # a roster name followed by 家/户/: anywhere in the clause (it can only start a name's length
         # before one of those marks), left to right, the longest name first
         idx = self.ctx.index
-        marks = [m.start() for m in _MARK_RE.finditer(rest)] if ("家" in rest or "户" in rest or ":" in rest) else []
-        starts = sorted({p - k for p in marks for k in idx.household_lengths if p >= k}) if marks else ()
+        lengths = idx.household_lengths
+        marks = (  # (a mark nearer the start than the shortest name has no name before it)
+            [m.start() for m in _MARK_RE.finditer(rest, lengths[-1])]
+            if lengths and ("家" in rest or "户" in rest or ":" in rest) else []
+        )
+        starts = sorted({p - k for p in marks for k in lengths if p >= k}) if marks else ()
         kept: list[str] = []
         pos = 0
         for i in starts:

@@ -22,6 +22,12 @@ class OwnNames:
     def __init__(self, member: Member) -> None:
         #: name -> household, in roster order (read-only: shared by every message of the member)
         self.own: dict[str, Household] = {h.name: h for h in member.households}
+        self._member = member
+
+    @cached_property
+    def names(self) -> tuple[str, ...]:
+        """The households' names in roster order (as many as there are households)."""
+        return tuple(h.name for h in self._member.households)
 
     @cached_property
     def initials(self) -> frozenset[str]:

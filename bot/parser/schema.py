@@ -82,6 +82,8 @@ class Schema:
         #: the values of a household only a blanket "all normal" covers (see bot.parser.assemble), worked
         #: out once per template; read-only (each household gets a copy)
         self.spread: tuple[dict[str, object], tuple[str, ...]] | None = None
+        #: every field unstated (Template.empty_values: immutable values, a copy is a fresh one)
+        self.empty: dict[str, object] = template.empty_values()
         words = sorted({*self.word_key, *self.sym_words, *self.opt_words}, key=len, reverse=True)
         option_words = [w for w in words if w not in self.word_key and len(w) >= 2]
         self.temperature = next((f.key for f in template.fields if f.type == "temperature"), None)
