@@ -52,18 +52,20 @@ def merge(f: Field, old: Any, new: Any) -> Any:
 class Acc:
     """What the message says about one target (a household, the member's grid, or "the rest")."""
 
+    # the plain values start as class attributes (a long chain makes thousands of targets)
+    temp_normal = False
+    normal = False
+    reading_open = False  # the clause before was a reading: 上午36.3、36.5 (one time, several people)
+    row: int | None = None
+
     def __init__(self) -> None:
         self.values: dict[str, Any] = {}
         self.temps: list[float] = []
-        self.temp_normal = False
-        self.normal = False
         self.notes: list[str] = []
         #: 上午36.5 / 下午36.8: temperatures taken at several times of the day, (time word, temperatures)
         self.readings: list[tuple[str, list[float]]] = []
-        self.reading_open = False  # the clause before was a reading: 上午36.3、36.5 (one time, several people)
         self.positives: dict[str, list[str]] = {}  # blanket: field → annotations (parentheses)
         self.counts: dict[str, int] = {}  # blanket: field → the count stated (发热1人)
-        self.row: int | None = None
         #: the fields the message leaves in doubt for this target (see :mod:`bot.parser.doubts`)
         self.doubts: list[str] = []
         #: of those, the counts written without their number (``共人``, ``人数：``)

@@ -71,6 +71,8 @@ _LABEL_RE = re.compile(r"^\s*([^:]{1,8}):")
 _NAME_SUFFIX_RE = re.compile(r"(?:家|户)$")
 #: A count of households right before a parenthesis (``15户（46人）``).
 _HOUSEHOLDS_END_RE = re.compile(r"\d\s*户$")
+#: A character every rest word (REST_RE, REST_NORMAL_RE, REST_WEAK_RE) has: a clause without one is no rest.
+_REST_CHARS = frozenset("其剩余别")
 #: A blanket quantifier: after a finished line, ``体温均正常`` may speak of the whole grid.
 _QUANTIFIER_RE = re.compile(r"[均都全皆各]")
 
@@ -128,13 +130,17 @@ _ONE_TEMP_RE = re.compile(rf"(?<![\d.]){_TEMP_PAT}(?![\d.])")
 _TEMPS_RE = re.compile(rf"(?<![\d.]){_TEMP_PAT}(?:\s*(?:和|跟|与|及|、|,|/|\s)\s*{_TEMP_PAT}(?![\d.]))+")
 
 
+#: What a clause without a parenthesis has of them: (people, ids, refs, statements, annotation, loose ones).
+_NO_PARENS: tuple[None, tuple[()], tuple[()], tuple[()], str, tuple[tuple[()], str]] = (None, (), (), (), "", ((), ""))
+
+
 def several_readings(unit: str) -> str:
     """The readings of a unit that are one household's several readings (``量了两次，36.6和37.4``,
     ``体温36.6跟37.4``), as written; "" when the unit has none (``36.5 36.6 36.3``: several people's)."""
     m = _TEMPS_RE.search(unit)
     if m is not None and re.search(r"和|跟|与|及", m.group(0)):
         return m.group(0).strip()
-    measured = _MEASURED_RE.search(unit)
+    measured = _MEASURED_RE.search(unit) if "量" in unit or "测" in unit else None  # (it has one of them)
     if measured is None:
         return ""
     temps = list(_ONE_TEMP_RE.finditer(unit, measured.start()))
@@ -357,7 +363,7 @@ class Builder(Accumulator):
                 rest, paren_people = self._paren_people(rest, bool(refs))
                 paren_ids, paren_refs, paren_stmts, annotation, loose = self._clause_parens(rest)
             else:
-                paren_people, paren_ids, paren_refs, paren_stmts, annotation, loose = None, [], [], [], "", ([], "")
+                paren_people, paren_ids, paren_refs, paren_stmts, annotation, loose = _NO_PARENS
             written = restore(clause, self.ctx.parens) if parens else clause
             stripped = rest.strip()
             own_rest = _OWN_REST_RE.match(rest) if target.kind == "hh" and not refs else None
@@ -367,7 +373,7 @@ class Builder(Accumulator):
             if refs:
                 group = (group + refs) if prev_name_only else refs
                 target = self.target_for(group)
-            elif not own_rest and (
+            elif not own_rest and not _REST_CHARS.isdisjoint(rest) and (
                 REST_RE.search(rest)
                 or REST_NORMAL_RE.match(stripped)
                 or (target.kind == "all" and REST_WEAK_RE.match(stripped))

@@ -34,6 +34,8 @@ from bot.parser.vocab import (
 
 #: Words before a name at the start of a clause (``户主：``, ``其中``, ``还有``).
 _LEAD_RE = re.compile(r"^[\s:]*(?:户主|姓名|户名|其中|另外|另|还有|但是|但|只有)?[\s:]*")
+#: What follows a household's name (``家`` / ``户`` / ``一家`` / ``全家``), in a run of CJK characters.
+_NAME_END_RE = re.compile("[家户]|一家|全家")
 #: What follows a roster name anywhere in a clause.
 _MARK_RE = re.compile("[家户:]")
 #: A field's label before a name (``外来人员：李四家…``).
@@ -158,8 +160,8 @@ class HouseholdNames:
                 self.warnings.append(f"“{cand}”按“{hits[0]}”记录（名字相差一个字），请核实")
                 return Ref("own", hits[0], fuzzy=True), took(length)
         for length in (3, 2):  # 建国家: the given name only, of exactly one own household
-            cand = run[:length]
-            if len(cand) == length and run[length : length + 1] in ("家", "户"):
+            if run[length : length + 1] in ("家", "户"):  # (so the run is longer than ``length``)
+                cand = run[:length]
                 hits = self.own_names.by_given.get(cand, [])
                 if len(hits) == 1 and cand not in idx.households:
                     self.warnings.append(f"“{cand}家”按“{hits[0]}”户记录（只写了名字），请核实")
@@ -170,12 +172,10 @@ class HouseholdNames:
         best: tuple[int, int] | None = None  # (score, length)
         top = min(4, len(run))
         if strict and not after[:1].isdigit():  # only a candidate before 家/户 can be taken (see below)
-            for length in range(2, top + 1):
-                if run[length : length + 1] in ("家", "户") or run.startswith(("一家", "全家"), length):
-                    best = (3, length)
-                    break
-            else:
+            end = _NAME_END_RE.search(run, 2)  # the first place from 2 on where a 家/户 (一家/全家) follows
+            if end is None or end.start() > top:
                 return None, 0
+            best = (3, end.start())
             top = 1  # (no more lengths to score)
         for length in range(2, top + 1):
             rest = run[length:]
@@ -248,7 +248,8 @@ class HouseholdNames:
             kept.append(rest[pos:i])
             pos = i + len(hit) + (1 if rest[i + len(hit)] in "家户" else 0)
             ref.before, ref.after = "".join(kept), rest[pos:]
-        rest = "".join(kept) + rest[pos:]
+        if kept:
+            rest = "".join(kept) + rest[pos:]
         if not refs:  # 外来人员:李四家亲戚1人 — a name after a field's label
             colon = _LABEL_COLON_RE.match(rest)
             if colon and self.schema.vocab_re.search(colon.group(1)):

@@ -97,7 +97,7 @@ def parse_message(text: str, sender: Member | str, roster: Roster, template: Tem
     member = resolve_sender(sender, roster, index)
     ctx = Ctx(roster, template, member)
     ctx.original = textnorm.to_halfwidth(text[: textnorm.MAX_CHARS * 2])
-    norm, lines_read = textnorm.clip(text, protect=index.protect)
+    norm, lines_read = textnorm.clip(text, protect=index.protect, halfwidth=ctx.original)
     result = _parse(ctx, field_text(INLINE_LIST_RE.sub("\n", norm)), member)
     result.lines_read = lines_read
     return result

@@ -14,6 +14,7 @@ from bot.parser.rosterindex import RosterIndex
 from bot.parser.schema import Schema
 from bot.parser.vocab import (
     CJK_RE,
+    GLUE_BEFORE_LAST,
     GLUE_BEFORE_RE,
     GLUE_COUNT_RE,
     PAREN_BASE,
@@ -159,7 +160,10 @@ def split_glued(unit: str, idx: RosterIndex, schema: Schema) -> str:
         take = 0
         strong = weak = False
         if CJK_RE.match(unit[i]):
-            strong = bool(GLUE_BEFORE_RE.search(unit, max(0, i - 10), i))
+            end = unit[i - 1]
+            strong = (end in GLUE_BEFORE_LAST or end.isdecimal()) and bool(
+                GLUE_BEFORE_RE.search(unit, max(0, i - 10), i)
+            )
             weak = not strong and bool(GLUE_COUNT_RE.search(unit, max(0, i - 4), i))
         if strong or weak:
             for length in names:

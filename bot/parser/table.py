@@ -22,16 +22,12 @@ _ROW_NUMBER_RE = re.compile(r"\d{1,3}[.、]?")
 _COUNT_RE = re.compile(r"\d{1,7}")
 
 
-#: The first and last characters of each name header: a header line holds both of one of them.
-_NAME_HEADER_ENDS = tuple(dict.fromkeys((w[0], w[-1]) for w in NAME_HEADERS))
-
-
-def _may_name(header: str) -> bool:
-    """Whether a name header can be in ``header`` (it holds the first and last characters of one)."""
-    for a, b in _NAME_HEADER_ENDS:
-        if a in header and b in header:
-            return True
-    return False
+#: The longest header cell (a longer one is no header).
+_MAX_CELL = 10
+#: The first and the last character of a name header, as near as they can be in one cell: a header line with
+#: a name column holds them (bounded, so the search stays linear in the line's length).
+_NAME_HEADER_HINT_RE = re.compile("|".join(dict.fromkeys(
+    f"{re.escape(w[0])}.{{0,{_MAX_CELL - 2}}}{re.escape(w[-1])}" for w in NAME_HEADERS)), re.S)
 
 
 def _cell_sep(line: str) -> str:
@@ -84,11 +80,11 @@ def read_table(lines: list[str], i: int, schema: Schema) -> tuple[int, list[str 
     ``(i, [], [])`` when ``lines[i]`` is no table header.
     """
     header = lines[i].strip()
-    if not header or not _may_name(header):
+    if not header or _NAME_HEADER_HINT_RE.search(header) is None:
         return i, [], []  # (no name column can be in it: see below)
     sep = _cell_sep(header)
     cells = _split_cells(header, sep)
-    if len(cells) < 2 or any(len(c) > 10 for c in cells):
+    if len(cells) < 2 or any(len(c) > _MAX_CELL for c in cells):
         return i, [], []
     if not any(_header_word(c) in NAME_HEADERS for c in cells):
         return i, [], []  # no name column (see header_col): no table, whatever the other cells say

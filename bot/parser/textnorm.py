@@ -331,13 +331,14 @@ MAX_LINE_CHARS = 4096
 _LONG_LINE_RE = re.compile(r"[^\n]{" + str(MAX_LINE_CHARS + 1) + "}")
 
 
-def clip(text: str, protect: Iterable[str] = ()) -> tuple[str, int | None]:
+def clip(text: str, protect: Iterable[str] = (), halfwidth: str | None = None) -> tuple[str, int | None]:
     """``text`` normalised (:func:`normalize`) and cut to :data:`MAX_CHARS`, and the number of its lines
     read when it was cut (None: all of it was read). A cut drops the line it falls in (half a line could
     read as a wrong value: ``8户24`` of ``8户245人``), but for a line longer than :data:`MAX_LINE_CHARS`:
-    the message is read to that many characters of it (and that line counts as read)."""
+    the message is read to that many characters of it (and that line counts as read). ``halfwidth``: the
+    caller's ``to_halfwidth(text[: MAX_CHARS * 2])``, when it has it (not worked out twice)."""
     cut = len(text) > MAX_CHARS * 2
-    norm = normalize(text[: MAX_CHARS * 2] if cut else text, protect=protect)
+    norm = normalize(text[: MAX_CHARS * 2] if cut else text, protect=protect, halfwidth=halfwidth)
     if not cut and len(norm) <= MAX_CHARS and _LONG_LINE_RE.search(norm) is None:
         return norm, None
     kept = norm[: MAX_CHARS + 1]
@@ -350,11 +351,12 @@ def clip(text: str, protect: Iterable[str] = ()) -> tuple[str, int | None]:
     return kept, kept.count("\n") + 1
 
 
-def normalize(text: str, protect: Iterable[str] = ()) -> str:
-    """The full normalisation pipeline (see the module docstring). Never raises on a ``str``."""
+def normalize(text: str, protect: Iterable[str] = (), halfwidth: str | None = None) -> str:
+    """The full normalisation pipeline (see the module docstring). Never raises on a ``str``. ``halfwidth``:
+    ``to_halfwidth(text)``, when the caller has it."""
     if not text:
         return ""
-    text = to_halfwidth(text)
+    text = to_halfwidth(text) if halfwidth is None else halfwidth
     text = strip_emoji(text)
     text = strip_boilerplate(text)
     if "俩" in text or "仨" in text:
