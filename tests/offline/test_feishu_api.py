@@ -276,3 +276,29 @@ def test_unknown_paths_are_listed(s: FeishuStandIn, client: lark.Client) -> None
             f"{s.base_url}/open-apis/auth/v3/tenant_access_token/internal", timeout=5,
             json={"app_id": s.app_id, "app_secret": s.app_secret}).json()["tenant_access_token"]}).json()
     assert info["code"] == 0 and info["bot"]["open_id"] == s.bot.open_id
+
+
+def test_the_http_control_api_drives_a_stand_in_in_another_process(s: FeishuStandIn, client: lark.Client) -> None:
+    ctl = f"{s.base_url}/_ctl"
+    liu = requests.post(f"{ctl}/user", json={"name": "刘建国"}, timeout=5).json()
+    chat = requests.post(f"{ctl}/chat", json={"name": "第一网格", "members": [liu["open_id"]]}, timeout=5).json()
+    mid = requests.post(f"{ctl}/message", json={"chat_id": chat["chat_id"], "open_id": liu["open_id"],
+                                                "text": "张三家 3人"}, timeout=5).json()["message_id"]
+    assert s.state.messages[mid].text == "张三家 3人" and s.pump.queue[0].event_type == "im.message.receive_v1"
+    assert requests.post(f"{ctl}/ratelimit", json={"n": 1}, timeout=5).json() == {"ok": True}
+    assert send(client, chat["chat_id"], "text", {"text": "x"}).code == 99991400
+    assert send(client, chat["chat_id"], "text", {"text": "回执"}).success()
+    sent = requests.get(f"{ctl}/sent", timeout=5).json()
+    assert [(m["chat_id"], m["content"]) for m in sent] == [(chat["chat_id"], {"text": "回执"})]
+    assert requests.post(f"{ctl}/drop", json={}, timeout=5).json() == {"dropped": 0}
+    assert requests.post(f"{ctl}/nope", json={}, timeout=5).status_code == 404
+
+
+def test_a_seeded_stand_in_makes_the_same_ids() -> None:
+    def run() -> tuple[str, ...]:
+        with FeishuStandIn(seed=7) as x:
+            u = x.add_user("刘建国")
+            c = x.add_chat("第一网格", [u])
+            return x.app_id, x.bot.open_id, u.open_id, c.chat_id, x.post_text(c, u, "a"), x.pump.queue[0].event_id
+
+    assert run() == run()
