@@ -17,6 +17,7 @@ from lark_oapi.api.im.v1 import (
     CreateMessageRequest,
     CreateMessageRequestBody,
     GetChatMembersRequest,
+    GetChatRequest,
     GetMessageResourceRequest,
     PatchMessageRequest,
     PatchMessageRequestBody,
@@ -302,3 +303,30 @@ def test_a_seeded_stand_in_makes_the_same_ids() -> None:
             return x.app_id, x.bot.open_id, u.open_id, c.chat_id, x.post_text(c, u, "a"), x.pump.queue[0].event_id
 
     assert run() == run()
+
+
+async def test_the_sdks_async_calls_httpx_multipart_included(s: FeishuStandIn, client: lark.Client) -> None:
+    """The adapter uses the SDK's async methods (httpx, its own multipart encoding): the same answers."""
+    liu = s.add_user("刘建国")
+    chat = s.add_chat("第一网格", [liu], owner=liu)
+    img = await client.im.v1.image.acreate(CreateImageRequest.builder().request_body(
+        CreateImageRequestBody.builder().image_type("message").image(io.BytesIO(PNG)).build()).build())
+    assert img.success(), (img.code, img.msg)
+    f = await client.im.v1.file.acreate(CreateFileRequest.builder().request_body(
+        CreateFileRequestBody.builder().file_type("pdf").file_name("表格.pdf").file(io.BytesIO(b"%PDF-1.4"))
+        .build()).build())
+    assert f.success(), (f.code, f.msg)
+    assert [(u.kind, u.name, u.data) for u in s.uploads()] == [("image", img.data.image_key, PNG),
+                                                               ("file", "表格.pdf", b"%PDF-1.4")]
+    m = await client.im.v1.message.acreate(CreateMessageRequest.builder().receive_id_type("chat_id").request_body(
+        CreateMessageRequestBody.builder().receive_id(chat.chat_id).msg_type("image")
+        .content(json.dumps({"image_key": img.data.image_key})).build()).build())
+    assert m.success() and s.sent_to(chat)[0].msg_type == "image"
+    mid = s.post_image(chat, liu, PNG)
+    r = await client.im.v1.message_resource.aget(GetMessageResourceRequest.builder().message_id(mid).file_key(
+        s.state.messages[mid].content["image_key"]).type("image").build())
+    assert r.success() and r.file.read() == PNG
+    members = await client.im.v1.chat_members.aget(GetChatMembersRequest.builder().chat_id(chat.chat_id).build())
+    assert [i.member_id for i in members.data.items] == [liu.open_id]
+    info = await client.im.v1.chat.aget(GetChatRequest.builder().chat_id(chat.chat_id).build())
+    assert info.success() and info.data.owner_id == liu.open_id and info.data.name == "第一网格"
