@@ -193,9 +193,9 @@ class EventPump:
     async def _run(self) -> None:
         assert self._wake is not None
         while True:
+            self._wake.clear()  # before looking: a kick from now on is not lost
             p, wait = self._next_due()
             if p is None:
-                self._wake.clear()
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._wake.wait(), min(wait, 1.0))
                 continue
