@@ -251,7 +251,10 @@ class Accumulator:
         fields = self.schema.fields
         if not stmts and target.kind != "hh":
             return  # (a household's target still takes the annotation, and ends a run of readings)
-        stmts = [self._inherit(s, target) if s.kind == "field" else s for s in stmts]
+        for s in stmts:  # (most statements are of no field: no list made for them)
+            if s.kind == "field":
+                stmts = [self._inherit(s, target) if s.kind == "field" else s for s in stmts]
+                break
         if target.kind in ("all", "rest"):
             acc = self.blanket if target.kind == "all" else self.rest
             for s in stmts:

@@ -67,9 +67,13 @@ def assemble(state: Accumulator) -> MemberReport | None:
         if acc is None and covers_all and name not in named:
             if spread is None:
                 spread, lists = _spread(schema, stated_options)
-            values = spread.copy()
-            for k in lists:
-                values[k] = list(spread[k])  # each household its own list
+                one_list = lists[0] if len(lists) == 1 and not spread[lists[0]] else None
+            if one_list is not None:  # (the usual: one empty list, the symptoms)
+                values = {**spread, one_list: []}
+            else:
+                values = spread.copy()
+                for k in lists:
+                    values[k] = list(spread[k])  # each household its own list
             hr = HouseholdReport(name, values)  # (positional: cheaper than keywords, for thousands)
             if doubted:
                 hr.uncertain = _uncertain(state, name, None, values)
@@ -124,7 +128,8 @@ def assemble(state: Accumulator) -> MemberReport | None:
                     report.warnings.append(f"“{ref.name}”不在您包联的户中，请核对户主姓名")
         elif ref.kind == "vague" and ref.warning:
             report.warnings.append(ref.warning)
-    report.warnings.extend(w for w in state.warnings if w not in report.warnings)
+    if state.warnings:
+        report.warnings.extend(w for w in state.warnings if w not in report.warnings)
     _aggregate_warnings(state, report)
     _missing_warnings(state, report)
     return report
@@ -150,6 +155,8 @@ def _spread(schema: Schema, stated_options: dict[str, Any]) -> tuple[dict[str, A
 def _zero(acc: Acc, schema: Schema) -> dict[str, Any]:
     """What a blanket statement says of every household: the "none" values (0, false, no symptoms, an enum
     option that is no anomaly), never an anomaly."""
+    if not acc.values:
+        return {}
     return {k: v for k, v in acc.values.items() if rank(v) == 0 and not schema.fields[k].is_anomaly(v)}
 
 
@@ -191,6 +198,8 @@ def _uncertain(state: Accumulator, name: str, acc: Acc | None, values: dict[str,
     t_key, f_key = schema.temperature, schema.fever
     if t_key in doubts and f_key and f_key not in own and values.get(f_key) is not None:
         doubts.append(f_key)  # a fever derived from a doubtful temperature is doubtful too
+    if not doubts:
+        return []
     keys = set(doubts)
     return (["household"] if "household" in keys else []) + [k for k in values if k in keys]
 
@@ -211,6 +220,8 @@ def _people_explained(acc: Acc, schema: Schema) -> bool:
 
 def _missing_warnings(state: Accumulator, report: MemberReport) -> None:
     """Member-level counts written without their number (``包联10户共人``): ask for them."""
+    if not state.blanket.missing and not state.rest.missing:
+        return
     labels = {HOUSEHOLDS: "户数"}
     if state.schema.people:
         labels[state.schema.people] = "人数"

@@ -136,7 +136,10 @@ class HouseholdNames:
         def took(length: int) -> int:
             return length + (1 if run[length : length + 1] in ("家", "户") else 0)
 
-        if run[0] in idx.household_initials or run[0] in self.own_names.initials:  # (else no name starts here)
+        initial = run[0] in idx.household_initials or run[0] in self.own_names.initials  # (else no name starts here)
+        if not initial and strict and "家" not in run and "户" not in run and not after[:1].isdigit():
+            return None, 0  # (no name, no name one character off, no given name, no candidate: see below)
+        if initial:
             for length in range(top, 1, -1):
                 name = run[:length]
                 if name in self.own and self._boundary(run[length:] + after):

@@ -3,8 +3,8 @@ machine; ``python -m bench.parse_speed`` prints the times), and the shortcuts th
 
 The members' chain (400 members of 8 households, a line each) and the group chain (20 members of 20
 households, a household a line) of :mod:`bench.parse_speed` are read whole. Before the speed work of issue 12
-(09614e1) they took 186,914 and 143,601 function calls (tests/parser/work.py); after it about 114,000 and
-90,000. The bounds leave 10% for changes that need a little more work; a change that goes over them makes
+(09614e1) they took 186,914 and 143,601 function calls (tests/parser/work.py); after it about 107,000 and
+88,000. The bounds leave 10% for changes that need a little more work; a change that goes over them makes
 every long chain slower and should say why (or win the work back elsewhere).
 """
 
