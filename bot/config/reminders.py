@@ -12,7 +12,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from bot.config.errors import ConfigError
-from bot.config.values import no_unknown, parse_time
+from bot.config.values import no_unknown, parse_chat_user_id, parse_time
 
 DAYS_CHOICES = ("every_day", "weekdays")
 
@@ -60,9 +60,9 @@ class ScheduleConfig:
     #: after a restart, a nag whose time passed at most this long ago is still sent (once); older ones are not
     grace_minutes: int = 30
     #: the leaders' group: escalations go here when the grid leader has not started the bot in private
-    leaders_chat_id: int | None = None
+    leaders_chat_id: str | None = None
     #: the statisticians' chat that gets the daily digest
-    statisticians_chat_id: int | None = None
+    statisticians_chat_id: str | None = None
     open_text: str = "今日排查开始，请于{deadline}前上报包联户情况"
     #: said to a member who reports after being named ("" turns it off); ``{name}`` is the member
     thanks: str = "收到，谢谢{name}补报，辛苦了！"
@@ -98,10 +98,10 @@ def _date_value(value: Any, key: str) -> date | None:
     raise ConfigError(key, f'expected a date as "YYYY-MM-DD", got {value!r}')
 
 
-def _chat_id(value: Any, key: str) -> int | None:
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise ConfigError(key, "expected a numeric Telegram chat id (0 for none)")
-    return value or None
+def _chat_id(value: Any, key: str) -> str | None:
+    if value == 0 and not isinstance(value, bool):
+        return None
+    return parse_chat_user_id(value, key, "a chat id (0 for none)")
 
 
 _SCHEDULE_KEYS = {

@@ -21,7 +21,7 @@ from bot.config.ocr import OcrConfig, parse_ocr_config
 from bot.config.reminders import ScheduleConfig, parse_schedule_config
 from bot.config.stats import RolesConfig, SummaryConfig, parse_roles, parse_summary
 from bot.config.template import template_from_config
-from bot.config.values import expect, no_unknown, parse_time
+from bot.config.values import expect, no_unknown, parse_chat_user_id, parse_time
 from bot.core.template import Template, default_template
 
 __all__ = ["Config", "ConfigError", "WebhookConfig", "load_config", "parse_config"]
@@ -47,7 +47,7 @@ class Config:
     db_path: str = "./gridbot.db"
     timezone: str = "Asia/Shanghai"
     day_cutoff: time = time(0, 0)
-    admins: tuple[int, ...] = ()
+    admins: tuple[str, ...] = ()  # platform-qualified user ids (bot.core.ids)
     fever_threshold: float = 37.3
     template: Template = field(default_factory=default_template)
     log_level: str = "INFO"
@@ -102,10 +102,7 @@ def parse_config(data: dict[str, Any], *, base_dir: Path | None = None) -> Confi
             kw[key] = url
     if "admins" in botsec:
         admins = expect(botsec, "admins", list, "bot.admins")
-        for i, a in enumerate(admins):
-            if isinstance(a, bool) or not isinstance(a, int):
-                raise ConfigError(f"bot.admins[{i}]", "expected a numeric Telegram user id")
-        kw["admins"] = tuple(admins)
+        kw["admins"] = tuple(parse_chat_user_id(a, f"bot.admins[{i}]", "a user id") for i, a in enumerate(admins))
     if "hint_interval_s" in botsec:
         kw["hint_interval_s"] = expect(botsec, "hint_interval_s", int, "bot.hint_interval_s")
     if "rate_limiter" in botsec:

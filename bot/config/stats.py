@@ -11,7 +11,8 @@ from datetime import time
 from typing import Any
 
 from bot.config.errors import ConfigError
-from bot.config.values import no_unknown, parse_time, tables
+from bot.config.values import no_unknown, parse_chat_user_id, parse_time, tables
+from bot.core.ids import parse_id
 
 _USERNAME_RE = re.compile(r"^@?([A-Za-z][A-Za-z0-9_]{3,31})$")
 
@@ -21,10 +22,10 @@ class StatisticianEntry:
     """A statistician for a town or a village. ``scope`` is a name as /summary takes it (镇, 村 or 镇/村)."""
 
     scope: str
-    user_id: int | None = None
+    user_id: str | None = None
     username: str | None = None  # lower case, without the @
 
-    def matches(self, user_id: int, username: str | None) -> bool:
+    def matches(self, user_id: str, username: str | None) -> bool:
         if self.user_id is not None and self.user_id == user_id:
             return True
         return bool(self.username and username and self.username == username.lower())
@@ -37,7 +38,7 @@ class StatsChat:
 
     ``scope`` limits what the chat is shown (a town or a village name); empty means everything."""
 
-    chat_id: int
+    chat_id: str
     scope: str = ""
 
 
@@ -63,24 +64,22 @@ class SummaryConfig:
     #: the most household-days one /export sends in a chat (Telegram takes files up to 50 MB); the CLI has no limit
     max_export_rows: int = 500_000
 
-    def chat(self, chat_id: int) -> StatsChat | None:
+    def chat(self, chat_id: str) -> StatsChat | None:
         return next((c for c in self.chats if c.chat_id == chat_id), None)
 
 
-def parse_user(value: Any, where: str) -> tuple[int | None, str | None]:
-    """A numeric Telegram user id or an @username."""
-    if isinstance(value, bool):
-        raise ConfigError(where, "expected a numeric user id or an @username")
-    if isinstance(value, int):
-        return value, None
+def parse_user(value: Any, where: str) -> tuple[str | None, str | None]:
+    """A user id (a bare integer is a Telegram one, see :func:`bot.core.ids.parse_id`) or an @username."""
     if isinstance(value, str):
-        v = value.strip()
-        if v.lstrip("-").isdigit():
-            return int(v), None
-        m = _USERNAME_RE.match(v)
+        m = _USERNAME_RE.match(value.strip())
         if m:
             return None, m.group(1).lower()
-    raise ConfigError(where, f"expected a numeric user id or an @username, got {value!r}")
+    if isinstance(value, (int, str)) and not isinstance(value, bool):
+        try:
+            return parse_id(value), None
+        except ValueError:
+            pass
+    raise ConfigError(where, f"expected a numeric user id, a qualified id or an @username, got {value!r}")
 
 
 def _int(sec: dict[str, Any], key: str, where: str, lo: int, hi: int) -> int:
@@ -132,9 +131,9 @@ def parse_summary(sec: dict[str, Any]) -> SummaryConfig:
     parsed = []
     for where, c in tables(sec, "chats", "summary.chats", {"chat_id", "scope"}, "chat_id = -100..., scope = ..."):
         cid = c.get("chat_id")
-        if isinstance(cid, bool) or not isinstance(cid, int) or cid >= 0:
+        if isinstance(cid, bool) or (isinstance(cid, int) and cid >= 0):
             raise ConfigError(f"{where}.chat_id", "expected a group chat id (a negative number)")
-        parsed.append(StatsChat(cid, _scope(c, where, False)))
+        parsed.append(StatsChat(parse_chat_user_id(cid, f"{where}.chat_id", "a group chat id"), _scope(c, where, False)))
     kw["chats"] = tuple(parsed)
     if "retention_time" in sec:
         kw["retention_time"] = parse_time(sec["retention_time"], "summary.retention_time")

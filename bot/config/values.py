@@ -14,6 +14,7 @@ from datetime import time
 from typing import Any
 
 from bot.config.errors import ConfigError
+from bot.core.ids import parse_id
 
 _HHMM = re.compile(r"^(\d{1,2})[:：点](\d{1,2})?分?$")
 
@@ -27,6 +28,17 @@ def parse_hhmm(text: str) -> time | None:
     if not (0 <= h <= 23 and 0 <= mi <= 59):
         return None
     return time(h, mi)
+
+
+def parse_chat_user_id(value: Any, key: str, what: str) -> str:
+    """A chat's or user's id in the config: a bare integer is a Telegram id (``-1001234`` → ``tg:-1001234``),
+    a string may be a platform-qualified id (``"feishu:oc_…"``, see :mod:`bot.core.ids`)."""
+    if isinstance(value, (int, str)) and not isinstance(value, bool):
+        try:
+            return parse_id(value)
+        except ValueError:
+            pass
+    raise ConfigError(key, f'expected {what}: a numeric Telegram id, or a qualified id such as "feishu:..."')
 
 
 def parse_time(value: Any, key: str) -> time:

@@ -1,6 +1,7 @@
 """The chat port: the plain types a chat adapter turns its updates into, and the replies it sends back.
 
-Nothing here knows a chat platform. Telegram's adapter (``handlers/telegram/convert.py``) converts both ways.
+Nothing here knows a chat platform. Ids are strings: chats and users platform-qualified, messages the
+platform's own (see :mod:`bot.core.ids`). Telegram's adapter (``handlers/telegram/convert.py``) converts both ways.
 """
 
 from __future__ import annotations
@@ -9,29 +10,31 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from bot.core.ids import ChatId, UserId, shown
+
 
 @dataclass(frozen=True)
 class Sender:
-    user_id: int
+    user_id: UserId
     username: str | None = None
     display_name: str = ""
 
     def mention_name(self) -> str:
-        return self.display_name or (f"@{self.username}" if self.username else str(self.user_id))
+        return self.display_name or (f"@{self.username}" if self.username else shown(self.user_id))
 
 
 @dataclass(frozen=True)
 class IncomingMessage:
-    chat_id: int
+    chat_id: ChatId
     chat_type: str  # "private", "group", "supergroup"
-    message_id: int
+    message_id: str  # the platform's own (not qualified), with chat_id
     sender: Sender
     text: str
     date: datetime  # aware
-    update_id: int | None = None
+    update_id: str | None = None  # qualified (bot.core.ids)
     edited: bool = False
     #: the id of the bot's message this one replies to (Telegram reply-to), None when it is no reply to a bot
-    reply_to_bot: int | None = None
+    reply_to_bot: str | None = None
 
 
 @dataclass(frozen=True)
@@ -58,9 +61,9 @@ class Reply:
 
 @dataclass(frozen=True)
 class IncomingPhoto:
-    chat_id: int
+    chat_id: ChatId
     chat_type: str
-    message_id: int
+    message_id: str
     sender: Sender
     file_id: str
     date: datetime
@@ -75,9 +78,9 @@ class Outgoing:
     """A message the core asks an adapter to send on its own, not as the answer to an update (a reading
     offered again with a reminder). ``on_sent`` records it, with the sent message's id."""
 
-    chat_id: int
+    chat_id: ChatId
     reply: Reply
-    reply_to: int | None = None
-    on_sent: Callable[[int], Awaitable[None]] | None = None
+    reply_to: str | None = None  # a message id of the chat
+    on_sent: Callable[[str], Awaitable[None]] | None = None
     #: called when the send failed (the platform refused it, or could not be reached)
     on_failed: Callable[[], Awaitable[None]] | None = None

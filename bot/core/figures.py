@@ -14,6 +14,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
+from bot.core.ids import UserId
+
 
 # ---------------------------------------------------------------------- the hierarchy
 class ActiveGrid(NamedTuple):
@@ -24,7 +26,7 @@ class ActiveGrid(NamedTuple):
     village: str
     name: str
     leader_name: str | None
-    leader_user_id: int | None
+    leader_user_id: UserId | None
 
 
 class ActiveMember(NamedTuple):
@@ -33,7 +35,7 @@ class ActiveMember(NamedTuple):
     id: int
     grid_id: int
     name: str
-    user_id: int | None  # the linked chat user
+    user_id: UserId | None  # the linked chat user
     username: str | None
 
 
@@ -75,7 +77,7 @@ class FlaggedReport(NamedTuple):
     reported_at: str
     via: str  # text, photo or phone
     reporter_id: int  # the member the report was stored for
-    sender_user_id: int | None  # the chat user who sent it (None: by phone)
+    sender_user_id: UserId | None  # the chat user who sent it (None: by phone)
 
 
 class MissingHousehold(NamedTuple):
@@ -101,7 +103,7 @@ class HouseholdDay(NamedTuple):
     reported_at: str | None
     via: str | None
     reporter_id: int | None
-    sender_user_id: int | None
+    sender_user_id: UserId | None
 
 
 # ---------------------------------------------------------------------- statisticians
@@ -111,8 +113,8 @@ class Statistician:
     village (a unit path) they see."""
 
     id: int
-    user_id: int | None
+    user_id: UserId | None
     username: str | None
     scope: str
-    added_by: int | None
+    added_by: UserId | None
     added_at: str

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bot.core.chat import Reply
+from bot.core.ids import ChatId, UserId, shown
 from bot.core.model import MemberReport, Roster
 
 
@@ -26,7 +27,7 @@ class Grid:
     name: str
     leader_name: str | None = None
     leader_account: str | None = None
-    leader_user_id: int | None = None
+    leader_user_id: UserId | None = None
     active: bool = True
 
     @property
@@ -45,7 +46,7 @@ class MemberAccount:
     village: str
     town: str
     account: str | None = None  # the roster's 账号: an @username or a numeric user id
-    user_id: int | None = None  # the linked chat user
+    user_id: UserId | None = None  # the linked chat user
     username: str | None = None
     active: bool = True
 
@@ -55,8 +56,8 @@ class LinkRequest:
     """An ``/iam`` request waiting for a leader's decision."""
 
     id: int
-    chat_id: int
-    user_id: int
+    chat_id: ChatId
+    user_id: UserId
     username: str | None
     display_name: str
     member_id: int
@@ -64,7 +65,7 @@ class LinkRequest:
 
     @property
     def who(self) -> str:
-        return self.display_name or (f"@{self.username}" if self.username else f"用户{self.user_id}")
+        return self.display_name or (f"@{self.username}" if self.username else f"用户{shown(self.user_id)}")
 
 
 @dataclass(frozen=True)
@@ -135,9 +136,9 @@ class PendingDoubt:
     #: member, the chat and message that stored it, who posted that, and when
     household_id: int | None = None
     member_id: int | None = None
-    chat_id: int | None = None
-    message_id: int | None = None
-    sender_user_id: int | None = None
+    chat_id: ChatId | None = None
+    message_id: str | None = None
+    sender_user_id: UserId | None = None
     reported_at: str = ""
 
 
@@ -194,9 +195,9 @@ class MessageContext:
     asked: set[str] = field(default_factory=set)
     #: the message is a reply to the bot's reply to this message of the chat (the message its questions are
     #: about), None when it replies to no reply of the bot's
-    answering: int | None = None
+    answering: str | None = None
     #: the sender's latest message in this chat today that stored a report (its message id)
-    last_message_id: int | None = None
+    last_message_id: str | None = None
 
     def latest_report(self, member_id: int) -> StoredMemberReport | None:
         mine = [r for r in self.day_reports if r.member_id == member_id]
@@ -210,10 +211,10 @@ class MessageContext:
 class ReportSave:
     """Everything one message writes, in one transaction, with the update's idempotency mark."""
 
-    update_id: int | None
-    chat_id: int | None
-    message_id: int | None
-    sender_user_id: int | None
+    update_id: str | None
+    chat_id: ChatId | None
+    message_id: str | None
+    sender_user_id: UserId | None
     day: str
     text: str
     now: str
@@ -222,7 +223,7 @@ class ReportSave:
     retire_reason: str = "edited"
     totals: list[TotalsUpdate] = field(default_factory=list)
     #: link the sender's roster @username to their user id: (user id, username)
-    link: tuple[int, str] | None = None
+    link: tuple[UserId, str] | None = None
     #: the chain lines the reply asks about (keys, recorded for the chat and day: a repost asks not again)
     asked: list[str] = field(default_factory=list)
     #: the reply, committed with the effects and sent after (``outbox``): a kill between the commit and the
@@ -243,9 +244,9 @@ class PendingReading:
 
     id: int
     nonce: str
-    chat_id: int
-    message_id: int
-    sender_user_id: int
+    chat_id: ChatId
+    message_id: str
+    sender_user_id: UserId
     member_id: int
     grid_id: int
     day: str
@@ -256,15 +257,15 @@ class PendingReading:
     status: str = "pending"
     attempts: int = 1
     created_at: str = ""
-    reply_message_id: int | None = None
+    reply_message_id: str | None = None
 
 
 @dataclass(frozen=True)
 class InboxUpdate:
     """An update committed to the inbox and not handled yet: its id, its chat, and the update as received."""
 
-    update_id: int
-    chat_id: int | None
+    update_id: str
+    chat_id: ChatId | None
     payload: str  # the platform's JSON of the update
 
 
@@ -273,6 +274,6 @@ class QueuedReply:
     """A reply committed together with what it answers, waiting to be sent."""
 
     id: int
-    chat_id: int
-    reply_to: int | None
+    chat_id: ChatId
+    reply_to: str | None
     reply: Reply

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, time
 
+from bot.core.ids import ChatId, UserId
 from bot.core.records import Grid
 
 #: an override's value for open or escalate that turns the message off
@@ -55,7 +56,7 @@ class BoundGrid:
     """An active grid with at least one active group binding: the groups its nags go to."""
 
     grid: Grid
-    chat_ids: tuple[int, ...]
+    chat_ids: tuple[ChatId, ...]
 
     @property
     def id(self) -> int:
@@ -71,7 +72,7 @@ class MemberProgress:
     name: str
     total: int
     done: int
-    user_id: int | None = None  # set once the member is linked to a chat account
+    user_id: UserId | None = None  # set once the member is linked to a chat account
     username: str | None = None
 
     @property
@@ -101,5 +102,5 @@ class SentNag:
     status: str
     claimed_at: str
     finished_at: str | None
-    chat_ids: tuple[int, ...]  # where it went
+    chat_ids: tuple[ChatId, ...]  # where it went
     named: int  # how many members it named

@@ -14,6 +14,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from bot.core.ids import parse_id
 from bot.core.model import Household, Member, Roster
 
 #: canonical column -> accepted header spellings (compared after normalisation: NFKC, no spaces, lower case)
@@ -34,7 +35,22 @@ REQUIRED = ("grid", "member", "household")
 MAX_ROWS = 200_000
 MAX_PEOPLE = 99
 
-_ACCOUNT_RE = re.compile(r"^(@[A-Za-z][A-Za-z0-9_]{3,31}|[A-Za-z][A-Za-z0-9_]{3,31}|-?\d{1,15})$")
+_ACCOUNT_RE = re.compile(
+    r"^(@[A-Za-z][A-Za-z0-9_]{3,31}|[A-Za-z][A-Za-z0-9_]{3,31}|-?\d{1,15}|[a-z]{2,10}:[A-Za-z0-9_-]{1,64})$")
+
+
+_QUALIFIED_RE = re.compile(r"[a-z]{2,10}:[A-Za-z0-9_-]{1,64}")
+
+
+def account_user_id(account: str | None) -> str | None:
+    """The chat user a roster 账号 names by id: digits are a Telegram user id (``42`` → ``tg:42``), a
+    qualified id is itself; an @username (or nothing) names no id yet (None)."""
+    if not account or account.startswith("@"):
+        return None
+    try:
+        return parse_id(account)
+    except ValueError:
+        return None
 
 
 class RosterFileError(Exception):
@@ -90,11 +106,12 @@ def _cell(v: object) -> str:
 
 
 def normalize_account(raw: str) -> str | None:
-    """``@Name`` / ``Name`` -> ``@name`` (usernames are case-insensitive); digits stay a numeric id."""
+    """``@Name`` / ``Name`` -> ``@name`` (usernames are case-insensitive); digits stay a numeric (Telegram) id,
+    and a platform-qualified id (``feishu:ou_…``) stays as it is."""
     raw = raw.strip()
     if not raw:
         return None
-    if re.fullmatch(r"-?\d+", raw):
+    if re.fullmatch(r"-?\d+", raw) or _QUALIFIED_RE.fullmatch(raw):
         return raw
     return "@" + raw.lstrip("@").lower()
 

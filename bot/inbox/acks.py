@@ -35,25 +35,25 @@ class AckMerger:
         self.busy_at = busy_at
         self.window_s = window_s
         self.delay_s = delay_s
-        self._sent: dict[int, deque[float]] = {}
-        self._held: dict[int, HeldAcks] = {}
+        self._sent: dict[str, deque[float]] = {}
+        self._held: dict[str, HeldAcks] = {}
 
-    def _recent(self, chat_id: int, now: float) -> deque[float]:
+    def _recent(self, chat_id: str, now: float) -> deque[float]:
         q = self._sent.setdefault(chat_id, deque())
         while q and q[0] <= now - self.window_s:
             q.popleft()
         return q
 
-    def sent(self, chat_id: int, now: float) -> None:
+    def sent(self, chat_id: str, now: float) -> None:
         """The bot sent a message into this chat (a reply, a merged acknowledgement)."""
         self._recent(chat_id, now).append(now)
 
-    def busy(self, chat_id: int, now: float) -> bool:
+    def busy(self, chat_id: str, now: float) -> bool:
         if self.busy_at <= 0:  # merging switched off
             return False
         return chat_id in self._held or len(self._recent(chat_id, now)) >= self.busy_at
 
-    def hold(self, chat_id: int, item: str, outbox_id: int | None) -> bool:
+    def hold(self, chat_id: str, item: str, outbox_id: int | None) -> bool:
         """Hold an acknowledgement for the chat's next merged message. True when it is the first one held
         (the caller schedules the send in :attr:`delay_s` seconds)."""
         first = chat_id not in self._held
@@ -63,7 +63,7 @@ class AckMerger:
             held.outbox_ids.append(outbox_id)
         return first
 
-    def take(self, chat_id: int) -> tuple[str, list[int]] | None:
+    def take(self, chat_id: str) -> tuple[str, list[int]] | None:
         """The merged message of what is held for the chat, and the replies it stands for."""
         held = self._held.pop(chat_id, None)
         if held is None or not held.items:

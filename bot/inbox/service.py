@@ -5,7 +5,8 @@ arrived: with Telegram's polling before the next ``getUpdates`` offset confirms 
 200. The update is then handled; it is *done* once its effects are committed. A report's save marks it in the
 same transaction as the report (``storage/reports.py``); any other update is marked when its handler returns
 (:meth:`done`). On start, the updates that are not done are handled again, in the order they arrived
-(:meth:`open_updates`); an update the platform delivers again is dropped by its id.
+(:meth:`open_updates`); an update the platform delivers again is dropped by its id (``InboxUpdate.update_id``, platform-qualified:
+``tg:<update_id>``, ``feishu:<event_id>``).
 
 A reply committed with a report waits in the outbox until it is sent (:meth:`unsent_replies` after a
 restart). It is sent twice only when the process dies between the send and its record.
@@ -32,7 +33,7 @@ class InboxService:
         self.repo = repo
         self.clock = clock
 
-    async def accept_many(self, updates: list[InboxUpdate]) -> set[int]:
+    async def accept_many(self, updates: list[InboxUpdate]) -> set[str]:
         """Commit a batch (one ``getUpdates`` answer) in one transaction. Returns the ids seen for the first
         time; the others were delivered before (drop them)."""
         fresh = await self.repo.accept_many(updates, self.clock.now().isoformat(timespec="milliseconds"))
@@ -44,7 +45,7 @@ class InboxService:
         """What a previous run accepted and did not finish, oldest first."""
         return await self.repo.open_updates()
 
-    async def done(self, update_id: int) -> None:
+    async def done(self, update_id: str) -> None:
         await self.repo.done(update_id, iso(self.clock.now()))
 
     async def unsent_replies(self, *, failed_only: bool = False) -> list[Outgoing]:
@@ -58,7 +59,7 @@ class InboxService:
         """The send of a committed reply failed: the resend job tries it again."""
         await self.repo.reply_failed(reply_id, iso(self.clock.now()))
 
-    async def reply_sent(self, reply_id: int, message_id: int | None) -> None:
+    async def reply_sent(self, reply_id: int, message_id: str | None) -> None:
         await self.repo.reply_sent(reply_id, message_id, iso(self.clock.now()))
 
     async def purge(self) -> dict[str, int]:

@@ -163,7 +163,7 @@ class MissingMember:
     member_id: int
     name: str
     username: str | None
-    user_id: int | None
+    user_id: str | None
     missing: int
     total: int
 

@@ -66,11 +66,11 @@ class Nag:
     kind: str  # "open", "remind:16:00", "deadline", "escalate", "digest"
     at: datetime
     deadline: time
-    chats: tuple[int, ...]
+    chats: tuple[str, ...]
     missing: tuple[MissingMember, ...] = ()
     to_leader: bool = False
     leader_name: str = ""
-    leader_user_id: int | None = None
+    leader_user_id: str | None = None
     text: str = ""  # open: the configured text; digest: the builder's text
 
     @property
@@ -80,7 +80,7 @@ class Nag:
 
 @dataclass
 class LeaderUpdate:
-    chat_id: int
+    chat_id: str
     grid: str
     reported: list[str]
     still_missing: list[MissingMember]
@@ -223,7 +223,7 @@ class NagService:
                 log.warning("grid %s: no chat for the escalation (leader has not started the bot)", gid)
                 await self.nags.finish(gid, day.isoformat(), slot.kind, "no_recipient", [], 0, _iso(now))
                 continue
-            out.append(Nag(gid, label, report_day, slot.kind, slot.at, gs.deadline, (int(dest),), missing,
+            out.append(Nag(gid, label, report_day, slot.kind, slot.at, gs.deadline, (dest,), missing,
                            to_leader=private, leader_name=g.leader_name or "", leader_user_id=leader_id))
         return out
 
@@ -233,7 +233,7 @@ class NagService:
             out.setdefault(p.grid_id, []).append(p)
         return out
 
-    async def finish(self, nag: Nag, status: str, chats: Sequence[int]) -> None:
+    async def finish(self, nag: Nag, status: str, chats: Sequence[str]) -> None:
         """Record how a claimed nag went: "sent" (to ``chats``), "failed", or "no_recipient"."""
         when = _iso(self.now())
         named = len(nag.missing) if status == "sent" and nag.base in NAMING_KINDS else 0
@@ -256,27 +256,27 @@ class NagService:
         return n
 
     # ------------------------------------------------------------------ chats that went away
-    async def chat_gone(self, chat_id: int) -> None:
+    async def chat_gone(self, chat_id: str) -> None:
         """The bot cannot post in a group any more (removed, or the group was deleted)."""
         await self.repo.deactivate_chat(chat_id)
         log.info("chat %s is gone; its bindings are inactive", chat_id)
 
-    async def chat_migrated(self, old_chat_id: int, new_chat_id: int) -> None:
+    async def chat_migrated(self, old_chat_id: str, new_chat_id: str) -> None:
         await self.repo.migrate_chat(old_chat_id, new_chat_id)
         log.info("chat %s migrated to %s", old_chat_id, new_chat_id)
 
-    async def private_seen(self, user_id: int) -> None:
+    async def private_seen(self, user_id: str) -> None:
         await self.nags.private_seen(user_id, _iso(self.now()))
 
-    async def private_blocked(self, user_id: int) -> None:
+    async def private_blocked(self, user_id: str) -> None:
         await self.nags.private_blocked(user_id)
         log.info("user %s blocked the bot; escalations go to the leaders' group", user_id)
 
-    def leaders_chat(self) -> int | None:
+    def leaders_chat(self) -> str | None:
         return self.cfg.leaders_chat_id
 
     # ------------------------------------------------------------------ after a late report
-    async def followups(self, chat_id: int) -> FollowUps:
+    async def followups(self, chat_id: str) -> FollowUps:
         """After a report in ``chat_id``: named members of its grids who are now complete get thanked once;
         a grid already escalated sends its leader one update per member."""
         out = FollowUps()
@@ -310,7 +310,7 @@ class NagService:
                 continue
             grid = await self.repo.grid(gid)
             out.leader_updates.append(LeaderUpdate(
-                int(dests[0]), grid.label if grid else "", [p.name for p in fresh],
+                dests[0], grid.label if grid else "", [p.name for p in fresh],
                 missing_members(progress.get(gid, []), leave),
             ))
         return out
@@ -345,7 +345,7 @@ class NagService:
         return "\n".join(lines)
 
     # ------------------------------------------------------------------ leader commands
-    async def _grids_for(self, chat_id: int, chat_type: str, sender: Sender) -> tuple[list[Grid], Reply | None]:
+    async def _grids_for(self, chat_id: str, chat_type: str, sender: Sender) -> tuple[list[Grid], Reply | None]:
         """The grids a command from ``sender`` in this chat acts on, or the reply that refuses it."""
         if chat_type in ("group", "supergroup"):
             ids = await self.repo.bound_grid_ids(chat_id)
@@ -370,7 +370,7 @@ class NagService:
             escalate=hhmm(gs.escalate) if gs.escalate else off,
         )
 
-    async def show_schedule(self, chat_id: int, chat_type: str, sender: Sender) -> Reply:
+    async def show_schedule(self, chat_id: str, chat_type: str, sender: Sender) -> Reply:
         """Anyone in a bound group may look; in private, a leader sees their grids."""
         if not self.cfg.enabled:
             return Reply(texts.SCHEDULE_DISABLED)
@@ -406,7 +406,7 @@ class NagService:
                 end=day_text(self.cfg.end_date) if self.cfg.end_date else ""))
         return Reply("\n\n".join(parts) + "\n" + "\n".join(tail))
 
-    async def set_schedule(self, chat_id: int, chat_type: str, sender: Sender, args: Sequence[str]) -> tuple[Reply, bool]:
+    async def set_schedule(self, chat_id: str, chat_type: str, sender: Sender, args: Sequence[str]) -> tuple[Reply, bool]:
         """``/schedule`` with arguments. Returns the reply and whether any grid's times changed (then the
         adapter rebuilds its jobs)."""
         if not args:
@@ -448,7 +448,7 @@ class NagService:
             log.info("grid %s schedule changed by user %s", g.id, sender.user_id)
         return Reply("\n\n".join(parts)), changed
 
-    async def pause(self, chat_id: int, chat_type: str, sender: Sender, args: Sequence[str]) -> Reply:
+    async def pause(self, chat_id: str, chat_type: str, sender: Sender, args: Sequence[str]) -> Reply:
         """``/pause [到 日期] [原因]``: no nags for the grid through that day (inclusive), or until /resume."""
         grids, refusal = await self._grids_for(chat_id, chat_type, sender)
         if refusal is not None:
@@ -482,7 +482,7 @@ class NagService:
             log.info("grid %s paused by user %s", g.id, sender.user_id)
         return Reply("\n".join(parts))
 
-    async def resume(self, chat_id: int, chat_type: str, sender: Sender) -> Reply:
+    async def resume(self, chat_id: str, chat_type: str, sender: Sender) -> Reply:
         grids, refusal = await self._grids_for(chat_id, chat_type, sender)
         if refusal is not None:
             return refusal
@@ -496,7 +496,7 @@ class NagService:
                 parts.append(texts.RESUME_NOT_PAUSED.format(grid=label))
         return Reply("\n".join(parts))
 
-    async def leave(self, chat_id: int, chat_type: str, sender: Sender, args: Sequence[str]) -> Reply:
+    async def leave(self, chat_id: str, chat_type: str, sender: Sender, args: Sequence[str]) -> Reply:
         """``/leave 姓名 起止日期`` (or one day), ``/leave 姓名 取消``; ``/leave`` alone lists the leaves."""
         grids, refusal = await self._grids_for(chat_id, chat_type, sender)
         if refusal is not None:

@@ -164,7 +164,7 @@ def read_answer(answer: str, asked: list[Asked], member: Member, template: Templ
     return {a.pending.household_id or 0: {key: v for _, key, v in fits}}
 
 
-def asked_rows(ctx: MessageContext, member: Member, user_id: int, chat_id: int, now: datetime) -> list[Asked]:
+def asked_rows(ctx: MessageContext, member: Member, user_id: str, chat_id: str, now: datetime) -> list[Asked]:
     """The rows a message of ``user_id`` answers (see the module docstring); [] when it answers none."""
     own = {h.id: h for h in member.households if h.id is not None}
     rows = [p for p in ctx.pending.values() if p.household_id in own and p.chat_id == chat_id]
@@ -234,7 +234,7 @@ def again_question(asked: list[Asked], template: Template) -> str:
 
 
 def plan_answer(answer: str, member: Member, ctx: MessageContext, save: ReportSave, template: Template,
-                user_id: int, chat_id: int, now: datetime, *, replied: bool) -> Plan | None:
+                user_id: str, chat_id: str, now: datetime, *, replied: bool) -> Plan | None:
     """An answer to the bot's question, planned: the save (the rows with the answered fields filled in; None
     when the question is asked again) and the reply. None when the message answers no question (then it is
     read as usual). ``replied``: the message is a Telegram reply to the bot's question."""

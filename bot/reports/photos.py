@@ -137,7 +137,7 @@ class PhotoService:
                  job.photo.message_id, len(report.households), pid)
         return pid, self.render(pid, nonce, report, kind)
 
-    async def attach_reply(self, pending_id: int, reply_message_id: int) -> None:
+    async def attach_reply(self, pending_id: int, reply_message_id: str) -> None:
         await self.pending.set_reply(pending_id, reply_message_id)
 
     def render(self, pending_id: int, nonce: str, report: MemberReport, kind: str, head: str | None = None) -> Reply:
@@ -210,7 +210,7 @@ class PhotoService:
                               reading.photo_file_id, datetime.fromisoformat(reading.created_at))
         return PhotoJob(photo, member, reading.member_id, reading.grid_id, reading.day)
 
-    async def form_request(self, chat_id: int | None, sender: Sender, arg: str) -> FormRequest | Reply:
+    async def form_request(self, chat_id: str | None, sender: Sender, arg: str) -> FormRequest | Reply:
         """``/form [YYYY-MM-DD] [N天]``: the sender's own form, for one day or N days from it; ``/form 名称
         [YYYY-MM-DD] [N天]`` (private chats only, ``chat_id`` None): a print run of every member below the
         unit named (a grid, a village, a member), as far as the sender may see it (``print_scope``: a leader
@@ -353,7 +353,7 @@ class PhotoService:
         return self.render(pending_id, reading.nonce, report, kind)
 
     # ------------------------------------------------------------------ corrections
-    async def correct(self, chat_id: int, user: Sender, text: str, reply_to: int | None) -> Reply | None:
+    async def correct(self, chat_id: str, user: Sender, text: str, reply_to: str | None) -> Reply | None:
         """A text reply correcting a reading (``3 体温 36.8``, ``第5行 人数 4``). None: not a correction."""
         reading = None
         if reply_to is not None:
@@ -402,7 +402,7 @@ class PhotoService:
                                 functools.partial(self.reoffered, reading.id)))
         return out
 
-    async def reoffered(self, pending_id: int, reply_message_id: int | None) -> None:
+    async def reoffered(self, pending_id: int, reply_message_id: str | None) -> None:
         await self.pending.mark_reoffered(pending_id, self.reports.now().isoformat(timespec="seconds"), reply_message_id)
 
 

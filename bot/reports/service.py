@@ -85,7 +85,7 @@ class ReportService:
         roster = await self.roster([grid_id] if grid_id is not None else None)
         return roster.member_by_id(member_id)
 
-    async def member_of(self, chat_id: int | None, sender: Sender) -> Member | None:
+    async def member_of(self, chat_id: str | None, sender: Sender) -> Member | None:
         """The sender's first linked member: in a group (``chat_id``) one of the grids bound to it."""
         members = await self.linked_members(chat_id, sender)
         if not members:
@@ -93,7 +93,7 @@ class ReportService:
         return await self.member_by_id(members[0].id, members[0].grid_id)
 
     # ------------------------------------------------------------------ commands
-    async def bind(self, chat_id: int, chat_type: str, sender: Sender, is_chat_admin: bool, arg: str) -> Reply:
+    async def bind(self, chat_id: str, chat_type: str, sender: Sender, is_chat_admin: bool, arg: str) -> Reply:
         if chat_type not in ("group", "supergroup"):
             return Reply(texts.BIND_NOT_GROUP)
         name = arg.strip()
@@ -119,22 +119,22 @@ class ReportService:
         log.info("chat %s bound to grid %s", chat_id, grid.id)
         return Reply(texts.BIND_OK.format(grid=label, members=len(roster.members), households=households))
 
-    def is_admin(self, user_id: int) -> bool:
+    def is_admin(self, user_id: str) -> bool:
         return user_id in self.config.admins
 
-    async def bound_grid_ids(self, chat_id: int) -> list[int]:
+    async def bound_grid_ids(self, chat_id: str) -> list[int]:
         """The grids a group is bound to (none: the bot stays silent there)."""
         return await self.repo.bound_grid_ids(chat_id)
 
-    async def chat_gone(self, chat_id: int) -> None:
+    async def chat_gone(self, chat_id: str) -> None:
         """The bot was removed from a group: its bindings become inactive."""
         await self.repo.deactivate_chat(chat_id)
 
-    async def chat_migrated(self, old_chat_id: int, new_chat_id: int) -> None:
+    async def chat_migrated(self, old_chat_id: str, new_chat_id: str) -> None:
         """A group became a supergroup: its bindings move to the new chat id."""
         await self.repo.migrate_chat(old_chat_id, new_chat_id)
 
-    async def iam(self, chat_id: int, chat_type: str, sender: Sender, arg: str) -> Reply:
+    async def iam(self, chat_id: str, chat_type: str, sender: Sender, arg: str) -> Reply:
         if chat_type not in ("group", "supergroup"):
             return Reply(texts.IAM_NOT_GROUP)
         name = re.sub(r"\s+", "", arg)
@@ -193,7 +193,7 @@ class ReportService:
         log.info("link request %s %s by %s", request_id, "approved" if approve else "rejected", decider.user_id)
         return True, tpl.format(user=req.who, name=member.name, grid=grid_label(member.village, member.grid))
 
-    async def linked_members(self, chat_id: int | None, sender: Sender) -> list[MemberAccount]:
+    async def linked_members(self, chat_id: str | None, sender: Sender) -> list[MemberAccount]:
         """The sender's members (linking a roster @username first); in a group, only those of the grids bound
         to it."""
         await self.link_account(sender)
@@ -203,7 +203,7 @@ class ReportService:
         grid_ids = await self.repo.bound_grid_ids(chat_id)
         return [m for m in members if m.grid_id in grid_ids]
 
-    async def mystatus(self, chat_id: int, chat_type: str, sender: Sender) -> Reply:
+    async def mystatus(self, chat_id: str, chat_type: str, sender: Sender) -> Reply:
         private = chat_type == "private"
         members = await self.linked_members(None if private else chat_id, sender)
         if not members:
@@ -234,7 +234,7 @@ class ReportService:
             )
         return Reply("\n\n".join(parts))
 
-    async def undo(self, chat_id: int, chat_type: str, sender: Sender) -> Reply:
+    async def undo(self, chat_id: str, chat_type: str, sender: Sender) -> Reply:
         members = await self.linked_members(None if chat_type == "private" else chat_id, sender)
         day = self.day_of(self.now()).isoformat()
         latest = None
@@ -339,7 +339,7 @@ class ReportService:
             return None
         return await self.hint_unlinked(msg.sender, msg.chat_id)
 
-    async def hint_unlinked(self, sender: Sender, chat_id: int) -> Reply | None:
+    async def hint_unlinked(self, sender: Sender, chat_id: str) -> Reply | None:
         """The "please /iam first" hint, at most once per ``bot.hint_interval_s`` per user and chat."""
         now = self.now()
         since = iso(now - timedelta(seconds=self.config.hint_interval_s))
@@ -368,8 +368,8 @@ class ReportService:
         return await self._store(plan_phone(result, save, member, roster, history, self.config.template))
 
     async def store_photo_report(
-        self, member_id: int, rep: MemberReport, day: str, *, chat_id: int | None, message_id: int | None,
-        sender_user_id: int | None, photo_file_id: str,
+        self, member_id: int, rep: MemberReport, day: str, *, chat_id: str | None, message_id: str | None,
+        sender_user_id: str | None, photo_file_id: str,
     ) -> Reply:
         """Store a confirmed photo reading exactly like a text report, keeping the photo's file id (audit)."""
         member = await self.member_by_id(member_id)

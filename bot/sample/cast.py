@@ -9,20 +9,32 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from bot.core.ids import TELEGRAM, qualify
+
 
 @dataclass(frozen=True)
 class Person:
-    id: int  # the chat platform's user id
+    id: int  # the Telegram user id (the offline doubles' updates carry it)
     first_name: str
     username: str | None = None
+
+    @property
+    def qid(self) -> str:
+        """The id the core has for this person: platform-qualified (``tg:1001``, see bot/core/ids.py)."""
+        return qualify(TELEGRAM, self.id)
 
 
 @dataclass(frozen=True)
 class Group:
     """A chat: a positive id is a private chat with that user, a negative one a group."""
 
-    id: int
+    id: int  # the Telegram chat id
     title: str = ""
+
+    @property
+    def qid(self) -> str:
+        """The id the core has for this chat: ``tg:-1001001``."""
+        return qualify(TELEGRAM, self.id)
 
 
 #: the demo's day, and the tests' (the first days of February 2020)

@@ -26,7 +26,7 @@ STATISTICIAN_LEVELS = ("town", "village")
 
 @dataclass
 class Viewer:
-    user_id: int
+    user_id: str
     roles: set[str] = field(default_factory=set)
     #: the top units this user may see (nothing above them, everything below)
     roots: list[Unit] = field(default_factory=list)
@@ -40,7 +40,7 @@ class Viewer:
 
 
 async def resolve_viewer(
-    config: Config, hierarchy: Hierarchy, repo: ReportRepo, stats: StatsRepo, user_id: int, username: str | None
+    config: Config, hierarchy: Hierarchy, repo: ReportRepo, stats: StatsRepo, user_id: str, username: str | None
 ) -> Viewer:
     v = Viewer(user_id)
     units: list[Unit] = []

@@ -21,6 +21,7 @@ from bot.config.stats import StatsChat, parse_user
 from bot.core import texts
 from bot.core.chat import Sender
 from bot.core.figures import FlaggedReport, MemberDayFigures, RosterCount
+from bot.core.ids import shown
 from bot.reports.service import ReportService
 from bot.stats.charts import MAX_LINES, ChartData, render_chart
 from bot.stats.hierarchy import Hierarchy, Unit, clip
@@ -146,7 +147,7 @@ class StatsService:
     async def hierarchy(self) -> Hierarchy:
         return Hierarchy(await self.stats.active_grids(), await self.stats.active_members())
 
-    def stats_chat(self, chat_id: int) -> StatsChat | None:
+    def stats_chat(self, chat_id: str) -> StatsChat | None:
         """The statisticians' chat with this id: one of ``summary.chats``, or the digest's chat
         (``schedule.statisticians_chat_id``, everything unless ``summary.chats`` gives it a scope)."""
         chat = self.config.summary.chat(chat_id)
@@ -158,7 +159,7 @@ class StatsService:
         return await resolve_viewer(self.config, h, self.repo, self.stats, sender.user_id, sender.username)
 
     async def _access(
-        self, h: Hierarchy, chat_id: int, chat_type: str, sender: Sender, command: str, *, private_only: bool = False
+        self, h: Hierarchy, chat_id: str, chat_type: str, sender: Sender, command: str, *, private_only: bool = False
     ) -> list[Unit] | StatsReply:
         """The units this user may see in this chat, or the refusal."""
         limit: Unit | None = None
@@ -184,7 +185,7 @@ class StatsService:
         return roots
 
     async def _ask(
-        self, chat_id: int, chat_type: str, sender: Sender, command: str, args: str,
+        self, chat_id: str, chat_type: str, sender: Sender, command: str, args: str,
         read: Callable[[str], Wanted | StatsReply], *, private_only: bool = False,
     ) -> Asked | StatsReply:
         """The prologue of /summary, /chart and /export, or the refusal: the units the caller may see in this
@@ -262,7 +263,7 @@ class StatsService:
         return out
 
     # ------------------------------------------------------------------ summary
-    async def summary(self, chat_id: int, chat_type: str, sender: Sender, args: str) -> StatsReply:
+    async def summary(self, chat_id: str, chat_type: str, sender: Sender, args: str) -> StatsReply:
         """``/summary [日期|昨天|本周] [网格/村/镇]``: the caller's own unit and today by default."""
         q = await self._ask(chat_id, chat_type, sender, "summary", args,
                             lambda a: self._dated(a, self.config.summary.max_days))
@@ -361,7 +362,7 @@ class StatsService:
         return fit_plain(render_html(s), TELEGRAM_LIMIT - 400)
 
     # ------------------------------------------------------------------ export
-    async def plan_export(self, chat_id: int, chat_type: str, sender: Sender, args: str) -> ExportJob | StatsReply:
+    async def plan_export(self, chat_id: str, chat_type: str, sender: Sender, args: str) -> ExportJob | StatsReply:
         """``/export [起止日期] [范围] [csv]``, private chats only."""
         q = await self._ask(chat_id, chat_type, sender, "export", args,
                             lambda a: self._dated(a, self.config.summary.max_export_days, ("csv", "xlsx")),
@@ -461,7 +462,7 @@ class StatsService:
         return counts
 
     # ------------------------------------------------------------------ chart
-    async def chart(self, chat_id: int, chat_type: str, sender: Sender, args: str) -> StatsReply:
+    async def chart(self, chat_id: str, chat_type: str, sender: Sender, args: str) -> StatsReply:
         """``/chart [天数] [名称]``: the reporting rate per unit and the anomalies per day, as a PNG."""
         q = await self._ask(chat_id, chat_type, sender, "chart", args, self._last_days)
         if isinstance(q, StatsReply):
@@ -568,10 +569,10 @@ class StatsService:
     async def _list_statisticians(self) -> StatsReply:
         lines = []
         for e in self.config.roles.statisticians:
-            who = f"@{e.username}" if e.username else str(e.user_id)
+            who = f"@{e.username}" if e.username else shown(e.user_id or "")
             lines.append(f"{who}：{e.scope}{texts.STAT_FROM_CONFIG}")
         for r in await self.stats.statisticians():
-            who = f"@{r.username}" if r.username else str(r.user_id)
+            who = f"@{r.username}" if r.username else shown(r.user_id or "")
             lines.append(f"{who}：{r.scope}")
         if not lines:
             return refusal(texts.STAT_LIST_EMPTY)
@@ -610,13 +611,13 @@ def _local(iso: str | None, tz: Any) -> datetime | None:
     return dt.astimezone(tz).replace(tzinfo=None) if dt.tzinfo else dt
 
 
-def _reporter(member: str, sender_id: int | None, via: str | None, names: dict[int, str]) -> str:
+def _reporter(member: str, sender_id: str | None, via: str | None, names: dict[str, str]) -> str:
     """Who reported: the member, and who sent it when somebody else did (a leader, a 接龙 chain, by phone)."""
     if sender_id is None:
         return texts.EXPORT_PROXY.format(member=member, sender=texts.EXPORT_BY_PHONE) if via == "phone" else member
-    if via == "resident" and int(sender_id) not in names:  # a resident's line of a chain keyed by room
+    if via == "resident" and sender_id not in names:  # a resident's line of a chain keyed by room
         return texts.EXPORT_PROXY.format(member=member, sender=texts.EXPORT_BY_RESIDENT)
-    sender = names.get(int(sender_id), f"ID {sender_id}")
+    sender = names.get(sender_id, f"ID {shown(sender_id)}")
     return member if sender == member else texts.EXPORT_PROXY.format(member=member, sender=sender)
 
 
