@@ -78,21 +78,35 @@ async def migrate(db: Database, target: int = LATEST) -> int:
     current = await db.version()
     if current > LATEST:
         raise RuntimeError(f"database version {current} is newer than this gridbot ({LATEST}); upgrade gridbot")
-    for version, desc, sql in MIGRATIONS:
-        if version <= current or version > target:
-            continue
-        async with db._lock:
-            await db.conn.execute("BEGIN IMMEDIATE")
-            try:
-                for stmt in _split(sql):
-                    await db.conn.execute(stmt)
-                await db.conn.execute(f"PRAGMA user_version = {int(version)}")
-                await db.conn.execute("COMMIT")
-            except BaseException:
-                await db.conn.execute("ROLLBACK")
-                raise
-        log.info("database migrated to version %d: %s", version, desc)
-        current = version
+    pending = [m for m in MIGRATIONS if current < m[0] <= target]
+    if not pending:
+        return current
+    # SQLite's procedure for a schema change that rebuilds a table (lang_altertable.html#otheralter):
+    # foreign key enforcement off outside the transaction (the pragma does nothing inside one), the change,
+    # a foreign key check before the commit, enforcement back on after it
+    enforced = bool((await db.fetchone("PRAGMA foreign_keys"))[0])
+    await db.conn.execute("PRAGMA foreign_keys=OFF")
+    try:
+        for version, desc, sql in pending:
+            async with db._lock:
+                await db.conn.execute("BEGIN IMMEDIATE")
+                try:
+                    for stmt in _split(sql):
+                        await db.conn.execute(stmt)
+                    broken = await db.fetchall("PRAGMA foreign_key_check")
+                    if broken:
+                        tables = sorted({str(r[0]) for r in broken})
+                        raise RuntimeError(f"migration {version} would break foreign keys in {', '.join(tables)}")
+                    await db.conn.execute(f"PRAGMA user_version = {int(version)}")
+                    await db.conn.execute("COMMIT")
+                except BaseException:
+                    await db.conn.execute("ROLLBACK")
+                    raise
+            log.info("database migrated to version %d: %s", version, desc)
+            current = version
+    finally:
+        if enforced:
+            await db.conn.execute("PRAGMA foreign_keys=ON")
     return current
 
 

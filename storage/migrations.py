@@ -1,6 +1,9 @@
 """Numbered schema migrations. The database's ``PRAGMA user_version`` is the last one applied.
 
-Never edit a migration that has shipped: add a new one. Each runs in its own transaction.
+Never edit a migration that has shipped: add a new one. Each runs in its own transaction, with foreign key
+enforcement off and a ``PRAGMA foreign_key_check`` before its commit (``storage/db.py:migrate``), so that a
+migration may rebuild a table by SQLite's procedure (https://www.sqlite.org/lang_altertable.html#otheralter):
+create ``new_X``, copy the rows, drop ``X``, rename ``new_X`` to ``X``, recreate its indexes.
 """
 
 from __future__ import annotations
@@ -330,5 +333,297 @@ MIGRATIONS: list[tuple[int, str, str]] = [
         """,
     ),
 ]
+
+
+def _tg(column: str) -> str:
+    """A stored Telegram chat, user or update id (an integer) as a qualified id (``bot/core/ids.py``)."""
+    return f"'tg:' || {column}"
+
+
+def _text(column: str) -> str:
+    """A stored Telegram message id (an integer) as text."""
+    return f"CAST({column} AS TEXT)"
+
+
+def _rebuild(table: str, create: str, columns: dict[str, str], indexes: tuple[str, ...] = ()) -> str:
+    """Rebuild ``table`` with the definition ``create`` (``CREATE TABLE new_<table> ...``): the rows are copied
+    with ``columns`` (the new column -> the expression over the old row that fills it), the old table is
+    dropped, the new one renamed, and ``indexes`` (the old table's, dropped with it) created again."""
+    names = ", ".join(columns)
+    exprs = ", ".join(columns.values())
+    copy = f"INSERT INTO new_{table} ({names}) SELECT {exprs} FROM {table}"  # noqa: S608 - the names are fixed
+    drop = "DROP TABLE " + table
+    rename = "ALTER TABLE new_" + table + " RENAME TO " + table
+    return ";\n".join([create, copy, drop, rename, *indexes]) + ";\n"
+
+
+def _same(*names: str) -> dict[str, str]:
+    return {n: n for n in names}
+
+
+#: migration 8: every chat, user, message and update id becomes text (chat, user and update ids qualified:
+#: ``tg:<id>``; message ids the platform's own, as text); ``members.tg_user_id`` / ``tg_username`` become
+#: ``user_id`` / ``username``; the inbox is kept in arrival order (``seq``) under a qualified ``update_key``
+_QUALIFIED_IDS = "".join([
+    _rebuild("grids", """CREATE TABLE new_grids (
+            id INTEGER PRIMARY KEY,
+            town TEXT NOT NULL DEFAULT '',
+            village TEXT NOT NULL DEFAULT '',
+            name TEXT NOT NULL,
+            leader_name TEXT,
+            leader_account TEXT,
+            leader_user_id TEXT,
+            active INTEGER NOT NULL DEFAULT 1,
+            UNIQUE (town, village, name)
+        )""", {**_same("id", "town", "village", "name", "leader_name", "leader_account"),
+               "leader_user_id": _tg("leader_user_id"), "active": "active"}),
+    _rebuild("members", """CREATE TABLE new_members (
+            id INTEGER PRIMARY KEY,
+            grid_id INTEGER NOT NULL REFERENCES grids(id),
+            name TEXT NOT NULL,
+            account TEXT,
+            user_id TEXT,
+            username TEXT,
+            active INTEGER NOT NULL DEFAULT 1,
+            UNIQUE (grid_id, name)
+        )""", {**_same("id", "grid_id", "name", "account"), "user_id": _tg("tg_user_id"), "username": "tg_username",
+               "active": "active"},
+             ("CREATE INDEX members_user ON members(user_id)",)),
+    _rebuild("bindings", """CREATE TABLE new_bindings (
+            chat_id TEXT NOT NULL,
+            grid_id INTEGER NOT NULL REFERENCES grids(id),
+            active INTEGER NOT NULL DEFAULT 1,
+            bound_by TEXT,
+            bound_at TEXT NOT NULL,
+            PRIMARY KEY (chat_id, grid_id)
+        )""", {"chat_id": _tg("chat_id"), **_same("grid_id", "active"), "bound_by": _tg("bound_by"),
+               "bound_at": "bound_at"}),
+    _rebuild("link_requests", """CREATE TABLE new_link_requests (
+            id INTEGER PRIMARY KEY,
+            chat_id TEXT NOT NULL,
+            user_id TEXT NOT NULL,
+            username TEXT,
+            display_name TEXT NOT NULL DEFAULT '',
+            member_id INTEGER NOT NULL REFERENCES members(id),
+            status TEXT NOT NULL DEFAULT 'pending',
+            created_at TEXT NOT NULL,
+            decided_by TEXT,
+            decided_at TEXT
+        )""", {"id": "id", "chat_id": _tg("chat_id"), "user_id": _tg("user_id"),
+               **_same("username", "display_name", "member_id", "status", "created_at"),
+               "decided_by": _tg("decided_by"), "decided_at": "decided_at"},
+             ("CREATE INDEX link_requests_user ON link_requests(user_id, status)",)),
+    _rebuild("messages", """CREATE TABLE new_messages (
+            id INTEGER PRIMARY KEY,
+            chat_id TEXT NOT NULL,
+            message_id TEXT NOT NULL,
+            sender_user_id TEXT,
+            day TEXT NOT NULL,
+            text TEXT NOT NULL,
+            received_at TEXT NOT NULL,
+            UNIQUE (chat_id, message_id)
+        )""", {"id": "id", "chat_id": _tg("chat_id"), "message_id": _text("message_id"),
+               "sender_user_id": _tg("sender_user_id"), **_same("day", "text", "received_at")},
+             ("CREATE INDEX messages_day ON messages(day)",)),
+    _rebuild("member_reports", """CREATE TABLE new_member_reports (
+            id INTEGER PRIMARY KEY,
+            message_row_id INTEGER REFERENCES messages(id),
+            member_id INTEGER NOT NULL REFERENCES members(id),
+            day TEXT NOT NULL,
+            covers_all INTEGER NOT NULL DEFAULT 0,
+            same_as_yesterday INTEGER NOT NULL DEFAULT 0,
+            totals_households INTEGER,
+            totals_people INTEGER,
+            unmatched TEXT NOT NULL DEFAULT '[]',
+            chain_hash TEXT,
+            via TEXT NOT NULL DEFAULT 'text',
+            sender_user_id TEXT,
+            created_at TEXT NOT NULL,
+            undone INTEGER NOT NULL DEFAULT 0
+        )""", {**_same("id", "message_row_id", "member_id", "day", "covers_all", "same_as_yesterday",
+                       "totals_households", "totals_people", "unmatched", "chain_hash", "via"),
+               "sender_user_id": _tg("sender_user_id"), **_same("created_at", "undone")},
+             ("CREATE INDEX member_reports_member_day ON member_reports(member_id, day)",
+              "CREATE INDEX member_reports_day ON member_reports(day)")),
+    _rebuild("reports", """CREATE TABLE new_reports (
+            id INTEGER PRIMARY KEY,
+            household_id INTEGER NOT NULL REFERENCES households(id),
+            day TEXT NOT NULL,
+            member_id INTEGER NOT NULL REFERENCES members(id),
+            member_report_id INTEGER NOT NULL REFERENCES member_reports(id),
+            data TEXT NOT NULL,
+            anomaly INTEGER NOT NULL DEFAULT 0,
+            source_chat_id TEXT,
+            source_message_id TEXT,
+            sender_user_id TEXT,
+            reported_at TEXT NOT NULL,
+            via TEXT NOT NULL DEFAULT 'text',
+            photo_file_id TEXT,
+            v_people INTEGER GENERATED ALWAYS AS (json_extract(data, '$.people')) VIRTUAL,
+            v_fever INTEGER GENERATED ALWAYS AS (json_extract(data, '$.fever')) VIRTUAL,
+            v_returned INTEGER GENERATED ALWAYS AS (json_extract(data, '$.returned')) VIRTUAL,
+            v_isolated INTEGER GENERATED ALWAYS AS (json_extract(data, '$.isolated')) VIRTUAL,
+            v_visitors INTEGER GENERATED ALWAYS AS (json_extract(data, '$.visitors')) VIRTUAL,
+            uncertain TEXT NOT NULL DEFAULT '[]',
+            UNIQUE (household_id, day)
+        )""", {**_same("id", "household_id", "day", "member_id", "member_report_id", "data", "anomaly"),
+               "source_chat_id": _tg("source_chat_id"), "source_message_id": _text("source_message_id"),
+               "sender_user_id": _tg("sender_user_id"), **_same("reported_at", "via", "photo_file_id", "uncertain")},
+             ("CREATE INDEX reports_day_member ON reports(day, member_id)",
+              "CREATE INDEX reports_household_figures "
+              "ON reports(household_id, day, v_people, v_fever, v_returned, v_isolated, v_visitors, anomaly)",
+              "CREATE INDEX reports_day_figures "
+              "ON reports(day, household_id, v_people, v_fever, v_returned, v_isolated, v_visitors, anomaly)",
+              "CREATE INDEX reports_waiting ON reports(day) WHERE uncertain != '[]'")),
+    _rebuild("report_audit", """CREATE TABLE new_report_audit (
+            id INTEGER PRIMARY KEY,
+            household_id INTEGER NOT NULL,
+            day TEXT NOT NULL,
+            member_id INTEGER NOT NULL,
+            member_report_id INTEGER NOT NULL,
+            data TEXT NOT NULL,
+            anomaly INTEGER NOT NULL DEFAULT 0,
+            source_chat_id TEXT,
+            source_message_id TEXT,
+            sender_user_id TEXT,
+            reported_at TEXT NOT NULL,
+            via TEXT NOT NULL,
+            replaced_at TEXT NOT NULL,
+            reason TEXT NOT NULL,
+            photo_file_id TEXT,
+            uncertain TEXT NOT NULL DEFAULT '[]'
+        )""", {**_same("id", "household_id", "day", "member_id", "member_report_id", "data", "anomaly"),
+               "source_chat_id": _tg("source_chat_id"), "source_message_id": _text("source_message_id"),
+               "sender_user_id": _tg("sender_user_id"),
+               **_same("reported_at", "via", "replaced_at", "reason", "photo_file_id", "uncertain")},
+             ("CREATE INDEX report_audit_household_day ON report_audit(household_id, day)",
+              "CREATE INDEX report_audit_day ON report_audit(day)")),
+    _rebuild("processed_updates", """CREATE TABLE new_processed_updates (
+            update_id TEXT PRIMARY KEY,
+            processed_at TEXT NOT NULL
+        )""", {"update_id": _tg("update_id"), "processed_at": "processed_at"}),
+    _rebuild("hints", """CREATE TABLE new_hints (
+            user_id TEXT NOT NULL,
+            chat_id TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            sent_at TEXT NOT NULL,
+            PRIMARY KEY (user_id, chat_id, kind)
+        )""", {"user_id": _tg("user_id"), "chat_id": _tg("chat_id"), **_same("kind", "sent_at")}),
+    _rebuild("grid_schedules", """CREATE TABLE new_grid_schedules (
+            grid_id INTEGER PRIMARY KEY REFERENCES grids(id),
+            open_at TEXT,
+            reminders TEXT,
+            deadline TEXT,
+            escalate_at TEXT,
+            updated_by TEXT,
+            updated_at TEXT NOT NULL
+        )""", {**_same("grid_id", "open_at", "reminders", "deadline", "escalate_at"),
+               "updated_by": _tg("updated_by"), "updated_at": "updated_at"}),
+    _rebuild("grid_pauses", """CREATE TABLE new_grid_pauses (
+            grid_id INTEGER PRIMARY KEY REFERENCES grids(id),
+            until_day TEXT,
+            reason TEXT NOT NULL DEFAULT '',
+            paused_by TEXT,
+            paused_at TEXT NOT NULL
+        )""", {**_same("grid_id", "until_day", "reason"), "paused_by": _tg("paused_by"), "paused_at": "paused_at"}),
+    _rebuild("member_leaves", """CREATE TABLE new_member_leaves (
+            id INTEGER PRIMARY KEY,
+            member_id INTEGER NOT NULL REFERENCES members(id),
+            start_day TEXT NOT NULL,
+            end_day TEXT NOT NULL,
+            created_by TEXT,
+            created_at TEXT NOT NULL,
+            cancelled INTEGER NOT NULL DEFAULT 0
+        )""", {**_same("id", "member_id", "start_day", "end_day"), "created_by": _tg("created_by"),
+               **_same("created_at", "cancelled")},
+             ("CREATE INDEX member_leaves_member ON member_leaves(member_id, start_day)",)),
+    # a JSON list of chat ids, element by element, in its order
+    "UPDATE nags_sent SET chat_ids = (SELECT json_group_array(q) FROM (SELECT 'tg:' || j.value AS q "
+    "FROM json_each(nags_sent.chat_ids) j ORDER BY j.key));\n",
+    _rebuild("private_chats", """CREATE TABLE new_private_chats (
+            user_id TEXT PRIMARY KEY,
+            active INTEGER NOT NULL DEFAULT 1,
+            first_seen TEXT NOT NULL,
+            last_seen TEXT NOT NULL
+        )""", {"user_id": _tg("user_id"), **_same("active", "first_seen", "last_seen")}),
+    _rebuild("statisticians", """CREATE TABLE new_statisticians (
+            id INTEGER PRIMARY KEY,
+            user_id TEXT,
+            username TEXT,
+            scope TEXT NOT NULL,
+            added_by TEXT,
+            added_at TEXT NOT NULL,
+            active INTEGER NOT NULL DEFAULT 1
+        )""", {"id": "id", "user_id": _tg("user_id"), **_same("username", "scope"), "added_by": _tg("added_by"),
+               **_same("added_at", "active")},
+             ("CREATE INDEX statisticians_user ON statisticians(user_id)",
+              "CREATE INDEX statisticians_username ON statisticians(username)")),
+    _rebuild("ocr_pending", """CREATE TABLE new_ocr_pending (
+            id INTEGER PRIMARY KEY,
+            nonce TEXT NOT NULL,
+            chat_id TEXT NOT NULL,
+            message_id TEXT NOT NULL,
+            reply_message_id TEXT,
+            sender_user_id TEXT NOT NULL,
+            member_id INTEGER NOT NULL REFERENCES members(id),
+            grid_id INTEGER NOT NULL REFERENCES grids(id),
+            day TEXT NOT NULL,
+            photo_file_id TEXT NOT NULL,
+            kind TEXT NOT NULL DEFAULT 'table',
+            result TEXT NOT NULL,
+            attempts INTEGER NOT NULL DEFAULT 1,
+            status TEXT NOT NULL DEFAULT 'pending',
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL,
+            decided_by TEXT,
+            reoffered_at TEXT,
+            UNIQUE (chat_id, message_id)
+        )""", {**_same("id", "nonce"), "chat_id": _tg("chat_id"), "message_id": _text("message_id"),
+               "reply_message_id": _text("reply_message_id"), "sender_user_id": _tg("sender_user_id"),
+               **_same("member_id", "grid_id", "day", "photo_file_id", "kind", "result", "attempts", "status",
+                       "created_at", "updated_at"),
+               "decided_by": _tg("decided_by"), "reoffered_at": "reoffered_at"},
+             ("CREATE INDEX ocr_pending_grid_day ON ocr_pending(grid_id, day, status)",
+              "CREATE INDEX ocr_pending_reply ON ocr_pending(chat_id, reply_message_id)")),
+    _rebuild("inbox", """CREATE TABLE new_inbox (
+            seq INTEGER PRIMARY KEY AUTOINCREMENT,
+            update_key TEXT NOT NULL UNIQUE,
+            chat_id TEXT,
+            payload TEXT NOT NULL,
+            received_at TEXT NOT NULL,
+            done_at TEXT
+        )""", {"seq": "ROW_NUMBER() OVER (ORDER BY update_id)", "update_key": _tg("update_id"),
+               "chat_id": _tg("chat_id"), **_same("payload", "received_at", "done_at")},
+             ("CREATE INDEX inbox_open ON inbox(done_at, seq)",)),
+    _rebuild("outbox", """CREATE TABLE new_outbox (
+            id INTEGER PRIMARY KEY,
+            update_id TEXT,
+            chat_id TEXT NOT NULL,
+            reply_to TEXT,
+            text TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            sent_at TEXT,
+            sent_message_id TEXT,
+            failed_at TEXT
+        )""", {"id": "id", "update_id": _tg("update_id"), "chat_id": _tg("chat_id"), "reply_to": _text("reply_to"),
+               **_same("text", "created_at", "sent_at"), "sent_message_id": _text("sent_message_id"),
+               "failed_at": "failed_at"},
+             ("CREATE INDEX outbox_unsent ON outbox(sent_at, id)",)),
+    _rebuild("chain_questions", """CREATE TABLE new_chain_questions (
+            chat_id TEXT NOT NULL,
+            day TEXT NOT NULL,
+            line_key TEXT NOT NULL,
+            asked_at TEXT NOT NULL,
+            PRIMARY KEY (chat_id, day, line_key)
+        )""", {"chat_id": _tg("chat_id"), **_same("day", "line_key", "asked_at")}),
+])
+
+MIGRATIONS.append((
+    8,
+    "platform-qualified ids (a second chat platform beside Telegram): chat, user, message and update ids are "
+    "text, the stored Telegram ones converted (tg:<id>); members' user_id and username; the inbox in arrival "
+    "order (seq) under a qualified update_key",
+    _QUALIFIED_IDS,
+))
 
 LATEST = MIGRATIONS[-1][0]

@@ -43,7 +43,7 @@ def _reading(r: aiosqlite.Row) -> PendingReading:
     rep.unmatched = list(d.get("unmatched", []))
     rep.columns = [str(k) for k in d.get("columns", [])]
     return PendingReading(
-        int(r["id"]), str(r["nonce"]), int(r["chat_id"]), int(r["message_id"]), int(r["sender_user_id"]),
+        int(r["id"]), str(r["nonce"]), str(r["chat_id"]), str(r["message_id"]), str(r["sender_user_id"]),
         int(r["member_id"]), int(r["grid_id"]), str(r["day"]), str(r["photo_file_id"]),
         d.get("kind") or r["kind"] or "table", d.get("form_id"), rep, str(r["status"]), int(r["attempts"]),
         str(r["created_at"]), r["reply_message_id"],
@@ -55,7 +55,7 @@ class PhotoRepo:
         self.db = db
 
     async def create(
-        self, *, nonce: str, chat_id: int, message_id: int, sender_user_id: int, member_id: int, grid_id: int,
+        self, *, nonce: str, chat_id: str, message_id: str, sender_user_id: str, member_id: int, grid_id: int,
         day: str, photo_file_id: str, kind: str, report: MemberReport, form_id: str | None, now: str,
     ) -> int | None:
         """A new pending reading; None when this photo message has one already (a redelivered update)."""
@@ -70,7 +70,7 @@ class PhotoRepo:
                 return None
             return int(cur.lastrowid or 0)
 
-    async def exists(self, chat_id: int, message_id: int) -> bool:
+    async def exists(self, chat_id: str, message_id: str) -> bool:
         row = await self.db.fetchone(
             "SELECT 1 FROM ocr_pending WHERE chat_id = ? AND message_id = ?", (chat_id, message_id)
         )
@@ -80,13 +80,13 @@ class PhotoRepo:
         row = await self.db.fetchone("SELECT * FROM ocr_pending WHERE id = ?", (pending_id,))
         return _reading(row) if row is not None else None
 
-    async def by_reply(self, chat_id: int, reply_message_id: int) -> PendingReading | None:
+    async def by_reply(self, chat_id: str, reply_message_id: str) -> PendingReading | None:
         row = await self.db.fetchone(
             "SELECT * FROM ocr_pending WHERE chat_id = ? AND reply_message_id = ?", (chat_id, reply_message_id)
         )
         return _reading(row) if row is not None else None
 
-    async def latest_open(self, chat_id: int, sender_user_id: int) -> PendingReading | None:
+    async def latest_open(self, chat_id: str, sender_user_id: str) -> PendingReading | None:
         row = await self.db.fetchone(
             "SELECT * FROM ocr_pending WHERE chat_id = ? AND sender_user_id = ? AND status = 'pending' "
             "ORDER BY id DESC LIMIT 1",
@@ -94,7 +94,7 @@ class PhotoRepo:
         )
         return _reading(row) if row is not None else None
 
-    async def set_reply(self, pending_id: int, reply_message_id: int) -> None:
+    async def set_reply(self, pending_id: int, reply_message_id: str) -> None:
         async with self.db.transaction() as c:
             await c.execute("UPDATE ocr_pending SET reply_message_id = ? WHERE id = ?", (reply_message_id, pending_id))
 
@@ -109,7 +109,7 @@ class PhotoRepo:
             )
             return cur.rowcount > 0
 
-    async def decide(self, pending_id: int, status: str, by: int, now: str) -> bool:
+    async def decide(self, pending_id: int, status: str, by: str, now: str) -> bool:
         """Close a pending record (confirmed / cancelled); False when it was not pending any more."""
         async with self.db.transaction() as c:
             cur = await c.execute(
@@ -133,7 +133,7 @@ class PhotoRepo:
         )
         return [_reading(r) for r in rows]
 
-    async def mark_reoffered(self, pending_id: int, now: str, reply_message_id: int | None) -> None:
+    async def mark_reoffered(self, pending_id: int, now: str, reply_message_id: str | None) -> None:
         async with self.db.transaction() as c:
             await c.execute(
                 "UPDATE ocr_pending SET reoffered_at = ?, reply_message_id = COALESCE(?, reply_message_id) "

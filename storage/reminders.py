@@ -77,12 +77,12 @@ class ReminderRepo:
         )
         return [BoundGrid(Grid(int(r["id"]), r["town"], r["village"], r["name"], r["leader_name"],
                                r["leader_account"], r["leader_user_id"]),
-                          tuple(int(c) for c in json.loads(r["chat_ids"]))) for r in rows]
+                          tuple(str(c) for c in json.loads(r["chat_ids"]))) for r in rows]
 
     async def member_progress(self, grid_ids: Iterable[int], day: str) -> list[MemberProgress]:
         """Per active member of the grids: active households (total) and how many have a report on ``day``."""
         rows = await self.db.fetchall(
-            "SELECT m.id AS member_id, m.grid_id, m.name, m.tg_user_id, m.tg_username, "
+            "SELECT m.id AS member_id, m.grid_id, m.name, m.user_id, m.username, "
             "COUNT(h.id) AS total, COUNT(r.id) AS done FROM members m "
             "JOIN households h ON h.member_id = m.id AND h.active = 1 "
             "LEFT JOIN reports r ON r.household_id = h.id AND r.day = ? "
@@ -91,7 +91,7 @@ class ReminderRepo:
             (day, json.dumps(list(grid_ids))),
         )
         return [MemberProgress(int(r["member_id"]), int(r["grid_id"]), r["name"], int(r["total"]), int(r["done"]),
-                               r["tg_user_id"], r["tg_username"]) for r in rows]
+                               r["user_id"], r["username"]) for r in rows]
 
     # ------------------------------------------------------------------ schedules
     async def overrides(self) -> dict[int, Override]:
@@ -104,7 +104,7 @@ class ReminderRepo:
         r = await self.db.fetchone("SELECT * FROM grid_schedules WHERE grid_id = ?", (grid_id,))
         return None if r is None else override_from_row(r)
 
-    async def set_override(self, grid_id: int, ov: Override, by: int, now: str) -> None:
+    async def set_override(self, grid_id: int, ov: Override, by: str, now: str) -> None:
         row = override_to_row(ov)
         async with self.db.transaction() as c:
             await c.execute(
@@ -126,7 +126,7 @@ class ReminderRepo:
         rows = await self.db.fetchall("SELECT * FROM grid_pauses ORDER BY grid_id")
         return {int(r["grid_id"]): _pause(r) for r in rows}
 
-    async def pause(self, grid_id: int, until_day: str | None, reason: str, by: int, now: str) -> None:
+    async def pause(self, grid_id: int, until_day: str | None, reason: str, by: str, now: str) -> None:
         async with self.db.transaction() as c:
             await c.execute(
                 "INSERT INTO grid_pauses (grid_id, until_day, reason, paused_by, paused_at) VALUES (?, ?, ?, ?, ?) "
@@ -141,7 +141,7 @@ class ReminderRepo:
             return cur.rowcount > 0
 
     # ------------------------------------------------------------------ leaves
-    async def add_leave(self, member_id: int, start: str, end: str, by: int, now: str) -> int:
+    async def add_leave(self, member_id: int, start: str, end: str, by: str, now: str) -> int:
         async with self.db.transaction() as c:
             cur = await c.execute(
                 "INSERT INTO member_leaves (member_id, start_day, end_day, created_by, created_at) "
@@ -205,7 +205,7 @@ class ReminderRepo:
         return won
 
     async def finish(
-        self, grid_id: int, day: str, kind: str, status: str, chat_ids: Sequence[int], named: int, now: str
+        self, grid_id: int, day: str, kind: str, status: str, chat_ids: Sequence[str], named: int, now: str
     ) -> None:
         async with self.db.transaction() as c:
             await c.execute(
@@ -246,7 +246,7 @@ class ReminderRepo:
         if r is None:
             return None
         return SentNag(int(r["grid_id"]), r["day"], r["kind"], r["slot_at"], r["status"], r["claimed_at"],
-                       r["finished_at"], tuple(int(c) for c in json.loads(r["chat_ids"])), int(r["named"]))
+                       r["finished_at"], tuple(str(c) for c in json.loads(r["chat_ids"])), int(r["named"]))
 
     async def named_members(self, grid_ids: Iterable[int], day: str) -> dict[tuple[int, int], set[str]]:
         """(grid id, member id) → the kinds that named the member on ``day``, for the grids' named members."""
@@ -266,7 +266,7 @@ class ReminderRepo:
             return cur.rowcount > 0
 
     # ------------------------------------------------------------------ private chats
-    async def private_seen(self, user_id: int, now: str) -> None:
+    async def private_seen(self, user_id: str, now: str) -> None:
         async with self.db.transaction() as c:
             await c.execute(
                 "INSERT INTO private_chats (user_id, active, first_seen, last_seen) VALUES (?, 1, ?, ?) "
@@ -274,13 +274,13 @@ class ReminderRepo:
                 (user_id, now, now),
             )
 
-    async def private_blocked(self, user_id: int) -> None:
+    async def private_blocked(self, user_id: str) -> None:
         async with self.db.transaction() as c:
             await c.execute("UPDATE private_chats SET active = 0 WHERE user_id = ?", (user_id,))
 
-    async def private_active(self, user_ids: Iterable[int]) -> set[int]:
+    async def private_active(self, user_ids: Iterable[str]) -> set[str]:
         rows = await self.db.fetchall(
             "SELECT user_id FROM private_chats WHERE active = 1 AND user_id IN (SELECT value FROM json_each(?))",
             (json.dumps(list(user_ids)),),
         )
-        return {int(r[0]) for r in rows}
+        return {str(r[0]) for r in rows}

@@ -28,6 +28,7 @@ from bot.core.records import (
     StoredMemberReport,
     StoredReport,
 )
+from bot.core.roster import account_user_id
 from storage.db import Database
 
 
@@ -38,7 +39,7 @@ def _grid(r: aiosqlite.Row) -> Grid:
 
 def _member(r: aiosqlite.Row) -> MemberAccount:
     return MemberAccount(int(r["id"]), r["name"], int(r["grid_id"]), r["grid"], r["village"], r["town"],
-                         r["account"], r["tg_user_id"], r["tg_username"], bool(r["active"]))
+                         r["account"], r["user_id"], r["username"], bool(r["active"]))
 
 
 def _ids(values: Iterable[int]) -> str:
@@ -74,9 +75,9 @@ class ReportRepo:
                         "UPDATE grids SET leader_name = ?, leader_account = COALESCE(?, leader_account) WHERE id = ?",
                         (r["leader"], r.get("leader_account"), gid),
                     )
-                    la = r.get("leader_account")
-                    if la and la.lstrip("-").isdigit():
-                        await c.execute("UPDATE grids SET leader_user_id = ? WHERE id = ?", (int(la), gid))
+                    leader = account_user_id(r.get("leader_account"))
+                    if leader is not None:
+                        await c.execute("UPDATE grids SET leader_user_id = ? WHERE id = ?", (leader, gid))
                 mkey = (gid, r["member"])
                 mid = member_ids.get(mkey)
                 if mid is None:
@@ -153,15 +154,14 @@ class ReportRepo:
         return mid
 
     async def _set_account(self, c: aiosqlite.Connection, member_id: int, account: str) -> None:
-        if account.lstrip("-").isdigit():
-            await c.execute(
-                "UPDATE members SET account = ?, tg_user_id = ? WHERE id = ?", (account, int(account), member_id)
-            )
+        user_id = account_user_id(account)
+        if user_id is not None:
+            await c.execute("UPDATE members SET account = ?, user_id = ? WHERE id = ?", (account, user_id, member_id))
         else:
             # a username: linked to a user id the first time that user speaks
             await c.execute(
                 "UPDATE members SET account = ?, "
-                "tg_user_id = CASE WHEN account = ? THEN tg_user_id ELSE NULL END WHERE id = ?",
+                "user_id = CASE WHEN account = ? THEN user_id ELSE NULL END WHERE id = ?",
                 (account, account, member_id),
             )
 
@@ -228,7 +228,7 @@ class ReportRepo:
             params.append(name)
         return [_member(r) for r in await self.db.fetchall(sql + " ORDER BY m.id", tuple(params))]
 
-    async def link_username(self, user_id: int, username: str | None) -> bool:
+    async def link_username(self, user_id: str, username: str | None) -> bool:
         """Link the roster's ``@username`` accounts (members and grid leaders) to this user id, the first time
         that user is seen. Returns whether anything was linked; the common case (already linked) only reads."""
         if not username or not await self._link_pending(user_id, username):
@@ -237,22 +237,22 @@ class ReportRepo:
             await self._link(c, user_id, username)
         return True
 
-    async def _link_pending(self, user_id: int, username: str) -> bool:
+    async def _link_pending(self, user_id: str, username: str) -> bool:
         acct = "@" + username.lower()
         row = await self.db.fetchone(
             "SELECT 1 WHERE EXISTS (SELECT 1 FROM members WHERE account = ? "
-            "AND (tg_user_id IS NULL OR tg_user_id != ?)) OR EXISTS (SELECT 1 FROM grids "
+            "AND (user_id IS NULL OR user_id != ?)) OR EXISTS (SELECT 1 FROM grids "
             "WHERE leader_account = ? AND (leader_user_id IS NULL OR leader_user_id != ?))",
             (acct, user_id, acct, user_id),
         )
         return row is not None
 
     @staticmethod
-    async def _link(c: aiosqlite.Connection, user_id: int, username: str) -> None:
+    async def _link(c: aiosqlite.Connection, user_id: str, username: str) -> None:
         acct = "@" + username.lower()
         await c.execute(
-            "UPDATE members SET tg_user_id = ?, tg_username = ? "
-            "WHERE account = ? AND (tg_user_id IS NULL OR tg_user_id != ?)",
+            "UPDATE members SET user_id = ?, username = ? "
+            "WHERE account = ? AND (user_id IS NULL OR user_id != ?)",
             (user_id, username, acct, user_id),
         )
         await c.execute(
@@ -261,27 +261,27 @@ class ReportRepo:
             (user_id, acct, user_id),
         )
 
-    async def members_of_user(self, user_id: int) -> list[MemberAccount]:
+    async def members_of_user(self, user_id: str) -> list[MemberAccount]:
         """The active members linked to this chat user (reads only; see :meth:`link_username`)."""
-        rows = await self.db.fetchall("SELECT m.*, g.name AS grid, g.village, g.town FROM members m JOIN grids g ON g.id = m.grid_id WHERE m.tg_user_id = ? AND m.active = 1 ORDER BY m.id",
+        rows = await self.db.fetchall("SELECT m.*, g.name AS grid, g.village, g.town FROM members m JOIN grids g ON g.id = m.grid_id WHERE m.user_id = ? AND m.active = 1 ORDER BY m.id",
                                       (user_id,))
         return [_member(r) for r in rows]
 
-    async def link_member(self, member_id: int, user_id: int, username: str | None) -> None:
+    async def link_member(self, member_id: int, user_id: str, username: str | None) -> None:
         async with self.db.transaction() as c:
             await c.execute(
-                "UPDATE members SET tg_user_id = ?, tg_username = ? WHERE id = ?", (user_id, username, member_id)
+                "UPDATE members SET user_id = ?, username = ? WHERE id = ?", (user_id, username, member_id)
             )
 
-    async def leader_grid_ids(self, user_id: int) -> list[int]:
+    async def leader_grid_ids(self, user_id: str) -> list[int]:
         rows = await self.db.fetchall(
             "SELECT id FROM grids WHERE active = 1 AND (leader_user_id = ? OR leader_account = ?)",
-            (user_id, str(user_id)),
+            (user_id, user_id),
         )
         return [int(r[0]) for r in rows]
 
     # ------------------------------------------------------------------ groups
-    async def bind(self, chat_id: int, grid_id: int, user_id: int, now: str) -> bool:
+    async def bind(self, chat_id: str, grid_id: int, user_id: str, now: str) -> bool:
         """Bind a group to a grid. Returns False when it was already bound."""
         async with self.db.transaction() as c:
             async with c.execute(
@@ -298,23 +298,23 @@ class ReportRepo:
             )
         return True
 
-    async def bound_grid_ids(self, chat_id: int) -> list[int]:
+    async def bound_grid_ids(self, chat_id: str) -> list[int]:
         rows = await self.db.fetchall(
             "SELECT grid_id FROM bindings WHERE chat_id = ? AND active = 1 ORDER BY grid_id", (chat_id,)
         )
         return [int(r[0]) for r in rows]
 
-    async def chats_for_grid(self, grid_id: int) -> list[int]:
+    async def chats_for_grid(self, grid_id: int) -> list[str]:
         rows = await self.db.fetchall(
             "SELECT chat_id FROM bindings WHERE grid_id = ? AND active = 1 ORDER BY chat_id", (grid_id,)
         )
-        return [int(r[0]) for r in rows]
+        return [str(r[0]) for r in rows]
 
-    async def deactivate_chat(self, chat_id: int) -> None:
+    async def deactivate_chat(self, chat_id: str) -> None:
         async with self.db.transaction() as c:
             await c.execute("UPDATE bindings SET active = 0 WHERE chat_id = ?", (chat_id,))
 
-    async def migrate_chat(self, old_chat_id: int, new_chat_id: int) -> None:
+    async def migrate_chat(self, old_chat_id: str, new_chat_id: str) -> None:
         async with self.db.transaction() as c:
             await c.execute(
                 "INSERT OR IGNORE INTO bindings (chat_id, grid_id, active, bound_by, bound_at) "
@@ -325,7 +325,7 @@ class ReportRepo:
 
     # ------------------------------------------------------------------ links
     async def create_link_request(
-        self, chat_id: int, user_id: int, username: str | None, member_id: int, now: str, display_name: str = ""
+        self, chat_id: str, user_id: str, username: str | None, member_id: int, now: str, display_name: str = ""
     ) -> int:
         async with self.db.transaction() as c:
             await c.execute(
@@ -343,10 +343,10 @@ class ReportRepo:
         r = await self.db.fetchone("SELECT * FROM link_requests WHERE id = ?", (request_id,))
         if r is None:
             return None
-        return LinkRequest(int(r["id"]), int(r["chat_id"]), int(r["user_id"]), r["username"], r["display_name"] or "",
+        return LinkRequest(int(r["id"]), r["chat_id"], r["user_id"], r["username"], r["display_name"] or "",
                            int(r["member_id"]), r["status"])
 
-    async def decide_link_request(self, request_id: int, status: str, by: int, now: str) -> bool:
+    async def decide_link_request(self, request_id: int, status: str, by: str, now: str) -> bool:
         """Approve or reject a pending request; False if it was no longer pending. Approval links the member."""
         async with self.db.transaction() as c:
             async with c.execute(
@@ -361,13 +361,13 @@ class ReportRepo:
             )
             if status == "approved":
                 await c.execute(
-                    "UPDATE members SET tg_user_id = ?, tg_username = ? WHERE id = ?",
+                    "UPDATE members SET user_id = ?, username = ? WHERE id = ?",
                     (req["user_id"], req["username"], req["member_id"]),
                 )
         return True
 
     # ------------------------------------------------------------------ hints
-    async def should_hint(self, user_id: int, chat_id: int, kind: str, now: str, since: str) -> bool:
+    async def should_hint(self, user_id: str, chat_id: str, kind: str, now: str, since: str) -> bool:
         """Record a hint and say whether to send it (not if one went out after ``since``)."""
         async with self.db.transaction() as c:
             async with c.execute(
@@ -385,9 +385,9 @@ class ReportRepo:
 
     # ------------------------------------------------------------------ reports
     async def message_context(
-        self, chat_id: int, user_id: int, username: str | None, day: str, *, update_id: int | None = None,
-        edited_message_id: int | None = None, known_roster_version: int | None = None,
-        reply_to_bot: int | None = None,
+        self, chat_id: str, user_id: str, username: str | None, day: str, *, update_id: str | None = None,
+        edited_message_id: str | None = None, known_roster_version: int | None = None,
+        reply_to_bot: str | None = None,
     ) -> MessageContext:
         """What handling one message in a group needs, read at once: the chat's grids, whether the update was
         seen, the sender's members there (a roster @username not yet linked counts, and is linked by the
@@ -410,13 +410,13 @@ class ReportRepo:
         ctx.link_username = bool(username) and await self._link_pending(user_id, username or "")
         rows = await self.db.fetchall(
             "SELECT m.*, g.name AS grid, g.village, g.town FROM members m JOIN grids g ON g.id = m.grid_id WHERE m.active = 1 AND m.grid_id IN (SELECT value FROM json_each(?)) "
-            "AND (m.tg_user_id = ? OR (? IS NOT NULL AND m.account = ?)) ORDER BY m.id",
+            "AND (m.user_id = ? OR (? IS NOT NULL AND m.account = ?)) ORDER BY m.id",
             (_ids(grid_ids), user_id, acct, acct),
         )
         ctx.members = [_member(r) for r in rows]
         ctx.leader_grid_ids = [int(r[0]) for r in await self.db.fetchall(
             "SELECT id FROM grids WHERE active = 1 AND (leader_user_id = ? OR leader_account = ? "
-            "OR (? IS NOT NULL AND leader_account = ?))", (user_id, str(user_id), acct, acct))]
+            "OR (? IS NOT NULL AND leader_account = ?))", (user_id, user_id, acct, acct))]
         # what follows is read for residents too: anyone in the group may post a chain keyed by room
         if edited_message_id is not None:
             msg = await self.db.fetchone("SELECT id FROM messages WHERE chat_id = ? AND message_id = ?",
@@ -446,16 +446,16 @@ class ReportRepo:
             if reply_to_bot is not None:
                 row = await self.db.fetchone(
                     "SELECT reply_to FROM outbox WHERE chat_id = ? AND sent_message_id = ?", (chat_id, reply_to_bot))
-                ctx.answering = int(row[0]) if row is not None and row[0] is not None else None
-            row = await self.db.fetchone(
-                "SELECT MAX(message_id) FROM messages WHERE chat_id = ? AND sender_user_id = ? AND day = ?",
-                (chat_id, user_id, day))
-            ctx.last_message_id = int(row[0]) if row is not None and row[0] is not None else None
+                ctx.answering = row[0] if row is not None else None
+            row = await self.db.fetchone(  # the latest stored: message ids are text, rows are in arrival order
+                "SELECT message_id FROM messages WHERE chat_id = ? AND sender_user_id = ? AND day = ? "
+                "ORDER BY id DESC LIMIT 1", (chat_id, user_id, day))
+            ctx.last_message_id = row[0] if row is not None else None
         ctx.asked = {str(r[0]) for r in await self.db.fetchall(
             "SELECT line_key FROM chain_questions WHERE chat_id = ? AND day = ?", (chat_id, day))}
         return ctx
 
-    async def update_seen(self, update_id: int) -> bool:
+    async def update_seen(self, update_id: str) -> bool:
         """Whether this update's effects were stored already (its idempotency mark exists)."""
         return await self.db.fetchone("SELECT 1 FROM processed_updates WHERE update_id = ?", (update_id,)) is not None
 
@@ -540,7 +540,7 @@ class ReportRepo:
                     [(s.chat_id, s.day, k, s.now) for k in s.asked],
                 )
             if s.update_id is not None:  # the inbox: this update is done, in the same transaction as its effects
-                await c.execute("UPDATE inbox SET done_at = ? WHERE update_id = ? AND done_at IS NULL",
+                await c.execute("UPDATE inbox SET done_at = ? WHERE update_key = ? AND done_at IS NULL",
                                 (s.now, s.update_id))
             if s.reply and s.chat_id is not None:
                 cur = await c.execute(
@@ -557,9 +557,9 @@ class ReportRepo:
         day: str,
         member_id: int,
         mr_id: int,
-        chat_id: int | None,
-        message_id: int | None,
-        sender: int | None,
+        chat_id: str | None,
+        message_id: str | None,
+        sender: str | None,
         now: str,
         via: str,
         photo_file_id: str | None,

@@ -63,19 +63,19 @@ class StatsRepo:
 
     async def active_members(self) -> list[ActiveMember]:
         rows = await self.db.fetchall(
-            "SELECT id, grid_id, name, tg_user_id, tg_username FROM members WHERE active = 1 ORDER BY id"
+            "SELECT id, grid_id, name, user_id, username FROM members WHERE active = 1 ORDER BY id"
         )
         return list(map(ActiveMember._make, rows))
 
-    async def user_names(self) -> dict[int, str]:
-        """Telegram user id -> the member's or grid leader's name (to say who sent a report)."""
-        out: dict[int, str] = {}
+    async def user_names(self) -> dict[str, str]:
+        """Chat user id -> the member's or grid leader's name (to say who sent a report)."""
+        out: dict[str, str] = {}
         for r in await self.db.fetchall(
             "SELECT leader_user_id, leader_name FROM grids WHERE leader_user_id IS NOT NULL AND leader_name IS NOT NULL"
         ):
-            out[int(r[0])] = str(r[1])
-        for r in await self.db.fetchall("SELECT tg_user_id, name FROM members WHERE tg_user_id IS NOT NULL"):
-            out[int(r[0])] = str(r[1])
+            out[str(r[0])] = str(r[1])
+        for r in await self.db.fetchall("SELECT user_id, name FROM members WHERE user_id IS NOT NULL"):
+            out[str(r[0])] = str(r[1])
         return out
 
     async def member_names(self) -> dict[int, str]:
@@ -202,7 +202,7 @@ class StatsRepo:
         rows = await self.db.fetchall("SELECT * FROM statisticians WHERE active = 1 ORDER BY id")
         return [_statistician(r) for r in rows]
 
-    async def statisticians_for(self, user_id: int, username: str | None) -> list[Statistician]:
+    async def statisticians_for(self, user_id: str, username: str | None) -> list[Statistician]:
         """Active statisticians rows of this user; an @username row gets the user id on first sight."""
         if username:
             async with self.db.transaction() as c:
@@ -216,7 +216,7 @@ class StatsRepo:
         return [_statistician(r) for r in rows]
 
     async def add_statistician(
-        self, user_id: int | None, username: str | None, scope: str, by: int | None, now: str
+        self, user_id: str | None, username: str | None, scope: str, by: str | None, now: str
     ) -> bool:
         """False when this user already has this scope."""
         async with self.db.transaction() as c:
@@ -233,7 +233,7 @@ class StatsRepo:
             )
         return True
 
-    async def remove_statistician(self, user_id: int | None, username: str | None, scope: str | None) -> int:
+    async def remove_statistician(self, user_id: str | None, username: str | None, scope: str | None) -> int:
         async with self.db.transaction() as c:
             cur = await c.execute(
                 "UPDATE statisticians SET active = 0 WHERE active = 1 AND (? IS NULL OR scope = ?) AND "

@@ -57,7 +57,7 @@ async def test_old_database_opens_and_upgrades(tmp_path) -> None:
         assert "photo_file_id" in cols
         assert (await db.fetchone("SELECT name FROM grids"))[0] == "一"  # data survived
         repo = ReportRepo(db)
-        assert await repo.should_hint(1, 2, "x", NOW, "") is True  # the new table works
+        assert await repo.should_hint("tg:1", "tg:2", "x", NOW, "") is True  # the new table works
     finally:
         await db.close()
 
@@ -67,11 +67,11 @@ async def test_one_row_per_household_day_replacement_is_audited(tmp_path) -> Non
     repo = ReportRepo(db)
     try:
         member, hh = await _seed(repo)
-        await repo.save(ReportSave(1, -1, 10, 5, DAY, "a", NOW, items=[_write(member, hh, 3)]))
-        await repo.save(ReportSave(2, -1, 11, 5, DAY, "b", NOW, items=[_write(member, hh[:1], 4)]))
+        await repo.save(ReportSave("tg:1", "tg:-1", "10", "tg:5", DAY, "a", NOW, items=[_write(member, hh, 3)]))
+        await repo.save(ReportSave("tg:2", "tg:-1", "11", "tg:5", DAY, "b", NOW, items=[_write(member, hh[:1], 4)]))
         rows = await db.fetchall("SELECT household_id, data, source_message_id FROM reports ORDER BY household_id")
         assert len(rows) == 3
-        assert json.loads(rows[0]["data"]) == {"people": 4} and rows[0]["source_message_id"] == 11
+        assert json.loads(rows[0]["data"]) == {"people": 4} and rows[0]["source_message_id"] == "11"
         audit = await repo.audit_rows(hh[0], DAY)
         assert len(audit) == 1 and json.loads(audit[0]["data"]) == {"people": 3} and audit[0]["reason"] == "replaced"
     finally:
@@ -83,12 +83,12 @@ async def test_redelivered_update_is_not_doubled(tmp_path) -> None:
     repo = ReportRepo(db)
     try:
         member, hh = await _seed(repo)
-        first = await repo.save(ReportSave(7, -1, 10, 5, DAY, "a", NOW, items=[_write(member, hh, 3)]))
-        again = await repo.save(ReportSave(7, -1, 10, 5, DAY, "a", NOW, items=[_write(member, hh, 3)]))
+        first = await repo.save(ReportSave("tg:7", "tg:-1", "10", "tg:5", DAY, "a", NOW, items=[_write(member, hh, 3)]))
+        again = await repo.save(ReportSave("tg:7", "tg:-1", "10", "tg:5", DAY, "a", NOW, items=[_write(member, hh, 3)]))
         assert first and again is None
         assert (await db.fetchone("SELECT COUNT(*) FROM member_reports"))[0] == 1
         assert (await db.fetchone("SELECT COUNT(*) FROM report_audit"))[0] == 0
-        assert await repo.update_seen(7)
+        assert await repo.update_seen("tg:7")
     finally:
         await db.close()
 
@@ -98,8 +98,8 @@ async def test_retire_restores_the_earlier_value(tmp_path) -> None:
     repo = ReportRepo(db)
     try:
         member, hh = await _seed(repo)
-        await repo.save(ReportSave(1, -1, 10, 5, DAY, "a", NOW, items=[_write(member, hh[:2], 3, anomaly=True)]))
-        ids = await repo.save(ReportSave(2, -1, 11, 5, DAY, "b", NOW, items=[_write(member, hh[1:], 9)]))
+        await repo.save(ReportSave("tg:1", "tg:-1", "10", "tg:5", DAY, "a", NOW, items=[_write(member, hh[:2], 3, anomaly=True)]))
+        ids = await repo.save(ReportSave("tg:2", "tg:-1", "11", "tg:5", DAY, "b", NOW, items=[_write(member, hh[1:], 9)]))
         await repo.retire_member_report(ids[0], NOW, "undone")
         rows = {r["household_id"]: json.loads(r["data"]) for r in await db.fetchall("SELECT * FROM reports")}
         assert rows == {hh[0]: {"people": 3}, hh[1]: {"people": 3}}  # hh[2] had nothing before: gone
@@ -117,11 +117,11 @@ async def test_failed_write_leaves_nothing_half_written(tmp_path) -> None:
         member, hh = await _seed(repo)
         bad = _write(member, [hh[0], 999999], 3)  # the second household does not exist: FK violation
         try:
-            await repo.save(ReportSave(3, -1, 12, 5, DAY, "x", NOW, items=[bad]))
+            await repo.save(ReportSave("tg:3", "tg:-1", "12", "tg:5", DAY, "x", NOW, items=[bad]))
         except Exception:
             pass
         assert (await db.fetchone("SELECT COUNT(*) FROM reports"))[0] == 0
         assert (await db.fetchone("SELECT COUNT(*) FROM member_reports"))[0] == 0
-        assert not await repo.update_seen(3)  # so a redelivery is processed again
+        assert not await repo.update_seen("tg:3")  # so a redelivery is processed again
     finally:
         await db.close()
