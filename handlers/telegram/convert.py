@@ -1,4 +1,7 @@
-"""Turning Telegram objects into the core's plain types, and the core's replies into Telegram calls."""
+"""Turning Telegram objects into the core's plain types, and the core's replies into Telegram calls.
+
+Ids are qualified on the way in (:func:`tg_id`: ``42`` → ``"tg:42"``; message ids as text) and made Telegram's
+again on the way out (:func:`tg_native`, :func:`tg_message`), as ``bot/core/ids.py`` describes."""
 
 from __future__ import annotations
 
@@ -21,12 +24,28 @@ from telegram.constants import ParseMode
 from telegram.error import TelegramError
 
 from bot.core.chat import IncomingMessage, Outgoing, Reply, Sender
+from bot.core.ids import TELEGRAM, is_platform, qualify, telegram_native
 
 log = logging.getLogger(__name__)
 
 
+def tg_id(native: int) -> str:
+    """A Telegram chat, user or update id as the core has it: ``"tg:<id>"``."""
+    return qualify(TELEGRAM, native)
+
+
+def tg_native(qid: str) -> int:
+    """The Telegram id of a qualified chat or user id (ValueError for another platform's)."""
+    return telegram_native(qid)
+
+
+def tg_message(message_id: str | None) -> int | None:
+    """A message id of the core (text) as Telegram's int."""
+    return int(message_id) if message_id is not None else None
+
+
 def to_sender(user: User) -> Sender:
-    return Sender(user.id, user.username, user.full_name or "")
+    return Sender(tg_id(user.id), user.username, user.full_name or "")
 
 
 def to_incoming(update: Update) -> IncomingMessage | None:
@@ -37,15 +56,15 @@ def to_incoming(update: Update) -> IncomingMessage | None:
     replied = msg.reply_to_message
     to_bot = replied.message_id if replied is not None and replied.from_user and replied.from_user.is_bot else None
     return IncomingMessage(
-        chat_id=msg.chat_id,
+        chat_id=tg_id(msg.chat_id),
         chat_type=msg.chat.type,
-        message_id=msg.message_id,
+        message_id=str(msg.message_id),
         sender=to_sender(user),
         text=msg.text,
         date=msg.date,
-        update_id=update.update_id,
+        update_id=tg_id(update.update_id),
         edited=update.edited_message is not None,
-        reply_to_bot=to_bot,
+        reply_to_bot=str(to_bot) if to_bot is not None else None,
     )
 
 
@@ -75,9 +94,13 @@ async def send_outgoing(bot: Any, messages: list[Outgoing]) -> int:
     tg: Bot = getattr(bot, "bot", bot)  # an Application or a Bot
     sent = 0
     for out in messages:
-        reply_to = ReplyParameters(out.reply_to, allow_sending_without_reply=True) if out.reply_to else None
+        if not is_platform(out.chat_id, TELEGRAM):
+            log.warning("a message to chat %s is not for Telegram: skipped", out.chat_id)
+            continue
+        reply_to = (ReplyParameters(int(out.reply_to), allow_sending_without_reply=True)
+                    if out.reply_to else None)
         try:
-            msg = await tg.send_message(out.chat_id, out.reply.text, reply_markup=markup(out.reply),
+            msg = await tg.send_message(tg_native(out.chat_id), out.reply.text, reply_markup=markup(out.reply),
                                         parse_mode=ParseMode.HTML if out.reply.html else None,
                                         reply_parameters=reply_to)
         except TelegramError as e:
@@ -86,7 +109,7 @@ async def send_outgoing(bot: Any, messages: list[Outgoing]) -> int:
                 await out.on_failed()
             continue
         if out.on_sent is not None:
-            await out.on_sent(msg.message_id)
+            await out.on_sent(str(msg.message_id))
         sent += 1
     return sent
 

@@ -31,7 +31,7 @@ from bot.core.records import InboxUpdate
 from bot.inbox.acks import AckMerger
 from bot.services import Services
 from handlers.telegram.context import Context, app_data, app_services, services
-from handlers.telegram.convert import send_outgoing
+from handlers.telegram.convert import send_outgoing, tg_id
 
 log = logging.getLogger(__name__)
 
@@ -41,9 +41,9 @@ RESEND_JOB = "gridbot outbox resend"
 RESEND_AFTER_S = 60
 
 
-def _chat_of(update: object) -> int | None:
+def _chat_of(update: object) -> str | None:
     if isinstance(update, Update) and update.effective_chat is not None:
-        return update.effective_chat.id
+        return tg_id(update.effective_chat.id)
     return None
 
 
@@ -79,15 +79,16 @@ class DurableUpdateQueue(asyncio.Queue):
             return
         fresh = await self._commit(batch)
         for u in batch:
-            if u.update_id in fresh:
+            if tg_id(u.update_id) in fresh:
                 await super().put(u)
 
-    async def _commit(self, updates: list[Update]) -> set[int]:
+    async def _commit(self, updates: list[Update]) -> set[str]:
         """Commit the updates, retrying while the database cannot take them (locked by another writer, the
         disk full): until they are committed, polling does not confirm them to Telegram (a webhook does not
         answer 200), so Telegram keeps them. Never raises: an error here would end PTB's polling loop."""
         assert self.services is not None
-        rows = [InboxUpdate(u.update_id, _chat_of(u), json.dumps(u.to_dict(), ensure_ascii=False)) for u in updates]
+        rows = [InboxUpdate(tg_id(u.update_id), _chat_of(u), json.dumps(u.to_dict(), ensure_ascii=False))
+                for u in updates]
         delay = 0.5
         while True:
             try:
@@ -126,8 +127,8 @@ class ChatOrderedProcessor(BaseUpdateProcessor):
 
     def __init__(self, max_concurrent_updates: int):
         super().__init__(max_concurrent_updates)
-        self._locks: dict[int | None, asyncio.Lock] = {}
-        self._waiting: dict[int | None, int] = {}
+        self._locks: dict[str | None, asyncio.Lock] = {}
+        self._waiting: dict[str | None, int] = {}
         #: the core's services, once open: updates are marked done in the inbox
         self.services: Services | None = None
 
@@ -141,7 +142,7 @@ class ChatOrderedProcessor(BaseUpdateProcessor):
                     await coroutine
                 finally:
                     if isinstance(update, Update) and self.services is not None:
-                        await self.services.inbox.done(update.update_id)
+                        await self.services.inbox.done(tg_id(update.update_id))
         finally:
             self._waiting[chat] -= 1
             if not self._waiting[chat]:  # nobody else of this chat is waiting: forget its lock

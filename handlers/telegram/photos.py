@@ -29,7 +29,7 @@ from bot.ocr.errors import OcrError
 from bot.reports.photos import PhotoJob
 from bot.services import Services
 from handlers.telegram.context import Context, services
-from handlers.telegram.convert import command, markup, send_reply, to_sender
+from handlers.telegram.convert import command, markup, send_reply, tg_id, tg_native, to_sender
 
 log = logging.getLogger(__name__)
 
@@ -53,11 +53,13 @@ def to_photo(update: Update) -> IncomingPhoto | None:
     sender = to_sender(user)
     if msg.photo:
         p = msg.photo[-1]
-        return IncomingPhoto(msg.chat_id, msg.chat.type, msg.message_id, sender, p.file_id, msg.date, p.file_size,
+        return IncomingPhoto(tg_id(msg.chat_id), msg.chat.type, str(msg.message_id), sender, p.file_id, msg.date,
+                             p.file_size,
                              "image/jpeg", None, False)
     if msg.document is not None:
         d = msg.document
-        return IncomingPhoto(msg.chat_id, msg.chat.type, msg.message_id, sender, d.file_id, msg.date, d.file_size,
+        return IncomingPhoto(tg_id(msg.chat_id), msg.chat.type, str(msg.message_id), sender, d.file_id, msg.date,
+                             d.file_size,
                              d.mime_type, d.file_name, True)
     return None
 
@@ -76,7 +78,7 @@ async def photo(update: Update, context: Context) -> None:
         await send_reply(msg, Reply(texts.OCR_ERRORS["busy"]))
         return
     try:
-        await context.bot.send_chat_action(incoming.chat_id, ChatAction.TYPING)
+        await context.bot.send_chat_action(tg_native(incoming.chat_id), ChatAction.TYPING)
     except TelegramError:
         log.debug("chat action failed in chat %s", incoming.chat_id)
     note = await msg.reply_text(texts.OCR_READING, do_quote=True)
@@ -95,7 +97,7 @@ async def _read_and_reply(context: Context, svc: Services, job: PhotoJob, note: 
     if reply is None:
         return
     if pending_id is None and reply.ref is not None:
-        await svc.photos.attach_reply(reply.ref, note.message_id)
+        await svc.photos.attach_reply(reply.ref, str(note.message_id))
     await _edit(note, reply)
 
 
@@ -166,16 +168,16 @@ async def correction(update: Update, context: Context) -> None:
     reply_to = None
     if msg.reply_to_message is not None and msg.reply_to_message.from_user is not None \
             and msg.reply_to_message.from_user.id == context.bot.id:
-        reply_to = msg.reply_to_message.message_id
+        reply_to = str(msg.reply_to_message.message_id)
     elif not _CORRECTION_HINT.match(msg.text.strip()):
         return
     photos = services(context).photos
-    reply = await photos.correct(msg.chat_id, to_sender(user), msg.text, reply_to)
+    reply = await photos.correct(tg_id(msg.chat_id), to_sender(user), msg.text, reply_to)
     if reply is None:
         return
     sent = await msg.reply_text(reply.text, reply_markup=markup(reply), do_quote=True)
     if reply.ref is not None and reply.buttons:
-        await photos.attach_reply(reply.ref, sent.message_id)
+        await photos.attach_reply(reply.ref, str(sent.message_id))
     raise ApplicationHandlerStop
 
 
@@ -184,7 +186,7 @@ async def form_command(msg: Message, user: User, chat: Chat, context: Context) -
     """/form [YYYY-MM-DD] [N天]: the member's printable form as a PDF; /form 第一网格 [YYYY-MM-DD] [N天] in a
     private chat: a print run (every member the sender may print for, one page per member and day)."""
     svc = services(context)
-    req = await svc.photos.form_request(None if chat.type == "private" else chat.id, to_sender(user),
+    req = await svc.photos.form_request(None if chat.type == "private" else tg_id(chat.id), to_sender(user),
                                         " ".join(context.args or []).strip())
     if isinstance(req, Reply):
         await send_reply(msg, req)

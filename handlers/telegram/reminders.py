@@ -33,10 +33,11 @@ from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, Te
 from telegram.ext import Application, CommandHandler, MessageHandler, filters
 
 from bot.core import texts
+from bot.core.ids import TELEGRAM, is_platform
 from bot.reminders.schedule import DEADLINE, DIGEST, ESCALATE, OPEN, REMIND, MissingMember, hhmm
 from bot.reminders.service import FollowUps, Nag, NagService
 from handlers.telegram.context import Context, app_data, services
-from handlers.telegram.convert import command, send_outgoing, send_reply, to_sender
+from handlers.telegram.convert import command, send_outgoing, send_reply, tg_id, tg_native, to_sender
 
 log = logging.getLogger(__name__)
 
@@ -167,31 +168,35 @@ def _schedule_retry(app: Application, released: int) -> None:
     jq.run_once(nag_job, delay, name=RETRY_JOB, job_kwargs={"misfire_grace_time": None})
 
 
-async def _send(app: Application, limiter: AsyncLimiter, chat_id: int, text: str) -> None:
+async def _send(app: Application, limiter: AsyncLimiter, chat_id: str, text: str) -> None:
     async with limiter:
-        await app.bot.send_message(chat_id, text, parse_mode=ParseMode.HTML, link_preview_options=_NO_PREVIEW)
+        await app.bot.send_message(tg_native(chat_id), text, parse_mode=ParseMode.HTML, link_preview_options=_NO_PREVIEW)
 
 
 async def send_nag(app: Application, nags: NagService, nag: Nag, limiter: AsyncLimiter) -> int:
     """Send one nag to each of its chats, handle chats that went away, and record the outcome. Returns the
     number of messages sent, or -1 when the Bot API was unreachable for every chat: then the claim is
     released, to be sent by a retry within the grace period."""
-    sent: list[int] = []
+    sent: list[str] = []
     unreachable = 0
     for chat_id in nag.chats:
+        if not is_platform(chat_id, TELEGRAM):
+            log.warning("nag %s: chat %s is not a Telegram chat: skipped", nag.kind, chat_id)
+            continue
         text = render(nag)
         try:
             await _send(app, limiter, chat_id, text)
             sent.append(chat_id)
         except ChatMigrated as e:
-            await nags.chat_migrated(chat_id, e.new_chat_id)
+            new_chat = tg_id(e.new_chat_id)
+            await nags.chat_migrated(chat_id, new_chat)
             try:
-                await _send(app, limiter, e.new_chat_id, text)
-                sent.append(e.new_chat_id)
+                await _send(app, limiter, new_chat, text)
+                sent.append(new_chat)
             except TelegramError as e2:
                 log.warning("nag %s to migrated chat %s failed: %s", nag.kind, e.new_chat_id, type(e2).__name__)
         except Forbidden:
-            if chat_id > 0:  # the leader blocked the bot: the leaders' group instead
+            if tg_native(chat_id) > 0:  # a private chat: the leader blocked the bot: the leaders' group instead
                 await nags.private_blocked(chat_id)
                 fallback = nags.leaders_chat()
                 if nag.base == ESCALATE and fallback is not None:
@@ -227,8 +232,8 @@ def mention(m: MissingMember) -> str:
     name = html.escape(m.name)
     if m.username:
         out = f"{name} @{html.escape(m.username)}"
-    elif m.user_id:
-        out = f'<a href="tg://user?id={int(m.user_id)}">{name}</a>'
+    elif is_platform(m.user_id, TELEGRAM):  # a member linked on another platform cannot be mentioned here
+        out = f'<a href="tg://user?id={tg_native(m.user_id)}">{name}</a>'
     else:
         out = name
     return texts.NAG_PARTIAL.format(name=out, n=m.missing) if m.partial else out
@@ -256,8 +261,8 @@ def render(nag: Nag) -> str:
         if nag.to_leader:
             return texts.NAG_ESCALATE.format(grid=grid, day=day, deadline=deadline, names=names)
         leader = html.escape(nag.leader_name or "网格长")
-        if nag.leader_user_id:
-            leader = f'<a href="tg://user?id={int(nag.leader_user_id)}">{leader}</a>'
+        if is_platform(nag.leader_user_id, TELEGRAM):
+            leader = f'<a href="tg://user?id={tg_native(nag.leader_user_id)}">{leader}</a>'
         return texts.NAG_ESCALATE_GROUP.format(leader=leader, grid=grid, day=day, deadline=deadline, names=names)
     raise ValueError(f"unknown nag kind {nag.kind!r}")
 
@@ -268,7 +273,7 @@ async def private_seen(update: Update, context: Context) -> None:
     nags = nag_service(context.application)
     user = update.effective_user
     if nags is not None and user is not None and not user.is_bot:
-        await nags.private_seen(user.id)
+        await nags.private_seen(tg_id(user.id))
 
 
 async def after_report(update: Update, context: Context) -> None:
@@ -278,7 +283,7 @@ async def after_report(update: Update, context: Context) -> None:
     msg, chat = update.effective_message, update.effective_chat
     if nags is None or msg is None or chat is None:
         return
-    fu = await nags.followups(chat.id)
+    fu = await nags.followups(tg_id(chat.id))
     await send_followups(context.application, nags, fu, msg)
 
 
@@ -294,9 +299,10 @@ async def send_followups(app: Application, nags: NagService, fu: FollowUps, msg:
         else:
             text += texts.NAG_LEADER_UPDATE_DONE
         try:
-            await app.bot.send_message(up.chat_id, text, parse_mode=ParseMode.HTML, link_preview_options=_NO_PREVIEW)
+            await app.bot.send_message(tg_native(up.chat_id), text, parse_mode=ParseMode.HTML,
+                                       link_preview_options=_NO_PREVIEW)
         except Forbidden:
-            if up.chat_id > 0:
+            if tg_native(up.chat_id) > 0:
                 await nags.private_blocked(up.chat_id)
             else:
                 await nags.chat_gone(up.chat_id)
@@ -309,7 +315,7 @@ async def send_followups(app: Application, nags: NagService, fu: FollowUps, msg:
 async def schedule(msg: Message, user: User, chat: Chat, context: Context) -> None:
     """``/schedule`` shows the grid's times; with arguments (leader or admin) it changes them, and the jobs
     are rebuilt at once."""
-    reply, changed = await services(context).reminders.set_schedule(chat.id, chat.type, to_sender(user),
+    reply, changed = await services(context).reminders.set_schedule(tg_id(chat.id), chat.type, to_sender(user),
                                                                       context.args or [])
     try:
         await send_reply(msg, reply)
@@ -321,16 +327,16 @@ async def schedule(msg: Message, user: User, chat: Chat, context: Context) -> No
 
 @command
 async def pause(msg: Message, user: User, chat: Chat, context: Context) -> None:
-    await send_reply(msg, await services(context).reminders.pause(chat.id, chat.type, to_sender(user),
+    await send_reply(msg, await services(context).reminders.pause(tg_id(chat.id), chat.type, to_sender(user),
                                                                   context.args or []))
 
 
 @command
 async def resume(msg: Message, user: User, chat: Chat, context: Context) -> None:
-    await send_reply(msg, await services(context).reminders.resume(chat.id, chat.type, to_sender(user)))
+    await send_reply(msg, await services(context).reminders.resume(tg_id(chat.id), chat.type, to_sender(user)))
 
 
 @command
 async def leave(msg: Message, user: User, chat: Chat, context: Context) -> None:
-    await send_reply(msg, await services(context).reminders.leave(chat.id, chat.type, to_sender(user),
+    await send_reply(msg, await services(context).reminders.leave(tg_id(chat.id), chat.type, to_sender(user),
                                                                   context.args or []))

@@ -24,7 +24,7 @@ from telegram.ext import (
 from bot.core import texts
 from bot.core.chat import Reply
 from handlers.telegram.context import Context, services
-from handlers.telegram.convert import command, send_reply, to_incoming, to_sender
+from handlers.telegram.convert import command, send_reply, tg_id, tg_native, to_incoming, to_sender
 
 log = logging.getLogger(__name__)
 
@@ -63,25 +63,25 @@ async def bind(msg: Message, user: User, chat: Chat, context: Context) -> None:
     if chat.type in ("group", "supergroup"):
         member = await context.bot.get_chat_member(chat.id, user.id)
         is_admin = member.status in (ChatMemberStatus.ADMINISTRATOR, ChatMemberStatus.OWNER)
-    reply = await services(context).reports.bind(chat.id, chat.type, to_sender(user), is_admin,
+    reply = await services(context).reports.bind(tg_id(chat.id), chat.type, to_sender(user), is_admin,
                                                  " ".join(context.args or []))
     await send_reply(msg, reply)
 
 
 @command
 async def iam(msg: Message, user: User, chat: Chat, context: Context) -> None:
-    reply = await services(context).reports.iam(chat.id, chat.type, to_sender(user), " ".join(context.args or []))
+    reply = await services(context).reports.iam(tg_id(chat.id), chat.type, to_sender(user), " ".join(context.args or []))
     await send_reply(msg, reply)
 
 
 @command
 async def mystatus(msg: Message, user: User, chat: Chat, context: Context) -> None:
-    await send_reply(msg, await services(context).reports.mystatus(chat.id, chat.type, to_sender(user)))
+    await send_reply(msg, await services(context).reports.mystatus(tg_id(chat.id), chat.type, to_sender(user)))
 
 
 @command
 async def undo(msg: Message, user: User, chat: Chat, context: Context) -> None:
-    await send_reply(msg, await services(context).reports.undo(chat.id, chat.type, to_sender(user)))
+    await send_reply(msg, await services(context).reports.undo(tg_id(chat.id), chat.type, to_sender(user)))
 
 
 async def link_decision(update: Update, context: Context) -> None:
@@ -127,19 +127,21 @@ async def text(update: Update, context: Context) -> None:
         raise
     acks.sent(incoming.chat_id, now)
     if reply.outbox_id is not None:  # the reply was committed with the report: it is sent now
-        await svc.inbox.reply_sent(reply.outbox_id, sent.message_id if sent else None)
+        await svc.inbox.reply_sent(reply.outbox_id, str(sent.message_id) if sent else None)
 
 
 async def send_merged_acks(context: Context) -> None:
     """The acknowledgements held for a busy group, in one message (``bot/inbox/acks.py``)."""
-    chat_id = int(context.job.data) if context.job is not None else 0  # type: ignore[arg-type]
+    if context.job is None or not isinstance(context.job.data, str):
+        return
+    chat_id = context.job.data
     svc = services(context)
     merged = context.bot_data.acks.take(chat_id)
     if merged is None:
         return
     text, outbox_ids = merged
     try:
-        msg = await context.bot.send_message(chat_id, text)
+        msg = await context.bot.send_message(tg_native(chat_id), text)
     except TelegramError as e:
         log.warning("merged acknowledgement to chat %s not sent: %s", chat_id, type(e).__name__)
         for oid in outbox_ids:  # sent one by one by the resend job
@@ -147,7 +149,7 @@ async def send_merged_acks(context: Context) -> None:
         return
     context.bot_data.acks.sent(chat_id, svc.clock.now().timestamp())
     for oid in outbox_ids:
-        await svc.inbox.reply_sent(oid, msg.message_id)
+        await svc.inbox.reply_sent(oid, str(msg.message_id))
     log.info("merged %d acknowledgement(s) in chat %s", len(outbox_ids), chat_id)
 
 
@@ -157,7 +159,7 @@ async def my_chat_member(update: Update, context: Context) -> None:
     if cmu is None:
         return
     if cmu.new_chat_member.status in (ChatMemberStatus.LEFT, ChatMemberStatus.BANNED):
-        await services(context).reports.chat_gone(cmu.chat.id)
+        await services(context).reports.chat_gone(tg_id(cmu.chat.id))
         log.info("removed from chat %s; its bindings are inactive", cmu.chat.id)
 
 
@@ -166,5 +168,5 @@ async def migrated(update: Update, context: Context) -> None:
     msg = update.effective_message
     if msg is None or msg.migrate_to_chat_id is None:
         return
-    await services(context).reports.chat_migrated(msg.chat_id, msg.migrate_to_chat_id)
+    await services(context).reports.chat_migrated(tg_id(msg.chat_id), tg_id(msg.migrate_to_chat_id))
     log.info("chat %s migrated to %s", msg.chat_id, msg.migrate_to_chat_id)

@@ -21,7 +21,7 @@ from telegram.ext import Application, CommandHandler
 from bot.core import texts
 from bot.stats.service import StatsReply
 from handlers.telegram.context import Context, app_services, services
-from handlers.telegram.convert import command, to_sender
+from handlers.telegram.convert import command, tg_id, to_sender
 
 log = logging.getLogger(__name__)
 
@@ -76,7 +76,7 @@ async def send_stats_reply(context: Context, msg: Message, reply: StatsReply) ->
 @command
 async def summary(msg: Message, user: User, chat: Chat, context: Context) -> None:
     st = services(context).stats
-    reply = await st.summary(chat.id, chat.type, to_sender(user), " ".join(context.args or []))
+    reply = await st.summary(tg_id(chat.id), chat.type, to_sender(user), " ".join(context.args or []))
     await send_stats_reply(context, msg, reply)
 
 
@@ -84,7 +84,7 @@ async def summary(msg: Message, user: User, chat: Chat, context: Context) -> Non
 async def chart(msg: Message, user: User, chat: Chat, context: Context) -> None:
     st = services(context).stats
     await context.bot.send_chat_action(chat.id, ChatAction.UPLOAD_PHOTO)
-    reply = await st.chart(chat.id, chat.type, to_sender(user), " ".join(context.args or []))
+    reply = await st.chart(tg_id(chat.id), chat.type, to_sender(user), " ".join(context.args or []))
     await send_stats_reply(context, msg, reply)
 
 
@@ -93,7 +93,7 @@ async def export(msg: Message, user: User, chat: Chat, context: Context) -> None
     """The ledger file, in a private chat. A large one shows a progress message that is edited as the rows
     are written; every export shows the "sending a file" chat action."""
     st = services(context).stats
-    job = await st.plan_export(chat.id, chat.type, to_sender(user), " ".join(context.args or []))
+    job = await st.plan_export(tg_id(chat.id), chat.type, to_sender(user), " ".join(context.args or []))
     if isinstance(job, StatsReply):
         await send_stats_reply(context, msg, job)
         return
