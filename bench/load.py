@@ -146,7 +146,8 @@ def _commit_latencies(api: FakeBotApi, bot: BotProcess, ids: list[int]) -> dict[
     """Update id -> seconds from its injection into the stand-in to its commit in the bot's inbox."""
     wanted = set(ids)
     out = {}
-    for uid, received in bot.query("SELECT update_id, received_at FROM inbox"):
+    for key, received in bot.query("SELECT update_key, received_at FROM inbox"):
+        uid = int(key.removeprefix("tg:"))
         if uid in wanted:
             out[uid] = max(0.0, datetime.fromisoformat(received).timestamp() - api.injected_wall[uid])
     return out
@@ -210,7 +211,7 @@ async def _month(workdir: Path, days: int, grids: int, members: int) -> dict[str
     spec = make_roster(grids, members, 3, unlinked_per_grid=0)
     sched = parse_schedule_config({"enabled": True, "open": "08:00", "reminders": ["16:00"], "deadline": "18:00",
                                    "escalate": "18:30", "grace_minutes": 30})
-    config = dataclasses.replace(Config(), db_path=str(workdir / "month.db"), admins=(4242,), schedule=sched)
+    config = dataclasses.replace(Config(), db_path=str(workdir / "month.db"), admins=("tg:4242",), schedule=sched)
     start = date(2020, 2, 1)
     bot = OfflineBot(config, datetime.combine(start, dtime(7, 0), config.tz))
     rss: list[float] = []

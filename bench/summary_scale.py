@@ -64,7 +64,7 @@ SMALL = Scale(2, 3, 4, 400, 8_000, 7)
 MEMBER_REPORTS_SQL = """
 WITH RECURSIVE d(i, day) AS (SELECT 0, :first UNION ALL SELECT i + 1, date(day, '+1 day') FROM d WHERE i + 1 < :days)
 INSERT INTO member_reports (id, member_id, day, covers_all, via, sender_user_id, created_at)
-SELECT d.i * :members + m.id, m.id, d.day, 1, 'text', m.tg_user_id, d.day || 'T09:00:00+08:00'
+SELECT d.i * :members + m.id, m.id, d.day, 1, 'text', m.user_id, d.day || 'T09:00:00+08:00'
 FROM d, members m
 WHERE ((m.id * 7919 + d.i * 104729 + 1) * (m.id * 7919 + d.i * 104729 + 1)) % 1000003 % 1000 >= 25
 ORDER BY d.i, m.id
@@ -77,7 +77,7 @@ SELECT hid, day, member_id, di * :members + member_id,
                    'fever', json(CASE WHEN fever THEN 'true' ELSE 'false' END), 'out', 0, 'returned', returned,
                    'isolated', returned, 'visitors', visitors, 'note', ''),
        fever OR returned > 0 OR visitors > 0,
-       CASE WHEN hid % 20 = 1 THEN NULL ELSE 100000 + member_id END,
+       CASE WHEN hid % 20 = 1 THEN NULL ELSE 'tg:' || (100000 + member_id) END,
        day || 'T' || printf('%02d:%02d:00+08:00', 8 + hid % 10, hid % 60),
        CASE hid % 20 WHEN 0 THEN 'photo' WHEN 1 THEN 'phone' ELSE 'text' END
 FROM (SELECT hid, member_id, people, di, day,
@@ -117,12 +117,12 @@ def generate(path: Path, sc: Scale) -> None:
             village = f"{town[:2]}{VILLAGE_NUMS[v % 10]}村"
             for g in range(sc.grids):
                 grids.append((len(grids) + 1, town, village, f"第{VILLAGE_NUMS[g % 10]}网格", f"网格长{len(grids) + 1}",
-                              str(900000 + len(grids) + 1), 900000 + len(grids) + 1))
+                              str(900000 + len(grids) + 1), f"tg:{900000 + len(grids) + 1}"))
     c.executemany("INSERT INTO grids (id, town, village, name, leader_name, leader_account, leader_user_id) "
                   "VALUES (?, ?, ?, ?, ?, ?, ?)", grids)
-    members = [(m + 1, m * len(grids) // sc.members + 1, f"网格员{m + 1:05d}", str(100000 + m + 1), 100000 + m + 1)
-               for m in range(sc.members)]
-    c.executemany("INSERT INTO members (id, grid_id, name, account, tg_user_id) VALUES (?, ?, ?, ?, ?)", members)
+    members = [(m + 1, m * len(grids) // sc.members + 1, f"网格员{m + 1:05d}", str(100000 + m + 1),
+                f"tg:{100000 + m + 1}") for m in range(sc.members)]
+    c.executemany("INSERT INTO members (id, grid_id, name, account, user_id) VALUES (?, ?, ?, ?, ?)", members)
     town_of = {g[0]: (g[1], g[2]) for g in grids}
     per = sc.households // sc.members
     households = []
@@ -184,7 +184,7 @@ async def _measure(path: str, runs: int) -> dict[str, object]:
     from handlers.offline.fake import FakeChat, FakeUser
 
     base = Config()
-    cfg = dataclasses.replace(base, db_path=path, admins=(ADMIN_ID,),
+    cfg = dataclasses.replace(base, db_path=path, admins=(f"tg:{ADMIN_ID}",),
                               schedule=dataclasses.replace(base.schedule, enabled=False),
                               summary=dataclasses.replace(base.summary, retention_days=0))
     admin = FakeUser(ADMIN_ID, "管理员")

@@ -16,7 +16,7 @@ from handlers.offline.bot import OfflineBot
 
 @pytest.fixture
 def config(tmp_path: Path) -> Config:
-    return dataclasses.replace(Config(), db_path=str(tmp_path / "test.db"), admins=(ADMIN.id,))
+    return dataclasses.replace(Config(), db_path=str(tmp_path / "test.db"), admins=(ADMIN.qid,))
 
 
 @pytest.fixture

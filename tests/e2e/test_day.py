@@ -56,7 +56,7 @@ def test_simulated_day(api, roster, make_bot) -> None:
     api.wait_for(lambda: any(c.params.get("show_alert") for c in api.calls("answerCallbackQuery")))
     api.callback(g1.chat_id, g1.leader.json(), approve, request.result["message_id"])
     api.wait_for(lambda: any(s.text.startswith("✅ 已关联") for s in api.calls("editMessageText", g1.chat_id)))
-    assert bot.query("SELECT tg_user_id FROM members WHERE name = ?", (unlinked.name,)) == [(unlinked.user_id,)]
+    assert bot.query("SELECT user_id FROM members WHERE name = ?", (unlinked.name,)) == [(f"tg:{unlinked.user_id}",)]
 
     hs = {m.name: g.households[m.name] for g in roster.grids for m in g.members}
     m = g1.members

@@ -79,7 +79,7 @@ def test_kill9_during_200_inflight_reports(api, make_bot) -> None:
     rows = bot.query("SELECT m.chat_id, m.message_id, COUNT(mr.id) FROM messages m "
                      "JOIN member_reports mr ON mr.message_row_id = m.id GROUP BY m.id")
     stored = {(c, mid): n for c, mid, n in rows}
-    assert reports == set(stored)
+    assert {(f"tg:{c}", str(mid)) for c, mid in reports} == set(stored)  # qualified chat ids, text message ids
     assert all(n == 1 for n in stored.values())
     per_household = bot.query("SELECT household_id, COUNT(*) FROM reports WHERE day = ? GROUP BY household_id", (day,))
     assert len(per_household) == 200 and all(n == 1 for _, n in per_household)

@@ -4,6 +4,7 @@ to be lost, then started again. Nothing a member posted is lost or doubled, and 
 
 from __future__ import annotations
 
+import json
 import socket
 import time
 
@@ -42,7 +43,7 @@ def _stored_once(bot, keys: set[tuple[int, int]]) -> None:
     rows = bot.query("SELECT m.chat_id, m.message_id, COUNT(mr.id) FROM messages m "
                      "JOIN member_reports mr ON mr.message_row_id = m.id WHERE mr.undone = 0 GROUP BY m.id")
     stored = {(c, mid): n for c, mid, n in rows}
-    assert set(stored) == keys
+    assert set(stored) == {(f"tg:{c}", str(mid)) for c, mid in keys}  # qualified chat ids, text message ids
     assert all(n == 1 for n in stored.values())
 
 
@@ -130,7 +131,7 @@ def test_the_webhook_answers_only_what_it_committed_and_refuses_a_wrong_secret(a
     member = g.members[1]
     mid = api.message(g.chat_id, member.json(), "包联3户，体温均正常")
     assert api.wait_reply(g.chat_id, mid, 30)[0].text.startswith(f"✅ 已记录 {member.name}")
-    assert bot.query("SELECT COUNT(*) FROM inbox WHERE chat_id = ?", (g.chat_id,))[0][0] >= 1
+    assert bot.query("SELECT COUNT(*) FROM inbox WHERE chat_id = ?", (f"tg:{g.chat_id}",))[0][0] >= 1
     forged = {"update_id": 99999, "message": api.message_json(g.chat_id, g.members[2].json(), "包联3户，体温均正常")}
     req = urllib.request.Request(api.webhook_target, data=json.dumps(forged).encode(),
                                  headers={"Content-Type": "application/json",
@@ -139,7 +140,7 @@ def test_the_webhook_answers_only_what_it_committed_and_refuses_a_wrong_secret(a
         urllib.request.urlopen(req, timeout=5)
     assert e.value.code == 403
     time.sleep(0.5)
-    assert bot.query("SELECT COUNT(*) FROM inbox WHERE update_id = 99999")[0][0] == 0
+    assert bot.query("SELECT COUNT(*) FROM inbox WHERE update_key = 'tg:99999'")[0][0] == 0
     assert bot.stop() == 0
 
 
@@ -240,7 +241,7 @@ def test_kill9_after_the_fetch_before_the_inbox_commit(api, roster, make_bot, mo
         conn.rollback()
         conn.close()
     assert bot.query("SELECT COUNT(*) FROM inbox WHERE chat_id = ? AND payload LIKE ?",
-                     (g.chat_id, "%包联3户%"))[0][0] == 0
+                     (f"tg:{g.chat_id}", "%包联3户%"))[0][0] == 0
     bot.start()
     replies = api.wait_reply(g.chat_id, mid, 60)
     assert replies[0].text.startswith(f"✅ 已记录 {member.name}")
@@ -261,7 +262,8 @@ def test_kill9_after_the_inbox_commit_before_the_confirmation(api, roster, make_
                            for p in members])
     api.delay_when(lambda m, p: m == "getUpdates" and int(p.get("offset") or 0) > ids[-1], 60)
     api.wait_for(lambda: api.held > 0, 30, "the confirming getUpdates held")
-    assert bot.query("SELECT COUNT(*) FROM inbox WHERE update_id >= ?", (ids[0],))[0][0] == len(ids)
+    assert bot.query("SELECT COUNT(*) FROM inbox WHERE update_key IN (SELECT 'tg:' || value FROM json_each(?))",
+                     (json.dumps(ids),))[0][0] == len(ids)
     bot.kill()
     assert api.confirmed_offset <= ids[-1] and api.confirmed_offset >= first_offset  # not confirmed
     api.delays.clear()
@@ -300,7 +302,7 @@ def test_kill9_after_the_inbox_commit_before_the_webhook_answer(api, roster, mak
         sock.sendall(f"POST {path} HTTP/1.1\r\nHost: {host}\r\nContent-Type: application/json\r\n"
                      f"X-Telegram-Bot-Api-Secret-Token: {SECRET}\r\nContent-Length: {len(body)}\r\n\r\n".encode()
                      + body)
-        api.wait_for(lambda: bot.query("SELECT COUNT(*) FROM inbox WHERE update_id = ?", (uid,))[0][0] == 1,
+        api.wait_for(lambda: bot.query("SELECT COUNT(*) FROM inbox WHERE update_key = ?", (f"tg:{uid}",))[0][0] == 1,
                      30, "the update committed")
         bot.kill()
     finally:

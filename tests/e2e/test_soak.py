@@ -57,7 +57,7 @@ def test_random_kills_lose_and_double_nothing(api, make_bot) -> None:
     rows = bot.query("SELECT m.chat_id, m.message_id, COUNT(mr.id) FROM messages m "
                      "JOIN member_reports mr ON mr.message_row_id = m.id WHERE mr.undone = 0 GROUP BY m.id")
     stored = {(c, mid): n for c, mid, n in rows}
-    assert set(stored) == keys and all(n == 1 for n in stored.values())
+    assert set(stored) == {(f"tg:{c}", str(mid)) for c, mid in keys} and all(n == 1 for n in stored.values())
     assert bot.query("SELECT COUNT(*) FROM reports")[0][0] == len(keys)
     print(f"\nsoak: {len(keys)} reports, {CHATS} chats, {KILLS} kills: none lost, none doubled, "
           f"{twice} reply(ies) sent twice")

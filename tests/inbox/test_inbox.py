@@ -34,13 +34,13 @@ async def queue(bot: OfflineBot) -> AsyncIterator[DurableUpdateQueue]:
 
 async def inbox_rows(bot: OfflineBot) -> list[tuple]:
     return [tuple(r) for r in await bot.services.db.fetchall(
-        "SELECT update_id, chat_id, done_at IS NOT NULL FROM inbox ORDER BY update_id")]
+        "SELECT update_key, chat_id, done_at IS NOT NULL FROM inbox ORDER BY seq")]
 
 
 async def test_an_update_is_committed_before_it_is_queued_and_a_redelivery_is_dropped(bot, queue) -> None:
     u = message_update(bot, 900, GROUP1, WANG, "包联17户，体温均正常", 5000)
     await queue.put(u)
-    assert await inbox_rows(bot) == [(900, GROUP1.id, 0)]
+    assert await inbox_rows(bot) == [("tg:900", GROUP1.qid, 0)]
     assert queue.qsize() == 1
     stored = json.loads((await bot.services.db.fetchone("SELECT payload FROM inbox"))[0])
     assert stored["message"]["text"] == "包联17户，体温均正常"
@@ -54,9 +54,9 @@ async def test_a_report_is_done_in_its_own_transaction_and_its_reply_is_committe
     u = message_update(bot, 901, GROUP1, WANG, "包联17户，体温均正常", 5001)
     await queue.put(u)
     await bot.feed(u)
-    assert await inbox_rows(bot) == [(901, GROUP1.id, 1)]
+    assert await inbox_rows(bot) == [("tg:901", GROUP1.qid, 1)]
     row = await bot.services.db.fetchone("SELECT chat_id, reply_to, text, sent_at IS NOT NULL FROM outbox")
-    assert tuple(row)[:2] == (GROUP1.id, 5001) and row[2].startswith("✅ 已记录 王艳") and row[3] == 1
+    assert tuple(row)[:2] == (GROUP1.qid, "5001") and row[2].startswith("✅ 已记录 王艳") and row[3] == 1
 
 
 async def test_a_restart_handles_what_was_not_done_and_sends_what_was_not_sent(bot, queue, config, sample_rows) -> None:
@@ -99,12 +99,12 @@ async def test_a_failed_send_is_sent_again_by_the_resend_job(bot) -> None:
 
 async def test_purge_keeps_what_is_young_or_not_done(bot, queue) -> None:
     await queue.put(message_update(bot, 904, GROUP1, WANG, "收到", 5004))
-    await bot.services.inbox.done(904)
+    await bot.services.inbox.done("tg:904")
     await queue.put(message_update(bot, 905, GROUP1, WANG, "收到", 5005))  # not done
     assert await bot.services.inbox.purge() == {"inbox": 0, "outbox": 0}
     bot.clock.set(bot.clock.now.replace(day=DAY.day + 3))
     assert await bot.services.inbox.purge() == {"inbox": 1, "outbox": 0}
-    assert [r[0] for r in await inbox_rows(bot)] == [905]
+    assert [r[0] for r in await inbox_rows(bot)] == ["tg:905"]
 
 
 async def test_one_chat_in_order_other_chats_side_by_side() -> None:

@@ -36,8 +36,8 @@ STATS = FakeChat(-1006000, "统计员群")
 
 @pytest.fixture
 def config(tmp_path: Path) -> Config:
-    sched = dataclasses.replace(ScheduleConfig(), leaders_chat_id=LEADERS.id)
-    return dataclasses.replace(Config(), db_path=str(tmp_path / "test.db"), admins=(ADMIN.id,), schedule=sched)
+    sched = dataclasses.replace(ScheduleConfig(), leaders_chat_id=LEADERS.qid)
+    return dataclasses.replace(Config(), db_path=str(tmp_path / "test.db"), admins=(ADMIN.qid,), schedule=sched)
 
 
 @pytest.fixture
@@ -337,7 +337,7 @@ async def test_group_that_removed_the_bot_is_deactivated(nbot: OfflineBot) -> No
     nbot.request.kicked_chats.add(GROUP2.id)
     calls = await run_job(nbot, "16:00")
     assert len(sends(calls, GROUP1)) == 1
-    assert await nbot.services.report_repo.bound_grid_ids(GROUP2.id) == []
+    assert await nbot.services.report_repo.bound_grid_ids(GROUP2.qid) == []
     status = {(r["grid_id"], r["kind"]): r["status"] for r in await nags_rows(nbot)}
     assert status[(2, "remind:16:00")] == "failed"
     calls = await run_job(nbot, "18:00")  # not tried again
@@ -371,8 +371,8 @@ async def test_migrated_group_is_followed(config: Config, sample_rows) -> None:
         calls = await run_job(b, "16:00")
         [moved] = sends(calls, new_id)
         assert moved.startswith("⏰")
-        assert await b.services.report_repo.bound_grid_ids(new_id) == [1]
-        assert await b.services.report_repo.bound_grid_ids(GROUP1.id) == []
+        assert await b.services.report_repo.bound_grid_ids(f"tg:{new_id}") == [1]
+        assert await b.services.report_repo.bound_grid_ids(GROUP1.qid) == []
         calls = await run_job(b, "17:30")
         assert [int(c.params["chat_id"]) for c in calls if c.method == "sendMessage"] == [new_id, GROUP2.id]
 
@@ -424,7 +424,7 @@ async def test_weekdays_only(config: Config, sample_rows) -> None:
 
 async def test_digest_default_and_pluggable(config: Config, sample_rows) -> None:
     cfg = dataclasses.replace(config, schedule=dataclasses.replace(
-        config.schedule, digest=time(18, 40), statisticians_chat_id=STATS.id))
+        config.schedule, digest=time(18, 40), statisticians_chat_id=STATS.qid))
     async with bound_bot(cfg, sample_rows, "08:00") as b:
         await b.app.job_queue.start()
         nags = b.services.reminders

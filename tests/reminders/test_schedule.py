@@ -45,7 +45,7 @@ def test_schedule_section_parsed() -> None:
     }})
     s = c.schedule
     assert s.open is None and s.reminders == (time(16, 0), time(17, 30)) and s.escalate == time(19, 0)
-    assert s.digest == time(19, 30) and s.statisticians_chat_id == -100123 and s.leaders_chat_id == -100456
+    assert s.digest == time(19, 30) and s.statisticians_chat_id == "tg:-100123" and s.leaders_chat_id == "tg:-100456"
     assert s.days == "weekdays" and s.start_date == date(2020, 2, 1) and s.end_date == date(2020, 3, 31)
     assert s.grace == timedelta(minutes=15) and s.thanks == "谢谢{name}"
 

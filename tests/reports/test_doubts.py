@@ -35,7 +35,7 @@ def ctx(**kw: Any) -> MessageContext:
 
 
 def save() -> ReportSave:
-    return ReportSave(1, GROUP1.id, 5, WANG.id, DAY.isoformat(), "…", "2020-02-10T09:00:00+08:00")
+    return ReportSave("tg:1", GROUP1.qid, "5", WANG.qid, DAY.isoformat(), "…", "2020-02-10T09:00:00+08:00")
 
 
 def plan_of(*households: HouseholdReport, context: MessageContext | None = None):

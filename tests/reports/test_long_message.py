@@ -18,7 +18,7 @@ WANGYAN = Member("王艳", "第一网格", "东风村", id=1, grid_id=1, househo
 
 
 def save() -> ReportSave:
-    return ReportSave(1, GROUP1.id, 5, WANG.id, DAY.isoformat(), "…", "2020-02-10T09:00:00+08:00")
+    return ReportSave("tg:1", GROUP1.qid, "5", WANG.qid, DAY.isoformat(), "…", "2020-02-10T09:00:00+08:00")
 
 
 def test_a_cut_message_asks_for_the_rest() -> None:

@@ -58,8 +58,8 @@ def incoming(bot: OfflineBot, user: Any, text: str, hhmm: str, *, message_id: in
     when = bot.at(hhmm, DAY)
     bot.clock.set(when)
     mid = message_id if message_id is not None else bot.updates.next_message_id()
-    return IncomingMessage(GROUP1.id, "supergroup", mid, Sender(user.id, user.username, user.first_name), text,
-                           when, update_id=next(_UPDATE_IDS), edited=edited)
+    return IncomingMessage(GROUP1.qid, "supergroup", str(mid), Sender(user.qid, user.username, user.first_name),
+                           text, when, update_id=f"tg:{next(_UPDATE_IDS)}", edited=edited)
 
 
 _UPDATE_IDS = itertools.count(500_000)

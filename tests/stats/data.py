@@ -92,9 +92,9 @@ def stats_config(tmp_path: Path, **summary: Any) -> Config:
     return dataclasses.replace(
         base,
         db_path=str(tmp_path / "stats.db"),
-        admins=(ADMIN.id,),
-        roles=RolesConfig((StatisticianEntry("青山镇", STAT_TOWN.id),)),
-        summary=dataclasses.replace(base.summary, chats=(StatsChat(STATS_CHAT.id, "东风村"),), **summary),
+        admins=(ADMIN.qid,),
+        roles=RolesConfig((StatisticianEntry("青山镇", STAT_TOWN.qid),)),
+        summary=dataclasses.replace(base.summary, chats=(StatsChat(STATS_CHAT.qid, "东风村"),), **summary),
     )
 
 
@@ -111,8 +111,8 @@ def values(**kw: Any) -> dict[str, Any]:
     return d
 
 
-async def _write(services: Any, day: date, member: str, sender: int | None, at: str, items: dict[str, dict],
-                 via: str = "text", chat: int | None = None, message_id: int | None = None) -> None:
+async def _write(services: Any, day: date, member: str, sender: str | None, at: str, items: dict[str, dict],
+                 via: str = "text", chat: str | None = None, message_id: str | None = None) -> None:
     ids = {r[1]: r[0] for r in await services.db.fetchall("SELECT id, name FROM households")}
     mid = (await services.db.fetchone("SELECT id FROM members WHERE name = ?", (member,)))[0]
     tpl = default_template()
@@ -129,19 +129,19 @@ async def seed(services: Any) -> None:
     must not depend on how the parser reads a message)."""
     await services.reports.import_roster(roster_rows(), "stats-test")
     for user in (LIU, WANG):  # they have posted in their group: linked by their roster @username
-        await services.report_repo.link_username(user.id, user.username)
-    await _write(services, YESTERDAY, "刘志宇", LIU.id, "09:00",
+        await services.report_repo.link_username(user.qid, user.username)
+    await _write(services, YESTERDAY, "刘志宇", LIU.qid, "09:00",
                  {"王建国": values(people=9, temperature=38.0, fever=True)})
-    await _write(services, DAY, "刘志宇", LIU.id, "09:00", {"王建国": values(people=7, temperature=36.5)})
-    await _write(services, DAY, "刘志宇", LIU.id, "09:30", {
+    await _write(services, DAY, "刘志宇", LIU.qid, "09:00", {"王建国": values(people=7, temperature=36.5)})
+    await _write(services, DAY, "刘志宇", LIU.qid, "09:30", {
         "王建国": values(people=4, temperature=36.5),
         "薛文斌": values(),
         "霍建军": values(people=5, temperature=37.6, fever=True, note="儿子发烧，已通知村医"),
     }, via="photo")
-    await _write(services, DAY, "王艳", LIU.id, "10:00",
+    await _write(services, DAY, "王艳", LIU.qid, "10:00",
                  {"杜美玲": values(people=4, temperature=36.6, returned=1, isolated=1)})
     await _write(services, DAY, "赵丽", None, "11:00", {"孙红": values(people=3, visitors=2)}, via="phone")
-    await _write(services, DAY, "郑九", 4001, "12:00", {"冯十": values(people=3)})
+    await _write(services, DAY, "郑九", "tg:4001", "12:00", {"冯十": values(people=3)})
 
 
 @asynccontextmanager

@@ -61,7 +61,7 @@ async def run(bot: OfflineBot, job, when: datetime) -> list:
 async def test_daily_digest_is_the_summary_of_the_chat_scope(tmp_path: Path) -> None:
     cfg = stats_config(tmp_path)
     cfg = dataclasses.replace(cfg, schedule=dataclasses.replace(
-        cfg.schedule, digest=time(20, 0), statisticians_chat_id=STATS_CHAT.id))
+        cfg.schedule, digest=time(20, 0), statisticians_chat_id=STATS_CHAT.qid))
     async with stats_bot(cfg, at="08:00") as b:
         await b.app.job_queue.start()
         job = job_named(b, "nag 20:00")
@@ -84,14 +84,14 @@ async def test_retention_job_purges_old_days(tmp_path: Path) -> None:
     async with stats_bot(cfg, at="08:00") as b:
         svc = b.services
         for n, d in enumerate((kept, older, old)):
-            await _write(svc, d, "刘志宇", LIU.id, "09:00", {"王建国": values(people=4)}, chat=-1001001,
-                         message_id=100 + n)
-            await _write(svc, d, "刘志宇", LIU.id, "09:10", {"王建国": values(people=5)}, chat=-1001001,
-                         message_id=200 + n)  # the first goes to the audit table
+            await _write(svc, d, "刘志宇", LIU.qid, "09:00", {"王建国": values(people=4)}, chat="tg:-1001001",
+                         message_id=str(100 + n))
+            await _write(svc, d, "刘志宇", LIU.qid, "09:10", {"王建国": values(people=5)}, chat="tg:-1001001",
+                         message_id=str(200 + n))  # the first goes to the audit table
         member = await svc.db.fetchone("SELECT id, grid_id FROM members WHERE name = '刘志宇'")
         for n, d in enumerate((older, old)):  # a photo reading of each day, never confirmed
             await PhotoRepo(svc.db).create(
-                nonce="n", chat_id=-1001001, message_id=300 + n, sender_user_id=LIU.id, member_id=member[0],
+                nonce="n", chat_id="tg:-1001001", message_id=str(300 + n), sender_user_id=LIU.qid, member_id=member[0],
                 grid_id=member[1], day=d.isoformat(), photo_file_id=f"p{n}", kind="table",
                 report=MemberReport("刘志宇"), form_id=None, now="x")
         await b.app.job_queue.start()
@@ -247,9 +247,11 @@ def test_roles_and_summary_config() -> None:
         "summary": {"chats": [{"chat_id": -100123, "scope": "东风村"}, {"chat_id": -100124}], "retention_days": 90,
                     "retention_time": "04:15", "max_messages": 3},
     })
-    assert c.roles.statisticians == (StatisticianEntry("青山镇", 123), StatisticianEntry("青山镇/东风村", None, "tongji_01"))
-    assert c.roles.statisticians[1].matches(555, "tongji_01") and not c.roles.statisticians[1].matches(555, None)
-    assert c.summary.chats == (StatsChat(-100123, "东风村"), StatsChat(-100124, ""))
+    assert c.roles.statisticians == (StatisticianEntry("青山镇", "tg:123"),
+                                     StatisticianEntry("青山镇/东风村", None, "tongji_01"))
+    assert c.roles.statisticians[1].matches("tg:555", "tongji_01")
+    assert not c.roles.statisticians[1].matches("tg:555", None)
+    assert c.summary.chats == (StatsChat("tg:-100123", "东风村"), StatsChat("tg:-100124", ""))
     assert (c.summary.retention_days, c.summary.retention_time, c.summary.max_messages) == (90, time(4, 15), 3)
     assert Config().summary.retention_days == 180 and Config().roles.statisticians == ()
     example = load_config(Path(__file__).resolve().parents[2] / "config.example.toml")

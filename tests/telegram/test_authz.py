@@ -204,8 +204,8 @@ async def cb_iam(bot: OfflineBot, u: FakeUser) -> str:
 async def pending_reading(bot: OfflineBot, sender: FakeUser = WANG) -> tuple[int, list[tuple[str, str]]]:
     """A photo reading waiting for 确认 (made without OCR: the buttons and checks are what is tested)."""
     svc = bot.services.photos
-    photo = IncomingPhoto(GROUP1.id, "supergroup", bot.updates.next_message_id(),
-                          Sender(sender.id, sender.username, sender.first_name), "fid-authz", bot.clock.now)
+    photo = IncomingPhoto(GROUP1.qid, "supergroup", str(bot.updates.next_message_id()),
+                          Sender(sender.qid, sender.username, sender.first_name), "fid-authz", bot.clock.now)
     job, why = await svc.accept(photo)
     assert job is not None, why
     first = job.member.households[0].name
@@ -351,7 +351,7 @@ async def test_forged_iam_approval_fails(abot: OfflineBot) -> None:
     assert await abot.click(GROUP1, LIU, "iam:a:99999999999999999999", 1) == []  # past SQLite's integers
     calls = await abot.click(GROUP1, ZHAO, approve, 1)  # the leader of another grid
     assert _alert(calls) == texts.IAM_NOT_ALLOWED
-    row = await abot.services.db.fetchone("SELECT tg_user_id FROM members WHERE name = '陈明'")
+    row = await abot.services.db.fetchone("SELECT user_id FROM members WHERE name = '陈明'")
     assert row[0] is None
 
 

@@ -49,7 +49,7 @@ async def test_bind_rules(bot) -> None:
     bot.request.member_status[(g.id, ADMIN.id)] = "creator"
     _, calls = await bot.post(g, ADMIN, "/bind 第二网格")  # an admin may bind any grid: one group, two grids
     assert replies(calls)[0].startswith("✅")
-    assert sorted(await bot.services.report_repo.bound_grid_ids(g.id)) == [1, 2]
+    assert sorted(await bot.services.report_repo.bound_grid_ids(g.qid)) == [1, 2]
     _, calls = await bot.post(FakeChat(ADMIN.id), ADMIN, "/bind 第一网格")
     assert replies(calls) == [texts.BIND_NOT_GROUP]
 
@@ -213,7 +213,7 @@ async def test_error_gets_apology_and_bot_keeps_going(bot, monkeypatch) -> None:
 
 async def test_removed_from_group_deactivates_binding(bot) -> None:
     await bot.feed(bot.updates.my_chat_member(GROUP2, ZHAO, "left", bot.clock.now))
-    assert await bot.services.report_repo.bound_grid_ids(GROUP2.id) == []
+    assert await bot.services.report_repo.bound_grid_ids(GROUP2.qid) == []
     _, calls = await bot.post(GROUP2, ZHAO, "包联15户均正常")
     assert replies(calls) == []
 

@@ -24,7 +24,7 @@ A = tower.GROUP_A
 @pytest.fixture
 async def tbot(tmp_path: Path) -> AsyncIterator[OfflineBot]:
     """The tower's roster imported; group A bound to 第一网格 (王芳 leads it), group B to 第二网格."""
-    config = dataclasses.replace(Config(), db_path=str(tmp_path / "t.db"), admins=(ADMIN.id,))
+    config = dataclasses.replace(Config(), db_path=str(tmp_path / "t.db"), admins=(ADMIN.qid,))
     b = OfflineBot(config, datetime.combine(DAY, time(8, 0), config.tz))
     async with b:
         await b.services.reports.import_roster(read_roster_bytes(tower.csv_bytes(), "t.csv").rows, "tower")
@@ -69,7 +69,7 @@ async def test_a_residents_chain_is_stored_for_the_right_households(tbot: Offlin
     got = await rows(tbot)
     assert set(got) == {"幸福社区3号楼2105室", "幸福社区3号楼1503室", "5号楼1单元602室"}
     member, data, via, sender = got["幸福社区3号楼2105室"]
-    assert (member, data["people"], via, sender) == ("李娜", 2, "resident", tower.RESIDENT.id)
+    assert (member, data["people"], via, sender) == ("李娜", 2, "resident", tower.RESIDENT.qid)
     assert got["幸福社区3号楼1503室"][0] == "王芳" and "已做核酸" in got["幸福社区3号楼1503室"][1]["note"]
     assert got["5号楼1单元602室"][0] == "张磊" and got["5号楼1单元602室"][1]["people"] == 3
 
@@ -83,7 +83,7 @@ async def test_a_repost_adds_nothing_twice_and_asks_nothing_again(tbot: OfflineB
     assert reply == "✅ 住户接龙已记录：李娜 1户"  # only the new line; the unknown lines were asked already
     after = await rows(tbot)
     assert {k: v for k, v in after.items() if k in before} == before
-    assert after["幸福社区3号楼2106室"][1]["people"] == 4 and after["幸福社区3号楼2106室"][3] == tower.RESIDENT2.id
+    assert after["幸福社区3号楼2106室"][1]["people"] == 4 and after["幸福社区3号楼2106室"][3] == tower.RESIDENT2.qid
     assert (await tbot.services.db.fetchone("SELECT COUNT(*) FROM member_reports"))[0] == count + 1
     _, calls = await tbot.post(A, tower.RESIDENT, CHAIN + "9. 2106-4\n", "09:06")  # the same again
     assert replies(calls) == []
@@ -132,7 +132,7 @@ async def test_a_member_may_post_the_residents_chain_too(tbot: OfflineBot) -> No
     _, calls = await tbot.post(A, tower.LINA, "接龙\n1. 2105-2\n2. 1503-1", "09:00")
     assert replies(calls) == ["✅ 住户接龙已记录：李娜 1户，王芳 1户"]
     got = await rows(tbot)
-    assert got["幸福社区3号楼1503室"][0] == "王芳" and got["幸福社区3号楼1503室"][3] == tower.LINA.id
+    assert got["幸福社区3号楼1503室"][0] == "王芳" and got["幸福社区3号楼1503室"][3] == tower.LINA.qid
 
 
 async def test_an_anomaly_is_named_by_room(tbot: OfflineBot) -> None:
@@ -152,6 +152,6 @@ async def test_residents_lines_count_as_reported_in_the_summary_and_ledger(tbot:
 def test_the_ledger_names_a_residents_line_as_such() -> None:
     from bot.stats.service import _reporter
 
-    assert _reporter("李娜", tower.RESIDENT.id, "resident", {}) == "李娜（住户接龙）"
-    assert _reporter("李娜", tower.LINA.id, "resident", {tower.LINA.id: "李娜"}) == "李娜"  # she posted it
-    assert _reporter("王芳", tower.LINA.id, "resident", {tower.LINA.id: "李娜"}) == "王芳（李娜）"
+    assert _reporter("李娜", tower.RESIDENT.qid, "resident", {}) == "李娜（住户接龙）"
+    assert _reporter("李娜", tower.LINA.qid, "resident", {tower.LINA.qid: "李娜"}) == "李娜"  # she posted it
+    assert _reporter("王芳", tower.LINA.qid, "resident", {tower.LINA.qid: "李娜"}) == "王芳（李娜）"
