@@ -199,7 +199,7 @@ async def send_nag(app: Application, nags: NagService, nag: Nag, limiter: AsyncL
             if tg_native(chat_id) > 0:  # a private chat: the leader blocked the bot: the leaders' group instead
                 await nags.private_blocked(chat_id)
                 fallback = nags.leaders_chat()
-                if nag.base == ESCALATE and fallback is not None:
+                if nag.base == ESCALATE and fallback is not None and is_platform(fallback, TELEGRAM):
                     group_nag = dataclasses.replace(nag, chats=(fallback,), to_leader=False)
                     try:
                         await _send(app, limiter, fallback, render(group_nag))
@@ -292,6 +292,8 @@ async def send_followups(app: Application, nags: NagService, fu: FollowUps, msg:
     if fu.thanks and thanks:
         await msg.reply_text(thanks.format(name="、".join(fu.thanks)), do_quote=True)
     for up in fu.leader_updates:
+        if not is_platform(up.chat_id, TELEGRAM):  # the escalation went to another platform's chat
+            continue
         text = texts.NAG_LEADER_UPDATE.format(grid=html.escape(up.grid),
                                               names="、".join(html.escape(n) for n in up.reported))
         if up.still_missing:
