@@ -441,7 +441,8 @@ class Builder(Accumulator):
                 stmts = [x for x in stmts if x.kind != "people"]  # 其余2人正常: not the household's size
             if self._held is not None and (stmts or meaningful):
                 stmts = self._take_held(stmts, target)
-            stmts, event = self._events(stmts, toks, target, clause, event)
+            if event is not None or target.kind == "hh":  # (else there is no event to open or close)
+                stmts, event = self._events(stmts, toks, target, clause, event)
             part = _part_count(toks) if target.kind == "hh" and not refs else None
             if part is not None:
                 self._held, stmts = (target, part, stmts), []
@@ -476,7 +477,10 @@ class Builder(Accumulator):
                     self.apply([Stmt("note", value=note)], target)
                 if annotation:
                     self.apply([Stmt("note", value=annotation)], target)
-            elif target.kind == "all" and not refs and not paren_ids and _anomaly_counts(stmts, self.schema):
+            elif (
+                target.kind == "all" and not refs and not paren_ids and stmts and stmts[0].kind == "field"
+                and _anomaly_counts(stmts, self.schema)
+            ):
                 # 隔离2人 钱明亮家: held, in case the next clause is the name the counts are of
                 held_blanket = (stmts, note_annotation)
             else:
@@ -531,17 +535,22 @@ class Builder(Accumulator):
         clause names one person (``儿子回来了``): a count alone in the next clause is the field's count."""
         if target.kind != "hh":
             return None
-        last = self._last_count
-        if last is not None and last[0] == self._target_key(target):
-            return None  # 返乡2人，均已隔离: the same people (see Accumulator._inherit)
-        counted = {x.key for x in stmts if x.kind == "field" and x.how == "count"}
+        counted: set[str | None] | None = None
         for x in stmts:
-            f = self.schema.fields.get(x.key or "") if x.kind == "field" else None
-            if f is None or f.key in counted:
+            if x.kind != "field" or x.how not in ("presence", "yes"):
+                continue
+            f = self.schema.fields.get(x.key or "")
+            if f is None or f.type != "int" or f.key == self.schema.people:
+                continue
+            if counted is None:
+                counted = {y.key for y in stmts if y.kind == "field" and y.how == "count"}
+            if f.key in counted:
                 continue  # 外来人员：亲戚1人 — the label and its count
-            if x.how in ("presence", "yes") and f.type == "int" and f.key != self.schema.people:
-                one = len(_ONE_PERSON_RE.findall(clause)) == 1 and not _SEVERAL_RE.search(clause)
-                return target, f.key, one
+            last = self._last_count
+            if last is not None and last[0] == self._target_key(target):
+                return None  # 返乡2人，均已隔离: the same people (see Accumulator._inherit)
+            one = len(_ONE_PERSON_RE.findall(clause)) == 1 and not _SEVERAL_RE.search(clause)
+            return target, f.key, one
         return None
 
     def _settle(self, event: _Event) -> None:

@@ -36,6 +36,8 @@ from bot.parser.vocab import (
 _LEAD_RE = re.compile(r"^[\s:]*(?:户主|姓名|户名|其中|另外|另|还有|但是|但|只有)?[\s:]*")
 #: What follows a household's name (``家`` / ``户`` / ``一家`` / ``全家``), in a run of CJK characters.
 _NAME_END_RE = re.compile("[家户]|一家|全家")
+#: The characters a non-empty _LEAD_RE match starts with (and whitespace).
+_LEAD_FIRST = frozenset(":户姓其另还但只")
 #: What follows a roster name anywhere in a clause.
 _MARK_RE = re.compile("[家户:]")
 #: A field's label before a name (``外来人员：李四家…``).
@@ -93,6 +95,11 @@ class Ref:
     after: str = ""
 
 
+def _took(run: str, length: int) -> int:
+    """How much a name of ``length`` at the start of ``run`` takes: with its 家/户."""
+    return length + (1 if run[length : length + 1] in ("家", "户") else 0)
+
+
 class HouseholdNames:
     """Finds the households one member's message names; near misses are reported into ``warnings``."""
 
@@ -133,9 +140,6 @@ class HouseholdNames:
         idx = self.ctx.index
         top = min(len(run), 6)
 
-        def took(length: int) -> int:
-            return length + (1 if run[length : length + 1] in ("家", "户") else 0)
-
         initial = run[0] in idx.household_initials or run[0] in self.own_names.initials  # (else no name starts here)
         if not initial and strict and "家" not in run and "户" not in run and not after[:1].isdigit():
             return None, 0  # (no name, no name one character off, no given name, no candidate: see below)
@@ -143,13 +147,13 @@ class HouseholdNames:
             for length in range(top, 1, -1):
                 name = run[:length]
                 if name in self.own and self._boundary(run[length:] + after):
-                    return Ref("own", name), took(length)
+                    return Ref("own", name), _took(run, length)
             for length in range(top, 1, -1):
                 name = run[:length]
                 if name in idx.households and name not in self.own and self._boundary(run[length:] + after):
                     if name == self.member.name and name in idx.member_names:
                         break
-                    return self._foreign_ref(name), took(length)
+                    return self._foreign_ref(name), _took(run, length)
         by_initial = self.own_names.by_initial
         for length in (4, 3):
             if len(run) < length:
@@ -161,14 +165,14 @@ class HouseholdNames:
             hits = [n for n in near if one_off(n, cand)]
             if len(hits) == 1:
                 self.warnings.append(f"“{cand}”按“{hits[0]}”记录（名字相差一个字），请核实")
-                return Ref("own", hits[0], fuzzy=True), took(length)
+                return Ref("own", hits[0], fuzzy=True), _took(run, length)
         for length in (3, 2):  # 建国家: the given name only, of exactly one own household
             if run[length : length + 1] in ("家", "户"):  # (so the run is longer than ``length``)
                 cand = run[:length]
                 hits = self.own_names.by_given.get(cand, [])
                 if len(hits) == 1 and cand not in idx.households:
                     self.warnings.append(f"“{cand}家”按“{hits[0]}”户记录（只写了名字），请核实")
-                    return Ref("own", hits[0], fuzzy=True), took(length)
+                    return Ref("own", hits[0], fuzzy=True), _took(run, length)
         return self._heuristic(run, after, strict)
 
     def _heuristic(self, run: str, after: str, strict: bool) -> tuple[Ref | None, int]:
@@ -215,7 +219,8 @@ class HouseholdNames:
         """
         refs: list[Ref] = []
         rest = clause
-        lead = _LEAD_RE.match(rest)
+        first = clause[:1]
+        lead = _LEAD_RE.match(rest) if first in _LEAD_FIRST or first.isspace() else None  # (else it is "")
         body = rest[lead.end() :] if lead else rest
         ref, took = self.name_at_start(body, strict=strict)
         if ref is not None:
@@ -253,7 +258,7 @@ class HouseholdNames:
             ref.before, ref.after = "".join(kept), rest[pos:]
         if kept:
             rest = "".join(kept) + rest[pos:]
-        if not refs:  # 外来人员:李四家亲戚1人 — a name after a field's label
+        if not refs and ":" in rest:  # 外来人员:李四家亲戚1人 — a name after a field's label
             colon = _LABEL_COLON_RE.match(rest)
             if colon and self.schema.vocab_re.search(colon.group(1)):
                 ref, took = self.name_at_start(rest[colon.end() :], strict=True)
