@@ -59,15 +59,18 @@ def assemble(state: Accumulator) -> MemberReport | None:
         k: v for k, v in {**blanket_zero, **rest_zero}.items() if schema.fields[k].type == "enum"
     }
     named = set(mentioned)
-    spread: dict[str, Any] | None = None  # the values of a household only the blanket statement covers
+    # the values of a household only the blanket statement covers, and its one (empty) list when it has one
+    spread, lists = _spread(schema, stated_options) if covers_all else ({}, ())
+    one_list = lists[0] if len(lists) == 1 and not spread[lists[0]] else None
     doubted = bool(state.blanket.missing or state.rest.missing)  # (else nothing of such a household is)
     accs = state.accs
+    if covers_all and not accs and not named and not doubted and one_list is not None:
+        # all normal, and no household said anything of its own (the usual report): every household covered
+        report.households = [HouseholdReport(name, {**spread, one_list: []}) for name in names]
+        names = ()
     for name in names:
         acc = accs.get(name)
         if acc is None and covers_all and name not in named:
-            if spread is None:
-                spread, lists = _spread(schema, stated_options)
-                one_list = lists[0] if len(lists) == 1 and not spread[lists[0]] else None
             if one_list is not None:  # (the usual: one empty list, the symptoms)
                 values = {**spread, one_list: []}
             else:
@@ -83,7 +86,9 @@ def assemble(state: Accumulator) -> MemberReport | None:
         excluded = name in state.exceptions
         values = schema.empty.copy()
         if said.normal or (covers_all and state.blanket.normal and not excluded):
-            values.update(tpl.normal_values())
+            values.update(schema.normal)
+            for k in schema.normal_lists:
+                values[k] = []  # (Template.normal_values: a list of its own)
         if covers_all:
             values.update(blanket_zero)
             if state.blanket.temp_normal and schema.fever and not excluded:

@@ -293,9 +293,11 @@ def _people_count(toks: list[Tok], i: int) -> bool:
 
 def tail_note(toks: list[Tok]) -> str:
     """``…2人已登记`` / ``…38.5℃已送医院``: an ``已…`` remark after a clause's statements."""
-    k = len(toks)
+    k = n = len(toks)
     while k > 0 and toks[k - 1].kind in ("yes", "other", "fill") and not toks[k - 1].used:
         k -= 1
+    if k == 0 or k == n:
+        return ""  # (all of it, or nothing, is the tail)
     tail = "".join(t.text for t in toks[k:])
     if k == 0 or not tail.startswith(("已", "正在")) or len(CJK_RE.findall(tail)) < 3:
         return ""

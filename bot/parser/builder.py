@@ -451,7 +451,7 @@ class Builder(Accumulator):
             ):
                 # 王建国 4 36.5: a bare small number on a household's line is its people count
                 stmts = [Stmt("people", value=toks[0].value)]
-            elif target.kind == "hh" and not stmts and [t.text for t in toks] == ["√"]:
+            elif target.kind == "hh" and not stmts and len(toks) == 1 and toks[0].text == "√":
                 stmts = [Stmt("normal", how="strong")]  # 王建国√: the household ticked off as fine
             note_annotation = (
                 annotation if target.kind == "hh" or not loose[1]

@@ -84,6 +84,10 @@ class Schema:
         self.spread: tuple[dict[str, object], tuple[str, ...]] | None = None
         #: every field unstated (Template.empty_values: immutable values, a copy is a fresh one)
         self.empty: dict[str, object] = template.empty_values()
+        #: every field stated as normal (Template.normal_values), and its fields whose value is a list (each
+        #: household gets a list of its own)
+        self.normal: dict[str, object] = template.normal_values()
+        self.normal_lists = tuple(k for k, v in self.normal.items() if isinstance(v, list))
         words = sorted({*self.word_key, *self.sym_words, *self.opt_words}, key=len, reverse=True)
         option_words = [w for w in words if w not in self.word_key and len(w) >= 2]
         self.temperature = next((f.key for f in template.fields if f.type == "temperature"), None)
