@@ -58,7 +58,8 @@ class Stmt:
 
 
 def _skip(toks: list[Tok], j: int, step: int) -> int:
-    while 0 <= j < len(toks) and (
+    n = len(toks)
+    while 0 <= j < n and (
         toks[j].kind in ("fill", "all") or (toks[j].kind == "other" and toks[j].text in ("人",))
     ):
         j += step

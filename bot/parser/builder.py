@@ -379,6 +379,7 @@ class Builder(Accumulator):
                 or (target.kind == "all" and REST_WEAK_RE.match(stripped))
             ):
                 target = Target("rest")
+            hh = target.kind == "hh"  # (the clause's target is settled: it changes no more below)
             if paren_people is not None:  # 宋宝山家（3人） / 15户（46人）
                 self.apply([Stmt("people", value=paren_people)], target)
             toks = tokenize(rest, self.schema)
@@ -414,7 +415,7 @@ class Builder(Accumulator):
                 stmts = remarks_as_prose(stmts, toks, _PROSE)
             if "多" in clause and stmts:
                 stmts = self._approximate(stmts, clause)
-            if target.kind == "hh" and len(target.accs) > 1 and _each(toks):
+            if hh and len(target.accs) > 1 and _each(toks):
                 for x in stmts:
                     x.each = True  # 王建国、李秀兰家各返乡2人
             if stmts and hedged(clause):  # 听说霍建军家儿子要回来: stated, but not as a fact
@@ -441,20 +442,20 @@ class Builder(Accumulator):
                 stmts = [x for x in stmts if x.kind != "people"]  # 其余2人正常: not the household's size
             if self._held is not None and (stmts or meaningful):
                 stmts = self._take_held(stmts, target)
-            if event is not None or target.kind == "hh":  # (else there is no event to open or close)
+            if event is not None or hh:  # (else there is no event to open or close)
                 stmts, event = self._events(stmts, toks, target, clause, event)
-            part = _part_count(toks) if target.kind == "hh" and not refs else None
+            part = _part_count(toks) if hh and not refs else None
             if part is not None:
                 self._held, stmts = (target, part, stmts), []
-            if target.kind == "hh" and not stmts and len(toks) == 1 and (
+            if hh and not stmts and len(toks) == 1 and (
                 bare_count(toks[0]) or (toks[0].unit == "个" and _count_only(toks) is not None)
             ):
                 # 王建国 4 36.5: a bare small number on a household's line is its people count
                 stmts = [Stmt("people", value=toks[0].value)]
-            elif target.kind == "hh" and not stmts and len(toks) == 1 and toks[0].text == "√":
+            elif hh and not stmts and len(toks) == 1 and toks[0].text == "√":
                 stmts = [Stmt("normal", how="strong")]  # 王建国√: the household ticked off as fine
             note_annotation = (
-                annotation if target.kind == "hh" or not loose[1]
+                annotation if hh or not loose[1]
                 else (f"{annotation},{loose[1]}" if annotation else loose[1])
             )
             if paren_refs:  # 发热人数:1(张三虎家,37.4): the parenthesis names the households
@@ -471,7 +472,7 @@ class Builder(Accumulator):
                 self._forget(refs)
                 target, group, prev_name_only, only_names = default, [], False, True
                 continue
-            elif target.kind == "hh" and not stmts and not waiting and all(_prose(t) for t in toks):
+            elif hh and not stmts and not waiting and all(_prose(t) for t in toks):
                 note = PLACEHOLDER_RE.sub("", rest).strip(" :,的")
                 if note and CJK_RE.search(note) and note not in NONE_CELLS and not schema_normal(note):
                     self.apply([Stmt("note", value=note)], target)
@@ -485,10 +486,10 @@ class Builder(Accumulator):
                 held_blanket = (stmts, note_annotation)
             else:
                 self.apply(stmts, target, annotation=note_annotation)
-                tail = tail_note(toks) if target.kind == "hh" and stmts else ""
+                tail = tail_note(toks) if hh and stmts else ""
                 if tail:  # 发烧38.5已送医院: what follows the statements is a note
                     self.apply([Stmt("note", value=tail)], target)
-                if target.kind == "hh" and stmts:
+                if hh and stmts:
                     origin = (
                         _ORIGIN_RE.search(written) if "从" in written and any(x.kind == "field" for x in stmts) else None
                     )

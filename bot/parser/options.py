@@ -94,7 +94,10 @@ def bind_options(toks: list[Tok], schema: Schema, kinds: set[str] | None = None)
 
 # ---------------------------------------------------------------------------------------- readings
 def _has_reading(toks: list[Tok]) -> bool:
-    return any(t.kind == "other" and TIME_RE.search(t.text) for t in toks)
+    for t in toks:  # (a loop: this runs for most clauses)
+        if t.kind == "other" and TIME_RE.search(t.text):
+            return True
+    return False
 
 
 def _readings(toks: list[Tok], schema: Schema) -> list[StmtTuple]:
