@@ -366,6 +366,12 @@ class ReportRepo:
                 )
         return True
 
+    async def message_sender(self, chat_id: str, message_id: str) -> str | None:
+        """Who sent a stored message (its reports are withdrawn when the message is taken back)."""
+        row = await self.db.fetchone("SELECT sender_user_id FROM messages WHERE chat_id = ? AND message_id = ?",
+                                     (chat_id, message_id))
+        return None if row is None or row[0] is None else row[0]
+
     # ------------------------------------------------------------------ hints
     async def should_hint(self, user_id: str, chat_id: str, kind: str, now: str, since: str) -> bool:
         """Record a hint and say whether to send it (not if one went out after ``since``)."""

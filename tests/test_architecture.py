@@ -106,6 +106,23 @@ def test_the_telegram_adapter_uses_only_public_services() -> None:
     assert bad == []
 
 
+def test_the_feishu_adapter_uses_only_public_services_and_no_other_adapter() -> None:
+    """handlers/feishu reaches the core as handlers/telegram does, and never imports another adapter or the
+    offline doubles (tests and the demo import both)."""
+    bad = []
+    for f in source_files("handlers/feishu"):
+        for m, names, line, _ in imports(f):
+            top = m.split(".")[0]
+            if top == "storage" or m.startswith(("handlers.telegram", "handlers.offline", "handlers.demo")):
+                bad.append(f"{rel(f)}:{line} imports {m}")
+            elif top == "bot":
+                if not any(m == ok or m.startswith(ok + ".") for ok in TELEGRAM_MAY_USE):
+                    bad.append(f"{rel(f)}:{line} imports {m}")
+                bad += [f"{rel(f)}:{line} imports the private {m}.{n}" for n in names if n.startswith("_")]
+    assert source_files("handlers/feishu")
+    assert bad == []
+
+
 def test_handlers_reach_the_services_through_the_typed_context() -> None:
     """``context.bot_data`` is one typed object (handlers/telegram/context.py), never a dict of string keys."""
     bad = []

@@ -35,6 +35,14 @@ COMMANDS: list[tuple[str, str]] = [
 ]
 
 
+#: commands written in Chinese on platforms where commands are plain text (Feishu): the word alone, or followed
+#: by a space and the arguments (``汇总 本周``), stands for the command
+COMMAND_ALIASES: dict[str, str] = {
+    "帮助": "help", "绑定": "bind", "我是": "iam", "我的": "mystatus", "撤销": "undo", "表格": "form",
+    "汇总": "summary", "统计": "summary", "导出": "export", "图表": "chart", "统计员": "statistician",
+    "时间表": "schedule", "暂停": "pause", "恢复": "resume", "请假": "leave",
+}
+
 
 def _feature(title: str, lines: list[str], commands: list[tuple[str, str]]) -> str:
     """A feature's section of /help (``HELP += _feature(...)``); its ``commands`` join the command menu."""

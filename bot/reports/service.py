@@ -339,6 +339,16 @@ class ReportService:
             return None
         return await self.hint_unlinked(msg.sender, msg.chat_id)
 
+    async def withdraw(self, chat_id: str, message_id: str, date: datetime, update_id: str | None = None
+                       ) -> Reply | None:
+        """A message taken back (Feishu's 撤回): what it reported is withdrawn, as an edit that leaves no report
+        does on Telegram. None when it reported nothing (or was handled already)."""
+        user_id = await self.repo.message_sender(chat_id, message_id)
+        if user_id is None:
+            return None
+        return await self.handle_message(IncomingMessage(chat_id, "group", message_id, Sender(user_id), "", date,
+                                                         update_id=update_id, edited=True))
+
     async def hint_unlinked(self, sender: Sender, chat_id: str) -> Reply | None:
         """The "please /iam first" hint, at most once per ``bot.hint_interval_s`` per user and chat."""
         now = self.now()

@@ -266,6 +266,15 @@ class FeishuApi:
         return resp.file.read() if resp.file is not None else b""
 
     # ------------------------------------------------------------------------------------------ chats
+    async def bot_open_id(self) -> str | None:
+        """The bot's own open_id (``bot/v3/info``), so that its @mentions can be told from members'."""
+        req = (lark.BaseRequest.builder().http_method(lark.HttpMethod.GET).uri("/open-apis/bot/v3/info")
+               .token_types({lark.AccessTokenType.TENANT}).build())
+        resp = await self.call("bot_info", lambda o: self.client.arequest(req, o))
+        bot = _json(resp.raw.content if resp.raw is not None else b"").get("bot")
+        open_id = bot.get("open_id") if isinstance(bot, dict) else None
+        return open_id if isinstance(open_id, str) and open_id else None
+
     async def chat_owner(self, chat: str) -> str | None:
         """The open_id of the group's owner, or None when Feishu does not say."""
         req = GetChatRequest.builder().chat_id(chat).user_id_type("open_id").build()

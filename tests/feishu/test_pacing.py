@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime, time
 from types import SimpleNamespace
+from zoneinfo import ZoneInfo
 
 from handlers.feishu.api import MAX_WAIT_S, ApiCalls, Pacer, _retry_wait
+from handlers.feishu.runtime import seconds_until
 
 
 class FakeTime:
@@ -52,3 +54,9 @@ def test_the_retry_waits_what_feishu_names_or_backs_off() -> None:
     assert _retry_wait(resp({"x-ogw-ratelimit-reset": "3"}), 0) == 3.0
     assert _retry_wait(resp({"X-Ogw-Ratelimit-Reset": "999"}), 0) == MAX_WAIT_S
     assert [_retry_wait(resp({}), n) for n in range(3)] == [0.5, 1.0, 2.0]
+
+
+def test_the_daily_jobs_wait_for_the_next_time_of_day() -> None:
+    tz = ZoneInfo("Asia/Shanghai")
+    assert seconds_until(datetime(2026, 12, 2, 3, 0, tzinfo=tz), time(3, 45)) == 45 * 60
+    assert seconds_until(datetime(2026, 12, 2, 3, 45, tzinfo=tz), time(3, 45)) == 24 * 3600

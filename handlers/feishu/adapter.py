@@ -1,0 +1,114 @@
+"""The Feishu adapter, found by ``bot.cli`` through the ``gridbot.adapters`` entry point (``feishu``).
+
+Alone, :meth:`FeishuAdapter.run` opens the core's services and serves until interrupted. Beside Telegram in
+one process, the Telegram adapter opens the services and starts this one on them as a guest
+(:meth:`FeishuAdapter.start` / :meth:`FeishuAdapter.stop`), so that both share one database and one set of
+services.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+from typing import Any
+
+from bot.config.feishu import FeishuConfig
+from bot.config.settings import Config
+from bot.core.chat import Outgoing
+from bot.core.ids import FEISHU, is_platform
+from bot.reminders.service import Nag
+from bot.services import Services, open_services
+from handlers.feishu.api import FeishuApi
+from handlers.feishu.messages import handle
+from handlers.feishu.reminders import nag_loop, send_to
+from handlers.feishu.runtime import FeishuBot
+
+log = logging.getLogger(__name__)
+
+
+def configured(config: Config) -> bool:
+    return config.feishu.enabled
+
+
+def build_bot(services: Services, sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep,
+              api_sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep) -> FeishuBot:
+    """The adapter on open services (its API client built from the ``[feishu]`` section). ``sleep`` is what
+    the merged acknowledgements wait with, ``api_sleep`` the pacing and the retries (tests inject them)."""
+    cfg: FeishuConfig = services.config.feishu
+    secret = cfg.app_secret()
+    if not secret:
+        raise ValueError(f"no Feishu app secret: set {cfg.app_secret_env}")
+    api = FeishuApi(cfg, secret, sleep=api_sleep, today=lambda: services.clock.now().date())
+    return FeishuBot(services, api, handle, sleep=sleep)
+
+
+class FeishuAdapter:
+    name = "feishu"
+
+    def __init__(self) -> None:
+        self.bot: FeishuBot | None = None
+
+    def configured(self, config: Config) -> bool:
+        return configured(config)
+
+    def missing(self, config: Config) -> list[str]:
+        """What the environment lacks for this adapter to start (names of variables)."""
+        return config.feishu.missing()
+
+    async def start(self, services: Services, host: bool = False) -> None:
+        """Start on services opened by another adapter (both in one process); ``host``: alone, it runs the
+        daily jobs too."""
+        self.bot = build_bot(services)
+        await self.bot.start(host=host)
+        if host:  # no other adapter runs the nag jobs
+            self.bot.spawn(nag_loop(self.bot))
+        log.info("feishu adapter started (%s)", services.config.feishu.mode)
+
+    def owns(self, chat: str) -> bool:
+        """Whether a (qualified) chat is Feishu's."""
+        return is_platform(chat, FEISHU)
+
+    async def send_outgoing(self, messages: list[Outgoing]) -> int:
+        """Messages the core asked the host adapter to send; Feishu's chats among them are sent here."""
+        return 0 if self.bot is None else await self.bot.send_outgoing(messages)
+
+    async def send_nag(self, nag: Nag, chat: str) -> str:
+        """A nag the host adapter claimed, for one of Feishu's chats (see handlers/feishu/reminders.send_to)."""
+        if self.bot is None:
+            return "failed"
+        return await send_to(self.bot, nag, chat)
+
+    async def stop(self) -> None:
+        if self.bot is not None:
+            await self.bot.stop()
+            self.bot = None
+
+    def run(self, config: Config, guests: tuple[object, ...] = ()) -> None:
+        """Run the Feishu adapter alone (and any guest adapter that can start on its services)."""
+        asyncio.run(self.serve(config, guests))
+
+    async def serve(self, config: Config, guests: tuple[object, ...] = (),
+                    clock: Callable[[], datetime] | None = None, stop: asyncio.Event | None = None) -> None:
+        services = await open_services(config, clock)
+        stop = stop or asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            try:
+                loop.add_signal_handler(sig, stop.set)
+            except (NotImplementedError, RuntimeError):  # not the main thread, or not supported
+                pass
+        started: list[object] = []
+        try:
+            await self.start(services, host=True)
+            for g in guests:
+                await g.start(services)  # type: ignore[attr-defined]
+                started.append(g)
+            await stop.wait()
+        finally:
+            for g in reversed(started):
+                await g.stop()  # type: ignore[attr-defined]
+            await self.stop()
+            await services.close()

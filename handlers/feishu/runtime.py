@@ -1,0 +1,243 @@
+"""The Feishu adapter at run time: the core's services, the API, the intake, and sending.
+
+:class:`FeishuBot` is built on open services (shared with the Telegram adapter when both run in one process).
+:meth:`FeishuBot.start` sends what a killed process had committed and not sent, queues again the events it had
+accepted and not finished (in order), and starts receiving in the configured mode; :meth:`FeishuBot.stop`
+stops receiving and waits for the handling in progress.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from datetime import datetime, timedelta
+from datetime import time as dtime
+from typing import Any
+
+from bot.config.feishu import CALLBACK
+from bot.core.chat import Outgoing, Reply
+from bot.core.ids import FEISHU, is_platform, native
+from bot.core.records import InboxUpdate
+from bot.inbox.acks import AckMerger
+from bot.inbox.ordered import ChatOrdered
+from bot.services import Services
+from handlers.feishu import render
+from handlers.feishu.api import FeishuApi, FeishuError, FeishuUnreachable
+from handlers.feishu.receive import CallbackServer, Intake, LongConnection
+
+log = logging.getLogger(__name__)
+
+#: how often committed replies whose send failed are tried again, in seconds
+RESEND_AFTER_S = 60
+#: a group's member names are fetched again after this many seconds, and at most this often for a stranger
+NAMES_TTL_S = 24 * 3600
+NAMES_RETRY_S = 600
+#: the local time of the daily inbox purge when the Feishu adapter runs alone (as the Telegram adapter's job)
+PURGE_AT = dtime(3, 45)
+
+Handler = Callable[["FeishuBot", InboxUpdate, dict[str, Any]], Awaitable[dict[str, Any] | None]]
+
+
+class FeishuBot:
+    def __init__(self, services: Services, api: FeishuApi, handle: Handler, *,
+                 sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep,
+                 monotonic: Callable[[], float] = time.monotonic):
+        self.services = services
+        self.config = services.config.feishu
+        self.api = api
+        self._handle = handle
+        self.sleep = sleep
+        self.monotonic = monotonic
+        self.acks = AckMerger(services.config.inbox.merge_acks_at)
+        self.ordered = ChatOrdered(services.config.inbox.concurrency)
+        self.intake: Intake | None = None
+        self.callback: CallbackServer | None = None
+        self.connection: LongConnection | None = None
+        #: the bot's own open_id, when Feishu told it (its @mentions are dropped from texts)
+        self.bot_open_id: str | None = None
+        self._names: dict[str, tuple[float, dict[str, str]]] = {}
+        self._tasks: set[asyncio.Task[Any]] = set()
+
+    # ------------------------------------------------------------------------------------------ lifecycle
+    async def start(self, *, receive: bool = True, host: bool = False) -> None:
+        """Start handling and receiving. ``host``: no other adapter runs the daily jobs (the inbox purge, the
+        retention of old reports), so this one does."""
+        svc = self.services
+        self.intake = Intake(svc.inbox, self.ordered, self._handled, asyncio.get_running_loop())
+        self.acks = AckMerger(svc.config.inbox.merge_acks_at)
+        try:
+            self.bot_open_id = await self.api.bot_open_id()
+        except FeishuError as e:  # then a leading @mention is taken to address the bot
+            log.warning("feishu: the bot's open_id is not known (%s)", type(e).__name__)
+        sent = await self.send_outgoing(await svc.inbox.unsent_replies())
+        if sent:
+            log.info("sent %d feishu reply(ies) committed before the restart", sent)
+        recovered = 0
+        for item in await svc.inbox.open_updates():
+            if not is_platform(item.update_id, FEISHU):
+                continue
+            try:
+                event = json.loads(item.payload)
+            except ValueError:
+                await svc.inbox.done(item.update_id)
+                continue
+            self.intake.submit(item, event)
+            recovered += 1
+        if recovered:
+            log.info("handling %d feishu event(s) accepted before the restart", recovered)
+        self.spawn(self._resend_loop())
+        if host:
+            self.spawn(self._daily(PURGE_AT, svc.inbox.purge, "inbox purge"))
+            if svc.config.summary.retention_days > 0:
+                self.spawn(self._daily(svc.config.summary.retention_time, svc.stats.purge_expired, "retention"))
+        if not receive:
+            return
+        if self.config.mode == CALLBACK:
+            self.callback = CallbackServer(self.config, self.intake)
+            await self.callback.start()
+        else:
+            self.connection = LongConnection(self.config, self.api.app_secret, self.intake)
+            self.connection.start()
+
+    async def stop(self) -> None:
+        if self.callback is not None:
+            await self.callback.stop()
+        if self.connection is not None:
+            await asyncio.get_running_loop().run_in_executor(None, self.connection.stop)
+        await self.ordered.drain()
+        for t in list(self._tasks):
+            t.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        log.info("feishu api calls today: %s", self.api.calls.line(self.api.calls.today()))
+
+    def spawn(self, coro: Awaitable[Any]) -> asyncio.Task[Any]:
+        task = asyncio.ensure_future(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+        return task
+
+    async def _handled(self, row: InboxUpdate, event: dict[str, Any]) -> dict[str, Any] | None:
+        return await self._handle(self, row, event)
+
+    async def _resend_loop(self) -> None:
+        while True:
+            await asyncio.sleep(RESEND_AFTER_S)  # a real timer: tests call send_outgoing themselves
+            try:
+                await self.send_outgoing(await self.services.inbox.unsent_replies(failed_only=True))
+            except Exception as e:
+                log.warning("feishu resend failed: %s", type(e).__name__)
+
+    async def _daily(self, at: dtime, job: Callable[[], Awaitable[Any]], name: str) -> None:
+        while True:
+            await asyncio.sleep(seconds_until(self.services.clock.now(), at))  # a real timer
+            try:
+                await job()
+            except Exception as e:
+                log.warning("feishu daily %s failed: %s", name, type(e).__name__)
+
+    # ------------------------------------------------------------------------------------------ names
+    async def names(self, chat: str, open_id: str, group: bool) -> dict[str, str]:
+        """The group's member names by open_id (the events do not carry the sender's name): fetched once in a
+        while, and again when a stranger appears (not more often than every few minutes)."""
+        if not group:
+            return {}
+        now = self.monotonic()
+        got = self._names.get(chat)
+        if got is not None and (open_id in got[1] or now - got[0] < NAMES_RETRY_S) and now - got[0] < NAMES_TTL_S:
+            return got[1]
+        try:
+            members = dict(await self.api.chat_members(native(chat)))
+        except FeishuError:
+            members = got[1] if got is not None else {}
+        self._names[chat] = (now, members)
+        return members
+
+    # ------------------------------------------------------------------------------------------ sending
+    async def answer(self, msg_chat: str, message_id: str, reply: Reply | None, *, uuid: str | None = None
+                     ) -> str | None:
+        """Answer a member's message (quoting it unless the reply says not to). Returns the sent message id,
+        None when there was nothing to say. Raises FeishuError when Feishu refused."""
+        if reply is None or not reply.text:
+            return None
+        msg_type, content = render.content(reply)
+        chat = native(msg_chat)
+        if reply.quote and message_id:
+            try:
+                return await self.api.reply(chat, message_id, msg_type, content, uuid=uuid)
+            except FeishuUnreachable:
+                raise
+            except FeishuError:  # the message is gone (recalled): say it in the chat instead
+                log.info("reply in chat %s not possible: sent without the quote", msg_chat)
+        return await self.api.send(chat, msg_type, content, uuid=uuid)
+
+    async def say(self, chat: str, text: str) -> str:
+        """A plain message into a chat (qualified id)."""
+        return await self.api.send(native(chat), "text", render.text_content(text))
+
+    async def send_outgoing(self, messages: list[Outgoing]) -> int:
+        """Send what the core asked for on its own (Feishu's chats only), and record each outcome."""
+        sent = 0
+        for out in messages:
+            if not is_platform(out.chat_id, FEISHU):
+                continue
+            try:
+                mid = await self.answer(out.chat_id, out.reply_to or "", out.reply)
+            except FeishuError as e:
+                log.warning("a message to chat %s was not sent: %s", out.chat_id, type(e).__name__)
+                if out.on_failed is not None:
+                    await out.on_failed()
+                continue
+            if out.on_sent is not None and mid is not None:
+                await out.on_sent(mid)
+            sent += 1
+        return sent
+
+    async def send_ack(self, chat: str, message_id: str, reply: Reply) -> None:
+        """A report's reply: merged with others' in a busy group, else answered at once; the outbox row is
+        marked sent or failed."""
+        svc = self.services
+        now = svc.clock.now().timestamp()
+        if reply.merge is not None and self.acks.busy(chat, now):
+            if self.acks.hold(chat, reply.merge, reply.outbox_id):
+                self.spawn(self._send_merged(chat))
+            return
+        try:
+            mid = await self.answer(chat, message_id, reply,
+                                    uuid=f"gridbot-outbox-{reply.outbox_id}" if reply.outbox_id else None)
+        except FeishuError:
+            if reply.outbox_id is not None:
+                await svc.inbox.reply_failed(reply.outbox_id)
+            raise
+        self.acks.sent(chat, now)
+        if reply.outbox_id is not None:
+            await svc.inbox.reply_sent(reply.outbox_id, mid)
+
+    async def _send_merged(self, chat: str) -> None:
+        await self.sleep(self.acks.delay_s)
+        merged = self.acks.take(chat)
+        if merged is None:
+            return
+        text, outbox_ids = merged
+        svc = self.services
+        try:
+            mid = await self.say(chat, text)
+        except FeishuError as e:
+            log.warning("merged acknowledgement to chat %s not sent: %s", chat, type(e).__name__)
+            for oid in outbox_ids:
+                await svc.inbox.reply_failed(oid)
+            return
+        self.acks.sent(chat, svc.clock.now().timestamp())
+        for oid in outbox_ids:
+            await svc.inbox.reply_sent(oid, mid)
+        log.info("merged %d acknowledgement(s) in chat %s", len(outbox_ids), chat)
+
+
+def seconds_until(now: datetime, at: dtime) -> float:
+    """Seconds from ``now`` (aware) to the next ``at`` in its time zone (a day ahead when it is ``at`` now)."""
+    nxt = now.replace(hour=at.hour, minute=at.minute, second=0, microsecond=0)
+    if nxt <= now:
+        nxt += timedelta(days=1)
+    return (nxt - now).total_seconds()
