@@ -78,9 +78,17 @@ async def open_services(config: Config, clock: Callable[[], datetime] | None = N
 
 
 class Adapter(Protocol):
-    """What the CLI needs from a chat adapter."""
+    """What the CLI needs from a chat adapter. ``run`` serves until interrupted; with ``guests`` it also starts
+    each guest on its services once they are open (``await guest.start(services)``, ``await guest.stop()``
+    before they close), so that several adapters share one process and one set of services."""
 
-    def run(self, config: Config) -> None: ...
+    name: str
+
+    def configured(self, config: Config) -> bool: ...
+
+    def missing(self, config: Config) -> list[str]: ...
+
+    def run(self, config: Config, guests: tuple[Any, ...] = ()) -> None: ...
 
 
 def _entry_point(group: str, name: str) -> Any:
@@ -93,6 +101,28 @@ def _entry_point(group: str, name: str) -> Any:
 def load_adapter(name: str = "telegram") -> Adapter:
     """Find a chat adapter by name among the installed ``gridbot.adapters`` entry points."""
     return _entry_point("gridbot.adapters", name)()
+
+
+def load_adapters() -> list[Adapter]:
+    """Every installed chat adapter (``gridbot.adapters`` entry points), by name."""
+    return [ep.load()() for ep in sorted(entry_points(group="gridbot.adapters"), key=lambda e: e.name)]
+
+
+def plan_run(adapters: list[Adapter], config: Config) -> tuple[Adapter, tuple[Adapter, ...]] | str:
+    """Which adapters ``gridbot run`` starts: those configured, one hosting the others (an adapter that can be
+    a guest has ``start``/``stop``; one that cannot, Telegram's, hosts). Or why none can start."""
+    on = [a for a in adapters if a.configured(config)]
+    if not on:
+        return "no chat adapter is configured: set the bot token (Telegram) or [feishu] enabled = true"
+    for a in on:
+        missing = a.missing(config)
+        if missing:
+            return f"the {a.name} adapter needs {', '.join(missing)} in the environment"
+    hosts = [a for a in on if not hasattr(a, "start")]
+    if len(hosts) > 1:
+        return f"{' and '.join(a.name for a in hosts)} cannot share one process"
+    host = hosts[0] if hosts else on[0]
+    return host, tuple(a for a in on if a is not host)
 
 
 def load_demo(name: str = "telegram") -> Callable[[Config, Any], int]:

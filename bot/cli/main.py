@@ -22,7 +22,7 @@ from bot.core.model import Roster
 from bot.core.roster import RosterFileError, load_roster, read_roster_file
 from bot.core.template import Template
 from bot.parser import parse_message, parse_rooms
-from bot.services import Services, load_adapter, load_demo, open_services
+from bot.services import Services, load_adapters, load_demo, open_services, plan_run
 
 log = logging.getLogger("gridbot")
 
@@ -99,10 +99,12 @@ def _dispatch(args: argparse.Namespace, config: Config) -> int:
         logging.getLogger().setLevel(logging.WARNING)
         return load_demo()(config, sys.stdout)
     if args.cmd == "run":
-        if not config.resolve_token():
-            print(f"gridbot: no bot token: set {config.token_env} or bot.token", file=sys.stderr)
+        plan = plan_run(load_adapters(), config)
+        if isinstance(plan, str):
+            print(f"gridbot: {plan}", file=sys.stderr)
             return 2
-        load_adapter().run(config)
+        host, guests = plan
+        host.run(config, guests)
         return 0
     if args.cmd == "roster":
         return asyncio.run(cmd_roster(args, config))

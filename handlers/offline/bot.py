@@ -39,12 +39,13 @@ class Clock:
 
 class OfflineBot:
     def __init__(self, config: Config, start: datetime, *, rate_limiter: bool = False,
-                 request: RecordingRequest | None = None):
+                 request: RecordingRequest | None = None, guests: tuple[Any, ...] = ()):
         self.config = config
         self.request = request or RecordingRequest()
         self.clock = Clock(start)
         self.app: Application = build_application(
-            config, token=OFFLINE_TOKEN, request=self.request, clock=self.clock, rate_limiter=rate_limiter
+            config, token=OFFLINE_TOKEN, request=self.request, clock=self.clock, rate_limiter=rate_limiter,
+            guests=guests,  # another platform's adapter (Feishu) on the same services
         )
         self.updates = UpdateFactory(self.app.bot)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+from typing import Any
 from urllib.parse import urlsplit
 
 from telegram import Update
@@ -17,9 +18,16 @@ log = logging.getLogger(__name__)
 class TelegramAdapter:
     name = "telegram"
 
-    def run(self, config: Config) -> None:
-        """Run the bot: long polling by default, a webhook when ``[webhook] enabled = true``."""
-        app = build_application(config)
+    def configured(self, config: Config) -> bool:
+        return bool(config.resolve_token())
+
+    def missing(self, config: Config) -> list[str]:
+        return [] if config.resolve_token() else [config.token_env]
+
+    def run(self, config: Config, guests: tuple[Any, ...] = ()) -> None:
+        """Run the bot: long polling by default, a webhook when ``[webhook] enabled = true``. ``guests``
+        (the Feishu adapter) start on the same services once they are open."""
+        app = build_application(config, guests=guests)
         if config.webhook.enabled:
             log.info("starting webhook on %s:%d", config.webhook.listen, config.webhook.port)
             app.run_webhook(

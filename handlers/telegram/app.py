@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from datetime import datetime
+from typing import Any
 
 from telegram import BotCommand
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder
@@ -33,6 +34,7 @@ def build_application(
     request: BaseRequest | None = None,
     clock: Callable[[], datetime] | None = None,
     rate_limiter: bool = True,
+    guests: tuple[Any, ...] = (),
 ) -> Application:
     """The Application with every handler registered. ``token`` overrides the configured one; with
     ``request`` (e.g. the offline :class:`handlers.offline.recording.RecordingRequest`) no network is used."""
@@ -46,8 +48,8 @@ def build_application(
         .base_url(config.base_url)
         .base_file_url(config.base_file_url)
         .context_types(CONTEXT_TYPES)
-        .post_init(_post_init(config, clock))
-        .post_shutdown(_post_shutdown)
+        .post_init(_post_init(config, clock, guests))
+        .post_shutdown(_post_shutdown(guests))
         # the durable inbox: every update committed before Telegram is told it arrived; one chat's updates in
         # order, different chats side by side (handlers/telegram/inbox.py)
         .update_queue(queue)
@@ -72,7 +74,8 @@ def register(app: Application) -> None:
     photos.register(app)  # photos, /form, corrections (in group -1, before the report handler) and buttons
 
 
-def _post_init(config: Config, clock: Callable[[], datetime] | None) -> Callable[[Application], object]:
+def _post_init(config: Config, clock: Callable[[], datetime] | None, guests: tuple[Any, ...] = ()
+               ) -> Callable[[Application], object]:
     async def post_init(app: Application) -> None:
         data = app_data(app)
         data.services = await open_services(config, clock)
@@ -83,14 +86,22 @@ def _post_init(config: Config, clock: Callable[[], datetime] | None) -> Callable
         await inbox.start(app)  # what a killed process accepted and did not finish, first
         await reminders.start(app)  # the nag jobs, and the catch-up after a restart
         await stats.start(app)  # the retention job
+        for guest in guests:  # another platform's adapter (Feishu) on the same services
+            await guest.start(data.services)
+        data.guests = guests
 
     return post_init
 
 
-async def _post_shutdown(app: Application) -> None:
-    data = app_data(app)
-    if not data.started:
-        return
-    await reminders.stop(app)
-    await data.services.close()
-    data.services = None
+def _post_shutdown(guests: tuple[Any, ...] = ()) -> Callable[[Application], object]:
+    async def post_shutdown(app: Application) -> None:
+        data = app_data(app)
+        if not data.started:
+            return
+        for guest in reversed(guests):
+            await guest.stop()
+        await reminders.stop(app)
+        await data.services.close()
+        data.services = None
+
+    return post_shutdown

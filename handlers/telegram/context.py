@@ -9,6 +9,7 @@ alone (the nag send pacing).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from aiolimiter import AsyncLimiter
 from telegram.ext import Application, CallbackContext, ContextTypes, ExtBot
@@ -28,6 +29,8 @@ class BotData:
     nag_retries: int = 0
     #: acknowledgements held for a busy group's next merged message
     acks: AckMerger = field(default_factory=AckMerger)
+    #: other platforms' adapters running on the same services (Feishu): they send the nags of their chats
+    guests: tuple[Any, ...] = ()
 
     @property
     def started(self) -> bool:

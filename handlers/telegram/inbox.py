@@ -27,6 +27,7 @@ from telegram import Update
 from telegram.ext import Application, BaseUpdateProcessor
 from telegram.request import HTTPXRequest, RequestData
 
+from bot.core.ids import TELEGRAM, is_platform
 from bot.core.records import InboxUpdate
 from bot.inbox.acks import AckMerger
 from bot.services import Services
@@ -173,6 +174,8 @@ async def start(app: Application) -> None:
     recovered = 0
     if isinstance(queue, DurableUpdateQueue):
         for item in await svc.inbox.open_updates():
+            if not is_platform(item.update_id, TELEGRAM):  # another adapter's (Feishu's), in the same inbox
+                continue
             queue.requeue(Update.de_json(json.loads(item.payload), app.bot))
             recovered += 1
     if recovered:

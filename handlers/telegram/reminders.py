@@ -180,8 +180,16 @@ async def send_nag(app: Application, nags: NagService, nag: Nag, limiter: AsyncL
     sent: list[str] = []
     unreachable = 0
     for chat_id in nag.chats:
-        if not is_platform(chat_id, TELEGRAM):
-            log.warning("nag %s: chat %s is not a Telegram chat: skipped", nag.kind, chat_id)
+        if not is_platform(chat_id, TELEGRAM):  # another platform's chat: its adapter sends it, if it runs
+            guest = next((g for g in app_data(app).guests if g.owns(chat_id)), None)
+            if guest is None:
+                log.warning("nag %s: chat %s is not a Telegram chat: skipped", nag.kind, chat_id)
+                continue
+            outcome = await guest.send_nag(nag, chat_id)
+            if outcome == "sent":
+                sent.append(chat_id)
+            elif outcome == "unreachable":
+                unreachable += 1
             continue
         text = render(nag)
         try:
@@ -199,7 +207,7 @@ async def send_nag(app: Application, nags: NagService, nag: Nag, limiter: AsyncL
             if tg_native(chat_id) > 0:  # a private chat: the leader blocked the bot: the leaders' group instead
                 await nags.private_blocked(chat_id)
                 fallback = nags.leaders_chat()
-                if nag.base == ESCALATE and fallback is not None and is_platform(fallback, TELEGRAM):
+                if nag.base == ESCALATE and fallback is not None:
                     group_nag = dataclasses.replace(nag, chats=(fallback,), to_leader=False)
                     try:
                         await _send(app, limiter, fallback, render(group_nag))
@@ -220,7 +228,10 @@ async def send_nag(app: Application, nags: NagService, nag: Nag, limiter: AsyncL
         return -1
     await nags.finish(nag, "sent" if sent else "failed", sent)
     if sent:  # photo readings left unconfirmed are offered again with a reminder or the deadline
-        await send_outgoing(app, await nags.reoffers(nag))
+        offers = await nags.reoffers(nag)
+        await send_outgoing(app, offers)
+        for guest in app_data(app).guests:
+            await guest.send_outgoing(offers)
     return len(sent)
 
 
@@ -292,8 +303,6 @@ async def send_followups(app: Application, nags: NagService, fu: FollowUps, msg:
     if fu.thanks and thanks:
         await msg.reply_text(thanks.format(name="、".join(fu.thanks)), do_quote=True)
     for up in fu.leader_updates:
-        if not is_platform(up.chat_id, TELEGRAM):  # the escalation went to another platform's chat
-            continue
         text = texts.NAG_LEADER_UPDATE.format(grid=html.escape(up.grid),
                                               names="、".join(html.escape(n) for n in up.reported))
         if up.still_missing:
