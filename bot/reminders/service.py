@@ -95,6 +95,32 @@ class FollowUps:
     leader_updates: list[LeaderUpdate] = field(default_factory=list)
 
 
+def nag_text(nag: Nag, mention: Callable[[MissingMember], str], escape: Callable[[str], str],
+             leader: Callable[[Nag], str]) -> str:
+    """The text of a reminder, deadline or escalation nag, for any platform: ``mention`` writes a missing member
+    as the platform mentions them (escaped), ``escape`` makes plain text safe in the platform's markup,
+    ``leader`` writes the grid's leader for the leaders' group. How many households a partly reported member
+    still owes is added here."""
+
+    def who(m: MissingMember, named: str) -> str:
+        return texts.NAG_PARTIAL.format(name=named, n=m.missing) if m.partial else named
+
+    base = nag.base
+    deadline = hhmm(nag.deadline)
+    if base in (REMIND, DEADLINE):
+        tpl = texts.NAG_REMIND if base == REMIND else texts.NAG_DEADLINE
+        return tpl.format(deadline=deadline, names="、".join(who(m, mention(m)) for m in nag.missing))
+    if base == ESCALATE:
+        names = "、".join(who(m, escape(m.name)) for m in nag.missing)
+        day = f"{nag.day.month}月{nag.day.day}日"
+        grid = escape(nag.grid)
+        if nag.to_leader:
+            return texts.NAG_ESCALATE.format(grid=grid, day=day, deadline=deadline, names=names)
+        return texts.NAG_ESCALATE_GROUP.format(leader=leader(nag), grid=grid, day=day, deadline=deadline,
+                                               names=names)
+    raise ValueError(f"no text for a nag of kind {nag.kind!r}")
+
+
 def _iso(dt: datetime) -> str:
     return dt.isoformat(timespec="seconds")
 

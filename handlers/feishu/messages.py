@@ -137,7 +137,7 @@ async def _followups(bot: FeishuBot, m: IncomingMessage) -> None:
         else:
             text += texts.NAG_LEADER_UPDATE_DONE
         try:
-            await bot.say(up.chat_id, render.plain(text, True))
+            await bot.say(up.chat_id, text)
         except FeishuError as e:
             log.warning("leader update to chat %s failed: %s", up.chat_id, type(e).__name__)
 

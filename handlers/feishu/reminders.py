@@ -17,10 +17,9 @@ from __future__ import annotations
 import asyncio
 import logging
 
-from bot.core import texts
 from bot.core.ids import FEISHU, is_platform, native
-from bot.reminders.schedule import DEADLINE, DIGEST, ESCALATE, OPEN, REMIND, MissingMember, hhmm
-from bot.reminders.service import Nag
+from bot.reminders.schedule import DIGEST, ESCALATE, OPEN, MissingMember
+from bot.reminders.service import Nag, nag_text
 from handlers.feishu import render as fr
 from handlers.feishu.api import FeishuError, FeishuUnreachable
 from handlers.feishu.runtime import FeishuBot
@@ -34,38 +33,20 @@ CHAT_GONE = frozenset({230002})
 
 
 def mention(m: MissingMember) -> str:
-    """A member: an <at> mention when linked on Feishu, else the plain name; with the households missing."""
-    if is_platform(m.user_id, FEISHU):
-        out = fr.at(native(m.user_id or ""), m.name)
-    else:
-        out = m.name
-    return texts.NAG_PARTIAL.format(name=out, n=m.missing) if m.partial else out
+    """A member: an <at> mention when linked on Feishu (Feishu notifies them), else the plain name."""
+    return fr.at(native(m.user_id or ""), m.name) if is_platform(m.user_id, FEISHU) else m.name
 
 
-def plain_name(m: MissingMember) -> str:
-    return texts.NAG_PARTIAL.format(name=m.name, n=m.missing) if m.partial else m.name
+def _leader(nag: Nag) -> str:
+    leader = nag.leader_name or "网格长"
+    return fr.at(native(nag.leader_user_id or ""), leader) if is_platform(nag.leader_user_id, FEISHU) else leader
 
 
 def render(nag: Nag) -> str:
-    """The text of a nag as a Feishu text message."""
-    base = nag.base
-    if base in (OPEN, DIGEST):
-        return fr.plain(nag.text, base == DIGEST)
-    deadline = hhmm(nag.deadline)
-    if base == REMIND:
-        return texts.NAG_REMIND.format(deadline=deadline, names="、".join(mention(m) for m in nag.missing))
-    if base == DEADLINE:
-        return texts.NAG_DEADLINE.format(deadline=deadline, names="、".join(mention(m) for m in nag.missing))
-    if base == ESCALATE:
-        names = "、".join(plain_name(m) for m in nag.missing)
-        day = f"{nag.day.month}月{nag.day.day}日"
-        if nag.to_leader:
-            return texts.NAG_ESCALATE.format(grid=nag.grid, day=day, deadline=deadline, names=names)
-        leader = nag.leader_name or "网格长"
-        if is_platform(nag.leader_user_id, FEISHU):
-            leader = fr.at(native(nag.leader_user_id or ""), leader)
-        return texts.NAG_ESCALATE_GROUP.format(leader=leader, grid=nag.grid, day=day, deadline=deadline, names=names)
-    raise ValueError(f"unknown nag kind {nag.kind!r}")
+    """The text of a nag as a Feishu text message (plain text and <at> mentions)."""
+    if nag.base in (OPEN, DIGEST):
+        return fr.plain(nag.text, nag.base == DIGEST)
+    return nag_text(nag, mention, str, _leader)
 
 
 async def send_to(bot: FeishuBot, nag: Nag, chat: str) -> str:

@@ -34,8 +34,8 @@ from telegram.ext import Application, CommandHandler, MessageHandler, filters
 
 from bot.core import texts
 from bot.core.ids import TELEGRAM, is_platform
-from bot.reminders.schedule import DEADLINE, DIGEST, ESCALATE, OPEN, REMIND, MissingMember, hhmm
-from bot.reminders.service import FollowUps, Nag, NagService
+from bot.reminders.schedule import DIGEST, ESCALATE, OPEN, MissingMember, hhmm
+from bot.reminders.service import FollowUps, Nag, NagService, nag_text
 from handlers.telegram.context import Context, app_data, services
 from handlers.telegram.convert import command, send_outgoing, send_reply, tg_id, tg_native, to_sender
 
@@ -240,14 +240,17 @@ def mention(m: MissingMember) -> str:
     """A member as Telegram HTML: "name @username" for a linked member with a username, a text mention by
     user id for a linked member without one, the plain name for a member not linked yet; with how many
     households are missing when the member reported only some."""
+    out = _linked(m)
+    return texts.NAG_PARTIAL.format(name=out, n=m.missing) if m.partial else out
+
+
+def _linked(m: MissingMember) -> str:
     name = html.escape(m.name)
     if m.username:
-        out = f"{name} @{html.escape(m.username)}"
-    elif is_platform(m.user_id, TELEGRAM):  # a member linked on another platform cannot be mentioned here
-        out = f'<a href="tg://user?id={tg_native(m.user_id)}">{name}</a>'
-    else:
-        out = name
-    return texts.NAG_PARTIAL.format(name=out, n=m.missing) if m.partial else out
+        return f"{name} @{html.escape(m.username)}"
+    if is_platform(m.user_id, TELEGRAM):  # a member linked on another platform cannot be mentioned here
+        return f'<a href="tg://user?id={tg_native(m.user_id)}">{name}</a>'
+    return name
 
 
 def plain_name(m: MissingMember) -> str:
@@ -255,27 +258,18 @@ def plain_name(m: MissingMember) -> str:
     return texts.NAG_PARTIAL.format(name=name, n=m.missing) if m.partial else name
 
 
+def _leader(nag: Nag) -> str:
+    leader = html.escape(nag.leader_name or "网格长")
+    if is_platform(nag.leader_user_id, TELEGRAM):
+        return f'<a href="tg://user?id={tg_native(nag.leader_user_id)}">{leader}</a>'
+    return leader
+
+
 def render(nag: Nag) -> str:
     """The message text of a nag (Telegram HTML)."""
-    base = nag.base
-    if base in (OPEN, DIGEST):
+    if nag.base in (OPEN, DIGEST):
         return html.escape(nag.text)
-    deadline = hhmm(nag.deadline)
-    if base == REMIND:
-        return texts.NAG_REMIND.format(deadline=deadline, names="、".join(mention(m) for m in nag.missing))
-    if base == DEADLINE:
-        return texts.NAG_DEADLINE.format(deadline=deadline, names="、".join(mention(m) for m in nag.missing))
-    if base == ESCALATE:
-        names = "、".join(plain_name(m) for m in nag.missing)
-        day = f"{nag.day.month}月{nag.day.day}日"
-        grid = html.escape(nag.grid)
-        if nag.to_leader:
-            return texts.NAG_ESCALATE.format(grid=grid, day=day, deadline=deadline, names=names)
-        leader = html.escape(nag.leader_name or "网格长")
-        if is_platform(nag.leader_user_id, TELEGRAM):
-            leader = f'<a href="tg://user?id={tg_native(nag.leader_user_id)}">{leader}</a>'
-        return texts.NAG_ESCALATE_GROUP.format(leader=leader, grid=grid, day=day, deadline=deadline, names=names)
-    raise ValueError(f"unknown nag kind {nag.kind!r}")
+    return nag_text(nag, _linked, html.escape, _leader)
 
 
 # ---------------------------------------------------------------------------------------------- follow-ups
