@@ -71,6 +71,8 @@ _LABEL_RE = re.compile(r"^\s*([^:]{1,8}):")
 _NAME_SUFFIX_RE = re.compile(r"(?:家|户)$")
 #: A count of households right before a parenthesis (``15户（46人）``).
 _HOUSEHOLDS_END_RE = re.compile(r"\d\s*户$")
+#: A character each correction word (CORRECTION_RE, 不是, 改为, 改成) starts with.
+_CORRECTION_CHARS = frozenset("更纠改修订不")
 #: A character every rest word (REST_RE, REST_NORMAL_RE, REST_WEAK_RE) has: a clause without one is no rest.
 _REST_CHARS = frozenset("其剩余别")
 #: A blanket quantifier: after a finished line, ``体温均正常`` may speak of the whole grid.
@@ -319,11 +321,14 @@ class Builder(Accumulator):
         if SAME_RE.search(unit):
             self.same = True
             unit = SAME_RE.sub(" ", unit)
-        if CORRECTION_RE.search(unit) or "不是" in unit or "改为" in unit or "改成" in unit:
+        if not _CORRECTION_CHARS.isdisjoint(unit) and (
+            CORRECTION_RE.search(unit) or "不是" in unit or "改为" in unit or "改成" in unit
+        ):
             unit = CORRECTION_NOISE_RE.sub(" ", CORRECTION_RE.sub(" ", unit))
         unit = LIST_MARK_RE.sub("", unit, count=1)
         self._last_count = None
-        unit = self._exceptions(unit)
+        if "除" in unit:  # (both phrases have 除)
+            unit = self._exceptions(unit)
         unit = split_glued(split_connectors(unit, self.ctx.index), self.ctx.index, self.schema)
         several = several_readings(unit)
         parens = PLACEHOLDER_RE.search(unit) is not None  # (else no clause of it has a parenthesis to look at)
