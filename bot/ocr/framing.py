@@ -124,7 +124,8 @@ def check_table(bgr: np.ndarray) -> Framing:
     small, _ = _small(bgr)
     gray = cv2.cvtColor(small, cv2.COLOR_BGR2GRAY)
     h, w = gray.shape
-    strokes = stroke_mask(gray)
+    bg = background(gray)
+    strokes = stroke_mask(gray, bg=bg)
     e = EDGE  # the top-hat's own artefacts along the image's border are no strokes
     strokes[:e], strokes[-e:], strokes[:, :e], strokes[:, -e:] = 0, 0, 0, 0
     skin = skin_mask(small)
@@ -136,7 +137,6 @@ def check_table(bgr: np.ndarray) -> Framing:
     lines = cv2.bitwise_or(vert, horiz)
     writing = cv2.bitwise_and(strokes, cv2.bitwise_not(cv2.dilate(lines, np.ones((5, 5), np.uint8))))
     hull, ruled = _extent(vert, horiz, writing)
-    bg = background(gray)
     paper = float(np.percentile(bg[::4, ::4], 90))
     cut = [side for side in ("bottom", "top", "left", "right")
            if _runs_out(side, vert, horiz, writing, bg, paper, hull, ruled)]

@@ -29,9 +29,10 @@ def background(gray: np.ndarray) -> np.ndarray:
     return cv2.resize(bg, (w, h), interpolation=cv2.INTER_LINEAR) if f > 1 else bg
 
 
-def normalise(gray: np.ndarray) -> np.ndarray:
-    """Divide out the paper's background (shadows, uneven light): paper ~255, ink dark."""
-    bg = background(gray)
+def normalise(gray: np.ndarray, bg: np.ndarray | None = None) -> np.ndarray:
+    """Divide out the paper's background (shadows, uneven light): paper ~255, ink dark. ``bg``: the image's
+    :func:`background` when the caller has it already."""
+    bg = background(gray) if bg is None else bg
     return cv2.divide(gray, np.maximum(bg, 1), scale=255)
 
 
