@@ -1,7 +1,7 @@
 """Turning Telegram objects into the core's plain types, and the core's replies into Telegram calls.
 
 Ids are qualified on the way in (:func:`tg_id`: ``42`` → ``"tg:42"``; message ids as text) and made Telegram's
-again on the way out (:func:`tg_native`, :func:`tg_message`), as ``bot/core/ids.py`` describes."""
+again on the way out (:func:`tg_native`; message ids ``int(...)``), as ``bot/core/ids.py`` describes."""
 
 from __future__ import annotations
 
@@ -37,11 +37,6 @@ def tg_id(native: int) -> str:
 def tg_native(qid: str) -> int:
     """The Telegram id of a qualified chat or user id (ValueError for another platform's)."""
     return telegram_native(qid)
-
-
-def tg_message(message_id: str | None) -> int | None:
-    """A message id of the core (text) as Telegram's int."""
-    return int(message_id) if message_id is not None else None
 
 
 def to_sender(user: User) -> Sender:
