@@ -135,6 +135,45 @@ def count_spellings(n: int) -> tuple[str, ...]:
     return (*words, *(w + "人" for w in words))
 
 
+#: how much one writer keeps to one script in a column of counts (digits or Chinese numerals): the weight of
+#: the log share of the other cells' script on each spelling (see :func:`one_script`)
+SCRIPT_WEIGHT = 2.0
+
+
+def is_digit_spelling(s: str) -> bool:
+    """Whether a count's spelling is in digits (3, 3人), not in Chinese numerals (三, 三人)."""
+    return s.removesuffix("人").isdigit()
+
+
+def one_script(scored: Sequence[Scored], cs: CandidateSet, temp: float = 1.0) -> list[Scored]:
+    """A column of counts by one writer, each cell's spellings weighed by the script the other cells are
+    written in: one writer writes counts in digits or in numerals, seldom both, so in a column of digits an
+    open-topped 4 that the recogniser reads as 工 (closest to 二) is taken as the 4 it is among digits. The
+    other cells' share of digit-spelled readings (their posteriors, softened by ``temp``; Laplace-smoothed,
+    so a mixed column or a lone cell weighs little) is each digit spelling's prior, the rest the numerals'."""
+    digit = np.array([is_digit_spelling(s) for s in cs.strings])
+    if not digit.any() or digit.all() or len(scored) < 2:
+        return list(scored)
+    mass = []
+    for sc in scored:
+        s = np.asarray(sc.scores, dtype=float) / max(temp, 1e-6)
+        if s.size != digit.size or not np.isfinite(s).any() or s.max() <= -1e8:
+            mass.append(None)
+            continue
+        p = np.exp(s - s.max())
+        mass.append(float(p[digit].sum() / p.sum()))
+    out = []
+    for i, sc in enumerate(scored):
+        others = [m for j, m in enumerate(mass) if j != i and m is not None]
+        if mass[i] is None or not others:
+            out.append(sc)
+            continue
+        share = (sum(others) + 1.0) / (len(others) + 2.0)
+        bias = np.where(digit, math.log(share), math.log(1.0 - share)) * SCRIPT_WEIGHT * temp
+        out.append(Scored(np.asarray(sc.scores, dtype=float) + bias, sc.reading, sc.ref))
+    return out
+
+
 def people_set(max_people: int) -> CandidateSet:
     strings, values = [], []
     for n in range(1, max_people + 1):

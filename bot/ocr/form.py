@@ -623,6 +623,9 @@ def read_form(bgr: np.ndarray, found: FoundForm, member: Member, template: Templ
         if filled or trusted:
             rows.append(row_no)
     scored = _score_jobs(engine, jobs, [k == "people" for _, k in where])
+    counts = [i for i, (_, k) in enumerate(where) if k == "people"]
+    for i, sc in zip(counts, decode.one_script([scored[i] for i in counts], sets["people"], SOFTEN), strict=True):
+        scored[i] = sc
     name_options = []
     priors = {"people": decode.people_prior(cfg.people_max),
               "temperature": decode.temperature_prior(max(cfg.temperature_min, 34.0), min(cfg.temperature_max, 39.9))}
