@@ -142,19 +142,35 @@ def thickened(crop: np.ndarray) -> np.ndarray:
     return cv2.copyMakeBorder(bold, m, m, 0, 0, cv2.BORDER_CONSTANT, value=255)
 
 
+#: a margined view's white border around a digit crop, as shares of its height: beside it and above and below
+MARGIN_SIDE, MARGIN_TOP = 0.4, 0.2
+
+
+def margined(crop: np.ndarray) -> np.ndarray:
+    """A digit crop with a wide white margin around it (the recogniser reads a glyph cut tight to its ink
+    poorly at times: an open-topped 4 as H or 工)."""
+    h = crop.shape[0]
+    side, top = int(MARGIN_SIDE * h), int(MARGIN_TOP * h)
+    return cv2.copyMakeBorder(crop, top, top, side, side, cv2.BORDER_CONSTANT, value=255)
+
+
 def score_digits(engine: Recognizer, crops: Sequence[np.ndarray], candidates: Sequence[Sequence[str]],
-                 plain: Sequence[Scored] | None = None) -> list[Scored]:
-    """Score crops of digits as written and thickened (:func:`thickened`), each candidate's likelihood the
-    mean of the two: the two readings are each wrong at times, rarely the same way. ``plain``: the crops'
-    scores as written, when they were scored already against the same candidates (not scored again)."""
+                 plain: Sequence[Scored] | None = None, with_margin: bool = False) -> list[Scored]:
+    """Score crops of digits as written and thickened (:func:`thickened`), and with ``with_margin`` also
+    margined (:func:`margined`), each candidate's likelihood the mean of the views': the readings are each
+    wrong at times, rarely the same way. ``plain``: the crops' scores as written, when they were scored
+    already against the same candidates (not scored again)."""
     if not crops:
         return []
-    plain = list(plain) if plain is not None else engine.score(crops, candidates)
-    bold = engine.score([thickened(c) for c in crops], candidates)
+    views = [list(plain) if plain is not None else engine.score(crops, candidates),
+             engine.score([thickened(c) for c in crops], candidates)]
+    if with_margin:
+        views.append(engine.score([margined(c) for c in crops], candidates))
+    n = math.log(len(views))
     out = []
-    for a, b in zip(plain, bold, strict=True):
-        scores = np.logaddexp(np.asarray(a.scores, dtype=float), np.asarray(b.scores, dtype=float)) - math.log(2.0)
-        out.append(Scored(scores, a.reading, float(np.logaddexp(a.ref, b.ref) - math.log(2.0))))
+    for each in zip(*views, strict=True):
+        scores = np.logaddexp.reduce([np.asarray(v.scores, dtype=float) for v in each], axis=0) - n
+        out.append(Scored(scores, each[0].reading, float(np.logaddexp.reduce([v.ref for v in each]) - n)))
     return out
 
 

@@ -535,9 +535,10 @@ def _mark_decision(yes: formink.Share, no: formink.Share) -> decode.FieldDecisio
 
 def _score_jobs(engine: Recognizer, jobs: list[tuple[np.ndarray, decode.CandidateSet]],
                 digits: list[bool]) -> list[Scored]:
-    """Every crop scored against its set; the counts' digits read twice (:func:`bot.ocr.cells.score_digits`)."""
+    """Every crop scored against its set; the counts' digits read three ways: as written, thickened and with a
+    margin (:func:`bot.ocr.cells.score_digits`)."""
     out: list[Scored | None] = [None] * len(jobs)
-    for want, score in ((False, engine.score), (True, lambda c, s: score_digits(engine, c, s))):
+    for want, score in ((False, engine.score), (True, lambda c, s: score_digits(engine, c, s, with_margin=True))):
         idx = [i for i, d in enumerate(digits) if d == want]
         if idx:
             for i, sc in zip(idx, score([jobs[i][0] for i in idx], [jobs[i][1].strings for i in idx]), strict=True):

@@ -45,6 +45,15 @@ def test_thickened_digits_are_bolder_with_a_margin() -> None:
     assert (bold < 128).sum() > 1.5 * (img < 128).sum()
 
 
+def test_margined_digits_keep_their_ink_in_a_wide_white_border() -> None:
+    img = np.full((40, 24), 255, np.uint8)
+    cv2.line(img, (12, 4), (12, 36), 0, 2)
+    wide = cells.margined(img)
+    assert wide.shape == (40 + 2 * 8, 24 + 2 * 16)
+    assert (wide < 128).sum() == (img < 128).sum()
+    assert (wide[:, :16] == 255).all() and (wide[:8] == 255).all()
+
+
 @pytest.mark.parametrize("numerals", [("三", "两", "五", "四", "二", "六", "一")])
 def test_counts_in_chinese_numerals(numerals) -> None:
     """Older members write counts as 三, 两: read as numbers, nothing wrong unasked."""
