@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-import json
 import time as _time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -24,6 +23,7 @@ from bot.services import Services, open_services
 from handlers.feishu.adapter import build_bot
 from handlers.feishu.runtime import FeishuBot
 from handlers.offline.feishu import FeishuChat, FeishuStandIn, FeishuUser
+from tests.stored import households_of, stored
 
 SECRET_ENV = "TEST_FEISHU_APP_SECRET"
 KEY_ENV = "TEST_FEISHU_ENCRYPT_KEY"
@@ -95,17 +95,10 @@ class Town:
         return got[0].response
 
     async def stored(self, member: str | None = None) -> dict[str, dict]:
-        sql = ("SELECT h.name, r.data FROM reports r JOIN households h ON h.id = r.household_id "
-               "JOIN members m ON m.id = r.member_id WHERE r.day = ?")
-        params: tuple = (DAY.isoformat(),)
-        if member:
-            sql += " AND m.name = ?"
-            params += (member,)
-        return {r[0]: json.loads(r[1]) for r in await self.services.db.fetchall(sql, params)}
+        return await stored(self, member)
 
     async def households_of(self, member: str) -> list[str]:
-        m = (await self.services.reports.roster()).find_member(member)
-        return [h.name for h in m.households]
+        return await households_of(self, member)
 
 
 async def wait_until(cond: Callable[[], Any], timeout: float = 20.0, what: str = "condition") -> Any:

@@ -2,28 +2,11 @@
 
 from __future__ import annotations
 
-import json
-
 from bot.core import texts
 from bot.sample.cast import ADMIN, CHEN, DAY, GROUP1, GROUP2, LIU, LIUGL, STRANGER, WANG, ZHAO
 from handlers.offline.bot import buttons, replies
 from handlers.offline.fake import FakeChat
-
-
-async def stored(bot, member: str | None = None) -> dict[str, dict]:
-    sql = ("SELECT h.name, r.data FROM reports r JOIN households h ON h.id = r.household_id "
-           "JOIN members m ON m.id = r.member_id WHERE r.day = ?")
-    params: tuple = (DAY.isoformat(),)
-    if member:
-        sql += " AND m.name = ?"
-        params += (member,)
-    return {r[0]: json.loads(r[1]) for r in await bot.services.db.fetchall(sql, params)}
-
-
-async def households_of(bot, member: str) -> list[str]:
-    roster = await bot.services.reports.roster()
-    m = roster.find_member(member)
-    return [h.name for h in m.households]
+from tests.stored import households_of, stored
 
 
 async def test_command_menu_registered(bot) -> None:
