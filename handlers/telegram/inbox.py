@@ -30,6 +30,7 @@ from telegram.request import HTTPXRequest, RequestData
 from bot.core.ids import TELEGRAM, is_platform
 from bot.core.records import InboxUpdate
 from bot.inbox.acks import AckMerger
+from bot.inbox.ordered import ChatLocks
 from bot.services import Services
 from handlers.telegram.context import Context, app_data, app_services, services
 from handlers.telegram.convert import send_outgoing, tg_id
@@ -128,27 +129,17 @@ class ChatOrderedProcessor(BaseUpdateProcessor):
 
     def __init__(self, max_concurrent_updates: int):
         super().__init__(max_concurrent_updates)
-        self._locks: dict[str | None, asyncio.Lock] = {}
-        self._waiting: dict[str | None, int] = {}
+        self.locks = ChatLocks()
         #: the core's services, once open: updates are marked done in the inbox
         self.services: Services | None = None
 
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
-        chat = _chat_of(update)
-        lock = self._locks.setdefault(chat, asyncio.Lock())
-        self._waiting[chat] = self._waiting.get(chat, 0) + 1
-        try:
-            async with lock:  # asyncio locks are fair: waiters get it in the order they asked
-                try:
-                    await coroutine
-                finally:
-                    if isinstance(update, Update) and self.services is not None:
-                        await self.services.inbox.done(tg_id(update.update_id))
-        finally:
-            self._waiting[chat] -= 1
-            if not self._waiting[chat]:  # nobody else of this chat is waiting: forget its lock
-                del self._waiting[chat]
-                self._locks.pop(chat, None)
+        async with self.locks.hold(_chat_of(update)):
+            try:
+                await coroutine
+            finally:
+                if isinstance(update, Update) and self.services is not None:
+                    await self.services.inbox.done(tg_id(update.update_id))
 
     async def initialize(self) -> None:
         pass

@@ -135,4 +135,4 @@ async def test_one_chat_in_order_other_chats_side_by_side() -> None:
     slow.set()
     await busy
     assert order[-1] == "photo in group 2 end"
-    assert proc._locks == {}  # nothing kept for chats with nothing waiting
+    assert len(proc.locks) == 0  # nothing kept for chats with nothing waiting
