@@ -48,15 +48,18 @@ def tokenize(clause: str, schema: Schema) -> list[Tok]:
     if known is None:
         if len(schema.token_memo) >= _MEMO_SIZE:
             schema.token_memo.clear()
-        known = schema.token_memo[clause] = tuple(_tokenize(clause, schema))
-    return [_fresh(t) for t in known]
+        known = schema.token_memo[clause] = tuple(t.__dict__ for t in _tokenize(clause, schema))
+    # a copy of each token (its fields are immutable values: a shallow copy of its attributes is a full
+    # one), made without a call of Tok.__init__ or of a helper per token
+    out = []
+    for fields in known:
+        tok = _new(Tok)
+        tok.__dict__ = fields.copy()
+        out.append(tok)
+    return out
 
 
-def _fresh(tok: Tok) -> Tok:
-    """A copy of ``tok`` (its fields are immutable values: a shallow copy is a full one)."""
-    copy = object.__new__(Tok)
-    copy.__dict__.update(tok.__dict__)
-    return copy
+_new = object.__new__
 
 
 def _tokenize(clause: str, schema: Schema) -> list[Tok]:
