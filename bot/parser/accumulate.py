@@ -227,7 +227,7 @@ class Accumulator:
 
     def _target_key(self, target: Target) -> tuple[Any, ...]:
         if target.kind == "hh":
-            return ("hh", *(id(a) for a in target.accs))
+            return ("hh", *map(id, target.accs))
         return (target.kind,)
 
     def _inherit(self, s: Stmt, target: Target) -> Stmt:

@@ -19,13 +19,21 @@ from bot.parser.vocab import TEMP_MAX, TEMP_MIN
 
 
 def _has_content(state: Accumulator) -> bool:
-    if state.same or any(v is not None for v in state.totals.values()):
+    # (loops, not any(...) of a generator: this runs for every line of a chain)
+    if state.same:
         return True
+    for v in state.totals.values():
+        if v is not None:
+            return True
     if state.blanket.has_values() or state.rest.has_values() or state.blanket.positives:
         return True
-    if any(a.has_values() for a in state.accs.values()):
-        return True
-    return any(r.strong or a.has_values(with_notes=False) for r, a in state.sinks.values())
+    for a in state.accs.values():
+        if a.has_values():
+            return True
+    for r, a in state.sinks.values():
+        if r.strong or a.has_values(with_notes=False):
+            return True
+    return False
 
 
 def assemble(state: Accumulator) -> MemberReport | None:
@@ -57,7 +65,7 @@ def assemble(state: Accumulator) -> MemberReport | None:
     # an enum option stated for every household (10户均绿码) is no "normal value": it is given to each
     stated_options = {
         k: v for k, v in {**blanket_zero, **rest_zero}.items() if schema.fields[k].type == "enum"
-    }
+    } if blanket_zero or rest_zero else {}
     named = set(mentioned)
     # the values of a household only the blanket statement covers, and its one (empty) list when it has one
     spread, lists = _spread(schema, stated_options) if covers_all else ({}, ())

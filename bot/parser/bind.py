@@ -316,13 +316,18 @@ _REPORT_WORDS_RE = re.compile(
 )
 
 
+#: the units of a count a free normal-word may be said of (households, people)
+_COUNTED_UNITS = HOUSEHOLD_UNITS + ("人", "口人", "个人", "口", "个")
+
+
 def _normal_strength(text: str, toks: list[Tok]) -> bool:
     """Whether a free normal-word is a report statement (``均正常``) rather than chat (``天气正常``)."""
     if text in NORMAL_STRONG or text not in NORMAL_WEAK:
         return True
-    if any(t.kind == "num" and t.unit in HOUSEHOLD_UNITS + ("人", "口人", "个人", "口", "个") for t in toks):
-        return True  # 13户都没有事 / 俩人都好好的: said of the households or people counted
-    other = "".join(t.text for t in toks if t.kind == "other")
+    for t in toks:  # (a loop, not any(...) of a generator)
+        if t.kind == "num" and t.unit in _COUNTED_UNITS:
+            return True  # 13户都没有事 / 俩人都好好的: said of the households or people counted
+    other = "".join([t.text for t in toks if t.kind == "other"])
     return not _REPORT_WORDS_RE.sub("", other)
 
 

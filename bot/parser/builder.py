@@ -151,9 +151,21 @@ def several_readings(unit: str) -> str:
     return unit[measured.start() : temps[-1].end()].strip()  # 量了两回一次36.8一次37.2
 
 
-def _prose(t: Tok) -> bool:
-    """A token of prose: words, an age (``老人80岁了行动不便``) and an ordinal (``第3天``)."""
-    return t.kind in _PROSE or (t.kind == "num" and (t.ordinal or t.unit == "岁"))
+def _all_prose(toks: list[Tok]) -> bool:
+    """Whether every token is prose: words, an age (``老人80岁了行动不便``) and an ordinal (``第3天``).
+    (A loop, not all(...) of a generator: this runs for many clauses of a chain.)"""
+    for t in toks:
+        if not (t.kind in _PROSE or (t.kind == "num" and (t.ordinal or t.unit == "岁"))):
+            return False
+    return True
+
+
+def _all_mere_mentions(refs: list[Ref], before: str) -> bool:
+    """Whether every household of ``refs`` is named only in passing (:func:`mere_mention`)."""
+    for r in refs:
+        if not mere_mention(r, before + r.before):
+            return False
+    return True
 
 
 def _anomaly_counts(stmts: list[Stmt], schema: Schema) -> bool:
@@ -472,12 +484,12 @@ class Builder(Accumulator):
                 and not stmts
                 and not waiting
                 and not annotation
-                and all(mere_mention(r, before + r.before) for r in refs)
+                and _all_mere_mentions(refs, before)
             ):  # 王建国家门口的路又堵了 / 明天去薛文斌家看看: the household is named, not reported
                 self._forget(refs)
                 target, group, prev_name_only, only_names = default, [], False, True
                 continue
-            elif hh and not stmts and not waiting and all(_prose(t) for t in toks):
+            elif hh and not stmts and not waiting and _all_prose(toks):
                 note = PLACEHOLDER_RE.sub("", rest).strip(" :,的")
                 if note and CJK_RE.search(note) and note not in NONE_CELLS and not schema_normal(note):
                     self.apply([Stmt("note", value=note)], target)

@@ -138,11 +138,12 @@ def household_doubts(
     ``values`` are the household's assembled values, ``own`` what the message said of this household
     itself (not through a blanket statement), ``temp_normal`` whether it said 体温正常 of it.
     """
-    out: list[str] = [
-        key
-        for key in schema.symptom_keys
-        if isinstance(own.get(key), list) and own[key] and all(s == UNNAMED_SYMPTOM for s in own[key])
-    ] if own else []
+    out: list[str] = []
+    if own:  # (a loop, and list.count: this runs for every household a message names)
+        for key in schema.symptom_keys:
+            v = own.get(key)
+            if isinstance(v, list) and v and v.count(UNNAMED_SYMPTOM) == len(v):
+                out.append(key)
     t_key, f_key, p_key = schema.temperature, schema.fever, schema.people
     t = values.get(t_key) if t_key else None
     people = values.get(p_key) if p_key else None

@@ -87,8 +87,10 @@ def bind_options(toks: list[Tok], schema: Schema, kinds: set[str] | None = None)
     out += _readings(toks, schema)
     out += _remarks(toks, schema)
     out += _thresholds(toks, schema)
-    out += _symptoms(toks, schema)
-    out += _enums(toks, schema)
+    if "sym" in kinds:  # (binding turns no token into a symptom or an option: else there is none)
+        out += _symptoms(toks, schema)
+    if "opt" in kinds:
+        out += _enums(toks, schema)
     return out
 
 
