@@ -42,9 +42,10 @@ def assemble(state: Accumulator) -> MemberReport | None:
         return None
     tpl = state.ctx.template
     schema = state.schema
-    report = MemberReport(member=state.member.name, chain_index=state.chain_index)
-    report.same_as_yesterday = state.same
-    report.totals = dict(state.totals)
+    report = MemberReport(
+        member=state.member.name, chain_index=state.chain_index, same_as_yesterday=state.same,
+        totals=dict(state.totals),  # (given: the default's factory would make a dict only to drop it)
+    )
     blanket_zero = _zero(state.blanket, schema)
     rest_zero = _zero(state.rest, schema)
     blanket_said = (
@@ -57,7 +58,7 @@ def assemble(state: Accumulator) -> MemberReport | None:
     )
     covers_all = bool(state.member.households) and bool(blanket_said) and not state.same
     report.covers_all = covers_all
-    mentioned = [n for n in state.order if n in state.own]
+    mentioned = [n for n in state.order if n in state.own] if state.order else []
     for n in state.exceptions:
         if n not in mentioned and n in state.own:
             mentioned.append(n)
@@ -109,7 +110,8 @@ def assemble(state: Accumulator) -> MemberReport | None:
         elif said.temp_normal and schema.fever and values.get(schema.fever) is None:
             values[schema.fever] = False
         notes = _with_readings(said, state.ctx.original)
-        notes = [n for n in dict.fromkeys(notes) if not any(n != m and n in m for m in notes)]
+        if len(notes) > 1:  # (one note or none: nothing repeats, nothing holds another)
+            notes = [n for n in dict.fromkeys(notes) if not any(n != m and n in m for m in notes)]
         if notes and schema.note:
             values[schema.note] = "；".join(notes)
         for key in acc.missing if acc is not None else ():
