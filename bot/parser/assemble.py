@@ -75,11 +75,17 @@ def assemble(state: Accumulator) -> MemberReport | None:
     accs = state.accs
     if covers_all and not accs and not named and not doubted and one_list is not None:
         # all normal, and no household said anything of its own (the usual report): every household covered
-        report.households = [HouseholdReport(name, {**spread, one_list: []}) for name in names]
+        # (every field given, row, uncertain and confidence too: no default factory is called per household)
+        report.households = [HouseholdReport(name, {**spread, one_list: []}, None, [], {}) for name in names]
         names = ()
+    plain = covers_all and one_list is not None and not doubted  # a household the blanket alone covers
+    households = report.households
     for name in names:
         acc = accs.get(name)
         if acc is None and covers_all and name not in named:
+            if plain:
+                households.append(HouseholdReport(name, {**spread, one_list: []}, None, [], {}))
+                continue
             if one_list is not None:  # (the usual: one empty list, the symptoms)
                 values = {**spread, one_list: []}
             else:
