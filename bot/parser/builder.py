@@ -459,7 +459,7 @@ class Builder(Accumulator):
                 stmts = [x for x in stmts if x.kind != "people"]  # 其余2人正常: not the household's size
             if self._held is not None and (stmts or meaningful):
                 stmts = self._take_held(stmts, target)
-            if event is not None or hh:  # (else there is no event to open or close)
+            if event is not None or (hh and stmts):  # (else there is no event to open or close)
                 stmts, event = self._events(stmts, toks, target, clause, event)
             part = _part_count(toks) if hh and not refs else None
             if part is not None:
