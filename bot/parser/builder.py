@@ -211,7 +211,9 @@ class Builder(Accumulator):
 
     def feed(self, text: str, first_refs: list[Ref] | None = None) -> list[Ref]:
         """Feed the lines of a message (or of one chain entry). Returns the refs found at the first unit."""
-        lines = self._join_lists(self.schema.fix_typos(text).split("\n"))
+        lines = self.schema.fix_typos(text).split("\n")
+        if len(lines) > 1:  # (a single line, as most chain entries are, joins with nothing)
+            lines = self._join_lists(lines)
         carry: list[Ref] | None = list(first_refs) if first_refs else None
         found: list[Ref] = []
         first = True
@@ -219,7 +221,7 @@ class Builder(Accumulator):
         prev = ""
         self._tail = None
         while i < len(lines):
-            end = self._table(lines, i)
+            end = self._table(lines, i) if i + 1 < len(lines) else i  # (a table has a header and rows)
             if end > i:
                 i = end
                 carry = self._tail = None
