@@ -19,7 +19,7 @@ from bot.config.settings import Config
 from bot.core import texts
 from bot.core.chat import Outgoing, Reply, Sender
 from bot.core.records import Grid
-from bot.core.reminders import BoundGrid, Claim, MemberProgress, Override
+from bot.core.reminders import BoundGrid, Claim, Leave, MemberProgress, Override, Pause
 from bot.reminders.args import parse_day_ahead, parse_day_range, parse_schedule_args
 from bot.reminders.schedule import (
     DEADLINE,
@@ -76,6 +76,18 @@ class Nag:
     @property
     def base(self) -> str:
         return self.kind.split(":", 1)[0]
+
+
+@dataclass(frozen=True)
+class ScheduleState:
+    """A grid's schedule as it stands: its times, whether they are its own (an override), the pause that
+    covers today (None: not paused) and its members' leaves from today on."""
+
+    grid: Grid
+    times: GridSchedule
+    custom: bool
+    pause: Pause | None
+    leaves: list[Leave]
 
 
 @dataclass
@@ -396,6 +408,28 @@ class NagService:
             escalate=hhmm(gs.escalate) if gs.escalate else off,
         )
 
+    async def managed_grid(self, sender: Sender, grid_id: int) -> tuple[list[Grid], Reply | None]:
+        """One grid a command from ``sender`` acts on (the console's), with the chat's rule: an admin or the
+        grid's leader; or the reply that refuses it."""
+        grid = await self.repo.grid(grid_id)
+        if grid is None or not grid.active or not await self.reports.can_manage_grid(sender, grid_id):
+            return [], Reply(texts.SCHEDULE_NOT_ALLOWED)
+        return [grid], None
+
+    async def schedule_states(self, grids: Sequence[Grid]) -> list[ScheduleState]:
+        """Each grid's times (its override applied to the defaults), its pause if one covers today, and the
+        leaves of its members from today on."""
+        pauses = await self.nags.pauses()
+        today = self.reports.day_of(self.now())
+        out = []
+        for g in grids:
+            ov = await self.nags.override(g.id)
+            p = pauses.get(g.id)
+            out.append(ScheduleState(g, apply_override(self.cfg.grid_defaults(), ov), ov is not None,
+                                     p if p is not None and p.covers(today) else None,
+                                     await self.nags.leaves_in_grids([g.id], today.isoformat())))
+        return out
+
     async def show_schedule(self, chat_id: str, chat_type: str, sender: Sender) -> Reply:
         """Anyone in a bound group may look; in private, a leader sees their grids."""
         if not self.cfg.enabled:
@@ -409,17 +443,13 @@ class NagService:
             grids, refusal = await self._grids_for(chat_id, chat_type, sender)
             if refusal is not None:
                 return refusal
-        pauses = await self.nags.pauses()
-        today = self.reports.day_of(self.now())
         parts = []
-        for g in grids:
-            ov = await self.nags.override(g.id)
-            gs = apply_override(self.cfg.grid_defaults(), ov)
-            text = texts.SCHEDULE_SHOW.format(grid=g.label, times=self._times_text(gs))
-            if ov is not None:
+        for st in await self.schedule_states(grids):
+            text = texts.SCHEDULE_SHOW.format(grid=st.grid.label, times=self._times_text(st.times))
+            if st.custom:
                 text += texts.SCHEDULE_CUSTOM
-            p = pauses.get(g.id)
-            if p is not None and p.covers(today):
+            p = st.pause
+            if p is not None:
                 until = f"，到{day_text(p.until)}" if p.until else ""
                 reason = f"（{p.reason}）" if p.reason else ""
                 text += "\n" + texts.SCHEDULE_PAUSED.format(until=until, reason=reason)
@@ -442,6 +472,12 @@ class NagService:
         grids, refusal = await self._grids_for(chat_id, chat_type, sender)
         if refusal is not None:
             return refusal, False
+        return await self.schedule_grids(grids, sender, args)
+
+    async def schedule_grids(self, grids: Sequence[Grid], sender: Sender, args: Sequence[str]) -> tuple[Reply, bool]:
+        """``/schedule``'s change (``args`` not empty) for these grids, which the sender may manage."""
+        if not self.cfg.enabled:
+            return Reply(texts.SCHEDULE_DISABLED), False
         edit = parse_schedule_args(args)
         if edit.error is not None:
             return Reply(texts.SCHEDULE_BAD.format(why=edit.error)), False
@@ -479,6 +515,10 @@ class NagService:
         grids, refusal = await self._grids_for(chat_id, chat_type, sender)
         if refusal is not None:
             return refusal
+        return await self.pause_grids(grids, sender, args)
+
+    async def pause_grids(self, grids: Sequence[Grid], sender: Sender, args: Sequence[str]) -> Reply:
+        """``/pause``'s arguments for these grids, which the sender may manage."""
         tokens = [t for a in args for t in a.split() if t]
         today = self.reports.day_of(self.now())
         until: date | None = None
@@ -512,6 +552,10 @@ class NagService:
         grids, refusal = await self._grids_for(chat_id, chat_type, sender)
         if refusal is not None:
             return refusal
+        return await self.resume_grids(grids, sender)
+
+    async def resume_grids(self, grids: Sequence[Grid], sender: Sender) -> Reply:
+        """``/resume`` for these grids, which the sender may manage."""
         parts = []
         for g in grids:
             label = g.label
@@ -527,6 +571,10 @@ class NagService:
         grids, refusal = await self._grids_for(chat_id, chat_type, sender)
         if refusal is not None:
             return refusal
+        return await self.leave_grids(grids, sender, args)
+
+    async def leave_grids(self, grids: Sequence[Grid], sender: Sender, args: Sequence[str]) -> Reply:
+        """``/leave``'s arguments for the members of these grids, which the sender may manage."""
         grid_ids = [g.id for g in grids]
         today = self.reports.day_of(self.now())
         tokens = [t for a in args for t in a.split() if t]
