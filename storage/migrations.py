@@ -626,4 +626,13 @@ MIGRATIONS.append((
     _QUALIFIED_IDS,
 ))
 
+MIGRATIONS.append((
+    9,
+    "corrections from the console: the reason the statistician or leader gave, kept with the member report "
+    "that stored the corrected value (its rows keep it when they go to the audit table)",
+    """
+    ALTER TABLE member_reports ADD COLUMN reason TEXT;
+    """,
+))
+
 LATEST = MIGRATIONS[-1][0]

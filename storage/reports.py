@@ -511,8 +511,8 @@ class ReportRepo:
             for it in s.items:
                 cur = await c.execute(
                     "INSERT INTO member_reports (message_row_id, member_id, day, covers_all, same_as_yesterday, "
-                    "totals_households, totals_people, unmatched, chain_hash, via, sender_user_id, created_at) "
-                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    "totals_households, totals_people, unmatched, chain_hash, via, sender_user_id, created_at, reason) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     (
                         msg_row_id,
                         it.member_id,
@@ -526,6 +526,7 @@ class ReportRepo:
                         it.via,
                         s.sender_user_id,
                         s.now,
+                        s.reason,
                     ),
                 )
                 mr_id = int(cur.lastrowid or 0)

@@ -18,6 +18,7 @@ from typing import Any
 from bot.cli import ocr as ocr_cli
 from bot.cli import stats as stats_cli
 from bot.config.settings import Config, ConfigError, load_config
+from bot.core import texts
 from bot.core.model import Roster
 from bot.core.roster import RosterFileError, load_roster, read_roster_file
 from bot.core.template import Template
@@ -157,7 +158,7 @@ async def cmd_roster(args: argparse.Namespace, config: Config) -> int:
     if args.roster_cmd == "import":
         rf = read_roster_file(args.file)
         if rf.errors:
-            print(f"导入失败：{len(rf.errors)} 行有问题，台账没有任何改动。", file=sys.stderr)
+            print(texts.ROSTER_IMPORT_FAILED.format(n=len(rf.errors)), file=sys.stderr)
             for e in rf.errors:
                 print(f"  {e}", file=sys.stderr)
             return 1
@@ -166,12 +167,9 @@ async def cmd_roster(args: argparse.Namespace, config: Config) -> int:
             st = await svc.reports.import_roster(rf.rows, os.path.basename(args.file))
         finally:
             await svc.close()
-        print(
-            f"导入完成：{st.grids}个网格，{st.members}名网格员；新增{st.added}户，更新{st.updated}户，"
-            f"换网格员{st.moved}户，未变{st.unchanged}户，停用{st.deactivated}户。"
-        )
+        print(st.text())
         if rf.ignored_columns:
-            print(f"（忽略的列：{'、'.join(rf.ignored_columns)}）")
+            print(texts.ROSTER_IGNORED_COLUMNS.format(columns="、".join(rf.ignored_columns)))
         return 0
     svc = await _services(config)
     try:

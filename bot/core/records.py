@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from bot.core import texts
 from bot.core.chat import Reply
 from bot.core.ids import ChatId, UserId, shown
 from bot.core.model import MemberReport, Roster
@@ -112,6 +113,12 @@ class ImportStats:
     unchanged: int = 0
     grids: int = 0
     members: int = 0
+
+    def text(self) -> str:
+        """What an import did, as ``gridbot roster import`` and the console say it."""
+        return texts.ROSTER_IMPORTED.format(grids=self.grids, members=self.members, added=self.added,
+                                            updated=self.updated, moved=self.moved, unchanged=self.unchanged,
+                                            deactivated=self.deactivated)
 
 
 @dataclass
@@ -231,6 +238,8 @@ class ReportSave:
     reply: str | None = None
     #: set by the save: the id of the committed reply (to record it as sent)
     reply_id: int | None = None
+    #: why a value was corrected from the console (kept with each member report written)
+    reason: str | None = None
 
     @property
     def empty(self) -> bool:

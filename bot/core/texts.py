@@ -315,3 +315,26 @@ HELP += _feature(
     ],
     [("form", "打印排查登记表")],
 )
+
+# ---------------------------------------------------------------------- the roster file (CLI and console)
+ROSTER_IMPORT_FAILED = "导入失败：{n} 行有问题，台账没有任何改动。"
+ROSTER_IMPORTED = ("导入完成：{grids}个网格，{members}名网格员；新增{added}户，更新{updated}户，"
+                   "换网格员{moved}户，未变{unchanged}户，停用{deactivated}户。")
+ROSTER_IGNORED_COLUMNS = "（忽略的列：{columns}）"
+
+# ---------------------------------------------------------------------- the web console's services
+CONSOLE_NO_ROLE = "抱歉，您没有查看的权限。如需开通，请联系管理员。"
+CONSOLE_NOT_IN_SCOPE = "这不在您负责的范围内。"
+CONSOLE_NOT_FOUND = "没有找到这一户。"
+CONSOLE_BAD_KIND = "没有这种异常：{kind}。"
+CONSOLE_BAD_PERIOD = "日期不对：开始日期晚于结束日期。"
+CONSOLE_CORRECT_NOT_ALLOWED = "只有统计员、网格长或系统管理员可以更正数值。"
+CONSOLE_CORRECT_NO_REASON = "请填写更正原因。"
+CONSOLE_CORRECT_BAD_FIELD = "没有这个项目：{field}。"
+CONSOLE_CORRECT_FUTURE = "不能更正还没到的日子（{day}）。"
+CONSOLE_CORRECT_SAME = "数值没有变化，没有更正。"
+CONSOLE_ROSTER_NOT_ALLOWED = "只有统计员或系统管理员可以上传花名册。"
+CONSOLE_ROSTER_OUTSIDE = "这份花名册改动了您负责范围以外的住户（{places}），不能由您导入。"
+CONSOLE_ROSTER_CHANGED = "预览之后台账或文件有了变化，请重新预览再确认。"
+CONSOLE_NO_ARGS = "请写要改的时间，例如：截止 20:00、提醒 16:00 18:00，或 恢复默认"
+CONSOLE_ROSTER_EMPTY = "文件里没有任何住户行。"

@@ -167,13 +167,20 @@ def plan_phone(result: ParseResult, save: ReportSave, member: Member, roster: Ro
 
 def plan_photo(rep: MemberReport, save: ReportSave, member: Member, template: Template, photo_file_id: str) -> Plan:
     """A photo reading the sender (or their leader) confirmed, stored like a text report, with the photo's id."""
+    return plan_stated(rep, save, member, template, via="photo", photo_file_id=photo_file_id)
+
+
+def plan_stated(rep: MemberReport, save: ReportSave, member: Member, template: Template, *, via: str,
+                photo_file_id: str | None = None, correction: bool = False) -> Plan:
+    """A report whose values were checked before it is stored, not read from a message: a confirmed photo
+    reading (``via`` photo), or a value corrected from the console (``via`` console, ``correction``)."""
     plan = Plan(fallback=texts.REPORT_NOTHING)
-    write = member_write(rep, member, template, None, via="photo", photo_file_id=photo_file_id)
+    write = member_write(rep, member, template, None, via=via, photo_file_id=photo_file_id)
     if write is None:
         return plan
     save.items.append(write)
     plan.save = save
-    plan.lines.append(summary_line(rep, member, write, template, correction=False))
+    plan.lines.append(summary_line(rep, member, write, template, correction=correction))
     return plan
 
 

@@ -12,6 +12,7 @@ read, of the member's last day. Text, a photo confirmation and ``gridbot report 
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import re
 from datetime import date, datetime, timedelta
@@ -20,12 +21,20 @@ from bot.config.settings import Config
 from bot.core import texts
 from bot.core.chat import Button, IncomingMessage, Reply, Sender
 from bot.core.dates import ReportClock, iso
-from bot.core.model import Member, MemberReport, ParseResult, Roster
+from bot.core.model import HouseholdReport, Member, MemberReport, ParseResult, Roster
 from bot.core.records import DayRow, ImportStats, MemberAccount, MessageContext, ReportSave, grid_label
 from bot.core.roster import RosterRow
 from bot.parser import RoomChain, parse_message, parse_rooms
 from bot.reports.answers import plan_answer
-from bot.reports.plan import Plan, history_needed, plan_message, plan_phone, plan_photo, plan_rooms
+from bot.reports.plan import (
+    Plan,
+    history_needed,
+    plan_message,
+    plan_phone,
+    plan_photo,
+    plan_rooms,
+    plan_stated,
+)
 from storage.reports import ReportRepo
 
 log = logging.getLogger(__name__)
@@ -389,6 +398,25 @@ class ReportService:
         reply = await self._store(plan_photo(rep, save, member, self.config.template, photo_file_id))
         if reply.text.startswith("✅"):
             log.info("stored a photo report of member %s (%d households)", member_id, len(rep.households))
+        return reply
+
+    async def store_correction(self, member_id: int, household_id: int, values: HouseholdReport, day: str, *,
+                               editor_user_id: str, reason: str) -> Reply:
+        """Store one household's corrected values (the console's 更正) as a chat correction is stored: a new
+        member report of the household's member whose row replaces the day's (the old row goes to the audit
+        table), with who corrected it (``editor_user_id``) and why (``reason``, kept with the member report).
+        Fields in ``values.uncertain`` stay unknown (null), for the member's next report to fill."""
+        member = await self.member_by_id(member_id)
+        household = next((h for h in member.households if h.id == household_id), None) if member else None
+        if member is None or household is None:
+            return Reply(texts.REPORT_NOTHING)
+        one = dataclasses.replace(member, households=(household,))  # a namesake household is not this one
+        rep = MemberReport(member.name, households=[dataclasses.replace(values, household=household.name)])
+        save = ReportSave(None, None, None, editor_user_id, day, reason, iso(self.now()), reason=reason)
+        reply = await self._store(plan_stated(rep, save, one, self.config.template, via="console",
+                                              correction=True))
+        if save.items:
+            log.info("household %s of %s corrected from the console by user %s", household_id, day, editor_user_id)
         return reply
 
     async def day_table(self, day: date, grid_ids: list[int] | None = None) -> list[DayRow]:

@@ -25,7 +25,7 @@ from bot.core.template import Template
 
 SUMMARY, DETAIL, MISSING, ANOMALIES = "汇总", "明细", "未报", "异常"
 SHEETS = (SUMMARY, DETAIL, MISSING, ANOMALIES)
-VIA_LABELS = {"text": "文字", "photo": "照片", "phone": "电话", "resident": "住户接龙"}
+VIA_LABELS = {"text": "文字", "photo": "照片", "phone": "电话", "resident": "住户接龙", "console": "网页更正"}
 LEVEL_LABELS = {"all": "合计", "town": "镇", "village": "村", "grid": "网格", "member": "网格员"}
 
 
