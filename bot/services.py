@@ -22,6 +22,7 @@ from importlib.metadata import entry_points
 from typing import Any, Protocol
 
 from bot.config.settings import Config
+from bot.console.service import ConsoleService
 from bot.core.dates import ReportClock
 from bot.inbox.service import InboxService
 from bot.reminders.service import NagService
@@ -29,6 +30,7 @@ from bot.reports.photos import PhotoService
 from bot.reports.reading import PhotoReader
 from bot.reports.service import ReportService
 from bot.stats.service import StatsService
+from storage.console import ConsoleRepo
 from storage.db import Database, open_database
 from storage.inbox import InboxRepo
 from storage.photos import PhotoRepo
@@ -54,6 +56,8 @@ class Services:
     reader: PhotoReader
     reminders: NagService
     stats: StatsService
+    #: the web console's services (roles and scopes as the chat's)
+    console: ConsoleService
 
     async def close(self) -> None:
         self.reader.shutdown()  # a photo still being read is dropped: nothing of it was stored
@@ -74,7 +78,8 @@ async def open_services(config: Config, clock: Callable[[], datetime] | None = N
     photos.print_scope = stats.members_in_scope
     reader = PhotoReader(config.ocr.workers, config.ocr.max_queue, config.ocr.timeout_s)
     inbox = InboxService(config, InboxRepo(db), report_clock)
-    return Services(config, db, report_clock, inbox, report_repo, reports, photos, reader, reminders, stats)
+    console = ConsoleService(config, reports, stats, reminders, ConsoleRepo(db))
+    return Services(config, db, report_clock, inbox, report_repo, reports, photos, reader, reminders, stats, console)
 
 
 class Adapter(Protocol):

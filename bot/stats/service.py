@@ -447,7 +447,7 @@ class StatsService:
                         detail.append([*base, "未报"])
                         missing.append(base)
                         continue
-                    reporter = _reporter(member_names.get(r.reporter_id, ""), r.sender_user_id, r.via,
+                    reporter = reporter_text(member_names.get(r.reporter_id, ""), r.sender_user_id, r.via,
                                          user_names)
                     detail.append([*base, "已报", *(cell_value(data.get(k)) for k in keys), reporter,
                                    _local(r.reported_at, tz), VIA_LABELS.get(r.via, r.via)])
@@ -611,7 +611,7 @@ def _local(iso: str | None, tz: Any) -> datetime | None:
     return dt.astimezone(tz).replace(tzinfo=None) if dt.tzinfo else dt
 
 
-def _reporter(member: str, sender_id: str | None, via: str | None, names: dict[str, str]) -> str:
+def reporter_text(member: str, sender_id: str | None, via: str | None, names: dict[str, str]) -> str:
     """Who reported: the member, and who sent it when somebody else did (a leader, a 接龙 chain, by phone)."""
     if sender_id is None:
         return texts.EXPORT_PROXY.format(member=member, sender=texts.EXPORT_BY_PHONE) if via == "phone" else member

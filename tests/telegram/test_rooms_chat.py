@@ -150,8 +150,8 @@ async def test_residents_lines_count_as_reported_in_the_summary_and_ledger(tbot:
 
 
 def test_the_ledger_names_a_residents_line_as_such() -> None:
-    from bot.stats.service import _reporter
+    from bot.stats.service import reporter_text
 
-    assert _reporter("李娜", tower.RESIDENT.qid, "resident", {}) == "李娜（住户接龙）"
-    assert _reporter("李娜", tower.LINA.qid, "resident", {tower.LINA.qid: "李娜"}) == "李娜"  # she posted it
-    assert _reporter("王芳", tower.LINA.qid, "resident", {tower.LINA.qid: "李娜"}) == "王芳（李娜）"
+    assert reporter_text("李娜", tower.RESIDENT.qid, "resident", {}) == "李娜（住户接龙）"
+    assert reporter_text("李娜", tower.LINA.qid, "resident", {tower.LINA.qid: "李娜"}) == "李娜"  # she posted it
+    assert reporter_text("王芳", tower.LINA.qid, "resident", {tower.LINA.qid: "李娜"}) == "王芳（李娜）"
