@@ -439,24 +439,30 @@ class Builder(Accumulator):
                     x.each = True  # 王建国、李秀兰家各返乡2人
             if stmts and hedged(clause):  # 听说霍建军家儿子要回来: stated, but not as a fact
                 stmts += _hedge_doubts(stmts, self.schema.temperature)
+            # one loop (this runs for every clause): a negation that was used, and the tokens that are no
+            # filler (how many, and the last of them: the only one when there is one)
             prev_negated = False
-            for t in toks:  # (a loop: this runs for every clause)
+            single: Tok | None = None
+            not_fill = 0
+            for t in toks:
                 if t.kind == "neg" and t.used:
                     prev_negated = True
-                    break
-            alone = [t for t in toks if t.kind != "fill"]
+                if t.kind != "fill":
+                    not_fill += 1
+                    single = t
             waiting = (
-                len(alone) == 1
-                and alone[0].kind == "alias"
-                and alone[0].key != self.schema.note
-                and not alone[0].used
+                not_fill == 1
+                and single is not None
+                and single.kind == "alias"
+                and single.key != self.schema.note
+                and not single.used
                 and not paren_refs
                 and not negated
                 and not self._holds_for(target)  # 其中1人，返乡: the word is said of those people
             )
-            if waiting:
-                pending, pending_target = alone[0], target
-                stmts = [x for x in stmts if not (x.kind == "field" and x.key == alone[0].key)]
+            if waiting and single is not None:
+                pending, pending_target = single, target
+                stmts = [x for x in stmts if not (x.kind == "field" and x.key == single.key)]
             if own_rest and not any(t.kind == "alias" and t.key == self.schema.people for t in toks):
                 stmts = [x for x in stmts if x.kind != "people"]  # 其余2人正常: not the household's size
             if self._held is not None and (stmts or meaningful):
