@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from operator import attrgetter
 from typing import Any
 
 from bot.parser.doubts import TOTAL_WORDS, missing_counts
@@ -80,9 +81,13 @@ def _take(bound: dict[int, tuple[str, Any]], i: int, v: Tok, kinds: tuple[str, .
     v.used = True
 
 
+#: a token's kind (for ``map``: the kinds of a clause without a comprehension's frame per clause)
+_KIND = attrgetter("kind")
+
+
 def bind(toks: list[Tok], schema: Schema, clause_text: str, warnings: list[str]) -> list[Stmt]:
     """Turn one clause's tokens into statements (see :mod:`bot.parser`, step 6)."""
-    kinds = {t.kind for t in toks}  # the rules below look for kinds a clause mostly does not have
+    kinds = set(map(_KIND, toks))  # the rules below look for kinds a clause mostly does not have
     opts = bind_options(toks, schema, kinds)
     out: list[Stmt] = [Stmt(kind, key, how, value) for kind, key, how, value in opts] if opts else []
     missing = missing_counts(toks, schema) if "alias" in kinds or "fill" in kinds else ()
