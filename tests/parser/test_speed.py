@@ -4,7 +4,7 @@ machine; ``python -m bench.parse_speed`` prints the times), and the shortcuts th
 The members' chain (400 members of 8 households, a line each) and the group chain (20 members of 20
 households, a household a line) of :mod:`bench.parse_speed` are read whole. Before the speed work of issue 12
 (09614e1) they took 186,914 and 143,601 function calls (tests/parser/work.py); after its second round
-(639f5bd) 101,285 and 82,661, after its third (session 7) 94,867 and 77,971 (237 and 195 a line). The
+(639f5bd) 101,285 and 82,661, after its third (session 7) 92,206 and 75,706 (231 and 189 a line). The
 bounds leave about 5% for changes that need a little more work; a change that goes over them makes every
 long chain slower and should say why (or win the work back elsewhere).
 """
@@ -22,8 +22,8 @@ from bot.parser.vocab import GLUE_BEFORE_LAST, GLUE_BEFORE_RE
 from tests.parser.work import calls
 
 #: Function calls a line of each chain may take (the chain's lines, 400, times these).
-MEMBERS_CALLS_PER_LINE = 250
-GROUP_CALLS_PER_LINE = 205
+MEMBERS_CALLS_PER_LINE = 242
+GROUP_CALLS_PER_LINE = 199
 
 
 @pytest.mark.parametrize(
