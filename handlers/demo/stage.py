@@ -12,6 +12,7 @@ from datetime import datetime, time
 from typing import Any, TextIO
 
 from bot.config.settings import Config
+from bot.reports.service import ReportService
 from bot.sample.cast import DAY as DEMO_DAY
 from handlers.offline.bot import OfflineBot, buttons
 from handlers.offline.fake import FakeChat, FakeUser
@@ -51,6 +52,14 @@ class Demo:
         mid, calls = await self.bot.post(chat, user, text, hhmm, **kw)
         self._show(calls)
         return mid
+
+    @property
+    def reports(self) -> ReportService:
+        return self.bot.services.reports
+
+    async def edit(self, hhmm: str, chat: FakeChat, user: FakeUser, message_id: int, text: str) -> None:
+        """The user changes a message they posted (Telegram's edited_message)."""
+        await self.post(hhmm, chat, user, text, message_id=message_id, edited_at=self.bot.at(hhmm))
 
     async def click(self, hhmm: str, chat: FakeChat, user: FakeUser, prefix: str, label: str) -> None:
         self.bot.clock.set(self.bot.at(hhmm))
