@@ -228,7 +228,7 @@ async def send_stats(bot: FeishuBot, got: events.Received, reply: StatsReply) ->
         await send_file(bot, m.chat_id, reply.document.data, reply.document.filename, reply.document.caption)
     if reply.photo is not None:
         key = await bot.api.upload_image(reply.photo.data)
-        await bot.api.send(native(m.chat_id), "image", {"image_key": key})
+        await bot.send(m.chat_id, "image", {"image_key": key})
         if reply.photo.caption:
             await bot.say(m.chat_id, reply.photo.caption)
 
@@ -240,7 +240,7 @@ async def send_file(bot: FeishuBot, chat: str, data: bytes, filename: str, capti
     lower = filename.lower()
     kind = "xls" if lower.endswith((".xlsx", ".xls", ".csv")) else "pdf" if lower.endswith(".pdf") else "stream"
     key = await bot.api.upload_file(data, filename, kind)
-    await bot.api.send(native(chat), "file", {"file_key": key})
+    await bot.send(chat, "file", {"file_key": key})
 
 
 async def cmd_summary(bot: FeishuBot, got: events.Received, args: str) -> None:

@@ -54,7 +54,7 @@ async def send_to(bot: FeishuBot, nag: Nag, chat: str) -> str:
     deactivated), "unreachable" or "failed"."""
     nags = bot.services.reminders
     try:
-        await bot.api.send(native(chat), "text", fr.text_content(render(nag)))
+        await bot.send(chat, "text", fr.text_content(render(nag)))
         return "sent"
     except FeishuUnreachable:
         log.warning("nag %s to chat %s: Feishu unreachable", nag.kind, chat)

@@ -163,19 +163,24 @@ class FeishuBot:
         if reply is None or not reply.text:
             return None
         msg_type, content = render.content(reply)
-        chat = native(msg_chat)
         if reply.quote and message_id:
             try:
-                return await self.api.reply(chat, message_id, msg_type, content, uuid=uuid)
+                return await self.api.reply(native(msg_chat), message_id, msg_type, content, uuid=uuid)
             except FeishuUnreachable:
                 raise
             except FeishuError:  # the message is gone (recalled): say it in the chat instead
                 log.info("reply in chat %s not possible: sent without the quote", msg_chat)
-        return await self.api.send(chat, msg_type, content, uuid=uuid)
+        return await self.send(msg_chat, msg_type, content, uuid=uuid)
+
+    async def send(self, chat: str, msg_type: str, content: dict[str, Any], *, uuid: str | None = None) -> str:
+        """A message into a chat (qualified id); a user's id is their private chat with the bot (see
+        :func:`receiver`)."""
+        receive_id, id_type = receiver(chat)
+        return await self.api.send(receive_id, msg_type, content, uuid=uuid, receive_id_type=id_type)
 
     async def say(self, chat: str, text: str) -> str:
         """A plain message into a chat (qualified id)."""
-        return await self.api.send(native(chat), "text", render.text_content(text))
+        return await self.send(chat, "text", render.text_content(text))
 
     async def send_outgoing(self, messages: list[Outgoing]) -> int:
         """Send what the core asked for on its own (Feishu's chats only), and record each outcome."""
@@ -233,6 +238,15 @@ class FeishuBot:
         for oid in outbox_ids:
             await svc.inbox.reply_sent(oid, mid)
         log.info("merged %d acknowledgement(s) in chat %s", len(outbox_ids), chat)
+
+
+def receiver(chat: str) -> tuple[str, str]:
+    """(receive_id, receive_id_type) of a qualified chat. The core keeps a private chat by the user's id, as
+    on Telegram (an escalation to a leader who wrote to the bot, the answer to a menu click: ``feishu:ou_…``);
+    Feishu sends to it by ``open_id`` into the user's private chat with the bot. A group is an ``oc_…``
+    ``chat_id``."""
+    receive_id = native(chat)
+    return (receive_id, "open_id") if receive_id.startswith("ou_") else (receive_id, "chat_id")
 
 
 def seconds_until(now: datetime, at: dtime) -> float:
