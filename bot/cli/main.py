@@ -34,7 +34,10 @@ def _parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="cmd", required=True)
 
     sub.add_parser("run", help="run the bot (long polling, or a webhook if configured)")
-    sub.add_parser("demo", help="play a scripted day offline and print the transcript")
+    demo = sub.add_parser("demo", help="play a scripted day offline and print the transcript")
+    demo.add_argument("--platform", default="telegram",
+                      help="the chat platform whose adapter plays the day: telegram (default) or feishu (against "
+                           "a local stand-in of the Feishu open platform on 127.0.0.1)")
 
     roster = sub.add_parser("roster", help="import or show the roster").add_subparsers(dest="roster_cmd", required=True)
     imp = roster.add_parser("import", help="import the roster from a CSV/XLSX file (one transaction)")
@@ -98,7 +101,12 @@ def _dispatch(args: argparse.Namespace, config: Config) -> int:
         return cmd_parse(args, config)
     if args.cmd == "demo":
         logging.getLogger().setLevel(logging.WARNING)
-        return load_demo()(config, sys.stdout)
+        try:
+            run_demo = load_demo(args.platform)
+        except LookupError as e:
+            print(f"gridbot: {e}", file=sys.stderr)
+            return 2
+        return run_demo(config, sys.stdout)
     if args.cmd == "run":
         plan = plan_run(load_adapters(), config)
         if isinstance(plan, str):

@@ -8,6 +8,7 @@ import re
 from typing import Any
 
 from bot.sample.cast import GROUP1, GROUP2, GROUP3, MA, ZHANG, ZHAO, ZHOU
+from handlers.demo.scenes import leaders_and_links
 from handlers.demo.stage import Demo
 from handlers.offline.fake import FakeChat
 from handlers.telegram.reminders import CATCH_UP_JOB, JOB_PREFIX
@@ -57,10 +58,7 @@ async def play(demo: Demo) -> None:
     titles |= {ZHAO.id: "私聊 赵丽", ZHANG.id: "私聊 张建国"}
     demo.say("—— 下午：提醒、截止、补报、上报网格长 ——")
     demo.say("（提及：有用户名的写“名字 @用户名”，没有用户名的用文字提及（这里显示为 @名字），还没关联的只写名字）\n")
-    await demo.post("13:00", FakeChat(ZHAO.id, "私聊"), ZHAO, "/start")
-    await demo.post("13:01", FakeChat(ZHANG.id, "私聊"), ZHANG, "/start")
-    await demo.post("13:05", GROUP2, zhou, "/iam 周强")
-    await demo.click("13:06", GROUP2, ZHAO, "iam:a:", "同意")
+    await leaders_and_links(demo)
     roster = await bot.services.reports.roster()
     ma, me = roster.find_member("马春生"), roster.find_member("周强")
     assert ma is not None and me is not None

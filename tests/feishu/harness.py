@@ -23,31 +23,12 @@ from bot.services import Services, open_services
 from handlers.feishu.adapter import build_bot
 from handlers.feishu.runtime import FeishuBot
 from handlers.offline.feishu import FeishuChat, FeishuStandIn, FeishuUser
+from handlers.offline.feishu.clock import Clock
 from tests.stored import households_of, stored
 
 SECRET_ENV = "TEST_FEISHU_APP_SECRET"
 KEY_ENV = "TEST_FEISHU_ENCRYPT_KEY"
 TOKEN_ENV = "TEST_FEISHU_VERIFICATION_TOKEN"
-
-
-class Clock:
-    """The bot's injected clock, and the stand-in's: the same time, running on for the stand-in (its
-    frequency limits count real seconds)."""
-
-    def __init__(self, at: datetime):
-        self.at = at
-        self._since = _time.monotonic()
-
-    def __call__(self) -> datetime:
-        return self.at
-
-    def epoch(self) -> float:
-        return self.at.timestamp() + (_time.monotonic() - self._since)
-
-    def set(self, hhmm: str) -> None:
-        h, m = map(int, hhmm.split(":"))
-        self.at = self.at.replace(hour=h, minute=m)
-        self._since = _time.monotonic()
 
 
 @dataclass
