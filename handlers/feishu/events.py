@@ -6,6 +6,9 @@ types. Pure: no I/O, nothing here calls Feishu.
   ``feishu:ou_…``), message ids are Feishu's own (``om_…``), the update id is ``feishu:<event_id>``.
 * ``im.message.recalled_v1``: a message taken back (撤回).
 * ``card.action.trigger``: a click on a button of one of the bot's cards (its ``value.data``).
+* ``application.bot.menu_v6``: an item of the bot's custom menu (机器人自定义菜单) picked in the private chat
+  with the bot. Its ``event_key`` is a command's name (``summary``, ``mystatus``, ``help``…) or its Chinese
+  alias (``汇总``); it is that command, typed by the member in their private chat (:func:`menu_click`).
 * ``im.chat.member.bot.deleted_v1`` / ``im.chat.disbanded_v1``: the bot is no longer in the group.
 * Commands are text: ``/summary 本周`` and the Chinese aliases (``汇总 本周``).
 """
@@ -27,8 +30,9 @@ RECALLED = "im.message.recalled_v1"
 CARD_ACTION = "card.action.trigger"
 BOT_REMOVED = "im.chat.member.bot.deleted_v1"
 DISBANDED = "im.chat.disbanded_v1"
+BOT_MENU = "application.bot.menu_v6"
 #: the events the adapter stores and handles; any other is answered and dropped
-HANDLED = frozenset({RECEIVE, RECALLED, CARD_ACTION, BOT_REMOVED, DISBANDED})
+HANDLED = frozenset({RECEIVE, RECALLED, CARD_ACTION, BOT_REMOVED, DISBANDED, BOT_MENU})
 
 #: the commands, as on Telegram, and their Chinese aliases (a word alone or followed by a space)
 COMMANDS = ("start", "help", "bind", "iam", "mystatus", "undo", "form", "summary", "export", "chart",
@@ -102,7 +106,8 @@ def chat_of(event: dict[str, Any]) -> str | None:
     """The qualified chat of an event (the key its handling is ordered by), None when it names none."""
     body = _dict(event.get("event"))
     chat = _dict(body.get("message")).get("chat_id") or body.get("chat_id") \
-        or _dict(body.get("context")).get("open_chat_id")
+        or _dict(body.get("context")).get("open_chat_id") \
+        or _dict(_dict(body.get("operator")).get("operator_id")).get("open_id")  # a menu: the private chat
     return qualify(FEISHU, chat) if isinstance(chat, str) and chat else None
 
 
@@ -278,6 +283,27 @@ def card_click(event: dict[str, Any], names: dict[str, str] | None = None) -> Ca
         raise BadEvent("a card action without data")
     return CardClick(qualify(FEISHU, _str(ctx, "open_chat_id")), _str(ctx, "open_message_id"),
                      user_of(_dict(body.get("operator")), names), data, update_id(event))
+
+
+def menu_click(event: dict[str, Any]) -> Received:
+    """An ``application.bot.menu_v6`` event as the command it names, sent by the member in the private chat
+    with the bot. The event names no chat: the chat is the member's own id (``feishu:ou_…``), which the adapter
+    sends to by ``open_id`` (that is the same private chat). BadEvent when the key names no command."""
+    body = _dict(event.get("event"))
+    operator = _dict(body.get("operator"))
+    user = user_of(_dict(operator.get("operator_id")))
+    name = operator.get("operator_name")
+    sender = Sender(user.user_id, None, name if isinstance(name, str) else "")
+    key = _str(body, "event_key").strip()
+    text = key if key.startswith("/") or _ALIAS.match(key) else "/" + key
+    cmd = command(text)
+    if cmd is None or not cmd.name:
+        raise BadEvent("a menu key that names no command")
+    stamp = body.get("timestamp")
+    ms = stamp if isinstance(stamp, int) and stamp > 10**12 else stamp * 1000 if isinstance(stamp, int) else None
+    incoming = IncomingMessage(chat_id=sender.user_id, chat_type="private", message_id="", sender=sender,
+                               text=text, date=_when(ms), update_id=update_id(event))
+    return Received(incoming, "menu", None)
 
 
 def command(text: str) -> Command | None:

@@ -40,6 +40,8 @@ async def handle(bot: FeishuBot, row: InboxUpdate, event: dict[str, Any]) -> dic
             await on_recall(bot, events.recall(event))
         elif kind == events.CARD_ACTION:
             return await on_card(bot, event)
+        elif kind == events.BOT_MENU:
+            await _guarded(bot, events.menu_click(event))
         elif kind in (events.BOT_REMOVED, events.DISBANDED):
             chat = events.chat_of(event)
             if chat is not None:
@@ -61,8 +63,13 @@ async def on_message(bot: FeishuBot, event: dict[str, Any]) -> None:
     if isinstance(open_id, str) and isinstance(chat_native, str) and chat_native:
         names = await bot.names(f"feishu:{chat_native}", open_id, msg.get("chat_type") != "p2p")
     got = events.received(event, bot.bot_open_id, names)
-    if got is None:
-        return
+    if got is not None:
+        await _guarded(bot, got)
+
+
+async def _guarded(bot: FeishuBot, got: events.Received) -> None:
+    """A member's message (or a menu item, the command it names as if typed in the private chat: the same
+    checks), answered; a failure is logged and apologised for."""
     m = got.message
     try:
         await _message(bot, got)

@@ -1,5 +1,5 @@
 """The authorisation matrix's Feishu row: a stranger (in the grid's group and in private) sends every command,
-in its /form and its Chinese alias, and clicks every kind of card button. Nothing of the grid's data reaches
+in its /form and its Chinese alias, and as an item of the bot's menu, and clicks every kind of card button. Nothing of the grid's data reaches
 them, nothing changes, nothing is uploaded; the answers are Chinese refusals or silence."""
 
 from __future__ import annotations
@@ -39,6 +39,12 @@ async def test_a_stranger_gets_nothing(tmp_path: Path, monkeypatch: pytest.Monke
                     mid = await t.say(where, "路人甲", text)
                     for reply in t.replies(mid):
                         assert "37.9" not in reply, (text, reply)  # the fever of 第一网格 today
+        sent = len(s.sent(t.groups["私"]))
+        for name in events.COMMANDS:  # the bot's menu, an item per command
+            s.click_menu(t.users["路人甲"], f"{name} 第一网格")
+            await t.settle()
+        menu = [m.text for m in s.sent(t.groups["私"])[sent:]]
+        assert menu and not [x for x in menu if "37.9" in x]
         assert len(s.uploads()) == uploads  # no ledger, chart or form for a stranger
         answer = await t.delivered(await t.click(iam_card.message_id, "路人甲", texts.IAM_APPROVE))
         assert answer["toast"]["content"] == texts.IAM_NOT_ALLOWED
