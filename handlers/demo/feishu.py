@@ -149,6 +149,14 @@ class FeishuDemo:
             self.say(f"   🤖（提示）{toast.get('content', '')}")
         self.show(target.chat_id)
 
+    async def menu(self, hhmm: str, user: Person, key: str, label: str) -> None:
+        """``user`` picks an item of the bot's custom menu in the private chat (``application.bot.menu_v6``)."""
+        self.clock.set(hhmm)
+        self.say(f"[{hhmm} 私聊] {user.first_name} 点击菜单【{label}】（event_key: {key}）")
+        self.standin.click_menu(self.users[user.id], key)
+        await self.settle()
+        self.show(self.chat(Group(user.id, "私聊")).chat_id)
+
     async def tick(self, hhmm: str) -> None:
         """The clock reaches ``hhmm``: the due nags are claimed and sent, as the adapter's loop would."""
         self.clock.set(hhmm)
@@ -241,7 +249,8 @@ async def afternoon(demo: FeishuDemo) -> None:
 
 
 async def evening(demo: FeishuDemo) -> None:
-    """The village statistician's summary and ledger, in a private chat; a stranger is refused."""
+    """The village statistician's summary and ledger, in a private chat; a stranger is refused; a member picks
+    「我的上报」 in the bot's menu."""
     demo.say("—— 傍晚：村统计员查看汇总、导出台账（私聊机器人）——")
     st = demo.bot.services.stats.stats
     await st.add_statistician(qualify(FEISHU, demo.users[cast.STATISTICIAN.id].open_id), None, SCOPE, None,
@@ -250,6 +259,7 @@ async def evening(demo: FeishuDemo) -> None:
     await demo.post("20:20", Group(cast.STRANGER2.id, "私聊"), cast.STRANGER2, "/summary")
     await demo.post("20:30", Group(cast.STATISTICIAN.id, "私聊"), cast.STATISTICIAN, "/summary")
     await demo.post("20:32", Group(cast.STATISTICIAN.id, "私聊"), cast.STATISTICIAN, "导出")
+    await demo.menu("20:40", cast.WANG, "mystatus", "我的上报")  # the bot's menu: the command, in private
 
 
 async def script(demo: FeishuDemo) -> None:

@@ -110,6 +110,13 @@ def test_the_ledger_goes_as_a_file_to_the_private_chat_only(day: tuple[FeishuSta
     assert "没有查看汇总的权限" in refused.text
 
 
+def test_the_menu_answers_in_the_private_chat(day: tuple[FeishuStandIn, str]) -> None:
+    s, transcript = day
+    assert "王艳 点击菜单【我的上报】" in transcript
+    [status] = [m for m in s.sent(_p2p(s, "王艳"))]
+    assert status.text.startswith("📋 王艳") and "17/17" in status.text and status.parent_id is None
+
+
 def test_no_household_data_in_group_messages(day: tuple[FeishuStandIn, str]) -> None:
     """A message the bot sent in a group names households only when it answers a member's own message, and
     then only that member's (it restates what they posted); nags and everything else name none."""
