@@ -14,7 +14,10 @@ Adapters are found through the ``gridbot.adapters`` entry point group and the of
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
+import signal
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -30,6 +33,8 @@ from bot.reports.photos import PhotoService
 from bot.reports.reading import PhotoReader
 from bot.reports.service import ReportService
 from bot.stats.service import StatsService
+from bot.web.progress import LiveBoard
+from bot.web.signin import WebSignIn
 from storage.console import ConsoleRepo
 from storage.db import Database, open_database
 from storage.inbox import InboxRepo
@@ -37,6 +42,7 @@ from storage.photos import PhotoRepo
 from storage.reminders import ReminderRepo
 from storage.reports import ReportRepo
 from storage.stats import StatsRepo
+from storage.web import WebRepo
 
 log = logging.getLogger(__name__)
 
@@ -58,6 +64,9 @@ class Services:
     stats: StatsService
     #: the web console's services (roles and scopes as the chat's)
     console: ConsoleService
+    #: the web console: sign-in links and sessions, and its live pages' queries
+    web: WebSignIn
+    board: LiveBoard
 
     async def close(self) -> None:
         self.reader.shutdown()  # a photo still being read is dropped: nothing of it was stored
@@ -79,7 +88,11 @@ async def open_services(config: Config, clock: Callable[[], datetime] | None = N
     reader = PhotoReader(config.ocr.workers, config.ocr.max_queue, config.ocr.timeout_s)
     inbox = InboxService(config, InboxRepo(db), report_clock)
     console = ConsoleService(config, reports, stats, reminders, ConsoleRepo(db))
-    return Services(config, db, report_clock, inbox, report_repo, reports, photos, reader, reminders, stats, console)
+    web_repo = WebRepo(db)
+    web = WebSignIn(config, web_repo, stats, report_clock)
+    board = LiveBoard(config, stats, reminders, web_repo)
+    return Services(config, db, report_clock, inbox, report_repo, reports, photos, reader, reminders, stats, console,
+                    web, board)
 
 
 class Adapter(Protocol):
@@ -94,6 +107,38 @@ class Adapter(Protocol):
     def missing(self, config: Config) -> list[str]: ...
 
     def run(self, config: Config, guests: tuple[Any, ...] = ()) -> None: ...
+
+
+class Guest(Protocol):
+    """An adapter that can run on services another one opened (Feishu's, the web console's)."""
+
+    async def start(self, services: Services, host: bool = False) -> None: ...
+
+    async def stop(self) -> None: ...
+
+
+async def serve(host: Guest, config: Config, guests: tuple[Any, ...] = (),
+                clock: Callable[[], datetime] | None = None, stop: asyncio.Event | None = None) -> None:
+    """Run ``host`` alone, as ``gridbot run`` does when no Telegram bot hosts it: open the services, start it
+    (``host=True``) and then each guest on them, serve until SIGINT/SIGTERM (or ``stop``), and stop all."""
+    services = await open_services(config, clock)
+    stop = stop or asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError, RuntimeError):  # not the main thread, or not supported
+            loop.add_signal_handler(sig, stop.set)
+    started: list[Any] = []
+    try:
+        await host.start(services, host=True)
+        for g in guests:
+            await g.start(services)
+            started.append(g)
+        await stop.wait()
+    finally:
+        for g in reversed(started):
+            await g.stop()
+        await host.stop()
+        await services.close()
 
 
 def _entry_point(group: str, name: str) -> Any:

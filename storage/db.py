@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import sqlite3
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -111,7 +112,19 @@ async def migrate(db: Database, target: int = LATEST) -> int:
 
 
 def _split(script: str) -> list[str]:
-    return [s.strip() for s in script.split(";") if s.strip()]
+    """The statements of a migration: split at each ``;`` that ends a complete statement (a trigger's body,
+    ``BEGIN ... ; END``, holds semicolons of its own)."""
+    out: list[str] = []
+    buf = ""
+    for piece in script.split(";"):
+        buf += piece + ";"
+        if sqlite3.complete_statement(buf):
+            if buf.strip(" \n;"):
+                out.append(buf.strip().rstrip(";").strip())
+            buf = ""
+    if buf.strip(" \n;"):
+        out.append(buf.strip().rstrip(";").strip())
+    return out
 
 
 async def open_database(path: str, *, target: int = LATEST) -> Database:

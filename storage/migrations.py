@@ -635,4 +635,52 @@ MIGRATIONS.append((
     """,
 ))
 
+MIGRATIONS.append((
+    10,
+    "the web console: its signing secret, the sign-in links sent (single use), the sessions (by the hash of "
+    "the cookie), and a version per report day that triggers bump on every change of that day's reports (the "
+    "live pages ask it, one row, instead of re-reading the figures)",
+    """
+    CREATE TABLE web_secret (
+        id INTEGER PRIMARY KEY CHECK (id = 1),
+        secret TEXT NOT NULL,
+        created_at TEXT NOT NULL
+    );
+    CREATE TABLE web_links (
+        jti TEXT PRIMARY KEY,
+        user_id TEXT NOT NULL,
+        username TEXT,
+        issued_at TEXT NOT NULL,
+        expires_at TEXT NOT NULL,
+        used_at TEXT
+    );
+    CREATE INDEX web_links_user ON web_links(user_id, issued_at);
+    CREATE TABLE web_sessions (
+        id TEXT PRIMARY KEY,
+        user_id TEXT NOT NULL,
+        username TEXT,
+        created_at TEXT NOT NULL,
+        seen_at TEXT NOT NULL,
+        ended_at TEXT
+    );
+    CREATE INDEX web_sessions_seen ON web_sessions(seen_at);
+    CREATE TABLE report_versions (
+        day TEXT PRIMARY KEY,
+        version INTEGER NOT NULL
+    );
+    CREATE TRIGGER report_versions_insert AFTER INSERT ON reports BEGIN
+        INSERT INTO report_versions (day, version) VALUES (NEW.day, 1)
+        ON CONFLICT (day) DO UPDATE SET version = version + 1;
+    END;
+    CREATE TRIGGER report_versions_update AFTER UPDATE ON reports BEGIN
+        INSERT INTO report_versions (day, version) VALUES (NEW.day, 1)
+        ON CONFLICT (day) DO UPDATE SET version = version + 1;
+    END;
+    CREATE TRIGGER report_versions_delete AFTER DELETE ON reports BEGIN
+        INSERT INTO report_versions (day, version) VALUES (OLD.day, 1)
+        ON CONFLICT (day) DO UPDATE SET version = version + 1;
+    END
+    """,
+))
+
 LATEST = MIGRATIONS[-1][0]

@@ -28,6 +28,9 @@ TELEGRAM_MAY_USE = (
     "bot.services", "bot.core", "bot.config", "bot.reports.service", "bot.reports.photos",
     "bot.reminders.service", "bot.reminders.schedule", "bot.stats.service", "bot.ocr.errors", "bot.inbox",
 )
+#: and what the web console (handlers/web) may use besides: its own services, the roles and the hierarchy
+#: they answer with
+WEB_MAY_USE = (*TELEGRAM_MAY_USE, "bot.web.signin", "bot.web.progress", "bot.stats.roles", "bot.stats.hierarchy")
 
 
 def module_name(path: Path) -> str:
@@ -106,21 +109,34 @@ def test_the_telegram_adapter_uses_only_public_services() -> None:
     assert bad == []
 
 
+def _adapter_imports(package: str, may_use: tuple[str, ...], adapters: tuple[str, ...]) -> list[str]:
+    """What ``package`` imports against the rules: storage, another adapter or the offline doubles, a core
+    module outside ``may_use``, a private name."""
+    bad = []
+    for f in source_files(package):
+        for m, names, line, _ in imports(f):
+            top = m.split(".")[0]
+            if top == "storage" or m.startswith(adapters):
+                bad.append(f"{rel(f)}:{line} imports {m}")
+            elif top == "bot":
+                if not any(m == ok or m.startswith(ok + ".") for ok in may_use):
+                    bad.append(f"{rel(f)}:{line} imports {m}")
+                bad += [f"{rel(f)}:{line} imports the private {m}.{n}" for n in names if n.startswith("_")]
+    return bad
+
+
 def test_the_feishu_adapter_uses_only_public_services_and_no_other_adapter() -> None:
     """handlers/feishu reaches the core as handlers/telegram does, and never imports another adapter or the
     offline doubles (tests and the demo import both)."""
-    bad = []
-    for f in source_files("handlers/feishu"):
-        for m, names, line, _ in imports(f):
-            top = m.split(".")[0]
-            if top == "storage" or m.startswith(("handlers.telegram", "handlers.offline", "handlers.demo")):
-                bad.append(f"{rel(f)}:{line} imports {m}")
-            elif top == "bot":
-                if not any(m == ok or m.startswith(ok + ".") for ok in TELEGRAM_MAY_USE):
-                    bad.append(f"{rel(f)}:{line} imports {m}")
-                bad += [f"{rel(f)}:{line} imports the private {m}.{n}" for n in names if n.startswith("_")]
     assert source_files("handlers/feishu")
-    assert bad == []
+    assert _adapter_imports("handlers/feishu", TELEGRAM_MAY_USE,
+                            ("handlers.telegram", "handlers.offline", "handlers.demo", "handlers.web")) == []
+
+
+def test_the_web_console_uses_only_public_services_and_no_chat_adapter() -> None:
+    assert source_files("handlers/web")
+    assert _adapter_imports("handlers/web", WEB_MAY_USE,
+                            ("handlers.telegram", "handlers.feishu", "handlers.offline", "handlers.demo")) == []
 
 
 def test_handlers_reach_the_services_through_the_typed_context() -> None:
@@ -183,7 +199,7 @@ def test_no_function_imports_of_the_project() -> None:
 
 def test_repositories_are_named_after_their_files() -> None:
     expected = {"reports": "ReportRepo", "reminders": "ReminderRepo", "stats": "StatsRepo", "photos": "PhotoRepo",
-                "inbox": "InboxRepo", "console": "ConsoleRepo"}
+                "inbox": "InboxRepo", "console": "ConsoleRepo", "web": "WebRepo"}
     for f in source_files("storage"):
         tree = ast.parse(f.read_text(encoding="utf-8"))
         repos = [n.name for n in tree.body if isinstance(n, ast.ClassDef) and n.name.endswith("Repo")]

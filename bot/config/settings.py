@@ -22,6 +22,7 @@ from bot.config.reminders import ScheduleConfig, parse_schedule_config
 from bot.config.stats import RolesConfig, SummaryConfig, parse_roles, parse_summary
 from bot.config.template import template_from_config
 from bot.config.values import expect, no_unknown, parse_chat_user_id, parse_time
+from bot.config.web import WebConfig, parse_web_config
 from bot.core.template import Template, default_template
 
 __all__ = ["Config", "ConfigError", "WebhookConfig", "load_config", "parse_config"]
@@ -69,6 +70,8 @@ class Config:
     inbox: InboxConfig = field(default_factory=InboxConfig)
     #: the Feishu adapter (``[feishu]``, see bot/config/feishu.py)
     feishu: FeishuConfig = field(default_factory=FeishuConfig)
+    #: the web console (``[web]``, see bot/config/web.py)
+    web: WebConfig = field(default_factory=WebConfig)
 
     @property
     def tz(self) -> ZoneInfo:
@@ -80,7 +83,7 @@ class Config:
 
 
 _KNOWN_TOP = {"bot", "storage", "schedule", "reporting", "template", "logging", "webhook", "roles", "ocr", "summary",
-              "inbox", "feishu"}
+              "inbox", "feishu", "web"}
 
 
 def parse_config(data: dict[str, Any], *, base_dir: Path | None = None) -> Config:
@@ -176,6 +179,7 @@ def parse_config(data: dict[str, Any], *, base_dir: Path | None = None) -> Confi
     kw["ocr"] = parse_ocr_config(_section(data, "ocr"))
     kw["inbox"] = parse_inbox_config(_section(data, "inbox"))
     kw["feishu"] = parse_feishu_config(_section(data, "feishu"))
+    kw["web"] = parse_web_config(_section(data, "web"))
     return Config(**kw)
 
 

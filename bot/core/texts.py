@@ -40,7 +40,7 @@ COMMANDS: list[tuple[str, str]] = [
 COMMAND_ALIASES: dict[str, str] = {
     "帮助": "help", "绑定": "bind", "我是": "iam", "我的": "mystatus", "撤销": "undo", "表格": "form",
     "汇总": "summary", "统计": "summary", "导出": "export", "图表": "chart", "统计员": "statistician",
-    "时间表": "schedule", "暂停": "pause", "恢复": "resume", "请假": "leave",
+    "时间表": "schedule", "暂停": "pause", "恢复": "resume", "请假": "leave", "网页": "web", "控制台": "web",
 }
 
 
@@ -338,3 +338,15 @@ CONSOLE_ROSTER_OUTSIDE = "这份花名册改动了您负责范围以外的住户
 CONSOLE_ROSTER_CHANGED = "预览之后台账或文件有了变化，请重新预览再确认。"
 CONSOLE_NO_ARGS = "请写要改的时间，例如：截止 20:00、提醒 16:00 18:00，或 恢复默认"
 CONSOLE_ROSTER_EMPTY = "文件里没有任何住户行。"
+
+# ---------------------------------------------------------------- the web console
+HELP += _feature(
+    "🖥️ <b>网页控制台（统计员、网格长使用）</b>",
+    ["/web — 私聊我发送，获取网页控制台的登录链接（10分钟内有效，只能用一次）"],
+    [("web", "网页控制台登录链接（私聊）")],
+)
+WEB_LINK = ("🖥️ 网页控制台登录链接（{minutes}分钟内有效，只能用一次，请勿转发）：\n{url}\n"
+            "打开后点“登录”。您在网页上看到的范围和在聊天里一样。")
+WEB_PRIVATE_ONLY = "为保护住户信息，登录链接只在私聊中发送。请私聊我发送 /web。"
+WEB_DISABLED = "网页控制台还没有开启，请联系管理员。"
+WEB_TOO_MANY = "登录链接申请太频繁了，请过一会儿再试。"

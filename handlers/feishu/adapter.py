@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import signal
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Any
@@ -20,7 +19,7 @@ from bot.config.settings import Config
 from bot.core.chat import Outgoing
 from bot.core.ids import FEISHU, is_platform
 from bot.reminders.service import Nag
-from bot.services import Services, open_services
+from bot.services import Services, serve
 from handlers.feishu.api import FeishuApi
 from handlers.feishu.messages import handle
 from handlers.feishu.reminders import nag_loop, send_to
@@ -92,23 +91,4 @@ class FeishuAdapter:
 
     async def serve(self, config: Config, guests: tuple[object, ...] = (),
                     clock: Callable[[], datetime] | None = None, stop: asyncio.Event | None = None) -> None:
-        services = await open_services(config, clock)
-        stop = stop or asyncio.Event()
-        loop = asyncio.get_running_loop()
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            try:
-                loop.add_signal_handler(sig, stop.set)
-            except (NotImplementedError, RuntimeError):  # not the main thread, or not supported
-                pass
-        started: list[object] = []
-        try:
-            await self.start(services, host=True)
-            for g in guests:
-                await g.start(services)  # type: ignore[attr-defined]
-                started.append(g)
-            await stop.wait()
-        finally:
-            for g in reversed(started):
-                await g.stop()  # type: ignore[attr-defined]
-            await self.stop()
-            await services.close()
+        await serve(self, config, guests, clock, stop)

@@ -36,7 +36,7 @@ HANDLED = frozenset({RECEIVE, RECALLED, CARD_ACTION, BOT_REMOVED, DISBANDED, BOT
 
 #: the commands, as on Telegram, and their Chinese aliases (a word alone or followed by a space)
 COMMANDS = ("start", "help", "bind", "iam", "mystatus", "undo", "form", "summary", "export", "chart",
-            "statistician", "schedule", "pause", "resume", "leave")
+            "statistician", "schedule", "pause", "resume", "leave", "web")
 ALIASES = texts.COMMAND_ALIASES
 _PLACEHOLDER = re.compile(r"@_user_\d+")
 _COMMAND = re.compile(r"^/([A-Za-z_]+)(?:@\S+)?(?:\s+(.*))?$", re.S)

@@ -295,11 +295,17 @@ async def cmd_form(bot: FeishuBot, got: events.Received, args: str) -> None:
     await send_file(bot, m.chat_id, form.data, form.filename, form.caption)
 
 
+async def cmd_web(bot: FeishuBot, got: events.Received, args: str) -> None:
+    """The web console's one-time sign-in link, in a private chat."""
+    m = got.message
+    await _answer(bot, got, await bot.services.web.link(m.chat_type, m.sender))
+
+
 COMMANDS: dict[str, Command] = {
     "start": cmd_start, "help": cmd_help, "bind": cmd_bind, "iam": cmd_iam, "mystatus": cmd_mystatus,
     "undo": cmd_undo, "form": cmd_form, "summary": cmd_summary, "export": cmd_export, "chart": cmd_chart,
     "statistician": cmd_statistician, "schedule": cmd_schedule, "pause": cmd_pause, "resume": cmd_resume,
-    "leave": cmd_leave,
+    "leave": cmd_leave, "web": cmd_web,
 }
 
 

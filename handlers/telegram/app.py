@@ -20,7 +20,7 @@ from telegram.request import BaseRequest
 from bot.config.settings import Config
 from bot.core import texts
 from bot.services import open_services
-from handlers.telegram import errors, inbox, photos, reminders, reports, stats
+from handlers.telegram import errors, inbox, photos, reminders, reports, stats, web
 from handlers.telegram.context import CONTEXT_TYPES, app_data
 from handlers.telegram.inbox import ChatOrderedProcessor, DurableUpdateQueue, FlushingRequest
 
@@ -72,6 +72,7 @@ def register(app: Application) -> None:
     reminders.register(app)  # schedule commands, follow-ups after a report
     stats.register(app)  # summaries, exports, charts, /statistician
     photos.register(app)  # photos, /form, corrections (in group -1, before the report handler) and buttons
+    web.register(app)  # /web: the web console's sign-in link
 
 
 def _post_init(config: Config, clock: Callable[[], datetime] | None, guests: tuple[Any, ...] = ()

@@ -107,9 +107,9 @@ async def test_a_version_7_database_keeps_every_row_with_qualified_ids(tmp_path:
     old = await open_database(path, target=7)
     old_indexes = await _indexes(old)
     await old.close()
-    db = await open_database(path)
+    db = await open_database(path, target=8)  # this migration's work alone (later ones add indexes of their own)
     try:
-        assert await db.version() == LATEST
+        assert await db.version() == 8
         assert (await db.fetchone("PRAGMA foreign_keys"))[0] == 1  # enforcement is back on after the rebuild
         assert await db.fetchall("PRAGMA foreign_key_check") == []
         assert (await db.fetchone("PRAGMA integrity_check"))[0] == "ok"

@@ -21,6 +21,7 @@ from telegram.ext import CallbackQueryHandler, CommandHandler
 
 from bot.config.settings import Config
 from bot.config.stats import parse_roles
+from bot.config.web import WebConfig
 from bot.core import texts
 from bot.core.chat import IncomingPhoto, Sender
 from bot.core.model import HouseholdReport, MemberReport
@@ -41,8 +42,9 @@ def private(user: FakeUser) -> FakeChat:
 
 @pytest.fixture
 def config(config: Config) -> Config:
-    """The conftest config with a statistician of 东风村."""
-    return dataclasses.replace(config, roles=parse_roles({"statisticians": [{"user": STAT.id, "scope": "东风村"}]}))
+    """The conftest config with a statistician of 东风村 and the web console on."""
+    return dataclasses.replace(config, roles=parse_roles({"statisticians": [{"user": STAT.id, "scope": "东风村"}]}),
+                               web=WebConfig(enabled=True))
 
 
 @pytest.fixture
@@ -192,6 +194,17 @@ async def c_form(bot: OfflineBot, u: FakeUser) -> str:
     return "own" if docs and u.first_name in str(docs[0].params.get("caption")) else "?"
 
 
+async def c_web(bot: OfflineBot, u: FakeUser) -> str:
+    """``/web``: a sign-in link in private to anyone with a role; never in a group."""
+    _, calls = await bot.post(GROUP1, u, "/web")
+    assert replies(calls) == [texts.WEB_PRIVATE_ONLY]
+    _, calls = await bot.post(private(u), u, "/web")
+    [r] = replies(calls)
+    if r == texts.STATS_NO_ROLE:
+        return "refused"
+    return "link" if "/signin?t=" in r else r
+
+
 async def cb_iam(bot: OfflineBot, u: FakeUser) -> str:
     mid, calls = await bot.post(GROUP1, CHEN, "/iam 陈明")
     approve = next(d for label, d in buttons(calls) if d.startswith("iam:a:"))
@@ -245,6 +258,7 @@ COMMANDS: dict[str, tuple[Cell, dict[str, str]]] = {
     "chart": (c_chart, {**ALL, "stranger": "refused"}),
     "statistician": (c_statistician, {**dict.fromkeys(CALLERS, "refused"), "admin": "ok"}),
     "form": (c_form, {**dict.fromkeys(CALLERS, "not_linked"), "member": "own", "leader": "own"}),
+    "web": (c_web, {**dict.fromkeys(CALLERS, "link"), "stranger": "refused"}),
 }
 CALLBACKS: dict[str, tuple[Cell, dict[str, str]]] = {
     "iam": (cb_iam, LEADERS),

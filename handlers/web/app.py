@@ -1,0 +1,307 @@
+"""The web console's aiohttp application: sign-in, today's progress (grid → member → households), 未报.
+
+An adapter like the chat ones: it turns HTTP requests into calls of the core's services
+(:class:`bot.web.signin.WebSignIn`, :class:`bot.web.progress.LiveBoard`) and renders what comes back with the
+Jinja2 templates beside this file. The pages keep no state of their own (sessions and links are in the
+database), so any number of processes on one database can serve them.
+
+Every response says ``Cache-Control: no-store``; household data goes only into page bodies, never into a
+URL (the pages name grids and members by number). Every POST carries the session's CSRF token (the sign-in
+POST a token of its own, in a cookie and the form), and a POST from another origin is refused. The access
+log holds the route, never a query string.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import jinja2
+from aiohttp import web
+
+from bot.core.web import WebSession
+from bot.services import Services
+from bot.stats.hierarchy import Hierarchy
+from bot.stats.roles import Viewer
+
+log = logging.getLogger(__name__)
+
+HERE = Path(__file__).resolve().parent
+STATIC = HERE / "static"
+HTMX = STATIC / "vendor" / "htmx.min.js"
+SESSION_COOKIE = "gb_session"
+PRE_COOKIE = "gb_signin"
+#: the routes that need no session
+OPEN_ROUTES = frozenset({"home", "signin", "signin_post", "static"})
+SERVICES: web.AppKey[Services] = web.AppKey("services", Services)
+TEMPLATES: web.AppKey[jinja2.Environment] = web.AppKey("templates", jinja2.Environment)
+SECURITY_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "same-origin",
+    "Content-Security-Policy": "default-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'",
+}
+REFUSALS = {
+    "bad": "这个登录链接无效。请在私聊中向机器人发送 /web 获取新的链接。",
+    "expired": "这个登录链接已过期（10分钟内有效）。请在私聊中向机器人发送 /web 获取新的链接。",
+    "used": "这个登录链接已经用过了，每个链接只能用一次。请在私聊中向机器人发送 /web 获取新的链接。",
+    "blocked": "登录失败次数太多，请过一会儿再试。",
+    "csrf": "页面已过期，请重新打开登录链接。",
+}
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+@dataclass
+class Visit:
+    """A signed-in request: its session, the cookie's value, and the user as the chat sees them now."""
+
+    session: WebSession
+    cookie: str
+    hierarchy: Hierarchy
+    viewer: Viewer
+    csrf: str = ""
+
+
+VISIT: Any = web.RequestKey("visit", Visit) if hasattr(web, "RequestKey") else "gridbot.visit"
+
+
+def templates() -> jinja2.Environment:
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(HERE / "templates"), autoescape=True,
+                             undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+    env.globals["htmx"] = HTMX.exists()
+    return env
+
+
+def build_app(services: Services) -> web.Application:
+    app = web.Application(middlewares=[headers_middleware, session_middleware])
+    app[SERVICES] = services
+    app[TEMPLATES] = templates()
+    if not HTMX.exists():
+        log.warning("htmx is not installed in %s (scripts/setup): the console's pages will not update live", HTMX)
+    r = app.router
+    r.add_get("/", home, name="home")
+    r.add_get("/signin", signin_page, name="signin")
+    r.add_post("/signin", signin_post, name="signin_post")
+    r.add_post("/signout", signout, name="signout")
+    r.add_get("/progress", progress, name="progress")
+    r.add_get("/grid/{grid_id:\\d+}", grid, name="grid")
+    r.add_get("/member/{member_id:\\d+}", member, name="member")
+    r.add_get("/missing", missing, name="missing")
+    r.add_static("/static", STATIC, name="static")
+    return app
+
+
+# ---------------------------------------------------------------------------------------------- middleware
+@web.middleware
+async def headers_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    route = request.match_info.route.name
+    try:
+        resp = await handler(request)
+    except web.HTTPException as e:
+        _secure_headers(e.headers, route)
+        log.debug("web %s %s -> %s", request.method, route or "?", e.status)
+        raise
+    _secure_headers(resp.headers, route)
+    log.debug("web %s %s -> %s", request.method, route or "?", resp.status)
+    return resp
+
+
+def _secure_headers(headers: Any, route: str | None) -> None:
+    if route == "static":
+        headers["Cache-Control"] = "public, max-age=3600"  # the script and the style sheet: no data
+    else:
+        headers["Cache-Control"] = "no-store"
+        headers["Pragma"] = "no-cache"
+    for k, v in SECURITY_HEADERS.items():
+        headers.setdefault(k, v)
+
+
+@web.middleware
+async def session_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Every route but the sign-in's needs an open session; every POST its CSRF token and our origin."""
+    svc = request.app[SERVICES]
+    if request.method == "POST" and not _same_origin(request, svc):
+        return _page(request, "message.html", {"title": "拒绝", "text": REFUSALS["csrf"]}, status=403)
+    if request.match_info.route.name in OPEN_ROUTES:
+        return await handler(request)
+    value = request.cookies.get(SESSION_COOKIE)
+    session = await svc.web.session(value)
+    if session is None or value is None:
+        if request.headers.get("HX-Request"):
+            return web.Response(status=401, headers={"HX-Redirect": "/"})
+        raise web.HTTPSeeOther("/")
+    if request.method == "POST":
+        form = await request.post()
+        token = str(form.get("csrf", "")) or request.headers.get("X-CSRF-Token", "")
+        if not await svc.web.csrf_ok(value, token):
+            log.info("web POST refused: bad CSRF token")
+            return _page(request, "message.html", {"title": "拒绝", "text": REFUSALS["csrf"]}, status=403)
+    h, viewer = await svc.web.viewer(session)
+    request[VISIT] = Visit(session, value, h, viewer)
+    if viewer.stranger:
+        return _page(request, "message.html", {"title": "没有权限", "text": "抱歉，您没有查看的权限。如需开通，请联系管理员。"},
+                     status=403)
+    return await handler(request)
+
+
+def _same_origin(request: web.Request, svc: Services) -> bool:
+    """A POST's Origin (when the browser sends one) is the console's own address."""
+    origin = request.headers.get("Origin")
+    if not origin or origin == "null":
+        return origin is None
+    ours = urlsplit(svc.config.web.root)
+    theirs = urlsplit(origin)
+    return (theirs.scheme, theirs.netloc) == (ours.scheme, ours.netloc) or theirs.netloc == request.host
+
+
+def _client(request: web.Request) -> str:
+    """The client's address: the proxy's X-Forwarded-For (its last hop) when the request came from this
+    machine, else the peer."""
+    peer = request.remote or ""
+    fwd = request.headers.get("X-Forwarded-For")
+    if fwd and peer in ("127.0.0.1", "::1"):
+        return fwd.split(",")[-1].strip()
+    return peer
+
+
+# ---------------------------------------------------------------------------------------------- rendering
+def _page(request: web.Request, name: str, ctx: dict[str, Any], status: int = 200) -> web.Response:
+    env = request.app[TEMPLATES]
+    visit: Visit | None = request.get(VISIT)
+    base = {"viewer": visit.viewer if visit else None, "csrf": visit.csrf if visit else "",
+            "signed_in": visit is not None and not visit.viewer.stranger,
+            "poll": request.app[SERVICES].config.web.poll_seconds}
+    html = env.get_template(name).render(**base, **ctx)
+    return web.Response(text=html, content_type="text/html", charset="utf-8", status=status)
+
+
+async def _signed_in_page(request: web.Request, name: str, ctx: dict[str, Any]) -> web.Response:
+    visit: Visit = request[VISIT]
+    visit.csrf = await request.app[SERVICES].web.csrf(visit.cookie)
+    return _page(request, name, ctx)
+
+
+def _live(request: web.Request, version: str) -> bool:
+    """Whether a live part's poll already shows ``version`` (then the answer is 204: htmx keeps the page)."""
+    return bool(request.headers.get("HX-Request")) and request.headers.get("X-Board-Version") == version
+
+
+# ---------------------------------------------------------------------------------------------- sign-in
+async def home(request: web.Request) -> web.StreamResponse:
+    svc = request.app[SERVICES]
+    if await svc.web.session(request.cookies.get(SESSION_COOKIE)) is not None:
+        raise web.HTTPSeeOther("/progress")
+    return _page(request, "message.html", {
+        "title": "网格通 网页控制台",
+        "text": "请在私聊中向机器人发送 /web，点开收到的登录链接即可登录（无需密码）。"})
+
+
+async def signin_page(request: web.Request) -> web.StreamResponse:
+    """The link's page: one button. Opening it uses nothing (a chat's link preview may open it too)."""
+    token = request.query.get("t", "")
+    pre = secrets.token_urlsafe(16)
+    resp = _page(request, "signin.html", {"token": token, "pre": pre})
+    _set_cookie(request, resp, PRE_COOKIE, pre, max_age=15 * 60)
+    return resp
+
+
+async def signin_post(request: web.Request) -> web.StreamResponse:
+    svc = request.app[SERVICES]
+    form = await request.post()
+    pre = request.cookies.get(PRE_COOKIE, "")
+    if not pre or not secrets.compare_digest(pre, str(form.get("pre", ""))):
+        log.info("web sign-in refused: no sign-in cookie or a form of another page")
+        return _page(request, "message.html", {"title": "登录失败", "text": REFUSALS["csrf"]}, status=403)
+    opened = await svc.web.redeem(str(form.get("t", "")), _client(request))
+    if isinstance(opened, str):
+        resp = _page(request, "message.html", {"title": "登录失败", "text": REFUSALS[opened]},
+                     status=429 if opened == "blocked" else 403)
+        resp.del_cookie(PRE_COOKIE, path="/")
+        return resp
+    resp = web.HTTPSeeOther("/progress")
+    _set_cookie(request, resp, SESSION_COOKIE, opened.value)
+    resp.del_cookie(PRE_COOKIE, path="/")
+    raise resp
+
+
+def _set_cookie(request: web.Request, resp: web.StreamResponse, name: str, value: str,
+                max_age: int | None = None) -> None:
+    secure = request.app[SERVICES].config.web.secure
+    resp.set_cookie(name, value, path="/", httponly=True, samesite="Strict", secure=secure, max_age=max_age)
+
+
+async def signout(request: web.Request) -> web.StreamResponse:
+    svc = request.app[SERVICES]
+    await svc.web.sign_out(request[VISIT].cookie)
+    resp = web.HTTPSeeOther("/")
+    resp.del_cookie(SESSION_COOKIE, path="/")
+    raise resp
+
+
+# ---------------------------------------------------------------------------------------------- pages
+def _who(request: web.Request) -> tuple[Services, Hierarchy, Viewer, WebSession]:
+    visit: Visit = request[VISIT]
+    return request.app[SERVICES], visit.hierarchy, visit.viewer, visit.session
+
+
+async def progress(request: web.Request) -> web.StreamResponse:
+    """今日进度: a bar per grid of the scope."""
+    svc, h, viewer, _ = _who(request)
+    day = svc.clock.today()
+    version = await svc.board.version(day)
+    if _live(request, version):
+        return web.Response(status=204)
+    board = await svc.board.progress(h, viewer, day)
+    name = "_board.html" if request.headers.get("HX-Request") else "progress.html"
+    return await _signed_in_page(request, name, {"board": board, "version": version, "level": "grid",
+                                                 "live_url": "/progress", "tab": "progress"})
+
+
+async def grid(request: web.Request) -> web.StreamResponse:
+    """One grid: a bar per member."""
+    svc, h, viewer, _ = _who(request)
+    day = svc.clock.today()
+    gid = int(request.match_info["grid_id"])
+    version = await svc.board.version(day)
+    if _live(request, version):
+        return web.Response(status=204)
+    board = await svc.board.grid(h, viewer, gid, day)
+    if board is None:
+        raise web.HTTPNotFound(text="没有这个网格，或不在您的范围内。")
+    name = "_board.html" if request.headers.get("HX-Request") else "progress.html"
+    return await _signed_in_page(request, name, {"board": board, "version": version, "level": "member",
+                                                 "live_url": f"/grid/{gid}", "tab": "progress"})
+
+
+async def member(request: web.Request) -> web.StreamResponse:
+    """One member: their households and what each reported today."""
+    svc, h, viewer, _ = _who(request)
+    day = svc.clock.today()
+    found = await svc.board.member(h, viewer, int(request.match_info["member_id"]), day)
+    if found is None:
+        raise web.HTTPNotFound(text="没有这个网格员，或不在您的范围内。")
+    unit, lines = found
+    return await _signed_in_page(request, "member.html", {
+        "unit": unit, "lines": lines, "day": day, "tab": "progress",
+        "reported": sum(1 for x in lines if x.reported)})
+
+
+async def missing(request: web.Request) -> web.StreamResponse:
+    """未报: who is still missing, what is missing, their leave, the next nag."""
+    svc, h, viewer, _ = _who(request)
+    now = svc.clock.now()
+    day = svc.clock.day_of(now)
+    # the next nag's time passes too: the list is drawn again at least once a minute while it is open
+    version = f"{await svc.board.version(day)}.{now:%H%M}"
+    if _live(request, version):
+        return web.Response(status=204)
+    grids = await svc.board.missing(h, viewer, day, now)
+    name = "_missing.html" if request.headers.get("HX-Request") else "missing.html"
+    return await _signed_in_page(request, name, {"grids": grids, "day": day, "version": version,
+                                                 "live_url": "/missing", "tab": "missing"})

@@ -1,0 +1,117 @@
+"""Sign-in and the pages over HTTP (aiohttp's client against the console on 127.0.0.1): links, sessions,
+cookies, CSRF, headers. The browser tests (test_browser.py) do the same through Chromium."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+import aiohttp
+import pytest
+
+from bot.config.settings import Config
+from bot.core import texts
+from bot.sample.cast import GROUP1, LIU, STRANGER, WANG
+from handlers.offline.bot import OfflineBot
+from tests.web.helpers import STAT, console, link_for, local, web_config
+
+
+@pytest.fixture
+def config(config: Config) -> Config:
+    return web_config(config)
+
+
+def client(base: str, cookies: dict[str, str] | None = None) -> aiohttp.ClientSession:
+    """A client that keeps cookies of 127.0.0.1 (aiohttp's jar refuses an IP address's by default)."""
+    return aiohttp.ClientSession(base, cookie_jar=aiohttp.CookieJar(unsafe=True), cookies=cookies)
+
+
+async def sign_in(http: aiohttp.ClientSession, url: str) -> aiohttp.ClientResponse:
+    """Open the link's page and press its button, as a browser would."""
+    async with http.get(url) as r:
+        assert r.status == 200
+        page = await r.text()
+    token = re.search(r'name="t" value="([^"]*)"', page).group(1)
+    pre = re.search(r'name="pre" value="([^"]*)"', page).group(1)
+    return await http.post(url.split("?")[0], data={"t": token, "pre": pre}, allow_redirects=False)
+
+
+async def test_a_statistician_signs_in_and_sees_the_village(bot: OfflineBot) -> None:
+    await bot.post(GROUP1, WANG, "包联户均正常，体温正常", "08:11")
+    link, text = await link_for(bot, STAT)
+    assert link and link.startswith("http://127.0.0.1:8080/signin?t=")
+    async with console(bot) as base, client(base) as http:
+        r = await sign_in(http, local(link, base))
+        assert r.status == 303 and r.headers["Location"] == "/progress"
+        cookie = r.cookies["gb_session"]
+        assert cookie["httponly"] and cookie["samesite"] == "Strict" and not cookie["secure"]
+        async with http.get("/progress") as p:
+            assert p.status == 200
+            assert p.headers["Cache-Control"] == "no-store"
+            assert "frame-ancestors 'none'" in p.headers["Content-Security-Policy"]
+            html = await p.text()
+        for grid in ("第一网格", "第二网格", "第三网格"):
+            assert grid in html
+        assert "东风村" in html
+
+
+async def test_a_link_works_once_and_not_in_a_group(bot: OfflineBot) -> None:
+    link, _ = await link_for(bot, STAT)
+    async with console(bot) as base:
+        async with client(base) as http:
+            assert (await sign_in(http, local(link, base))).status == 303
+        async with client(base) as http:
+            r = await sign_in(http, local(link, base))
+            assert r.status == 403 and "已经用过" in await r.text()
+            async with http.get("/progress", allow_redirects=False) as p:
+                assert p.status == 303 and p.headers["Location"] == "/"
+    _, text = await link_for(bot, LIU, GROUP1)
+    assert text == texts.WEB_PRIVATE_ONLY
+
+
+async def test_expired_forged_and_stranger(bot: OfflineBot) -> None:
+    _, text = await link_for(bot, STRANGER)
+    assert text == texts.STATS_NO_ROLE
+    link, _ = await link_for(bot, STAT)
+    async with console(bot) as base:
+        forged = local(link, base)[:-3] + ("AAA" if not link.endswith("AAA") else "BBB")
+        async with client(base) as http:
+            r = await sign_in(http, forged)
+            assert r.status == 403 and "无效" in await r.text()
+        bot.clock.set(bot.clock.now + timedelta(minutes=11))
+        async with client(base) as http:
+            r = await sign_in(http, local(link, base))
+            assert r.status == 403 and "过期" in await r.text()
+        async with client(base, {"gb_session": "forged-value"}) as http:
+            async with http.get("/progress", allow_redirects=False) as p:
+                assert p.status == 303
+
+
+async def test_post_needs_the_csrf_token_and_the_idle_timeout_ends_a_session(bot: OfflineBot) -> None:
+    link, _ = await link_for(bot, LIU)
+    async with console(bot) as base, client(base) as http:
+        await sign_in(http, local(link, base))
+        async with http.post("/signout", data={"csrf": "nope"}, allow_redirects=False) as r:
+            assert r.status == 403
+        async with http.get("/progress") as p:
+            html = await p.text()
+            assert p.status == 200
+        assert "第一网格" in html and "第二网格" not in html  # a leader sees their grid only
+        csrf = re.search(r'name="csrf" value="([^"]*)"', html).group(1)
+        async with http.post("/signout", data={"csrf": csrf}, headers={"Origin": "https://evil.example"},
+                             allow_redirects=False) as r:
+            assert r.status == 403
+        bot.clock.set(bot.clock.now + timedelta(minutes=31))
+        async with http.get("/progress", allow_redirects=False) as p:
+            assert p.status == 303
+
+
+async def test_rate_limit_of_links(bot: OfflineBot) -> None:
+    for _ in range(5):
+        link, _ = await link_for(bot, STAT)
+        assert link
+    link, text = await link_for(bot, STAT)
+    assert link is None and text == texts.WEB_TOO_MANY
+    bot.clock.set(bot.clock.now + timedelta(minutes=61))
+    link, _ = await link_for(bot, STAT)
+    assert link
