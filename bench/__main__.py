@@ -1,7 +1,7 @@
 """``python -m bench``: every benchmark, with quick-but-meaningful arguments, one after the other; each prints
 its figures. ``python -m bench --full`` runs them at full scale (long: the county summary alone generates
 5.8 million rows). ``--only NAME`` runs one (nag_dispatch, reply_window, summary_scale, ocr_bench, load, rooms_speed,
-parse_eval, parse_speed)."""
+parse_eval, parse_speed, web_progress)."""
 
 from __future__ import annotations
 
@@ -20,6 +20,7 @@ BENCHMARKS: dict[str, tuple[list[str], list[str]]] = {
     "rooms_speed": ([], []),
     "parse_eval": ([], []),
     "parse_speed": (["--rounds", "5"], []),
+    "web_progress": (["--small", "--runs", "3"], []),
 }
 
 

@@ -175,6 +175,7 @@ def plan_run(adapters: list[Adapter], config: Config) -> tuple[Adapter, tuple[Ad
     return host, tuple(a for a in on if a is not host)
 
 
-def load_demo(name: str = "telegram") -> Callable[[Config, Any], int]:
-    """The offline demo of a chat adapter (``gridbot.demos`` entry points): ``run(config, out) -> exit code``."""
+def load_demo(name: str = "telegram") -> Callable[..., int]:
+    """The offline demo of a chat adapter (``gridbot.demos`` entry points): ``run(config, out) -> exit code``;
+    ``run(config, out, web=True, port=N)`` then serves the web console on the demo's database."""
     return _entry_point("gridbot.demos", name)

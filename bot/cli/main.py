@@ -38,6 +38,9 @@ def _parser() -> argparse.ArgumentParser:
     demo.add_argument("--platform", default="telegram",
                       help="the chat platform whose adapter plays the day: telegram (default) or feishu (against "
                            "a local stand-in of the Feishu open platform on 127.0.0.1)")
+    demo.add_argument("--web", action="store_true",
+                      help="then keep the demo database and serve the web console on 127.0.0.1 (prints a sign-in link)")
+    demo.add_argument("--port", type=int, default=8080, help="the web console's port with --web (default 8080)")
 
     roster = sub.add_parser("roster", help="import or show the roster").add_subparsers(dest="roster_cmd", required=True)
     imp = roster.add_parser("import", help="import the roster from a CSV/XLSX file (one transaction)")
@@ -106,6 +109,12 @@ def _dispatch(args: argparse.Namespace, config: Config) -> int:
         except LookupError as e:
             print(f"gridbot: {e}", file=sys.stderr)
             return 2
+        if args.web:
+            if args.platform != "telegram":
+                print("gridbot: demo --web plays the Telegram demo (no --platform)", file=sys.stderr)
+                return 2
+            logging.getLogger("handlers.web").setLevel(logging.INFO)
+            return run_demo(config, sys.stdout, web=True, port=args.port)
         return run_demo(config, sys.stdout)
     if args.cmd == "run":
         plan = plan_run(load_adapters(), config)

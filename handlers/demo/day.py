@@ -27,6 +27,7 @@ from bot.sample.cast import (
     ZHAO,
 )
 from handlers.demo import photos, reminders, stats
+from handlers.demo import web as console
 from handlers.demo.scenes import Stage, morning, opening
 from handlers.demo.stage import DEMO_DAY, Demo
 
@@ -65,8 +66,19 @@ async def print_table(demo: Stage, svc: ReportService) -> None:
                 demo.say(f"    {r.household}：{cells}")
 
 
-def run_demo(config: Config, out: TextIO) -> int:
-    """Run the demo against a fresh temporary database (the configured one is not touched)."""
+def run_demo(config: Config, out: TextIO, web: bool = False, port: int = 8080) -> int:
+    """Run the demo against a fresh temporary database (the configured one is not touched). With ``web``, the
+    database is kept (its path is printed) and the web console serves it on 127.0.0.1:``port`` until Ctrl-C."""
+    if web:
+        tmp = tempfile.mkdtemp(prefix="gridbot-demo-")
+        cfg = dataclasses.replace(config, db_path=str(Path(tmp) / "demo.db"), web=dataclasses.replace(
+            config.web, enabled=True, listen="127.0.0.1", port=port, base_url=f"http://127.0.0.1:{port}"))
+
+        async def day_and_console(demo: Demo) -> None:
+            await script(demo)
+            await console.serve(demo)
+
+        return asyncio.run(Demo(cfg, out).play(day_and_console))
     with tempfile.TemporaryDirectory(prefix="gridbot-demo-") as tmp:
         cfg = dataclasses.replace(config, db_path=str(Path(tmp) / "demo.db"))
         return asyncio.run(Demo(cfg, out).play(script))

@@ -38,6 +38,8 @@ SESSION_COOKIE = "gb_session"
 PRE_COOKIE = "gb_signin"
 #: the routes that need no session
 OPEN_ROUTES = frozenset({"home", "signin", "signin_post", "static"})
+#: the routes whose pages poll for changes
+LIVE_ROUTES = frozenset({"progress", "grid", "missing"})
 SERVICES: web.AppKey[Services] = web.AppKey("services", Services)
 TEMPLATES: web.AppKey[jinja2.Environment] = web.AppKey("templates", jinja2.Environment)
 SECURITY_HEADERS = {
@@ -136,6 +138,8 @@ async def session_middleware(request: web.Request, handler: Handler) -> web.Stre
         if request.headers.get("HX-Request"):
             return web.Response(status=401, headers={"HX-Redirect": "/"})
         raise web.HTTPSeeOther("/")
+    if request.method == "GET" and await _unchanged(request, svc):
+        return web.Response(status=204)  # an open page's poll, nothing new: no roles or figures read
     if request.method == "POST":
         form = await request.post()
         token = str(form.get("csrf", "")) or request.headers.get("X-CSRF-Token", "")
@@ -187,9 +191,21 @@ async def _signed_in_page(request: web.Request, name: str, ctx: dict[str, Any]) 
     return _page(request, name, ctx)
 
 
-def _live(request: web.Request, version: str) -> bool:
-    """Whether a live part's poll already shows ``version`` (then the answer is 204: htmx keeps the page)."""
-    return bool(request.headers.get("HX-Request")) and request.headers.get("X-Board-Version") == version
+async def live_version(request: web.Request, svc: Services) -> str:
+    """What a live page shows changes only when this does: the day's reports and the roster (and, for 未报,
+    the minute: the next nag's time passes too)."""
+    now = svc.clock.now()
+    version = await svc.board.version(svc.clock.day_of(now))
+    return f"{version}.{now:%H%M}" if request.match_info.route.name == "missing" else version
+
+
+async def _unchanged(request: web.Request, svc: Services) -> bool:
+    """Whether this is a live part's poll that already shows the current version (then the answer is 204 and
+    htmx keeps the page). It costs the session's row and the version's."""
+    shown = request.headers.get("X-Board-Version")
+    if not shown or not request.headers.get("HX-Request") or request.match_info.route.name not in LIVE_ROUTES:
+        return False
+    return shown == await live_version(request, svc)
 
 
 # ---------------------------------------------------------------------------------------------- sign-in
@@ -254,9 +270,7 @@ async def progress(request: web.Request) -> web.StreamResponse:
     """今日进度: a bar per grid of the scope."""
     svc, h, viewer, _ = _who(request)
     day = svc.clock.today()
-    version = await svc.board.version(day)
-    if _live(request, version):
-        return web.Response(status=204)
+    version = await live_version(request, svc)
     board = await svc.board.progress(h, viewer, day)
     name = "_board.html" if request.headers.get("HX-Request") else "progress.html"
     return await _signed_in_page(request, name, {"board": board, "version": version, "level": "grid",
@@ -268,9 +282,7 @@ async def grid(request: web.Request) -> web.StreamResponse:
     svc, h, viewer, _ = _who(request)
     day = svc.clock.today()
     gid = int(request.match_info["grid_id"])
-    version = await svc.board.version(day)
-    if _live(request, version):
-        return web.Response(status=204)
+    version = await live_version(request, svc)
     board = await svc.board.grid(h, viewer, gid, day)
     if board is None:
         raise web.HTTPNotFound(text="没有这个网格，或不在您的范围内。")
@@ -297,10 +309,7 @@ async def missing(request: web.Request) -> web.StreamResponse:
     svc, h, viewer, _ = _who(request)
     now = svc.clock.now()
     day = svc.clock.day_of(now)
-    # the next nag's time passes too: the list is drawn again at least once a minute while it is open
-    version = f"{await svc.board.version(day)}.{now:%H%M}"
-    if _live(request, version):
-        return web.Response(status=204)
+    version = await live_version(request, svc)
     grids = await svc.board.missing(h, viewer, day, now)
     name = "_missing.html" if request.headers.get("HX-Request") else "missing.html"
     return await _signed_in_page(request, name, {"grids": grids, "day": day, "version": version,

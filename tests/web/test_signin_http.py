@@ -115,3 +115,43 @@ async def test_rate_limit_of_links(bot: OfflineBot) -> None:
     bot.clock.set(bot.clock.now + timedelta(minutes=61))
     link, _ = await link_for(bot, STAT)
     assert link
+
+
+async def test_an_unchanged_page_is_answered_204_and_a_report_changes_it(bot: OfflineBot) -> None:
+    link, _ = await link_for(bot, STAT)
+    async with console(bot) as base, client(base) as http:
+        await sign_in(http, local(link, base))
+        async with http.get("/progress") as p:
+            html = await p.text()
+        version = re.search(r'data-version="([^"]+)"', html).group(1)
+        poll = {"HX-Request": "true", "X-Board-Version": version}
+        async with http.get("/progress", headers=poll) as p:
+            assert p.status == 204
+        await bot.post(GROUP1, WANG, "包联户均正常，体温正常", "08:11")
+        async with http.get("/progress", headers=poll) as p:
+            assert p.status == 200
+            fragment = await p.text()
+        assert "<html" not in fragment and 'id="board"' in fragment
+        assert re.search(r'data-version="([^"]+)"', fragment).group(1) != version
+        # 未报 names who is missing and how much; 王艳 reported all, so she is not there
+        async with http.get("/missing") as p:
+            body = await p.text()
+        assert "刘志宇" in body and "王艳" not in body
+        await bot.post(GROUP1, LIU, "霍建军家4人体温36.5", "08:20")
+        async with http.get("/missing") as p:
+            body = await p.text()
+        assert re.search(r"还差\d+户", body)
+
+
+async def test_a_member_sees_only_their_own_households(bot: OfflineBot) -> None:
+    link, _ = await link_for(bot, WANG)
+    async with console(bot) as base, client(base) as http:
+        await sign_in(http, local(link, base))
+        async with http.get("/progress") as p:
+            html = await p.text()
+        assert html.count('<li class="row') == 1 and "网格员 0/1" in html
+        h = await bot.services.stats.hierarchy()
+        liu = next(m for m in h.members.values() if m.label == "刘志宇")
+        async with http.get(f"/member/{liu.member_id}") as p:
+            assert p.status == 404
+            assert "霍建军" not in await p.text()
