@@ -119,8 +119,7 @@ class WebSignIn:
         await self.repo.add_link(claim.jti, sender.user_id, sender.username, _iso(now), _iso(expires))
         token = sign_link(await self.secret(), claim)
         log.info("web sign-in link sent to %s (%s)", who, ",".join(sorted(viewer.roles)))
-        return Reply(texts.WEB_LINK.format(minutes=self.cfg.link_minutes, url=f"{self.cfg.root}/signin?t={token}"),
-                     quote=False)
+        return Reply(texts.WEB_LINK.format(minutes=self.cfg.link_minutes, url=f"{self.cfg.root}/signin?t={token}"))
 
     # ------------------------------------------------------------------ opening a session
     async def redeem(self, token: str, client: str) -> Opened | str:

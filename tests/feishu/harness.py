@@ -16,6 +16,7 @@ import pytest
 
 from bot.config.feishu import FeishuConfig
 from bot.config.settings import Config
+from bot.config.web import WebConfig
 from bot.core.roster import read_roster_bytes
 from bot.sample import roster_bytes
 from bot.sample.cast import DAY
@@ -96,7 +97,7 @@ async def wait_until(cond: Callable[[], Any], timeout: float = 20.0, what: str =
 @asynccontextmanager
 async def town(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, *, mode: str = "websocket",
                api_sleep: Callable[[float], Any] | None = None, before_start: Callable[..., Any] | None = None,
-               leaders_group: bool = False,
+               leaders_group: bool = False, web: bool = False,
                **standin_kw: Any) -> AsyncIterator[Town]:
     tz = Config().tz
     clock = Clock(datetime.combine(DAY, time(8, 0), tz))
@@ -118,6 +119,8 @@ async def town(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, *, mode: str = "
                             listen="127.0.0.1", port=0)
         config = dataclasses.replace(Config(), db_path=str(tmp_path / "feishu.db"), feishu=fcfg,
                                      admins=(f"feishu:{users['管理员'].open_id}",))  # type: ignore[arg-type]
+        if web:  # the web console on (its sign-in links: /web)
+            config = dataclasses.replace(config, web=WebConfig(enabled=True, port=0))
         if leaders_group:
             config = dataclasses.replace(config, schedule=dataclasses.replace(
                 config.schedule, leaders_chat_id=f"feishu:{groups['长'].chat_id}"))
