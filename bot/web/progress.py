@@ -87,6 +87,11 @@ class Board:
     rows: list[Row]
     total: Row
 
+    @property
+    def places(self) -> bool:
+        """Whether the rows are in more than one place (镇/村), so that each row says its own."""
+        return len({r.place for r in self.rows}) > 1
+
 
 @dataclass(frozen=True)
 class HouseholdLine:
@@ -118,6 +123,8 @@ class GridMissing:
     members: list[MissingLine] = field(default_factory=list)
     next_nag: Slot | None = None
     paused: bool = False
+    #: whether the grid has a group (nags go only to bound grids)
+    bound: bool = True
 
     @property
     def next_nag_label(self) -> str:
@@ -251,7 +258,8 @@ class LiveBoard:
                 continue
             pause = pauses.get(gid)
             gm.paused = pause is not None and pause.covers(day)
-            if gid in bound and not gm.paused and is_active_day(cfg, day):
+            gm.bound = gid in bound
+            if gm.bound and not gm.paused and is_active_day(cfg, day):
                 gs = apply_override(cfg.grid_defaults(), overrides.get(gid))
                 gm.next_nag = next((s for s in grid_plan(gs, day, tz, cutoff)
                                     if s.base in NAG_LABELS and s.at > now), None)

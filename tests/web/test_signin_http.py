@@ -138,9 +138,13 @@ async def test_an_unchanged_page_is_answered_204_and_a_report_changes_it(bot: Of
             body = await p.text()
         assert "刘志宇" in body and "王艳" not in body
         await bot.post(GROUP1, LIU, "霍建军家4人体温36.5", "08:20")
+        await bot.post(GROUP1, LIU, "/leave 陈明 今天", "08:21")
         async with http.get("/missing") as p:
             body = await p.text()
-        assert re.search(r"还差\d+户", body)
+        assert re.search(r"刘志宇.*?还差\d+户", body, re.S)
+        assert re.search(r"陈明.*?请假 02-10至02-10", body, re.S)
+        assert "下次提醒 16:00" in body  # 第一网格 is bound; the default reminder
+        assert "未绑定网格群" in body  # 第三网格 has no group
 
 
 async def test_a_member_sees_only_their_own_households(bot: OfflineBot) -> None:
