@@ -24,6 +24,7 @@ from urllib.parse import urlsplit
 import jinja2
 from aiohttp import web
 
+from bot.core import texts
 from bot.core.web import WebSession
 from bot.services import Services
 from bot.stats.hierarchy import Hierarchy
@@ -47,13 +48,6 @@ SECURITY_HEADERS = {
     "X-Frame-Options": "DENY",
     "Referrer-Policy": "same-origin",
     "Content-Security-Policy": "default-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'",
-}
-REFUSALS = {
-    "bad": "这个登录链接无效。请在私聊中向机器人发送 /web 获取新的链接。",
-    "expired": "这个登录链接已过期（10分钟内有效）。请在私聊中向机器人发送 /web 获取新的链接。",
-    "used": "这个登录链接已经用过了，每个链接只能用一次。请在私聊中向机器人发送 /web 获取新的链接。",
-    "blocked": "登录失败次数太多，请过一会儿再试。",
-    "csrf": "页面已过期，请重新打开登录链接。",
 }
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -129,7 +123,7 @@ async def session_middleware(request: web.Request, handler: Handler) -> web.Stre
     """Every route but the sign-in's needs an open session; every POST its CSRF token and our origin."""
     svc = request.app[SERVICES]
     if request.method == "POST" and not _same_origin(request, svc):
-        return _page(request, "message.html", {"title": "拒绝", "text": REFUSALS["csrf"]}, status=403)
+        return _page(request, "message.html", {"title": texts.WEB_FORBIDDEN_TITLE, "text": texts.WEB_REFUSED["csrf"]}, status=403)
     if request.match_info.route.name in OPEN_ROUTES:
         return await handler(request)
     value = request.cookies.get(SESSION_COOKIE)
@@ -145,12 +139,11 @@ async def session_middleware(request: web.Request, handler: Handler) -> web.Stre
         token = str(form.get("csrf", "")) or request.headers.get("X-CSRF-Token", "")
         if not await svc.web.csrf_ok(value, token):
             log.info("web POST refused: bad CSRF token")
-            return _page(request, "message.html", {"title": "拒绝", "text": REFUSALS["csrf"]}, status=403)
+            return _page(request, "message.html", {"title": texts.WEB_FORBIDDEN_TITLE, "text": texts.WEB_REFUSED["csrf"]}, status=403)
     h, viewer = await svc.web.viewer(session)
     request[VISIT] = Visit(session, value, h, viewer)
     if viewer.stranger:
-        return _page(request, "message.html", {"title": "没有权限", "text": "抱歉，您没有查看的权限。如需开通，请联系管理员。"},
-                     status=403)
+        return _page(request, "message.html", {"title": texts.WEB_NO_ROLE_TITLE, "text": texts.WEB_NO_ROLE}, status=403)
     return await handler(request)
 
 
@@ -213,9 +206,7 @@ async def home(request: web.Request) -> web.StreamResponse:
     svc = request.app[SERVICES]
     if await svc.web.session(request.cookies.get(SESSION_COOKIE)) is not None:
         raise web.HTTPSeeOther("/progress")
-    return _page(request, "message.html", {
-        "title": "网格通 网页控制台",
-        "text": "请在私聊中向机器人发送 /web，点开收到的登录链接即可登录（无需密码）。"})
+    return _page(request, "message.html", {"title": texts.WEB_HOME_TITLE, "text": texts.WEB_HOME})
 
 
 async def signin_page(request: web.Request) -> web.StreamResponse:
@@ -233,10 +224,10 @@ async def signin_post(request: web.Request) -> web.StreamResponse:
     pre = request.cookies.get(PRE_COOKIE, "")
     if not pre or not secrets.compare_digest(pre, str(form.get("pre", ""))):
         log.info("web sign-in refused: no sign-in cookie or a form of another page")
-        return _page(request, "message.html", {"title": "登录失败", "text": REFUSALS["csrf"]}, status=403)
+        return _page(request, "message.html", {"title": texts.WEB_REFUSED_TITLE, "text": texts.WEB_REFUSED["csrf"]}, status=403)
     opened = await svc.web.redeem(str(form.get("t", "")), _client(request))
     if isinstance(opened, str):
-        resp = _page(request, "message.html", {"title": "登录失败", "text": REFUSALS[opened]},
+        resp = _page(request, "message.html", {"title": texts.WEB_REFUSED_TITLE, "text": texts.WEB_REFUSED[opened]},
                      status=429 if opened == "blocked" else 403)
         resp.del_cookie(PRE_COOKIE, path="/")
         return resp
@@ -285,7 +276,7 @@ async def grid(request: web.Request) -> web.StreamResponse:
     version = await live_version(request, svc)
     board = await svc.board.grid(h, viewer, gid, day)
     if board is None:
-        raise web.HTTPNotFound(text="没有这个网格，或不在您的范围内。")
+        raise web.HTTPNotFound(text=texts.WEB_NO_GRID)
     name = "_board.html" if request.headers.get("HX-Request") else "progress.html"
     return await _signed_in_page(request, name, {"board": board, "version": version, "level": "member",
                                                  "live_url": f"/grid/{gid}", "tab": "progress"})
@@ -297,7 +288,7 @@ async def member(request: web.Request) -> web.StreamResponse:
     day = svc.clock.today()
     found = await svc.board.member(h, viewer, int(request.match_info["member_id"]), day)
     if found is None:
-        raise web.HTTPNotFound(text="没有这个网格员，或不在您的范围内。")
+        raise web.HTTPNotFound(text=texts.WEB_NO_MEMBER)
     unit, lines = found
     return await _signed_in_page(request, "member.html", {
         "unit": unit, "lines": lines, "day": day, "tab": "progress",
