@@ -28,6 +28,7 @@ from bot.config.settings import Config
 from bot.console.service import ConsoleService
 from bot.core.dates import ReportClock
 from bot.inbox.service import InboxService
+from bot.quota.service import QuotaService
 from bot.reminders.service import NagService
 from bot.reports.photos import PhotoService
 from bot.reports.reading import PhotoReader
@@ -39,6 +40,7 @@ from storage.console import ConsoleRepo
 from storage.db import Database, open_database
 from storage.inbox import InboxRepo
 from storage.photos import PhotoRepo
+from storage.quota import QuotaRepo
 from storage.reminders import ReminderRepo
 from storage.reports import ReportRepo
 from storage.stats import StatsRepo
@@ -67,6 +69,8 @@ class Services:
     #: the web console: sign-in links and sessions, and its live pages' queries
     web: WebSignIn
     board: LiveBoard
+    #: the chat platforms' API calls against their monthly quotas
+    quota: QuotaService
 
     async def close(self) -> None:
         self.reader.shutdown()  # a photo still being read is dropped: nothing of it was stored
@@ -92,7 +96,7 @@ async def open_services(config: Config, clock: Callable[[], datetime] | None = N
     web = WebSignIn(config, web_repo, stats, report_clock)
     board = LiveBoard(config, stats, reminders, web_repo)
     return Services(config, db, report_clock, inbox, report_repo, reports, photos, reader, reminders, stats, console,
-                    web, board)
+                    web, board, QuotaService(QuotaRepo(db), report_clock))
 
 
 class Adapter(Protocol):

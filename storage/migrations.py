@@ -683,4 +683,26 @@ MIGRATIONS.append((
     """,
 ))
 
+MIGRATIONS.append((
+    11,
+    "a chat platform's API calls per day and kind (Feishu's free tenant has a monthly quota), and the quota "
+    "notices sent (once a month each)",
+    """
+    CREATE TABLE api_calls (
+        platform TEXT NOT NULL,
+        day TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        calls INTEGER NOT NULL DEFAULT 0,
+        PRIMARY KEY (platform, day, kind)
+    );
+    CREATE TABLE quota_notices (
+        platform TEXT NOT NULL,
+        month TEXT NOT NULL,
+        level TEXT NOT NULL,
+        sent_at TEXT NOT NULL,
+        PRIMARY KEY (platform, month, level)
+    )
+    """,
+))
+
 LATEST = MIGRATIONS[-1][0]

@@ -27,6 +27,7 @@ PROJECT = ("bot", "handlers", "storage")
 TELEGRAM_MAY_USE = (
     "bot.services", "bot.core", "bot.config", "bot.reports.service", "bot.reports.photos",
     "bot.reminders.service", "bot.reminders.schedule", "bot.stats.service", "bot.ocr.errors", "bot.inbox",
+    "bot.quota.service",
 )
 #: and what the web console (handlers/web) may use besides: its own services, the roles and the hierarchy
 #: they answer with
@@ -199,7 +200,7 @@ def test_no_function_imports_of_the_project() -> None:
 
 def test_repositories_are_named_after_their_files() -> None:
     expected = {"reports": "ReportRepo", "reminders": "ReminderRepo", "stats": "StatsRepo", "photos": "PhotoRepo",
-                "inbox": "InboxRepo", "console": "ConsoleRepo", "web": "WebRepo"}
+                "inbox": "InboxRepo", "console": "ConsoleRepo", "web": "WebRepo", "quota": "QuotaRepo"}
     for f in source_files("storage"):
         tree = ast.parse(f.read_text(encoding="utf-8"))
         repos = [n.name for n in tree.body if isinstance(n, ast.ClassDef) and n.name.endswith("Repo")]

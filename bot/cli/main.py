@@ -41,6 +41,8 @@ def _parser() -> argparse.ArgumentParser:
     demo.add_argument("--web", action="store_true",
                       help="then keep the demo database and serve the web console on 127.0.0.1 (prints a sign-in link)")
     demo.add_argument("--port", type=int, default=8080, help="the web console's port with --web (default 8080)")
+    status = sub.add_parser("status", help="the chat platforms' API calls today and this month, against the quota")
+    status.add_argument("--date", type=date.fromisoformat, help="the day to show (default today)")
 
     roster = sub.add_parser("roster", help="import or show the roster").add_subparsers(dest="roster_cmd", required=True)
     imp = roster.add_parser("import", help="import the roster from a CSV/XLSX file (one transaction)")
@@ -128,6 +130,8 @@ def _dispatch(args: argparse.Namespace, config: Config) -> int:
         return asyncio.run(cmd_roster(args, config))
     if args.cmd == "report":
         return asyncio.run(cmd_report_add(args, config))
+    if args.cmd == "status":
+        return asyncio.run(cmd_status(args, config))
     if args.cmd in stats_cli.COMMANDS:
         return asyncio.run(stats_cli.run(args, config))
     if args.cmd in ocr_cli.COMMANDS:
@@ -226,6 +230,19 @@ async def cmd_report_add(args: argparse.Namespace, config: Config) -> int:
         await svc.close()
     print(reply.text)
     return 0 if reply.text.startswith("✅") else 1
+
+
+async def cmd_status(args: argparse.Namespace, config: Config) -> int:
+    """The stored API calls of Feishu (its free tenant has a monthly quota): today per kind, and the month."""
+    svc = await _services(config)
+    try:
+        usage = await svc.quota.usage("feishu", config.feishu.monthly_quota, args.date)
+    finally:
+        await svc.close()
+    print(f"database {config.db_path}")
+    for line in usage.lines():
+        print(line)
+    return 0
 
 
 if __name__ == "__main__":

@@ -41,6 +41,16 @@ class FeishuConfig:
     app_rate: float = 50.0
     #: tries of a send Feishu answered with its frequency limit, with a doubling wait (0.5 s, 1 s, 2 s, ...)
     max_retries: int = 4
+    #: the tenant's monthly API-call quota (a free tenant: about 10,000); 0: no quota is watched
+    monthly_quota: int = 10000
+    #: a group's plain report acknowledgements are held this many seconds and sent as one message (each
+    #: member named); questions, errors, cards and command answers go at once. 0: each is sent at once
+    ack_window_s: int = 300
+    #: when the month runs tight against the quota, the window is this many times longer
+    tight_factor: int = 3
+    #: a group's member names are fetched again after this many hours (and sooner for a stranger, at most
+    #: once an hour)
+    names_ttl_hours: int = 168
 
     def app_secret(self) -> str | None:
         return os.environ.get(self.app_secret_env) or None
@@ -59,6 +69,7 @@ class FeishuConfig:
         return out
 
 
+_INT_KEYS = ("max_retries", "monthly_quota", "ack_window_s", "tight_factor", "names_ttl_hours")
 _STR_KEYS = ("app_id", "app_secret_env", "encrypt_key_env", "verification_token_env", "mode", "base_url", "listen",
              "path")
 
@@ -67,7 +78,7 @@ def parse_feishu_config(section: dict[str, Any] | None) -> FeishuConfig:
     """Validate the ``[feishu]`` table. Raises :class:`ConfigError` naming the key on a bad value."""
     if not section:
         return FeishuConfig()
-    no_unknown(section, {"enabled", "port", "chat_rate", "app_rate", "max_retries", *_STR_KEYS}, "feishu")
+    no_unknown(section, {"enabled", "port", "chat_rate", "app_rate", *_INT_KEYS, *_STR_KEYS}, "feishu")
     kw: dict[str, Any] = {}
     if "enabled" in section:
         kw["enabled"] = expect(section, "enabled", bool, "feishu.enabled")
@@ -79,8 +90,9 @@ def parse_feishu_config(section: dict[str, Any] | None) -> FeishuConfig:
     for key in ("chat_rate", "app_rate"):
         if key in section:
             kw[key] = float(expect(section, key, (int, float), f"feishu.{key}"))
-    if "max_retries" in section:
-        kw["max_retries"] = expect(section, "max_retries", int, "feishu.max_retries")
+    for key in _INT_KEYS:
+        if key in section:
+            kw[key] = expect(section, key, int, f"feishu.{key}")
     cfg = FeishuConfig(**kw)
     if cfg.mode not in MODES:
         raise ConfigError("feishu.mode", f'must be "{WEBSOCKET}" or "{CALLBACK}"')
@@ -96,6 +108,14 @@ def parse_feishu_config(section: dict[str, Any] | None) -> FeishuConfig:
         raise ConfigError("feishu.app_rate", "must be more than 0 and at most 50 (Feishu's limit for an app)")
     if not 0 <= cfg.max_retries <= 10:
         raise ConfigError("feishu.max_retries", "must be 0-10")
+    if not 0 <= cfg.monthly_quota <= 10_000_000:
+        raise ConfigError("feishu.monthly_quota", "must be 0 (none) to 10000000 calls")
+    if not 0 <= cfg.ack_window_s <= 3600:
+        raise ConfigError("feishu.ack_window_s", "must be 0-3600 seconds (0 sends each acknowledgement at once)")
+    if not 1 <= cfg.tight_factor <= 10:
+        raise ConfigError("feishu.tight_factor", "must be 1-10")
+    if not 1 <= cfg.names_ttl_hours <= 24 * 31:
+        raise ConfigError("feishu.names_ttl_hours", "must be 1-744 hours")
     for key in ("app_secret_env", "encrypt_key_env", "verification_token_env"):
         if not getattr(cfg, key):
             raise ConfigError(f"feishu.{key}", "must name an environment variable")

@@ -81,6 +81,10 @@ REPORT_OK = "✅ 已记录 {member} {summary}"
 #: several members' acknowledgements in one message, when a group is busy (see README "Deployment")
 REPORT_MERGED = "✅ 已记录：{items}"
 ACK_ANOMALIES = "（异常：{anomalies}）"
+#: to the statisticians (once a month) when the Feishu tenant's monthly API calls run short
+FEISHU_QUOTA_NOTICE = ("⚠️ 本月飞书接口调用已用 {used} 次（免费额度每月 {quota} 次），额度紧张，照此速度月底前会用完。"
+                       "为节省额度，群里的普通上报确认改为每 {minutes} 分钟合并发送一条；提问、错误提示和命令回复照常立即发送。"
+                       "如需更多额度，请联系企业管理员升级飞书版本。")
 REPORT_SAME = "✅ 已记录 {member}：同昨日，{summary}"
 REPORT_NO_HISTORY = "{member}，没有找到您之前的上报，无法按“同昨日”记录。请直接写今天的情况。"
 REPORT_UNMATCHED = "❓ 没有找到户主：{names}。请核对姓名后再发一次。"

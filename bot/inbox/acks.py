@@ -13,6 +13,10 @@ grid post within minutes, and one reply each would queue behind that limit for m
 
 So a busy group gets at most one merged acknowledgement every few seconds and each member waits at most
 about ``delay_s`` plus the send for theirs. Pure bookkeeping, no I/O: the adapter sends.
+
+An adapter whose platform counts calls against a quota (Feishu) holds every plain acknowledgement of a group
+for a longer window of its own, busy or not; it keeps each held reply's message and full text
+(:meth:`AckMerger.hold`), so that a window that held one reply answers that message with it as it is.
 """
 
 from __future__ import annotations
@@ -28,6 +32,8 @@ class HeldAcks:
     items: list[str] = field(default_factory=list)
     #: the committed replies (outbox ids) the merged message stands for
     outbox_ids: list[int] = field(default_factory=list)
+    #: each held reply's message (the member's) and full text, in the order they were held
+    replies: list[tuple[str, str]] = field(default_factory=list)
 
 
 class AckMerger:
@@ -53,19 +59,33 @@ class AckMerger:
             return False
         return chat_id in self._held or len(self._recent(chat_id, now)) >= self.busy_at
 
-    def hold(self, chat_id: str, item: str, outbox_id: int | None) -> bool:
-        """Hold an acknowledgement for the chat's next merged message. True when it is the first one held
-        (the caller schedules the send in :attr:`delay_s` seconds)."""
+    def hold(self, chat_id: str, item: str, outbox_id: int | None, *, message_id: str = "", text: str = "") -> bool:
+        """Hold an acknowledgement for the chat's next merged message (``message_id`` and ``text``: the member's
+        message and the reply as it would go alone). True when it is the first one held (the caller schedules
+        the send in :attr:`delay_s` seconds, or its own window)."""
         first = chat_id not in self._held
         held = self._held.setdefault(chat_id, HeldAcks())
         held.items.append(item)
+        held.replies.append((message_id, text or item))
         if outbox_id is not None:
             held.outbox_ids.append(outbox_id)
         return first
 
+    def held_chats(self) -> list[str]:
+        return list(self._held)
+
+    def take_held(self, chat_id: str) -> HeldAcks | None:
+        """What is held for the chat (and no longer held)."""
+        held = self._held.pop(chat_id, None)
+        return held if held is not None and held.items else None
+
     def take(self, chat_id: str) -> tuple[str, list[int]] | None:
         """The merged message of what is held for the chat, and the replies it stands for."""
-        held = self._held.pop(chat_id, None)
-        if held is None or not held.items:
+        held = self.take_held(chat_id)
+        if held is None:
             return None
-        return texts.REPORT_MERGED.format(items="、".join(held.items)), held.outbox_ids
+        return merged_text(held), held.outbox_ids
+
+
+def merged_text(held: HeldAcks) -> str:
+    return texts.REPORT_MERGED.format(items="、".join(held.items))

@@ -73,12 +73,16 @@ class FeishuUnreachable(FeishuError):
 
 @dataclass
 class ApiCalls:
-    """How many API calls gridbot made, per day and per kind (``send``, ``reply``, ``token``, ...)."""
+    """How many API calls gridbot made, per day and per kind (``send``, ``reply``, ``token``, ...).
+
+    ``counts`` holds the month's days (the stored ones are loaded at start, :meth:`load`); ``pending`` what was
+    counted since the last :meth:`take_pending`, which the adapter stores in batches."""
 
     today: Callable[[], date] = date.today
     counts: dict[date, dict[str, int]] = field(default_factory=dict)
     #: how many days of counts are kept
     keep_days: int = 62
+    pending: dict[tuple[str, str], int] = field(default_factory=dict)
 
     def count(self, kind: str) -> None:
         day = self.today()
@@ -91,6 +95,29 @@ class ApiCalls:
                 del self.counts[old]
         per = self.counts[day]
         per[kind] = per.get(kind, 0) + 1
+        key = (day.isoformat(), kind)
+        self.pending[key] = self.pending.get(key, 0) + 1
+
+    @property
+    def pending_total(self) -> int:
+        return sum(self.pending.values())
+
+    def take_pending(self) -> dict[tuple[str, str], int]:
+        """What was counted since the last take, keyed by (ISO day, kind); forgotten here until :meth:`undo`."""
+        out, self.pending = self.pending, {}
+        return out
+
+    def undo(self, taken: dict[tuple[str, str], int]) -> None:
+        """A taken batch that could not be stored: kept for the next take."""
+        for key, n in taken.items():
+            self.pending[key] = self.pending.get(key, 0) + n
+
+    def load(self, stored: dict[str, dict[str, int]]) -> None:
+        """Add the counts stored by earlier runs (ISO day -> kind -> calls) to the days' counts."""
+        for d, per in stored.items():
+            day = self.counts.setdefault(date.fromisoformat(d), {})
+            for kind, n in per.items():
+                day[kind] = day.get(kind, 0) + n
 
     def on(self, day: date) -> dict[str, int]:
         return dict(self.counts.get(day, {}))

@@ -4,6 +4,16 @@
 :meth:`FeishuBot.start` sends what a killed process had committed and not sent, queues again the events it had
 accepted and not finished (in order), and starts receiving in the configured mode; :meth:`FeishuBot.stop`
 stops receiving and waits for the handling in progress.
+
+**The quota.** Every API call is counted (``FeishuApi.calls``) and stored in batches (:meth:`FeishuBot.flush_calls`:
+every :data:`FLUSH_EVERY_S` seconds, after :data:`FLUSH_AT_CALLS` calls, and at stop; a ``kill -9`` loses at most
+the counts since the last batch). The stored month is loaded at start, so that the month's total is known.
+A group's plain report acknowledgements are held for ``[feishu] ack_window_s`` and go out as one message that
+names each member (one held reply is sent as it is, quoting the member's message); questions, errors, cards and
+command answers are sent at once. The held replies are in the outbox, not sent: a process that dies during the
+window sends them after its restart (:meth:`FeishuBot.start`). When the month runs tight
+(:func:`bot.quota.service.level`) the window is ``tight_factor`` times longer, and the statisticians (else the
+admins) are told once a month.
 """
 
 from __future__ import annotations
@@ -18,11 +28,13 @@ from datetime import time as dtime
 from typing import Any
 
 from bot.config.feishu import CALLBACK
+from bot.core import texts
 from bot.core.chat import Outgoing, Reply
 from bot.core.ids import FEISHU, is_platform, native
 from bot.core.records import InboxUpdate
-from bot.inbox.acks import AckMerger
+from bot.inbox.acks import AckMerger, HeldAcks, merged_text
 from bot.inbox.ordered import ChatOrdered
+from bot.quota.service import OK, level
 from bot.services import Services
 from handlers.feishu import render
 from handlers.feishu.api import FeishuApi, FeishuError, FeishuUnreachable
@@ -32,9 +44,13 @@ log = logging.getLogger(__name__)
 
 #: how often committed replies whose send failed are tried again, in seconds
 RESEND_AFTER_S = 60
-#: a group's member names are fetched again after this many seconds, and at most this often for a stranger
-NAMES_TTL_S = 24 * 3600
-NAMES_RETRY_S = 600
+#: a group's member names are fetched again at most this often for a stranger (else after names_ttl_hours)
+NAMES_RETRY_S = 3600
+#: the API counts are stored every this many seconds, or after this many calls, whichever comes first
+FLUSH_EVERY_S = 60
+FLUSH_AT_CALLS = 50
+#: the platform name the counts are stored under
+PLATFORM = "feishu"
 #: the local time of the daily inbox purge when the Feishu adapter runs alone (as the Telegram adapter's job)
 PURGE_AT = dtime(3, 45)
 
@@ -60,6 +76,7 @@ class FeishuBot:
         self.bot_open_id: str | None = None
         self._names: dict[str, tuple[float, dict[str, str]]] = {}
         self._tasks: set[asyncio.Task[Any]] = set()
+        self._flush_lock = asyncio.Lock()
 
     # ------------------------------------------------------------------------------------------ lifecycle
     async def start(self, *, receive: bool = True, host: bool = False) -> None:
@@ -68,6 +85,10 @@ class FeishuBot:
         svc = self.services
         self.intake = Intake(svc.inbox, self.ordered, self._handled, asyncio.get_running_loop())
         self.acks = AckMerger(svc.config.inbox.merge_acks_at)
+        today = self.api.calls.today()
+        self.api.calls.load(await svc.quota.month_counts(PLATFORM, today))
+        log.info("feishu api calls this month so far: %d (quota %d)", self.api.calls.month(today),
+                 self.config.monthly_quota)
         try:
             self.bot_open_id = await self.api.bot_open_id()
         except FeishuError as e:  # then a leading @mention is taken to address the bot
@@ -89,6 +110,7 @@ class FeishuBot:
         if recovered:
             log.info("handling %d feishu event(s) accepted before the restart", recovered)
         self.spawn(self._resend_loop())
+        self.spawn(self._flush_loop())
         if host:
             self.spawn(self._daily(PURGE_AT, svc.inbox.purge, "inbox purge"))
             if svc.config.summary.retention_days > 0:
@@ -108,10 +130,15 @@ class FeishuBot:
         if self.connection is not None:
             await asyncio.get_running_loop().run_in_executor(None, self.connection.stop)
         await self.ordered.drain()
+        for chat in self.acks.held_chats():  # the held acknowledgements go now, not after the restart
+            await self._send_held(chat)
         for t in list(self._tasks):
             t.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
-        log.info("feishu api calls today: %s", self.api.calls.line(self.api.calls.today()))
+        await self.flush_calls()
+        today = self.api.calls.today()
+        log.info("feishu api calls today: %s; this month %d of %d", self.api.calls.line(today),
+                 self.api.calls.month(today), self.config.monthly_quota)
 
     def spawn(self, coro: Awaitable[Any]) -> asyncio.Task[Any]:
         task = asyncio.ensure_future(coro)
@@ -120,7 +147,30 @@ class FeishuBot:
         return task
 
     async def _handled(self, row: InboxUpdate, event: dict[str, Any]) -> dict[str, Any] | None:
-        return await self._handle(self, row, event)
+        try:
+            return await self._handle(self, row, event)
+        finally:
+            if self.api.calls.pending_total >= FLUSH_AT_CALLS:
+                await self.flush_calls()
+
+    async def flush_calls(self) -> int:
+        """Store the API calls counted since the last batch, in one transaction. Returns how many."""
+        async with self._flush_lock:
+            taken = self.api.calls.take_pending()
+            if not taken:
+                return 0
+            try:
+                await self.services.quota.record(PLATFORM, taken)
+            except Exception as e:  # the database busy or full: kept for the next batch
+                self.api.calls.undo(taken)
+                log.warning("feishu api counts not stored: %s", type(e).__name__)
+                return 0
+            return sum(taken.values())
+
+    async def _flush_loop(self) -> None:
+        while True:
+            await asyncio.sleep(FLUSH_EVERY_S)  # a real timer: tests call flush_calls themselves
+            await self.flush_calls()
 
     async def _resend_loop(self) -> None:
         while True:
@@ -146,7 +196,8 @@ class FeishuBot:
             return {}
         now = self.monotonic()
         got = self._names.get(chat)
-        if got is not None and (open_id in got[1] or now - got[0] < NAMES_RETRY_S) and now - got[0] < NAMES_TTL_S:
+        ttl = self.config.names_ttl_hours * 3600
+        if got is not None and (open_id in got[1] or now - got[0] < NAMES_RETRY_S) and now - got[0] < ttl:
             return got[1]
         try:
             members = dict(await self.api.chat_members(native(chat)))
@@ -200,14 +251,53 @@ class FeishuBot:
             sent += 1
         return sent
 
+    # ------------------------------------------------------------------------------------------ the quota
+    def quota_level(self) -> str:
+        """How this month's calls stand against ``[feishu] monthly_quota`` (ok, tight, over)."""
+        today = self.api.calls.today()
+        return level(self.api.calls.month(today), self.config.monthly_quota, today)
+
+    def ack_window_s(self) -> float:
+        """How long a group's plain acknowledgements are held: ``ack_window_s``, longer when the month is
+        tight. 0: not held (then only Telegram's busy-group merging applies)."""
+        base = float(self.config.ack_window_s)
+        return base * self.config.tight_factor if base > 0 and self.quota_level() != OK else base
+
+    async def _quota_notice(self, lvl: str) -> None:
+        """Tell the statisticians' chat (else each admin on Feishu, in private) once a month that the month
+        runs tight or is used up."""
+        svc = self.services
+        today = self.api.calls.today()
+        if not await svc.quota.claim_notice(PLATFORM, today, lvl):
+            return
+        used = self.api.calls.month(today)
+        quota = self.config.monthly_quota
+        log.warning("feishu api calls this month: %d of %d (%s)", used, quota, lvl)
+        text = texts.FEISHU_QUOTA_NOTICE.format(used=used, quota=quota, minutes=round(self.ack_window_s() / 60))
+        chat = svc.config.schedule.statisticians_chat_id
+        try:
+            if chat is not None and is_platform(chat, FEISHU):
+                await self.say(chat, text)
+                return
+            for user in svc.config.admins:
+                if is_platform(user, FEISHU):
+                    await self.api.send(native(user), "text", render.text_content(text), receive_id_type="open_id")
+        except FeishuError as e:
+            log.warning("the quota notice was not sent: %s", type(e).__name__)
+
+    # ------------------------------------------------------------------------------------------ acks
     async def send_ack(self, chat: str, message_id: str, reply: Reply) -> None:
-        """A report's reply: merged with others' in a busy group, else answered at once; the outbox row is
-        marked sent or failed."""
+        """A report's reply: a plain acknowledgement is held for the group's window (or, with no window,
+        merged in a busy group), anything else is answered at once; the outbox row is marked sent or failed."""
         svc = self.services
         now = svc.clock.now().timestamp()
-        if reply.merge is not None and self.acks.busy(chat, now):
-            if self.acks.hold(chat, reply.merge, reply.outbox_id):
-                self.spawn(self._send_merged(chat))
+        window = self.ack_window_s()
+        if reply.merge is not None and (window > 0 or self.acks.busy(chat, now)):
+            if self.acks.hold(chat, reply.merge, reply.outbox_id, message_id=message_id, text=reply.text):
+                self.spawn(self._send_merged(chat, window or self.acks.delay_s))
+                lvl = self.quota_level()
+                if lvl != OK:
+                    self.spawn(self._quota_notice(lvl))
             return
         try:
             mid = await self.answer(chat, message_id, reply,
@@ -220,24 +310,36 @@ class FeishuBot:
         if reply.outbox_id is not None:
             await svc.inbox.reply_sent(reply.outbox_id, mid)
 
-    async def _send_merged(self, chat: str) -> None:
-        await self.sleep(self.acks.delay_s)
-        merged = self.acks.take(chat)
-        if merged is None:
+    async def _send_merged(self, chat: str, delay_s: float) -> None:
+        await self.sleep(delay_s)
+        await self._send_held(chat)
+
+    async def _send_held(self, chat: str) -> None:
+        """Send what is held for the chat: one reply as it is (quoting the member's message), several as one
+        message naming each member."""
+        held = self.acks.take_held(chat)
+        if held is None:
             return
-        text, outbox_ids = merged
         svc = self.services
         try:
-            mid = await self.say(chat, text)
+            mid = await self._send_one(chat, held)
         except FeishuError as e:
             log.warning("merged acknowledgement to chat %s not sent: %s", chat, type(e).__name__)
-            for oid in outbox_ids:
+            for oid in held.outbox_ids:
                 await svc.inbox.reply_failed(oid)
             return
         self.acks.sent(chat, svc.clock.now().timestamp())
-        for oid in outbox_ids:
+        for oid in held.outbox_ids:
             await svc.inbox.reply_sent(oid, mid)
-        log.info("merged %d acknowledgement(s) in chat %s", len(outbox_ids), chat)
+        if len(held.items) > 1:
+            log.info("merged %d acknowledgement(s) in chat %s", len(held.items), chat)
+
+    async def _send_one(self, chat: str, held: HeldAcks) -> str | None:
+        uuid = f"gridbot-outbox-{held.outbox_ids[0]}" if held.outbox_ids else None
+        if len(held.replies) == 1:
+            message_id, text = held.replies[0]
+            return await self.answer(chat, message_id, Reply(text), uuid=uuid)
+        return await self.api.send(native(chat), "text", render.text_content(merged_text(held)), uuid=uuid)
 
 
 def receiver(chat: str) -> tuple[str, str]:

@@ -97,8 +97,11 @@ async def wait_until(cond: Callable[[], Any], timeout: float = 20.0, what: str =
 @asynccontextmanager
 async def town(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, *, mode: str = "websocket",
                api_sleep: Callable[[float], Any] | None = None, before_start: Callable[..., Any] | None = None,
-               leaders_group: bool = False, web: bool = False,
+               leaders_group: bool = False, web: bool = False, sleep: Callable[[float], Any] | None = None,
+               feishu: dict[str, Any] | None = None,
                **standin_kw: Any) -> AsyncIterator[Town]:
+    """The sample village on Feishu. ``sleep``: what the held acknowledgements wait with (default: no wait);
+    ``feishu``: ``[feishu]`` settings over the defaults (here ``ack_window_s = 0``: each reply at once)."""
     tz = Config().tz
     clock = Clock(datetime.combine(DAY, time(8, 0), tz))
     standin = FeishuStandIn(clock=clock.epoch, **standin_kw).start()
@@ -117,6 +120,7 @@ async def town(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, *, mode: str = "
         fcfg = FeishuConfig(enabled=True, app_id=standin.app_id, app_secret_env=SECRET_ENV, encrypt_key_env=KEY_ENV,
                             verification_token_env=TOKEN_ENV, mode=mode, base_url=standin.base_url,
                             listen="127.0.0.1", port=0)
+        fcfg = dataclasses.replace(fcfg, **{"ack_window_s": 0, **(feishu or {})})
         config = dataclasses.replace(Config(), db_path=str(tmp_path / "feishu.db"), feishu=fcfg,
                                      admins=(f"feishu:{users['管理员'].open_id}",))  # type: ignore[arg-type]
         if web:  # the web console on (its sign-in links: /web)
@@ -128,7 +132,7 @@ async def town(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, *, mode: str = "
         await services.reports.import_roster(read_roster_bytes(feishu_roster(users), "roster.csv").rows, "sample")
         if before_start is not None:
             await before_start(services, standin, users, groups)
-        bot = build_bot(services, sleep=_no_wait, api_sleep=api_sleep or asyncio.sleep)
+        bot = build_bot(services, sleep=sleep or _no_wait, api_sleep=api_sleep or asyncio.sleep)
         if mode == "websocket":
             standin.use_websocket()
         await bot.start()
