@@ -74,6 +74,10 @@ class AckMerger:
     def held_chats(self) -> list[str]:
         return list(self._held)
 
+    def held_replies(self) -> int:
+        """How many committed replies (outbox rows) are held, in every chat."""
+        return sum(len(h.outbox_ids) for h in self._held.values())
+
     def take_held(self, chat_id: str) -> HeldAcks | None:
         """What is held for the chat (and no longer held)."""
         held = self._held.pop(chat_id, None)
