@@ -1,4 +1,4 @@
-"""A chat platform's API calls, counted per day and kind (tables ``api_calls`` and ``quota_notices``, migration 10).
+"""A chat platform's API calls, counted per day and kind (tables ``api_calls`` and ``quota_notices``, migration 11).
 
 Feishu's free tenant has a monthly quota of API calls. The adapter counts its calls in memory and adds them
 here in batches (:meth:`QuotaRepo.add`, one transaction a batch); ``gridbot status`` and the adapter's

@@ -1,4 +1,4 @@
-"""The Feishu quota: the API calls stored per day and kind (migration 10, storage/quota.py), ``gridbot status``,
+"""The Feishu quota: the API calls stored per day and kind (migration 11, storage/quota.py), ``gridbot status``,
 the group's plain acknowledgements held over a window and sent as one message naming each member (questions
 at once), nothing lost when the process stops in the window, the longer window and the one notice when the
 month runs tight."""
@@ -48,16 +48,16 @@ def unsent(t: Any) -> int:
         return int(db.execute("SELECT COUNT(*) FROM outbox WHERE sent_at IS NULL").fetchone()[0])
 
 
-async def test_migration_10_keeps_the_data_and_adds_the_counts(tmp_path: Path) -> None:
-    path = str(tmp_path / "v9.db")
-    db = await open_database(path, target=9)
+async def test_migration_11_keeps_the_data_and_adds_the_counts(tmp_path: Path) -> None:
+    path = str(tmp_path / "v10.db")
+    db = await open_database(path, target=10)
     async with db.transaction() as c:
         await c.execute("INSERT INTO outbox (chat_id, reply_to, text, created_at) VALUES ('feishu:oc_1', 'om_1', "
                         "'✅ 已记录', '2026-12-01T09:00:00+08:00')")
     await db.close()
     db = await open_database(path)
     try:
-        assert await db.version() == LATEST >= 10
+        assert await db.version() == LATEST >= 11
         assert [tuple(r) for r in await db.fetchall("SELECT chat_id, reply_to, text FROM outbox")] == [
             ("feishu:oc_1", "om_1", "✅ 已记录")]
         repo = QuotaRepo(db)
