@@ -23,6 +23,7 @@ import sqlite3
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -188,10 +189,12 @@ class BotProcess:
     """``gridbot run`` in a child process, configured against ``api``.
 
     ``sections`` are merged over the defaults: the stand-in's URLs, ``storage.db_path = gridbot.db`` in
-    ``workdir``, the zone from :func:`midday_zone`, log level INFO.
+    ``workdir``, the zone from :func:`midday_zone`, log level INFO. With ``api`` None there is no Telegram
+    (no ``[bot]`` URLs, no token in the environment): another adapter's section, e.g. ``[feishu]``, runs, and
+    :meth:`start` waits for ``ready``.
     """
 
-    def __init__(self, workdir: Path, api: FakeBotApi, sections: dict[str, dict[str, Any]] | None = None,
+    def __init__(self, workdir: Path, api: FakeBotApi | None, sections: dict[str, dict[str, Any]] | None = None,
                  *, zone: ZoneInfo | None = None, env: dict[str, str] | None = None):
         self.workdir = Path(workdir)
         self.workdir.mkdir(parents=True, exist_ok=True)
@@ -199,7 +202,8 @@ class BotProcess:
         self.zone = zone or midday_zone()
         self.env = env or {}
         base: dict[str, dict[str, Any]] = {
-            "bot": {"token_env": "GRIDBOT_TOKEN", "base_url": api.base_url, "base_file_url": api.base_file_url},
+            "bot": {"token_env": "GRIDBOT_TOKEN", "base_url": api.base_url, "base_file_url": api.base_file_url}
+            if api is not None else {},
             "storage": {"db_path": "gridbot.db"},
             "reporting": {"timezone": self.zone.key},
             "logging": {"level": "INFO"},
@@ -221,7 +225,9 @@ class BotProcess:
 
     def _env(self) -> dict[str, str]:
         env = {k: v for k, v in os.environ.items() if not k.startswith("GRIDBOT_")}
-        env.update({"GRIDBOT_TOKEN": TOKEN, "PYTHONUNBUFFERED": "1", "PYTHONPATH": str(ROOT)})
+        env.update({"PYTHONUNBUFFERED": "1", "PYTHONPATH": str(ROOT)})
+        if self.api is not None:
+            env["GRIDBOT_TOKEN"] = TOKEN
         env.update(self.env)
         return env
 
@@ -236,8 +242,11 @@ class BotProcess:
         if r.returncode != 0:
             raise RuntimeError(f"roster import failed: {r.stderr.decode(errors='replace')}")
 
-    def start(self, *, wait: bool = True, timeout: float = 60) -> BotProcess:
-        before = self.api.get_updates_calls
+    def start(self, *, wait: bool = True, timeout: float = 60,
+              ready: Callable[[BotProcess], bool] | None = None) -> BotProcess:
+        """Start the process; with ``wait``, until it polls or listens for its webhook (Telegram), or until
+        ``ready(self)`` holds (another adapter)."""
+        before = self.api.get_updates_calls if self.api is not None else 0
         log = open(self.log_path, "ab")
         log.write(f"\n===== start {self.starts + 1} =====\n".encode())
         log.flush()
@@ -248,7 +257,9 @@ class BotProcess:
         log.close()
         self.starts += 1
         if wait:
-            if self.webhook_port is not None:
+            if ready is not None or self.api is None:
+                self.wait_until(ready or (lambda _: True), timeout, "start")
+            elif self.webhook_port is not None:
                 self.wait_webhook(timeout)
             else:
                 self.wait_polling(before, timeout)
@@ -281,12 +292,18 @@ class BotProcess:
 
     def wait_polling(self, before: int, timeout: float = 60) -> None:
         """Wait until the process polls (its start-up is done: services open, jobs scheduled)."""
+        api = self.api
+        assert api is not None
+        self.wait_until(lambda _: api.get_updates_calls > before, timeout, "start polling")
+
+    def wait_until(self, cond: Callable[[BotProcess], bool], timeout: float = 60, what: str = "start") -> None:
+        """Poll ``cond(self)`` until it holds; raises when the process exits first or on the timeout."""
         deadline = time.monotonic() + timeout
-        while self.api.get_updates_calls <= before:
+        while not cond(self):
             if self.proc is not None and self.proc.poll() is not None:
                 raise RuntimeError(f"gridbot exited with {self.proc.returncode}:\n{self.log_tail()}")
             if time.monotonic() > deadline:
-                raise TimeoutError(f"gridbot did not start polling:\n{self.log_tail()}")
+                raise TimeoutError(f"gridbot did not {what}:\n{self.log_tail()}")
             time.sleep(0.05)
 
     @property
