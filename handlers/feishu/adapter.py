@@ -57,10 +57,13 @@ class FeishuAdapter:
         """What the environment lacks for this adapter to start (names of variables)."""
         return config.feishu.missing()
 
-    async def start(self, services: Services, host: bool = False) -> None:
-        """Start on services opened by another adapter (both in one process); ``host``: alone, it runs the
-        daily jobs too."""
+    async def start(self, services: Services, host: bool = False,
+                    schedule_changed: Callable[[], Awaitable[Any]] | None = None) -> None:
+        """Start on services opened by another adapter (both in one process), which passes what to call
+        when ``/schedule`` changes a grid's times in a Feishu chat (its jobs are rebuilt and what became due
+        is sent); ``host``: alone, it runs the daily jobs and the nags too."""
         self.bot = build_bot(services)
+        self.bot.schedule_changed = schedule_changed
         await self.bot.start(host=host)
         if host:  # no other adapter runs the nag jobs
             self.bot.spawn(nag_loop(self.bot))

@@ -202,8 +202,12 @@ async def cmd_undo(bot: FeishuBot, got: events.Received, args: str) -> None:
 
 async def cmd_schedule(bot: FeishuBot, got: events.Received, args: str) -> None:
     m = got.message
-    reply, _changed = await bot.services.reminders.set_schedule(m.chat_id, m.chat_type, m.sender, args.split())
-    await _answer(bot, got, reply)
+    reply, changed = await bot.services.reminders.set_schedule(m.chat_id, m.chat_type, m.sender, args.split())
+    try:
+        await _answer(bot, got, reply)
+    finally:  # the change is stored: a time moved into the recent past is due now, even if the answer failed
+        if changed and bot.schedule_changed is not None:
+            await bot.schedule_changed()
 
 
 async def cmd_pause(bot: FeishuBot, got: events.Received, args: str) -> None:

@@ -8,13 +8,16 @@
   and posts again the photo readings still waiting for 确认. A chat the bot was removed from deactivates the
   group's bindings; when Feishu cannot be reached at all the claim is released, to be sent within the grace
   period.
-* When the Feishu adapter runs alone, :func:`nag_loop` dispatches every half minute; beside Telegram, the
-  Telegram adapter's jobs dispatch and hand Feishu's chats to :func:`send_to` (``FeishuAdapter.send_nag``).
+* When the Feishu adapter runs alone, :func:`nag_loop` dispatches every half minute, and at once after a
+  ``/schedule`` change; beside Telegram, the Telegram adapter's jobs dispatch and hand Feishu's chats to
+  :func:`send_to` (``FeishuAdapter.send_nag``), and a ``/schedule`` change in a Feishu group rebuilds them
+  (``schedule_changed``, given to :meth:`FeishuAdapter.start`).
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 
 from bot.core.ids import FEISHU, is_platform, native
@@ -109,11 +112,20 @@ async def dispatch(bot: FeishuBot) -> int:
 
 
 async def nag_loop(bot: FeishuBot) -> None:
-    """The adapter alone: release what a killed run claimed and did not send, then dispatch every tick."""
+    """The adapter alone: release what a killed run claimed and did not send, then dispatch every tick, and
+    at once when ``/schedule`` changed a grid's times (a time moved into the recent past is due now)."""
     await bot.services.reminders.release_unfinished()
+    wake = asyncio.Event()
+
+    async def rescheduled() -> None:
+        wake.set()
+
+    bot.schedule_changed = rescheduled
     while True:
+        wake.clear()
         try:
             await dispatch(bot)
         except Exception as e:
             log.warning("feishu nag dispatch failed: %s", type(e).__name__)
-        await asyncio.sleep(TICK_S)  # a real timer; tests call dispatch themselves
+        with contextlib.suppress(TimeoutError):  # a real timer; tests call dispatch themselves
+            await asyncio.wait_for(wake.wait(), TICK_S)

@@ -75,6 +75,9 @@ class FeishuBot:
         #: the bot's own open_id, when Feishu told it (its @mentions are dropped from texts)
         self.bot_open_id: str | None = None
         self._names: dict[str, tuple[float, dict[str, str]]] = {}
+        #: called after ``/schedule`` changed a grid's times: whoever runs the nag jobs (this adapter's nag
+        #: loop alone, the host adapter's jobs beside it) sends what became due at once
+        self.schedule_changed: Callable[[], Awaitable[Any]] | None = None
         self._tasks: set[asyncio.Task[Any]] = set()
         self._flush_lock = asyncio.Lock()
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from datetime import datetime
+from functools import partial
 from typing import Any
 
 from telegram import BotCommand
@@ -87,8 +88,8 @@ def _post_init(config: Config, clock: Callable[[], datetime] | None, guests: tup
         await inbox.start(app)  # what a killed process accepted and did not finish, first
         await reminders.start(app)  # the nag jobs, and the catch-up after a restart
         await stats.start(app)  # the retention job
-        for guest in guests:  # another platform's adapter (Feishu) on the same services
-            await guest.start(data.services)
+        for guest in guests:  # another platform's adapter (Feishu) on the same services; its /schedule
+            await guest.start(data.services, schedule_changed=partial(reminders.rescheduled, app))  # rebuilds ours
         data.guests = guests
 
     return post_init

@@ -326,8 +326,14 @@ async def schedule(msg: Message, user: User, chat: Chat, context: Context) -> No
         await send_reply(msg, reply)
     finally:  # the change is stored: its jobs run even when the reply could not be sent
         if changed:
-            await rebuild_jobs(context.application)
-            await dispatch(context.application)  # a time moved into the recent past is due now
+            await rescheduled(context.application)
+
+
+async def rescheduled(app: Application) -> None:
+    """A grid's times changed (``/schedule`` here, or in another platform's chat of a guest adapter): the
+    jobs are rebuilt, and a time moved into the recent past is due now."""
+    await rebuild_jobs(app)
+    await dispatch(app)
 
 
 @command
