@@ -264,18 +264,34 @@ class LongConnection:
             pass
         except Exception as e:  # refused for good (bad app id or secret)
             log.error("feishu long connection ended: %s", type(e).__name__)
+        finally:
+            self._close(loop)
+
+    def _close(self, loop: asyncio.AbstractEventLoop) -> None:
+        """After the loop stopped: the SDK's tasks (receive loop, pings, handlers) are cancelled and awaited,
+        then the connection is closed, as ``asyncio.run`` ends. Closing the connection under a running
+        receive loop instead makes it log an error and end with an exception nobody retrieves (a traceback
+        at every shutdown)."""
+        try:
+            tasks = asyncio.all_tasks(loop)
+            for t in tasks:
+                t.cancel()
+            loop.run_until_complete(asyncio.gather(*tasks, return_exceptions=True))
+            conn = self.client._conn
+            if conn is not None:
+                loop.run_until_complete(conn.close())
+        except Exception as e:
+            log.warning("feishu long connection: closing failed: %s", type(e).__name__)
+        finally:
+            loop.close()
 
     def stop(self) -> None:
         loop = self._loop
         if loop is not None and loop.is_running():
-            async def close() -> None:
+            def halt() -> None:
                 self.client._auto_reconnect = False
-                conn = self.client._conn
-                if conn is not None:  # the SDK's receive loop sees it closed and disconnects
-                    await conn.close()
-                    await asyncio.sleep(0.05)
                 loop.stop()
 
-            asyncio.run_coroutine_threadsafe(close(), loop)
+            loop.call_soon_threadsafe(halt)
         if self._thread is not None:
             self._thread.join(timeout=5)
