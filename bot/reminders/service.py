@@ -133,6 +133,17 @@ def nag_text(nag: Nag, mention: Callable[[MissingMember], str], escape: Callable
     raise ValueError(f"no text for a nag of kind {nag.kind!r}")
 
 
+def leader_update_text(up: LeaderUpdate, escape: Callable[[str], str]) -> str:
+    """The update to an escalated grid's leader after late reports, for any platform: ``escape`` makes plain
+    text safe in the platform's markup."""
+    text = texts.NAG_LEADER_UPDATE.format(grid=escape(up.grid), names="、".join(escape(n) for n in up.reported))
+    if not up.still_missing:
+        return text + texts.NAG_LEADER_UPDATE_DONE
+    return text + texts.NAG_LEADER_UPDATE_REST.format(names="、".join(
+        texts.NAG_PARTIAL.format(name=escape(m.name), n=m.missing) if m.partial else escape(m.name)
+        for m in up.still_missing))
+
+
 def _iso(dt: datetime) -> str:
     return dt.isoformat(timespec="seconds")
 

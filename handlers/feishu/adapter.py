@@ -58,12 +58,15 @@ class FeishuAdapter:
         return config.feishu.missing()
 
     async def start(self, services: Services, host: bool = False,
-                    schedule_changed: Callable[[], Awaitable[Any]] | None = None) -> None:
+                    schedule_changed: Callable[[], Awaitable[Any]] | None = None,
+                    send_elsewhere: Callable[[list[Outgoing]], Awaitable[Any]] | None = None) -> None:
         """Start on services opened by another adapter (both in one process), which passes what to call
         when ``/schedule`` changes a grid's times in a Feishu chat (its jobs are rebuilt and what became due
-        is sent); ``host``: alone, it runs the daily jobs and the nags too."""
+        is sent) and how to send into its own chats (a leader known there); ``host``: alone, it runs the
+        daily jobs and the nags too."""
         self.bot = build_bot(services)
         self.bot.schedule_changed = schedule_changed
+        self.bot.send_elsewhere = send_elsewhere
         await self.bot.start(host=host)
         if host:  # no other adapter runs the nag jobs
             self.bot.spawn(nag_loop(self.bot))

@@ -15,10 +15,11 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from bot.core import texts
-from bot.core.chat import IncomingMessage, IncomingPhoto, Reply, Sender
-from bot.core.ids import native
+from bot.core.chat import IncomingMessage, IncomingPhoto, Outgoing, Reply, Sender
+from bot.core.ids import FEISHU, is_platform, native
 from bot.core.records import InboxUpdate
 from bot.ocr.errors import OcrError
+from bot.reminders.service import leader_update_text
 from bot.reports.photos import PhotoJob
 from bot.stats.service import StatsReply
 from handlers.feishu import events, render
@@ -137,12 +138,13 @@ async def _followups(bot: FeishuBot, m: IncomingMessage) -> None:
     if fu.thanks and thanks:
         await bot.answer(m.chat_id, m.message_id, Reply(thanks.format(name="、".join(fu.thanks))))
     for up in fu.leader_updates:
-        text = texts.NAG_LEADER_UPDATE.format(grid=up.grid, names="、".join(up.reported))
-        if up.still_missing:
-            text += texts.NAG_LEADER_UPDATE_REST.format(names="、".join(
-                texts.NAG_PARTIAL.format(name=x.name, n=x.missing) if x.partial else x.name for x in up.still_missing))
-        else:
-            text += texts.NAG_LEADER_UPDATE_DONE
+        text = leader_update_text(up, str)
+        if not is_platform(up.chat_id, FEISHU):  # the leader is known on another platform: its adapter says it
+            if bot.send_elsewhere is None:
+                log.warning("leader update to chat %s: no adapter runs for it", up.chat_id)
+            else:
+                await bot.send_elsewhere([Outgoing(up.chat_id, Reply(text, quote=False))])
+            continue
         try:
             await bot.say(up.chat_id, text)
         except FeishuError as e:

@@ -78,6 +78,8 @@ class FeishuBot:
         #: called after ``/schedule`` changed a grid's times: whoever runs the nag jobs (this adapter's nag
         #: loop alone, the host adapter's jobs beside it) sends what became due at once
         self.schedule_changed: Callable[[], Awaitable[Any]] | None = None
+        #: sends messages for another platform's chats (the host adapter's, beside it; None alone)
+        self.send_elsewhere: Callable[[list[Outgoing]], Awaitable[Any]] | None = None
         self._tasks: set[asyncio.Task[Any]] = set()
         self._flush_lock = asyncio.Lock()
 

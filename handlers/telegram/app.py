@@ -23,6 +23,7 @@ from bot.core import texts
 from bot.services import open_services
 from handlers.telegram import errors, inbox, photos, reminders, reports, stats, web
 from handlers.telegram.context import CONTEXT_TYPES, app_data
+from handlers.telegram.convert import send_outgoing
 from handlers.telegram.inbox import ChatOrderedProcessor, DurableUpdateQueue, FlushingRequest
 
 log = logging.getLogger(__name__)
@@ -88,8 +89,9 @@ def _post_init(config: Config, clock: Callable[[], datetime] | None, guests: tup
         await inbox.start(app)  # what a killed process accepted and did not finish, first
         await reminders.start(app)  # the nag jobs, and the catch-up after a restart
         await stats.start(app)  # the retention job
-        for guest in guests:  # another platform's adapter (Feishu) on the same services; its /schedule
-            await guest.start(data.services, schedule_changed=partial(reminders.rescheduled, app))  # rebuilds ours
+        for guest in guests:  # another platform's adapter (Feishu) on the same services: its /schedule
+            await guest.start(data.services, schedule_changed=partial(reminders.rescheduled, app),  # rebuilds
+                              send_elsewhere=partial(send_outgoing, app))  # our jobs; we send to our chats
         data.guests = guests
 
     return post_init

@@ -33,9 +33,10 @@ from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, Te
 from telegram.ext import Application, CommandHandler, MessageHandler, filters
 
 from bot.core import texts
+from bot.core.chat import Outgoing, Reply
 from bot.core.ids import TELEGRAM, is_platform
 from bot.reminders.schedule import DIGEST, ESCALATE, OPEN, MissingMember, hhmm
-from bot.reminders.service import FollowUps, Nag, NagService, nag_text
+from bot.reminders.service import FollowUps, Nag, NagService, leader_update_text, nag_text
 from handlers.telegram.context import Context, app_data, services
 from handlers.telegram.convert import command, send_outgoing, send_reply, tg_id, tg_native, to_sender
 
@@ -253,11 +254,6 @@ def _linked(m: MissingMember) -> str:
     return name
 
 
-def plain_name(m: MissingMember) -> str:
-    name = html.escape(m.name)
-    return texts.NAG_PARTIAL.format(name=name, n=m.missing) if m.partial else name
-
-
 def _leader(nag: Nag) -> str:
     leader = html.escape(nag.leader_name or "网格长")
     if is_platform(nag.leader_user_id, TELEGRAM):
@@ -297,12 +293,14 @@ async def send_followups(app: Application, nags: NagService, fu: FollowUps, msg:
     if fu.thanks and thanks:
         await msg.reply_text(thanks.format(name="、".join(fu.thanks)), do_quote=True)
     for up in fu.leader_updates:
-        text = texts.NAG_LEADER_UPDATE.format(grid=html.escape(up.grid),
-                                              names="、".join(html.escape(n) for n in up.reported))
-        if up.still_missing:
-            text += texts.NAG_LEADER_UPDATE_REST.format(names="、".join(plain_name(m) for m in up.still_missing))
-        else:
-            text += texts.NAG_LEADER_UPDATE_DONE
+        if not is_platform(up.chat_id, TELEGRAM):  # the leader is known on another platform: its adapter says it
+            guest = next((g for g in app_data(app).guests if g.owns(up.chat_id)), None)
+            if guest is None:
+                log.warning("leader update to chat %s: no adapter runs for it", up.chat_id)
+            else:
+                await guest.send_outgoing([Outgoing(up.chat_id, Reply(leader_update_text(up, str), quote=False))])
+            continue
+        text = leader_update_text(up, html.escape)
         try:
             await app.bot.send_message(tg_native(up.chat_id), text, parse_mode=ParseMode.HTML,
                                        link_preview_options=_NO_PREVIEW)

@@ -21,7 +21,7 @@ from bot.config.settings import Config
 from bot.core.chat import Sender
 from bot.core.roster import read_roster_bytes
 from bot.sample import roster_bytes
-from bot.sample.cast import CHEN, DAY, GROUP1, LIU, WANG, Group
+from bot.sample.cast import CHEN, DAY, GROUP1, GROUP2, LIU, LIUGL, WANG, Group
 from handlers.feishu.adapter import FeishuAdapter
 from handlers.offline.bot import OfflineBot, replies
 from handlers.offline.feishu import FeishuChat, FeishuStandIn, FeishuUser
@@ -178,3 +178,29 @@ async def test_schedule_in_a_feishu_group_rebuilds_the_hosts_jobs(tmp_path: Path
         await wait_until(lambda: [x for x in standin.texts(t.groups["二"]) if "温馨提醒" in x], 20, "the reminder")
         assert "nag 09:59" in {j.name for j in b.app.job_queue.jobs()} - before
         assert not [c for c in b.request.calls if c.method == "sendMessage" and "温馨提醒" in str(c.params)]
+
+
+async def test_a_late_report_is_told_to_the_leader_on_the_leaders_platform(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """After the escalation, a late report on one platform is told to the grid's leader on the other: 刘桂兰
+    reports in 第二网格's Telegram group, and 赵丽 (on Feishu) hears it in her Feishu private chat; 王艳 reports
+    in 第一网格's Feishu group, and 刘志宇 (on Telegram) hears it on Telegram."""
+    async with both(tmp_path, monkeypatch) as t:
+        b, standin, svc = t.b, t.standin, t.b.services
+        admin = Sender(f"feishu:{t.users['管理员'].open_id}")
+        for chat, grid in ((f"feishu:{t.groups['一'].chat_id}", "第一网格"), (GROUP2.qid, "第二网格")):
+            assert "已绑定" in (await svc.reports.bind(chat, "group", admin, True, grid)).text
+        await b.post(Group(LIU.id), LIU, "/start", "08:05")
+        zhao = standin.private_chat(t.users["赵丽"])
+        await t.feishu_says(zhao, "赵丽", "/start")
+        b.clock.set(b.at("18:30"))
+        await reminders.dispatch(b.app)
+        assert [m for m in standin.sent(zhao) if m.text.startswith("📣")]
+        assert [x for x in t.tg_sent(LIU.id) if x.startswith("📣")]
+        b.request.calls.clear()
+        await b.post(GROUP2, LIUGL, "包联全部户，均正常", "18:40")
+        [up] = [m.text for m in standin.sent(zhao) if m.text.startswith("📬")]
+        assert LIUGL.first_name in up and "第二网格" in up
+        await t.feishu_says(t.groups["一"], "王艳", "包联全部户，均正常")
+        [up] = [x for x in t.tg_sent(LIU.id) if x.startswith("📬")]
+        assert WANG.first_name in up and "第一网格" in up
