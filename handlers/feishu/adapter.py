@@ -4,6 +4,10 @@ Alone, :meth:`FeishuAdapter.run` opens the core's services and serves until inte
 one process, the Telegram adapter opens the services and starts this one on them as a guest
 (:meth:`FeishuAdapter.start` / :meth:`FeishuAdapter.stop`), so that both share one database and one set of
 services.
+
+The SDK (``lark-oapi``, some 10,000 modules) is imported only when the adapter is built: ``gridbot run``
+loads every adapter's entry point to ask whether it is configured, and a Telegram-only process must not pay
+for Feishu's import (seconds on every start).
 """
 
 from __future__ import annotations
@@ -12,7 +16,7 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bot.config.feishu import FeishuConfig
 from bot.config.settings import Config
@@ -20,10 +24,9 @@ from bot.core.chat import Outgoing
 from bot.core.ids import FEISHU, is_platform
 from bot.reminders.service import Nag
 from bot.services import Services, serve
-from handlers.feishu.api import FeishuApi
-from handlers.feishu.messages import handle
-from handlers.feishu.reminders import nag_loop, send_to
-from handlers.feishu.runtime import FeishuBot
+
+if TYPE_CHECKING:
+    from handlers.feishu.runtime import FeishuBot
 
 log = logging.getLogger(__name__)
 
@@ -36,6 +39,10 @@ def build_bot(services: Services, sleep: Callable[[float], Awaitable[Any]] = asy
               api_sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep) -> FeishuBot:
     """The adapter on open services (its API client built from the ``[feishu]`` section). ``sleep`` is what
     the merged acknowledgements wait with, ``api_sleep`` the pacing and the retries (tests inject them)."""
+    from handlers.feishu.api import FeishuApi
+    from handlers.feishu.messages import handle
+    from handlers.feishu.runtime import FeishuBot
+
     cfg: FeishuConfig = services.config.feishu
     secret = cfg.app_secret()
     if not secret:
@@ -69,6 +76,8 @@ class FeishuAdapter:
         self.bot.send_elsewhere = send_elsewhere
         await self.bot.start(host=host)
         if host:  # no other adapter runs the nag jobs
+            from handlers.feishu.reminders import nag_loop
+
             self.bot.spawn(nag_loop(self.bot))
         log.info("feishu adapter started (%s)", services.config.feishu.mode)
 
@@ -84,6 +93,8 @@ class FeishuAdapter:
         """A nag the host adapter claimed, for one of Feishu's chats (see handlers/feishu/reminders.send_to)."""
         if self.bot is None:
             return "failed"
+        from handlers.feishu.reminders import send_to
+
         return await send_to(self.bot, nag, chat)
 
     async def stop(self) -> None:
