@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 from typing import Any
 
-from handlers.offline.botproc import RosterSpec
+from handlers.offline.botproc import BotProcess, GridSpec, RosterSpec
 from handlers.offline.fakeapi import FakeBotApi, Sent
 
 
@@ -63,14 +63,30 @@ def group_privacy_violations(api: FakeBotApi, roster: RosterSpec) -> list[str]:
         if not named:
             continue
         sender = author.get(target) if target is not None else None
-        if target is None and s.text.startswith("✅ 已记录："):  # a merged acknowledgement: each member listed
-            listed = {m for m in set(owner_of.values()) if f"{m} " in s.text}  # may have their own restated
-            foreign = {h for h in named if owner_of[h] not in listed}
-        else:
-            foreign = {h for h in named if owner_of[h] != sender}
+        foreign = foreign_households(s.text, owner_of, sender, target is None)
         if foreign:
             out.append(f"{s.method} to {chat}: names {sorted(foreign)} (reply to {sender or 'nobody'})")
     return out
+
+
+def foreign_households(text: str, owner_of: dict[str, str], sender: str | None, unanswered: bool) -> set[str]:
+    """The households a bot message in a group names against the rule: a reply (``sender``: the member it
+    answers) may restate only that member's own; a merged acknowledgement (``unanswered``: it replies to no
+    message) may name only the households of the members it lists; anything else none."""
+    named = {h for h in owner_of if h in text}
+    if unanswered and text.startswith("✅ 已记录："):  # a merged acknowledgement: each member listed
+        listed = {m for m in set(owner_of.values()) if f"{m} " in text}  # may have their own restated
+        return {h for h in named if owner_of[h] not in listed}
+    return {h for h in named if owner_of[h] != sender}
+
+
+def missing_in(bot: BotProcess, g: GridSpec, day: str) -> list[str]:
+    """The members of a grid who have not reported every household today, by the bot's database."""
+    done = {row[0]: (row[1], row[2]) for row in bot.query(
+        "SELECT m.name, COUNT(h.id), COUNT(r.id) FROM members m JOIN households h ON h.member_id = m.id "
+        "LEFT JOIN reports r ON r.household_id = h.id AND r.day = ? JOIN grids g ON g.id = m.grid_id "
+        "WHERE g.name = ? GROUP BY m.id", (day, g.name))}
+    return [p.name for p in g.members if done[p.name][1] < done[p.name][0]]
 
 
 def report_acks(api: FakeBotApi, chat_ids: set[int]) -> dict[tuple[int, int], int]:

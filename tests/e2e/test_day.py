@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 import openpyxl
 
 from handlers.offline.botproc import hhmm, midday_zone, schedule_around
+from tests.e2e import helpers
 from tests.e2e.conftest import ADMIN_ID, STATISTICIAN_ID, bind_all
 from tests.e2e.helpers import buttons, group_privacy_violations, table_photo
 
@@ -134,11 +135,7 @@ def test_simulated_day(api, roster, make_bot) -> None:
 
     # ---------------------------------------------------------------------------------- the reminder
     def missing_in(g) -> list[str]:
-        done = {row[0]: (row[1], row[2]) for row in bot.query(
-            "SELECT m.name, COUNT(h.id), COUNT(r.id) FROM members m JOIN households h ON h.member_id = m.id "
-            "LEFT JOIN reports r ON r.household_id = h.id AND r.day = ? JOIN grids g ON g.id = m.grid_id "
-            "WHERE g.name = ? GROUP BY m.id", (day, g.name))}
-        return [p.name for p in g.members if done[p.name][1] < done[p.name][0]]
+        return helpers.missing_in(bot, g, day)
 
     f = _floor(bot.now())
     remind_at, deadline_at, escalate_at = f - timedelta(minutes=2), f - timedelta(minutes=1), f
