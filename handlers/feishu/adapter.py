@@ -56,6 +56,8 @@ class FeishuAdapter:
 
     def __init__(self) -> None:
         self.bot: FeishuBot | None = None
+        self._schedule_changed: Callable[[], Awaitable[Any]] | None = None
+        self._send_elsewhere: Callable[[list[Outgoing]], Awaitable[Any]] | None = None
 
     def configured(self, config: Config) -> bool:
         return configured(config)
@@ -64,16 +66,19 @@ class FeishuAdapter:
         """What the environment lacks for this adapter to start (names of variables)."""
         return config.feishu.missing()
 
-    async def start(self, services: Services, host: bool = False,
-                    schedule_changed: Callable[[], Awaitable[Any]] | None = None,
-                    send_elsewhere: Callable[[list[Outgoing]], Awaitable[Any]] | None = None) -> None:
-        """Start on services opened by another adapter (both in one process), which passes what to call
-        when ``/schedule`` changes a grid's times in a Feishu chat (its jobs are rebuilt and what became due
-        is sent) and how to send into its own chats (a leader known there); ``host``: alone, it runs the
-        daily jobs and the nags too."""
+    def hosted_by(self, schedule_changed: Callable[[], Awaitable[Any]] | None,
+                  send_elsewhere: Callable[[list[Outgoing]], Awaitable[Any]] | None) -> None:
+        """Called by a host adapter before :meth:`start`: what to call when ``/schedule`` changes a grid's
+        times in a Feishu chat (the host's jobs are rebuilt and what became due is sent), and how to send into
+        the host's own chats (a leader known there)."""
+        self._schedule_changed, self._send_elsewhere = schedule_changed, send_elsewhere
+
+    async def start(self, services: Services, host: bool = False) -> None:
+        """Start on services opened by another adapter (both in one process; see :meth:`hosted_by`);
+        ``host``: alone, it runs the daily jobs and the nags too."""
         self.bot = build_bot(services)
-        self.bot.schedule_changed = schedule_changed
-        self.bot.send_elsewhere = send_elsewhere
+        self.bot.schedule_changed = self._schedule_changed
+        self.bot.send_elsewhere = self._send_elsewhere
         await self.bot.start(host=host)
         if host:  # no other adapter runs the nag jobs
             from handlers.feishu.reminders import nag_loop

@@ -89,9 +89,11 @@ def _post_init(config: Config, clock: Callable[[], datetime] | None, guests: tup
         await inbox.start(app)  # what a killed process accepted and did not finish, first
         await reminders.start(app)  # the nag jobs, and the catch-up after a restart
         await stats.start(app)  # the retention job
-        for guest in guests:  # another platform's adapter (Feishu) on the same services: its /schedule
-            await guest.start(data.services, schedule_changed=partial(reminders.rescheduled, app),  # rebuilds
-                              send_elsewhere=partial(send_outgoing, app))  # our jobs; we send to our chats
+        for guest in guests:  # another adapter (Feishu, the web console) on the same services
+            hosted_by = getattr(guest, "hosted_by", None)
+            if hosted_by is not None:  # a chat adapter: its /schedule rebuilds our jobs, we send to our chats
+                hosted_by(partial(reminders.rescheduled, app), partial(send_outgoing, app))
+            await guest.start(data.services)
         data.guests = guests
 
     return post_init
