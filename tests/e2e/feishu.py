@@ -89,7 +89,7 @@ def feishu_bot(workdir: Path, standin: FeishuStandIn, mode: str, sections: dict[
     the child's environment. In callback mode it listens on ``port`` (a free one by default)."""
     feishu: dict[str, Any] = {"enabled": True, "app_id": standin.app_id, "app_secret_env": SECRET_ENV,
                               "encrypt_key_env": KEY_ENV, "verification_token_env": TOKEN_ENV, "mode": mode,
-                              "base_url": standin.base_url}
+                              "base_url": standin.base_url, "ack_window_s": 0}
     if mode == "callback":
         feishu.update({"listen": "127.0.0.1", "port": port or free_port(), "path": EVENTS_PATH})
     base: dict[str, dict[str, Any]] = {"feishu": feishu}
