@@ -39,6 +39,10 @@ class WebhookConfig:
     secret_token_env: str = "GRIDBOT_WEBHOOK_SECRET"
 
 
+#: The longest answer window (minutes): a plain message hours after a question is about something else.
+ANSWER_WINDOW_MAX = 120
+
+
 @dataclass(frozen=True)
 class Config:
     token: str | None = None
@@ -50,6 +54,9 @@ class Config:
     day_cutoff: time = time(0, 0)
     admins: tuple[str, ...] = ()  # platform-qualified user ids (bot.core.ids)
     fever_threshold: float = 37.3
+    #: How long after the bot's question a member's (or a resident's) plain next message, not a reply, may be
+    #: taken as its answer, in minutes (0: only a reply to the question answers it).
+    answer_window_minutes: int = 15
     template: Template = field(default_factory=default_template)
     log_level: str = "INFO"
     webhook: WebhookConfig = field(default_factory=WebhookConfig)
@@ -139,7 +146,12 @@ def parse_config(data: dict[str, Any], *, base_dir: Path | None = None) -> Confi
         if not 35.0 <= fever <= 42.0:
             raise ConfigError("reporting.fever_threshold", "must be between 35.0 and 42.0")
         kw["fever_threshold"] = fever
-    no_unknown(rep, {"timezone", "day_cutoff", "fever_threshold"}, "reporting")
+    if "answer_window_minutes" in rep:
+        window = expect(rep, "answer_window_minutes", int, "reporting.answer_window_minutes")
+        if not 0 <= window <= ANSWER_WINDOW_MAX:
+            raise ConfigError("reporting.answer_window_minutes", f"must be between 0 and {ANSWER_WINDOW_MAX}")
+        kw["answer_window_minutes"] = window
+    no_unknown(rep, {"timezone", "day_cutoff", "fever_threshold", "answer_window_minutes"}, "reporting")
 
     tpl = _section(data, "template")
     kw["template"] = template_from_config(tpl.get("fields"), fever)

@@ -5,8 +5,8 @@ Which question a message answers:
 
 * a Telegram reply to the bot's reply that asked it (:attr:`MessageContext.answering`: the member's message
   the bot's reply answered; the questions are the fields still in doubt of the rows that message stored);
-* else the sender's next message in the chat within :data:`ANSWER_WINDOW_S` of the report that raised the
-  question, when that report is the sender's latest in the chat and its question asked exactly one field of
+* else the sender's next message in the chat within the answer window (``reporting.answer_window_minutes``,
+  15 by default; 0: only replies answer) of the report that raised the question, when that report is the sender's latest in the chat and its question asked exactly one field of
   one household (:func:`asked_plainly`). A plain message after a question about two fields is not taken as
   an answer at all (the member may be writing about something else).
 
@@ -32,8 +32,6 @@ from bot.parser import parse_message, textnorm
 from bot.parser.schema import schema_for
 from bot.reports.plan import Plan, field_labels
 
-#: How long after a question a plain (not replied) message may still be its answer, in seconds.
-ANSWER_WINDOW_S = 15 * 60
 #: An answer is short: a longer message is a report (or chat), read as usual.
 MAX_ANSWER_CHARS = 30
 
@@ -164,15 +162,17 @@ def read_answer(answer: str, asked: list[Asked], member: Member, template: Templ
     return {a.pending.household_id or 0: {key: v for _, key, v in fits}}
 
 
-def asked_rows(ctx: MessageContext, member: Member, user_id: str, chat_id: str, now: datetime) -> list[Asked]:
-    """The rows a message of ``user_id`` answers (see the module docstring); [] when it answers none."""
+def asked_rows(ctx: MessageContext, member: Member, user_id: str, chat_id: str, now: datetime, window_s: int
+               ) -> list[Asked]:
+    """The rows a message of ``user_id`` answers (see the module docstring); [] when it answers none.
+    ``window_s``: how long after the question a plain message may be its answer."""
     own = {h.id: h for h in member.households if h.id is not None}
     rows = [p for p in ctx.pending.values() if p.household_id in own and p.chat_id == chat_id]
     if ctx.answering is not None:
         picked = [p for p in rows if p.message_id == ctx.answering]
     else:
         picked = [p for p in rows if p.sender_user_id == user_id and p.message_id is not None
-                  and p.message_id == ctx.last_message_id and _recent(p.reported_at, now)]
+                  and p.message_id == ctx.last_message_id and _recent(p.reported_at, now, window_s)]
     out = [Asked(p, own[p.household_id], list(p.uncertain)) for p in picked if p.household_id in own]
     return [a for a in out if a.fields]
 
@@ -182,14 +182,16 @@ def asked_plainly(asked: list[Asked]) -> bool:
     return len(asked) == 1 and len(asked[0].fields) == 1
 
 
-def _recent(reported_at: str, now: datetime) -> bool:
+def _recent(reported_at: str, now: datetime, window_s: int) -> bool:
+    if window_s <= 0:
+        return False
     try:
         then = datetime.fromisoformat(reported_at)
     except ValueError:
         return False
     if then.tzinfo is None or now.tzinfo is None:
         return False
-    return 0 <= (now - then).total_seconds() <= ANSWER_WINDOW_S
+    return 0 <= (now - then).total_seconds() <= window_s
 
 
 def answer_writes(values: dict[int, dict[str, Any]], asked: list[Asked], template: Template
@@ -234,16 +236,17 @@ def again_question(asked: list[Asked], template: Template) -> str:
 
 
 def plan_answer(answer: str, member: Member, ctx: MessageContext, save: ReportSave, template: Template,
-                user_id: str, chat_id: str, now: datetime, *, replied: bool) -> Plan | None:
+                user_id: str, chat_id: str, now: datetime, *, replied: bool, window_s: int) -> Plan | None:
     """An answer to the bot's question, planned: the save (the rows with the answered fields filled in; None
     when the question is asked again) and the reply. None when the message answers no question (then it is
-    read as usual). ``replied``: the message is a Telegram reply to the bot's question."""
+    read as usual). ``replied``: the message is a Telegram reply to the bot's question; ``window_s``: the
+    answer window of a plain message (seconds)."""
     text = answer.strip()
     if not text or len(text) > MAX_ANSWER_CHARS or "\n" in text:
         return None
     if any(h.name in text for h in member.households):
         return None  # 王建国家4人: a report of the household, read as usual (it fills the doubt too)
-    asked = asked_rows(ctx, member, user_id, chat_id, now)
+    asked = asked_rows(ctx, member, user_id, chat_id, now, window_s)
     if not asked or (not replied and not asked_plainly(asked)):
         return None
     plan = Plan()

@@ -312,7 +312,7 @@ class ReportService:
         if msg.edited:
             return None
         return plan_answer(msg.text, member, ctx, save, self.config.template, msg.sender.user_id, msg.chat_id,
-                           msg.date, replied=replied)
+                           msg.date, replied=replied, window_s=self.config.answer_window_minutes * 60)
 
     def _rooms(self, text: str, roster: Roster) -> RoomChain:
         """The message read as a residents' chain keyed by room, against the group's grids (the whole roster
