@@ -101,7 +101,7 @@ MESSAGE_TOO_LONG = "⚠️ 这条消息太长，只读了前{lines}行，后面�
 REPORT_DOUBT = "❓ {household}家的{fields}没看清，请补一下。"
 REPORT_DOUBT_HOUSEHOLD = "❓ 没看清是不是{household}家，这户没有记录。请写明户主姓名再发一次。"
 #: an answer to such a question (bot/reports/answers.py): what was filled in, or the question again, plainly
-ANSWER_FILLED = "✅ 已补上 {household}家：{items}"
+ANSWER_FILLED = "✅ 已补上 {household}：{items}"
 ANSWER_AGAIN = "❓ 没看明白是哪一项。{fields}还没补上，请连同项目一起写，例如“{example}”。"
 
 # residents' chains keyed by room or address (README "Residents' chains")
@@ -116,6 +116,8 @@ ROOM_AMBIGUOUS = "❓ {line}对应本网格的{n}户，没有记录。请写明�
 ROOM_SEVERAL = "❓ {line}写了几户，没有记录。请每户接一行。"
 ROOM_FOREIGN = "⚠️ {line}不是本群网格的住户，没有记录。"
 ROOM_DOUBT = "❓ {line}的{fields}没看清，请补一下。"
+#: a resident's bare value after questions about several of their lines: which line is it for?
+ROOM_ANSWER_WHICH = "❓ 没看明白是补哪一条。请长按机器人的那条提问，选“回复”后再写。"
 
 MYSTATUS = "📋 {member} 今天（{day}）：已报 {done}/{total} 户{missing}"
 MYSTATUS_MISSING = "\n未报：{names}"

@@ -10,6 +10,9 @@ Which question a message answers:
   one household (:func:`asked_plainly`). A plain message after a question about two fields is not taken as
   an answer at all (the member may be writing about something else).
 
+A resident (no linked member) answers the questions about the lines of a residents' chain they posted, the
+same two ways (:func:`plan_resident_answer`); the reply names the line's room, never the household.
+
 How an answer is read (:func:`read_answer`): a value with its field word (``人数4人``, ``体温36.5``) is read
 by the parser, as a report of the asked household; a bare value is given to the one asked field whose type
 takes it (``36.5`` is a temperature, ``4`` a count, ``没有`` a "no" of every asked field that has one, ``是的``
@@ -28,7 +31,7 @@ from bot.core import texts
 from bot.core.model import Household, Member, Roster
 from bot.core.records import HouseholdWrite, MemberReportWrite, MessageContext, PendingDoubt, ReportSave
 from bot.core.template import Field, Template
-from bot.parser import parse_message, textnorm
+from bot.parser import parse_address, parse_message, textnorm
 from bot.parser.schema import schema_for
 from bot.reports.plan import Plan, field_labels
 
@@ -43,7 +46,7 @@ _NO = frozenset(
 )
 #: words that say nobody is out, for a yes/no-or-count "out" field
 _AT_HOME = frozenset("都在家 在家 没出去 没外出 没出门 没有外出 都在 在家里 都在家里 没走".split())
-_COUNT_RE = re.compile(r"^(?:是|有|共|一共)?(\d{1,3})(?:口人|个人|人|口|个|位|名)?$")
+_COUNT_RE = re.compile(r"^(?:是|有|共|一共|总共|就|就是|只有|只|就只有)?(\d{1,3})(?:口人|个人|人|口|个|位|名)?$")
 _TEMP_RE = re.compile(r"^(?:体温)?(\d{2}(?:\.\d)?)℃?$")
 
 #: an answer that fits none of the asked fields, or more than one: asked again
@@ -61,6 +64,14 @@ class Asked:
     pending: PendingDoubt
     household: Household
     fields: list[str]
+    #: a line of a residents' chain, answered by the resident who posted it: the household's room as the
+    #: reply names it (``3-2105``; household names never go to the group); None for a member's household
+    room: str | None = None
+
+    @property
+    def named(self) -> str:
+        """The household as a reply names it: ``杜美玲家``, or a resident's room ``3-2105``."""
+        return self.room if self.room is not None else f"{self.household.name}家"
 
 
 def _clean(text: str) -> str:
@@ -167,14 +178,37 @@ def asked_rows(ctx: MessageContext, member: Member, user_id: str, chat_id: str, 
     """The rows a message of ``user_id`` answers (see the module docstring); [] when it answers none.
     ``window_s``: how long after the question a plain message may be its answer."""
     own = {h.id: h for h in member.households if h.id is not None}
+    return _picked(ctx, own, user_id, chat_id, now, window_s, rooms=False)
+
+
+def resident_rows(ctx: MessageContext, user_id: str, chat_id: str, now: datetime, window_s: int) -> list[Asked]:
+    """The lines of a residents' chain that a resident's message answers: only lines the resident posted
+    (``sender_user_id``) can be answered by them, picked as a member's rows are (:func:`asked_rows`)."""
+    households = {h.id: h for m in ctx.roster.members for h in m.households if h.id is not None}
+    posted = {p.household_id: households[p.household_id] for p in ctx.pending.values()
+              if p.sender_user_id == user_id and p.household_id in households}
+    return _picked(ctx, posted, user_id, chat_id, now, window_s, rooms=True)
+
+
+def _picked(ctx: MessageContext, own: dict[int | None, Household], user_id: str, chat_id: str, now: datetime,
+            window_s: int, *, rooms: bool) -> list[Asked]:
     rows = [p for p in ctx.pending.values() if p.household_id in own and p.chat_id == chat_id]
     if ctx.answering is not None:
         picked = [p for p in rows if p.message_id == ctx.answering]
     else:
         picked = [p for p in rows if p.sender_user_id == user_id and p.message_id is not None
                   and p.message_id == ctx.last_message_id and _recent(p.reported_at, now, window_s)]
-    out = [Asked(p, own[p.household_id], list(p.uncertain)) for p in picked if p.household_id in own]
+    out = [Asked(p, own[p.household_id], list(p.uncertain), room_label(own[p.household_id]) if rooms else None)
+           for p in picked]
     return [a for a in out if a.fields]
+
+
+def room_label(h: Household) -> str:
+    """A household's room as a resident writes it: ``3-2105`` (building, unit, room), else its address."""
+    place = parse_address(h.address)
+    if place is None:
+        return h.address
+    return "-".join(str(n) for n in (place.building, place.unit, place.room) if n is not None)
 
 
 def asked_plainly(asked: list[Asked]) -> bool:
@@ -197,7 +231,8 @@ def _recent(reported_at: str, now: datetime, window_s: int) -> bool:
 def answer_writes(values: dict[int, dict[str, Any]], asked: list[Asked], template: Template
                   ) -> tuple[list[MemberReportWrite], list[str], list[str]]:
     """The rows an answer writes (each row's stored values with the answered fields filled in), the reply's
-    lines (what was filled in) and its questions (what is still in doubt)."""
+    lines (what was filled in) and its questions (what is still in doubt). A resident's answer is stored as
+    the line was: ``via`` "resident", credited to the covering member."""
     writes: list[MemberReportWrite] = []
     lines: list[str] = []
     questions: list[str] = []
@@ -219,9 +254,12 @@ def answer_writes(values: dict[int, dict[str, Any]], asked: list[Asked], templat
         said = [f"{f.label}{'正常' if got[k] is NORMAL else f.value_text(got[k])}"
                 for k in got if (f := template.get(k)) is not None]
         writes.append(MemberReportWrite(int(a.pending.member_id or 0), False, False, None, None, [],
-                                        [HouseholdWrite(hid, data, bool(template.anomalies(data)), still)]))
-        lines.append(texts.ANSWER_FILLED.format(household=a.household.name, items="，".join(said)))
-        if still:
+                                        [HouseholdWrite(hid, data, bool(template.anomalies(data)), still)],
+                                        via="resident" if a.room is not None else "text"))
+        lines.append(texts.ANSWER_FILLED.format(household=a.named, items="，".join(said)))
+        if still and a.room is not None:
+            questions.append(texts.ROOM_DOUBT.format(line=a.room, fields=field_labels(still, template)))
+        elif still:
             questions.append(texts.REPORT_DOUBT.format(household=a.household.name, fields=field_labels(still, template)))
     return writes, lines, questions
 
@@ -230,8 +268,8 @@ def again_question(asked: list[Asked], template: Template) -> str:
     """The plain question again, when an answer could not be placed: name the field with the value."""
     a = asked[0]
     f = template.get(a.fields[0])
-    example = f"{a.household.name}家{f.label if f else a.fields[0]}…"
-    fields = "；".join(f"{x.household.name}家的{field_labels(x.fields, template)}" for x in asked)
+    example = ("" if a.room is not None else a.named) + f"{f.label if f else a.fields[0]}…"
+    fields = "；".join(f"{x.named}的{field_labels(x.fields, template)}" for x in asked)
     return texts.ANSWER_AGAIN.format(fields=fields, example=example)
 
 
@@ -241,12 +279,47 @@ def plan_answer(answer: str, member: Member, ctx: MessageContext, save: ReportSa
     when the question is asked again) and the reply. None when the message answers no question (then it is
     read as usual). ``replied``: the message is a Telegram reply to the bot's question; ``window_s``: the
     answer window of a plain message (seconds)."""
-    text = answer.strip()
-    if not text or len(text) > MAX_ANSWER_CHARS or "\n" in text:
+    text = _short(answer)
+    if text is None:
         return None
     if any(h.name in text for h in member.households):
         return None  # 王建国家4人: a report of the household, read as usual (it fills the doubt too)
     asked = asked_rows(ctx, member, user_id, chat_id, now, window_s)
+    return _plan(text, asked, member, save, template, replied=replied)
+
+
+def plan_resident_answer(answer: str, ctx: MessageContext, save: ReportSave, template: Template, user_id: str,
+                         chat_id: str, now: datetime, *, replied: bool, window_s: int) -> Plan | None:
+    """A resident's answer to the bot's question about a line of the residents' chain they posted
+    (``❓ 接龙第2条“2105-”的人数没看清``): a reply to that question, or their next message within the window
+    when it asked one field of one line. The line's row is filled in as a member's answer fills theirs; None
+    when the message answers no such question."""
+    text = _short(answer)
+    if text is None:
+        return None
+    asked = resident_rows(ctx, user_id, chat_id, now, window_s)
+    if not asked:
+        return None
+    if not replied and not asked_plainly(asked):  # which line? a resident has no household name to write
+        return Plan(questions=[texts.ROOM_ANSWER_WHICH]) if _looks_like_value(text) else None
+    member = ctx.roster.member_by_id(int(asked[0].pending.member_id or 0))
+    if member is None:
+        return None
+    plan = _plan(text, asked, member, save, template, replied=replied)
+    if plan is None and replied:  # a resident's reply to the question is no report: ask again, or stay quiet
+        has_number = any(c.isdigit() for c in textnorm.normalize(text))
+        return Plan(questions=[again_question(asked, template)]) if has_number else Plan()
+    return plan
+
+
+def _short(answer: str) -> str | None:
+    """The message as an answer: one short line (a longer message is a report, or chat), else None."""
+    text = answer.strip()
+    return text if text and len(text) <= MAX_ANSWER_CHARS and "\n" not in text else None
+
+
+def _plan(answer: str, asked: list[Asked], member: Member, save: ReportSave, template: Template, *,
+          replied: bool) -> Plan | None:
     if not asked or (not replied and not asked_plainly(asked)):
         return None
     plan = Plan()

@@ -25,7 +25,7 @@ from bot.core.model import HouseholdReport, Member, MemberReport, ParseResult, R
 from bot.core.records import DayRow, ImportStats, MemberAccount, MessageContext, ReportSave, grid_label
 from bot.core.roster import RosterRow
 from bot.parser import RoomChain, parse_message, parse_rooms
-from bot.reports.answers import plan_answer
+from bot.reports.answers import plan_answer, plan_resident_answer
 from bot.reports.plan import (
     Plan,
     history_needed,
@@ -281,7 +281,11 @@ class ReportService:
         now = iso(self.now())
         save = ReportSave(msg.update_id, msg.chat_id, msg.message_id, msg.sender.user_id, day, msg.text, now,
                           retire_reason="edited" if msg.edited else "corrected")
-        if not ctx.members:  # a resident may add household lines to a chain keyed by room, nothing else
+        if not ctx.members:  # a resident may add household lines to a chain keyed by room (and answer the
+            # bot's questions about the lines they posted), nothing else
+            answer = self._resident_answer(msg, ctx, save) if ctx.pending else None
+            if answer is not None:
+                return await self._commit(msg, ctx, answer, day, now)
             chain = self._rooms(msg.text, ctx.roster)
             if not chain.is_chain:
                 return await self._hint_unlinked(msg, ctx.roster)
@@ -313,6 +317,13 @@ class ReportService:
             return None
         return plan_answer(msg.text, member, ctx, save, self.config.template, msg.sender.user_id, msg.chat_id,
                            msg.date, replied=replied, window_s=self.config.answer_window_minutes * 60)
+
+    def _resident_answer(self, msg: IncomingMessage, ctx: MessageContext, save: ReportSave) -> Plan | None:
+        if msg.edited:
+            return None
+        return plan_resident_answer(msg.text, ctx, save, self.config.template, msg.sender.user_id, msg.chat_id,
+                                    msg.date, replied=ctx.answering is not None,
+                                    window_s=self.config.answer_window_minutes * 60)
 
     def _rooms(self, text: str, roster: Roster) -> RoomChain:
         """The message read as a residents' chain keyed by room, against the group's grids (the whole roster

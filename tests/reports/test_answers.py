@@ -185,3 +185,36 @@ async def test_a_reading_answers_a_question_about_the_fever(bot: OfflineBot) -> 
     assert replies(calls) == ["✅ 已补上 杜美玲家：体温36.8"]
     data, doubts = await row(bot)
     assert data["temperature"] == 36.8 and data["fever"] is False and doubts == []
+
+
+# ------------------------------------------------------------------ a resident's answer, pure
+
+
+def test_a_residents_room_is_named_as_residents_write_it() -> None:
+    from bot.core.model import Household
+    from bot.reports.answers import room_label
+
+    assert room_label(Household("某某", "李娜", "第一网格", address="幸福社区3号楼2105室")) == "3-2105"
+    assert room_label(Household("某某", "张磊", "第一网格", address="5号楼1单元602室")) == "5-1-602"
+    assert room_label(Household("某某", "王艳", "第一网格", address="东风村一组")) == "东风村一组"  # no room: the address as it is
+
+
+def test_only_the_lines_a_resident_posted_are_theirs_to_answer() -> None:
+    from datetime import datetime, timedelta
+
+    from bot.core.model import Household, Member, Roster
+    from bot.core.records import MessageContext, PendingDoubt
+    from bot.reports.answers import resident_rows
+
+    h1 = Household("甲", "李娜", "第一网格", address="3号楼2105室", id=1)
+    h2 = Household("乙", "李娜", "第一网格", address="3号楼2106室", id=2)
+    roster = Roster([Member("李娜", "第一网格", "幸福社区", "城关街道", None, (h1, h2), id=9)])
+    at = datetime(2026, 3, 2, 9, 0).astimezone()
+    ctx = MessageContext([1], roster=roster, last_message_id="50", pending={
+        1: PendingDoubt({"people": None}, ["people"], False, 1, 9, "tg:-1", "50", "tg:7001", at.isoformat()),
+        2: PendingDoubt({"people": None}, ["people"], False, 2, 9, "tg:-1", "51", "tg:7002", at.isoformat())})
+    [mine] = resident_rows(ctx, "tg:7001", "tg:-1", at + timedelta(minutes=3), 15 * 60)
+    assert mine.household is h1 and mine.named == "3-2105" and mine.fields == ["people"]
+    assert resident_rows(ctx, "tg:7001", "tg:-1", at + timedelta(minutes=16), 15 * 60) == []  # past the window
+    assert resident_rows(ctx, "tg:7001", "tg:-2", at + timedelta(minutes=3), 15 * 60) == []  # another chat
+    assert resident_rows(ctx, "tg:7003", "tg:-1", at + timedelta(minutes=3), 15 * 60) == []  # posted nothing
