@@ -10,7 +10,7 @@ from bot.core import texts
 from bot.sample import tower
 from bot.sample.cast import Person
 from handlers.offline.bot import OfflineBot, replies
-from tests.telegram.test_rooms_chat import rows
+from tests.telegram.rooms import rows
 
 A = tower.GROUP_A
 R2105, R2106 = "幸福社区3号楼2105室", "幸福社区3号楼2106室"

@@ -4,23 +4,13 @@ roster (bot/sample/tower.py): who may post them, what is stored for whom, what i
 
 from __future__ import annotations
 
-import json
-
 from bot.core import texts
 from bot.sample import tower
 from bot.sample.cast import DAY, Group
 from handlers.offline.bot import OfflineBot, replies
+from tests.telegram.rooms import rows
 
 A = tower.GROUP_A
-
-
-async def rows(bot: OfflineBot) -> dict[str, tuple[str, dict, str, int | None]]:
-    """Today's stored rows: household address → (credited member, data, via, sender user id)."""
-    got = await bot.services.db.fetchall(
-        "SELECT h.address, m.name, r.data, r.via, r.sender_user_id FROM reports r "
-        "JOIN households h ON h.id = r.household_id JOIN members m ON m.id = r.member_id WHERE r.day = ?",
-        (DAY.isoformat(),))
-    return {r[0]: (r[1], json.loads(r[2]), r[3], r[4]) for r in got}
 
 
 CHAIN = (
