@@ -7,7 +7,8 @@ services.
 
 The SDK (``lark-oapi``, some 10,000 modules) is imported only when the adapter is built: ``gridbot run``
 loads every adapter's entry point to ask whether it is configured, and a Telegram-only process must not pay
-for Feishu's import (seconds on every start).
+for Feishu's import (seconds on every start). The modules that import it are held as declared
+:class:`~bot.core.lazy.LazyModule` dependencies, as the OCR pipeline is.
 """
 
 from __future__ import annotations
@@ -22,11 +23,18 @@ from bot.config.feishu import FeishuConfig
 from bot.config.settings import Config
 from bot.core.chat import Outgoing
 from bot.core.ids import FEISHU, is_platform
+from bot.core.lazy import LazyModule
 from bot.reminders.service import Nag
 from bot.services import Services, serve
 
 if TYPE_CHECKING:
     from handlers.feishu.runtime import FeishuBot
+
+# the adapter's modules that import lark-oapi, loaded when the adapter is built or first used
+API = LazyModule("handlers.feishu.api")
+MESSAGES = LazyModule("handlers.feishu.messages")
+RUNTIME = LazyModule("handlers.feishu.runtime")
+REMINDERS = LazyModule("handlers.feishu.reminders")
 
 log = logging.getLogger(__name__)
 
@@ -39,16 +47,12 @@ def build_bot(services: Services, sleep: Callable[[float], Awaitable[Any]] = asy
               api_sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep) -> FeishuBot:
     """The adapter on open services (its API client built from the ``[feishu]`` section). ``sleep`` is what
     the merged acknowledgements wait with, ``api_sleep`` the pacing and the retries (tests inject them)."""
-    from handlers.feishu.api import FeishuApi
-    from handlers.feishu.messages import handle
-    from handlers.feishu.runtime import FeishuBot
-
     cfg: FeishuConfig = services.config.feishu
     secret = cfg.app_secret()
     if not secret:
         raise ValueError(f"no Feishu app secret: set {cfg.app_secret_env}")
-    api = FeishuApi(cfg, secret, sleep=api_sleep, today=lambda: services.clock.now().date())
-    return FeishuBot(services, api, handle, sleep=sleep)
+    api = API.FeishuApi(cfg, secret, sleep=api_sleep, today=lambda: services.clock.now().date())
+    return RUNTIME.FeishuBot(services, api, MESSAGES.handle, sleep=sleep)
 
 
 class FeishuAdapter:
@@ -81,9 +85,7 @@ class FeishuAdapter:
         self.bot.send_elsewhere = self._send_elsewhere
         await self.bot.start(host=host)
         if host:  # no other adapter runs the nag jobs
-            from handlers.feishu.reminders import nag_loop
-
-            self.bot.spawn(nag_loop(self.bot))
+            self.bot.spawn(REMINDERS.nag_loop(self.bot))
         log.info("feishu adapter started (%s)", services.config.feishu.mode)
 
     def owns(self, chat: str) -> bool:
@@ -98,9 +100,7 @@ class FeishuAdapter:
         """A nag the host adapter claimed, for one of Feishu's chats (see handlers/feishu/reminders.send_to)."""
         if self.bot is None:
             return "failed"
-        from handlers.feishu.reminders import send_to
-
-        return await send_to(self.bot, nag, chat)
+        return await REMINDERS.send_to(self.bot, nag, chat)
 
     async def stop(self) -> None:
         if self.bot is not None:
