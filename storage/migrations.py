@@ -705,4 +705,14 @@ MIGRATIONS.append((
     """,
 ))
 
+MIGRATIONS.append((
+    12,
+    "confirming instead of guessing: what the parser read for a doubtful field, kept beside the row's "
+    "uncertain keys (shown in the question, 体温36.5℃，对吗？, and stored when the member confirms it)",
+    """
+    ALTER TABLE reports ADD COLUMN read_values TEXT NOT NULL DEFAULT '{}';
+    ALTER TABLE report_audit ADD COLUMN read_values TEXT NOT NULL DEFAULT '{}';
+    """,
+))
+
 LATEST = MIGRATIONS[-1][0]

@@ -441,10 +441,10 @@ class ReportRepo:
             int(r["household_id"]): PendingDoubt(
                 json.loads(r["data"]), json.loads(r["uncertain"]), bool(r["anomaly"]), int(r["household_id"]),
                 int(r["member_id"]), r["source_chat_id"], r["source_message_id"], r["sender_user_id"],
-                r["reported_at"])
+                r["reported_at"], json.loads(r["read_values"]))
             for r in await self.db.fetchall(
                 "SELECT r.household_id, r.data, r.uncertain, r.anomaly, r.member_id, r.source_chat_id, "
-                "r.source_message_id, r.sender_user_id, r.reported_at FROM reports r JOIN members m ON m.id = r.member_id "
+                "r.source_message_id, r.sender_user_id, r.reported_at, r.read_values FROM reports r JOIN members m ON m.id = r.member_id "
                 "WHERE r.day = ? AND r.uncertain != '[]' AND m.grid_id IN (SELECT value FROM json_each(?))",
                 (day, _ids(grid_ids)))
         }
@@ -583,17 +583,17 @@ class ReportRepo:
         await self._audit_many(c, replaced, now, "replaced")
         await c.executemany(
             "INSERT INTO reports (household_id, day, member_id, member_report_id, data, anomaly, source_chat_id, "
-            "source_message_id, sender_user_id, reported_at, via, photo_file_id, uncertain) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+            "source_message_id, sender_user_id, reported_at, via, photo_file_id, uncertain, read_values) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
             "ON CONFLICT (household_id, day) DO UPDATE SET member_id = excluded.member_id, "
             "member_report_id = excluded.member_report_id, data = excluded.data, anomaly = excluded.anomaly, "
             "source_chat_id = excluded.source_chat_id, source_message_id = excluded.source_message_id, "
             "sender_user_id = excluded.sender_user_id, reported_at = excluded.reported_at, via = excluded.via, "
-            "photo_file_id = excluded.photo_file_id, uncertain = excluded.uncertain",
+            "photo_file_id = excluded.photo_file_id, uncertain = excluded.uncertain, read_values = excluded.read_values",
             [
                 (h.household_id, day, member_id, mr_id, json.dumps(h.data, ensure_ascii=False, sort_keys=True),
                  int(h.anomaly), chat_id, message_id, sender, now, via, photo_file_id,
-                 json.dumps(h.uncertain, ensure_ascii=False))
+                 json.dumps(h.uncertain, ensure_ascii=False), json.dumps(h.read, ensure_ascii=False, sort_keys=True))
                 for h in households
             ],
         )
@@ -609,12 +609,12 @@ class ReportRepo:
             return
         await c.executemany(
             "INSERT INTO report_audit (household_id, day, member_id, member_report_id, data, anomaly, source_chat_id, "
-            "source_message_id, sender_user_id, reported_at, via, photo_file_id, replaced_at, reason, uncertain) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "source_message_id, sender_user_id, reported_at, via, photo_file_id, replaced_at, reason, uncertain, read_values) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [
                 (o["household_id"], o["day"], o["member_id"], o["member_report_id"], o["data"], o["anomaly"],
                  o["source_chat_id"], o["source_message_id"], o["sender_user_id"], o["reported_at"], o["via"],
-                 o["photo_file_id"], now, reason, o["uncertain"])
+                 o["photo_file_id"], now, reason, o["uncertain"], o["read_values"])
                 for o in rows
             ],
         )
@@ -638,10 +638,11 @@ class ReportRepo:
                 await c.execute(
                     "UPDATE reports SET member_id = ?, member_report_id = ?, data = ?, anomaly = ?, "
                     "source_chat_id = ?, source_message_id = ?, sender_user_id = ?, reported_at = ?, via = ?, "
-                    "photo_file_id = ?, uncertain = ? WHERE id = ?",
+                    "photo_file_id = ?, uncertain = ?, read_values = ? WHERE id = ?",
                     (prev["member_id"], prev["member_report_id"], prev["data"], prev["anomaly"],
                      prev["source_chat_id"], prev["source_message_id"], prev["sender_user_id"],
-                     prev["reported_at"], prev["via"], prev["photo_file_id"], prev["uncertain"], old["id"]),
+                     prev["reported_at"], prev["via"], prev["photo_file_id"], prev["uncertain"], prev["read_values"],
+                     old["id"]),
                 )
 
     async def retire_member_report(self, mr_id: int, now: str, reason: str = "undone") -> None:

@@ -129,6 +129,9 @@ class HouseholdWrite:
     #: the fields the parser was unsure of: stored as null (in ``data``) until a later report states them
     #: (:class:`PendingDoubt`)
     uncertain: list[str] = field(default_factory=list)
+    #: what the parser read for some of those fields (``{"temperature": 36.5}`` for ``体温365``): not stored as
+    #: the value, only shown in the question (``体温36.5℃，对吗？``) so that ``是的`` can confirm it
+    read: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -147,6 +150,8 @@ class PendingDoubt:
     message_id: str | None = None
     sender_user_id: UserId | None = None
     reported_at: str = ""
+    #: what was read for doubtful fields, shown in the question for confirmation (:attr:`HouseholdWrite.read`)
+    read: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass

@@ -99,9 +99,12 @@ CHAIN_OK = "✅ 接龙已记录：{names}"
 MESSAGE_TOO_LONG = "⚠️ 这条消息太长，只读了前{lines}行，后面的内容没有读到，也没有记录。请把后面的内容分几条发送。"
 #: a field the parser was not sure of: stored as unknown until the member states it
 REPORT_DOUBT = "❓ {household}家的{fields}没看清，请补一下。"
+#: a value the parser read but was not sure of (体温365 → 36.5): shown, and stored once the member confirms it
+REPORT_CONFIRM = "❓ {household}家的{items}，对吗？对的请回“是”，不对请写正确的。"
 REPORT_DOUBT_HOUSEHOLD = "❓ 没看清是不是{household}家，这户没有记录。请写明户主姓名再发一次。"
 #: an answer to such a question (bot/reports/answers.py): what was filled in, or the question again, plainly
 ANSWER_FILLED = "✅ 已补上 {household}：{items}"
+ANSWER_CORRECT = "❓ 好的，请写{household}正确的{fields}，例如“{example}”。"
 ANSWER_AGAIN = "❓ 没看明白是哪一项。{fields}还没补上，请连同项目一起写，例如“{example}”。"
 
 # residents' chains keyed by room or address (README "Residents' chains")
@@ -116,6 +119,7 @@ ROOM_AMBIGUOUS = "❓ {line}对应本网格的{n}户，没有记录。请写明�
 ROOM_SEVERAL = "❓ {line}写了几户，没有记录。请每户接一行。"
 ROOM_FOREIGN = "⚠️ {line}不是本群网格的住户，没有记录。"
 ROOM_DOUBT = "❓ {line}的{fields}没看清，请补一下。"
+ROOM_CONFIRM = "❓ {line}的{items}，对吗？对的请回“是”，不对请写正确的。"
 #: a resident's bare value after questions about several of their lines: which line is it for?
 ROOM_ANSWER_WHICH = "❓ 没看明白是补哪一条。请长按机器人的那条提问，选“回复”后再写。"
 

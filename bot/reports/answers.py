@@ -17,7 +17,9 @@ How an answer is read (:func:`read_answer`): a value with its field word (``人�
 by the parser, as a report of the asked household; a bare value is given to the one asked field whose type
 takes it (``36.5`` is a temperature, ``4`` a count, ``没有`` a "no" of every asked field that has one, ``是的``
 a yes of a yes/no field). When it fits none, or more than one of the asked fields (``4`` when 人数 and 返乡
-were asked), nothing is guessed: the member is asked again, plainly, to name the field.
+were asked), nothing is guessed: the member is asked again, plainly, to name the field. A value the question
+showed for confirmation (``体温36.5℃，对吗？``, :attr:`PendingDoubt.read`) is taken on a yes and corrected by a
+no with the right value (:func:`stance`, :func:`read_answer`).
 """
 
 from __future__ import annotations
@@ -33,7 +35,7 @@ from bot.core.records import HouseholdWrite, MemberReportWrite, MessageContext, 
 from bot.core.template import Field, Template
 from bot.parser import parse_address, parse_message, textnorm
 from bot.parser.schema import schema_for
-from bot.reports.plan import Plan, field_labels
+from bot.reports.plan import Plan, doubt_asks, field_labels
 
 #: An answer is short: a longer message is a report (or chat), read as usual.
 MAX_ANSWER_CHARS = 30
@@ -67,6 +69,11 @@ class Asked:
     #: a line of a residents' chain, answered by the resident who posted it: the household's room as the
     #: reply names it (``3-2105``; household names never go to the group); None for a member's household
     room: str | None = None
+
+    @property
+    def read(self) -> dict[str, Any]:
+        """What the parser read for the asked fields, shown in the question for confirmation."""
+        return {k: v for k, v in self.pending.read.items() if k in self.fields}
 
     @property
     def named(self) -> str:
@@ -124,10 +131,80 @@ def bare_value(answer: str, f: Field, template: Template) -> Any:
     return UNCLEAR
 
 
+#: ``是的`` / ``对`` / ``嗯嗯`` / ``没错``, said once or over again, at the start of an answer and followed by nothing
+#: or a pause (``是3个人`` is a count, not a yes)
+_YES_LEAD = r"(?:是的|是滴|是得|是哒|是啊|是呀|是嘞|是|对的|对滴|对得|对啊|对呀|对头|对|没错的?|没毛病|正确|嗯呢|嗯|恩|en|ok)"
+_NO_LEAD = r"(?:不是的?|不对的?|不太对|错了|写错了|说错了|打错了|搞错了|弄错了|错的|不)"
+_PAUSE = r"(?=$|[\s,，.。!！?？~～、;；:：…]|[了的啊呀哈吧啦哦呢嘛噢喔哇]*(?:$|[\s,，.。!！~～、;；:：…]))"
+_STANCE_RE = re.compile(rf"^\s*(?:(?P<yes>{_YES_LEAD}+)|(?P<no>{_NO_LEAD}+)){_PAUSE}", re.IGNORECASE)
+#: what may come between a 不对 and the right value (``不对，应该是36.8``)
+_LEAD_RE = re.compile(r"^[\s,，.。!！~～、;；:：…了的啊呀哈吧啦哦呢嘛]*(?:应该是|应该|应是|实际是|其实是|改成|改为|是)?\s*")
+
+
+def stance(answer: str) -> tuple[str | None, str]:
+    """Whether an answer opens with a yes (``是的``, ``对对对``, ``嗯嗯，是的``) or a no (``不对``, ``写错了``), and
+    what follows it (``不对，应该是36.8`` → ``("no", "36.8")``); ``(None, answer)`` when it opens with neither."""
+    norm = textnorm.normalize(answer).strip()
+    m = _STANCE_RE.match(norm)
+    if m is None:
+        return None, answer
+    rest = norm[m.end():]
+    again = _STANCE_RE.match(_LEAD_RE.sub("", rest, count=1) if m.group("yes") else rest)
+    if m.group("yes") and again is not None and again.group("yes"):  # 嗯嗯，是的
+        rest = rest.lstrip(" ,，.。!！~～、;；:：…")[again.end() - again.start():]
+    rest = _LEAD_RE.sub("", rest, count=1).strip()
+    rest = _PARTICLES_RE.sub("", rest)
+    return ("yes" if m.group("yes") else "no"), rest
+
+
 def read_answer(answer: str, asked: list[Asked], member: Member, template: Template) -> dict[int, dict[str, Any]] | None:
     """The values an answer gives: {household id: {field: value}}; None when it gives none that can be trusted
     (then the member is asked again). A temperature also answers the fever asked with it (the fever follows
-    from it)."""
+    from it).
+
+    A value the question showed for confirmation (``体温36.5℃，对吗？``) is taken on a yes (``是的``, ``对``,
+    ``嗯嗯``, ``没错``), also with the same value after it (``对，36.5``); a no with the right value
+    (``不对，应该是36.8``) corrects it; a no alone flips a yes/no (``发热：是，对吗？`` ``不是``) and otherwise
+    gives nothing (the member is asked for the right value). A yes with another value, or a yes to the
+    values of two households, gives nothing."""
+    said, rest = stance(answer)
+    if said is not None and any(a.read for a in asked):
+        return _confirmed(said, rest, asked, member, template)
+    if said is not None and rest:  # 对，发烧了 / 不是，4个人 with nothing read to confirm: the value counts
+        answer = rest
+    return _values(answer, asked, member, template)
+
+
+def _confirmed(said: str, rest: str, asked: list[Asked], member: Member, template: Template
+               ) -> dict[int, dict[str, Any]] | None:
+    shown = [a for a in asked if a.read]
+    if len(shown) != 1:
+        return None  # 是的 to two households' values: which?
+    a = shown[0]
+    hid = a.pending.household_id or 0
+    got = _values(rest, [a], member, template) if rest else None
+    if rest and got is None:
+        return None
+    values = got.get(hid, {}) if got else {}
+    if said == "yes":
+        if any(k in a.read and v != a.read[k] for k, v in values.items()):
+            return None  # 对，36.8 when 36.5 was shown: which one?
+        return {hid: {**a.read, **values}}
+    if not rest:
+        flipped = {k: not v for k, v in a.read.items() if isinstance(v, bool)}
+        return {hid: flipped} if flipped and len(flipped) == len(a.read) else None
+    if any(k in a.read and v == a.read[k] for k, v in values.items()):
+        return None  # 不对，36.5 when 36.5 was shown
+    return {hid: values} if values else None
+
+
+def wants_correction(answer: str, asked: list[Asked]) -> bool:
+    """``不对`` alone to a value shown for confirmation (not a yes/no): the member is asked for the right one."""
+    return stance(answer) == ("no", "") and any(
+        any(not isinstance(v, bool) for v in a.read.values()) for a in asked)
+
+
+def _values(answer: str, asked: list[Asked], member: Member, template: Template) -> dict[int, dict[str, Any]] | None:
     schema = schema_for(template)
     norm = textnorm.normalize(answer)
     labelled = _clean(answer) not in _YES | _NO | _AT_HOME and (
@@ -211,9 +288,15 @@ def room_label(h: Household) -> str:
     return "-".join(str(n) for n in (place.building, place.unit, place.room) if n is not None)
 
 
-def asked_plainly(asked: list[Asked]) -> bool:
-    """A plain message answers only a question of exactly one field of one household."""
-    return len(asked) == 1 and len(asked[0].fields) == 1
+def asked_plainly(asked: list[Asked], template: Template) -> bool:
+    """A plain message answers only a question of exactly one field of one household (a fever asked with the
+    temperature follows from it: ``体温、发热`` is one question)."""
+    if len(asked) != 1:
+        return False
+    fever = schema_for(template).fever
+    fields = asked[0].fields
+    temps = [k for k in fields if (f := template.get(k)) is not None and f.type == "temperature"]
+    return len([k for k in fields if not (k == fever and temps)]) == 1
 
 
 def _recent(reported_at: str, now: datetime, window_s: int) -> bool:
@@ -253,14 +336,12 @@ def answer_writes(values: dict[int, dict[str, Any]], asked: list[Asked], templat
         still = [k for k in a.pending.uncertain if data.get(k) is None and k not in said_normal]
         said = [f"{f.label}{'正常' if got[k] is NORMAL else f.value_text(got[k])}"
                 for k in got if (f := template.get(k)) is not None]
+        read = {k: v for k, v in a.pending.read.items() if k in still}
         writes.append(MemberReportWrite(int(a.pending.member_id or 0), False, False, None, None, [],
-                                        [HouseholdWrite(hid, data, bool(template.anomalies(data)), still)],
+                                        [HouseholdWrite(hid, data, bool(template.anomalies(data)), still, read)],
                                         via="resident" if a.room is not None else "text"))
         lines.append(texts.ANSWER_FILLED.format(household=a.named, items="，".join(said)))
-        if still and a.room is not None:
-            questions.append(texts.ROOM_DOUBT.format(line=a.room, fields=field_labels(still, template)))
-        elif still:
-            questions.append(texts.REPORT_DOUBT.format(household=a.household.name, fields=field_labels(still, template)))
+        questions.extend(doubt_asks(still, read, template, named=a.room or a.household.name, room=a.room is not None))
     return writes, lines, questions
 
 
@@ -300,7 +381,7 @@ def plan_resident_answer(answer: str, ctx: MessageContext, save: ReportSave, tem
     asked = resident_rows(ctx, user_id, chat_id, now, window_s)
     if not asked:
         return None
-    if not replied and not asked_plainly(asked):  # which line? a resident has no household name to write
+    if not replied and not asked_plainly(asked, template):  # which line? a resident has no household name to write
         return Plan(questions=[texts.ROOM_ANSWER_WHICH]) if _looks_like_value(text) else None
     member = ctx.roster.member_by_id(int(asked[0].pending.member_id or 0))
     if member is None:
@@ -320,12 +401,15 @@ def _short(answer: str) -> str | None:
 
 def _plan(answer: str, asked: list[Asked], member: Member, save: ReportSave, template: Template, *,
           replied: bool) -> Plan | None:
-    if not asked or (not replied and not asked_plainly(asked)):
+    if not asked or (not replied and not asked_plainly(asked, template)):
         return None
     plan = Plan()
     values = read_answer(answer, asked, member, template)
     writes, lines, questions = answer_writes(values, asked, template) if values else ([], [], [])
     if not writes:
+        if wants_correction(answer, asked):  # 不对: what is right, then?
+            plan.questions.append(correct_question(asked, template))
+            return plan
         if not _looks_like_value(answer):
             return None  # 好的，我去问问: no answer
         plan.questions.append(again_question(asked, template))
@@ -336,6 +420,16 @@ def _plan(answer: str, asked: list[Asked], member: Member, save: ReportSave, tem
     return plan
 
 
+def correct_question(asked: list[Asked], template: Template) -> str:
+    """``不对`` to a value shown for confirmation: ask for the right one, naming the field."""
+    a = next(x for x in asked if x.read)
+    f = template.get(next(iter(a.read)))
+    example = ("" if a.room is not None else a.named) + f"{f.label if f else ''}…"
+    return texts.ANSWER_CORRECT.format(household=a.named, fields=field_labels(list(a.read), template), example=example)
+
+
 def _looks_like_value(answer: str) -> bool:
+    if stance(answer)[0] is not None:
+        return True
     a = _clean(answer)
     return bool(_COUNT_RE.match(a) or _TEMP_RE.match(a) or a in _YES or a in _NO or a in _AT_HOME)

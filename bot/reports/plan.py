@@ -31,8 +31,9 @@ from bot.core.records import (
     StoredReport,
     TotalsUpdate,
 )
-from bot.core.template import Template
+from bot.core.template import UNNAMED_SYMPTOM, Template
 from bot.parser.rooms import RoomChain, RoomLine
+from bot.parser.schema import schema_for
 
 
 @dataclass
@@ -203,7 +204,8 @@ def member_write(rep: MemberReport, member: Member, template: Template, last_day
         if h is None or h.id is None or (asks and "household" in hr.uncertain):
             continue
         values, doubts = household_values(hr, template, asks=asks)
-        households.append(HouseholdWrite(h.id, values, bool(template.anomalies(values)), doubts))
+        households.append(HouseholdWrite(h.id, values, bool(template.anomalies(values)), doubts,
+                                         read_values(hr, doubts, template)))
     if not households:
         return None
     return MemberReportWrite(
@@ -228,6 +230,58 @@ def household_values(hr: HouseholdReport, template: Template, *, asks: bool = Tr
     return values, doubts
 
 
+def read_values(hr: HouseholdReport, doubts: list[str], template: Template) -> dict[str, Any]:
+    """What the parser read for the doubtful fields that a member can confirm (``体温365`` → 36.5): a value,
+    not a placeholder (a symptom not named, a note), and not a fever that follows a doubtful temperature."""
+    out: dict[str, Any] = {}
+    temp_doubt = any((f := template.get(k)) is not None and f.type == "temperature" for k in doubts)
+    fever = schema_for(template).fever
+    for k in doubts:
+        f, v = template.get(k), hr.values.get(k)
+        if f is None or v is None or v == "" or f.type == "text" or (k == fever and temp_doubt):
+            continue
+        if f.type == "symptoms" and (not isinstance(v, list) or not v or UNNAMED_SYMPTOM in v):
+            continue
+        out[k] = v
+    return out
+
+
+def confirm_text(read: dict[str, Any], template: Template) -> str:
+    """The values read, as a question shows them for confirmation: ``体温36.5℃``, ``人数3``, ``发热：是``."""
+    bits = []
+    for k, v in read.items():
+        f = template.get(k)
+        if f is None:
+            continue
+        if f.type == "temperature":
+            bits.append(f"{f.label}{v}℃")
+        elif isinstance(v, int) and not isinstance(v, bool):
+            bits.append(f"{f.label}{v}")
+        else:
+            bits.append(f"{f.label}：{f.value_text(v)}")
+    return "，".join(bits)
+
+
+def doubt_asks(doubts: list[str], read: dict[str, Any], template: Template, *, named: str, room: bool
+               ) -> list[str]:
+    """The questions about a row's doubtful fields: a read value is shown for confirmation (``❓ 杜美玲家的体温
+    36.5℃，对吗？…``), the rest asked open (``❓ 杜美玲家的人数没看清…``); a fever that follows a read temperature is
+    not asked apart. ``named``: the household (``杜美玲``) or, for a residents' chain (``room``), its line."""
+    fever = schema_for(template).fever
+    follows = any((f := template.get(k)) is not None and f.type == "temperature" for k in read)
+    open_keys = [k for k in doubts if k not in read and not (k == fever and follows)]
+    out = []
+    if open_keys:
+        out.append(texts.ROOM_DOUBT.format(line=named, fields=field_labels(open_keys, template)) if room else
+                   texts.REPORT_DOUBT.format(household=named, fields=field_labels(open_keys, template)))
+    shown = {k: v for k, v in read.items() if k in doubts}
+    if shown:
+        items = confirm_text(shown, template)
+        out.append(texts.ROOM_CONFIRM.format(line=named, items=items) if room else
+                   texts.REPORT_CONFIRM.format(household=named, items=items))
+    return out
+
+
 def fill_pending(write: MemberReportWrite, pending: dict[int, PendingDoubt], template: Template) -> None:
     """A household whose row today waits for an answer (doubtful fields stored as null): what this report
     states wins, what it leaves unstated keeps the stored value, and what is still unknown stays doubtful."""
@@ -237,8 +291,9 @@ def fill_pending(write: MemberReportWrite, pending: dict[int, PendingDoubt], tem
             continue
         data = {k: (v if v not in (None, "") else old.data.get(k, v)) for k, v in hw.data.items()}
         still = [k for k in old.uncertain if data.get(k) is None and k not in hw.uncertain]
+        read = {k: v for k, v in old.read.items() if k in still} | hw.read
         write.households[i] = HouseholdWrite(hw.household_id, data, bool(template.anomalies(data)),
-                                             hw.uncertain + still)
+                                             hw.uncertain + still, read)
 
 
 def field_labels(keys: list[str], template: Template) -> str:
@@ -256,8 +311,7 @@ def doubt_questions(rep: MemberReport, member: Member, template: Template) -> li
             out.append(texts.REPORT_DOUBT_HOUSEHOLD.format(household=hr.household))
             continue
         _, doubts = household_values(hr, template)
-        if doubts:
-            out.append(texts.REPORT_DOUBT.format(household=hr.household, fields=field_labels(doubts, template)))
+        out.extend(doubt_asks(doubts, read_values(hr, doubts, template), template, named=hr.household, room=False))
     return out
 
 
@@ -295,16 +349,16 @@ def plan_rooms(chain: RoomChain, save: ReportSave, ctx: MessageContext, template
             json.dumps([h.id, values, doubts], ensure_ascii=False, sort_keys=True).encode()).hexdigest()[:16]
         if ctx.edited_reports is None and ctx.chain_hash_seen(int(m.id), line_hash):
             continue  # this line is stored already (the chain was reposted)
+        read = read_values(hr, doubts, template)
         write = MemberReportWrite(int(m.id), False, False, None, None, [],
-                                  [HouseholdWrite(h.id, values, bool(template.anomalies(values)), doubts)],
+                                  [HouseholdWrite(h.id, values, bool(template.anomalies(values)), doubts, read)],
                                   chain_hash=line_hash, via="resident")
         fill_pending(write, ctx.pending, template)
         save.items.append(write)
         _, anomalies = stored.setdefault(int(m.id), (m, []))
         if write.households[0].anomaly:
             anomalies.append(anomaly_text(ln.key, write.households[0].data, template))
-        if doubts:
-            plan.questions.append(texts.ROOM_DOUBT.format(line=room_line(ln), fields=field_labels(doubts, template)))
+        plan.questions.extend(doubt_asks(doubts, read, template, named=room_line(ln), room=True))
     counts: dict[int, int] = {}
     for it in save.items:
         counts[it.member_id] = counts.get(it.member_id, 0) + 1

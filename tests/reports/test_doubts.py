@@ -44,7 +44,7 @@ def plan_of(*households: HouseholdReport, context: MessageContext | None = None)
 
 
 def test_a_doubtful_field_is_asked_about_and_stored_as_unknown() -> None:
-    plan = plan_of(HouseholdReport("王建国", values(people=5, temperature=36.5, fever=False), uncertain=["people"]),
+    plan = plan_of(HouseholdReport("王建国", values(people=None, temperature=36.5, fever=False), uncertain=["people"]),
                    HouseholdReport("李秀兰", values(people=2, temperature=36.6, fever=False)))
     assert plan.save is not None
     [item] = plan.save.items
@@ -58,11 +58,28 @@ def test_a_doubtful_field_is_asked_about_and_stored_as_unknown() -> None:
 
 
 def test_several_doubtful_fields_are_named_in_one_question() -> None:
-    plan = plan_of(HouseholdReport("王建国", values(people=5, temperature=38.5, fever=True),
+    plan = plan_of(HouseholdReport("王建国", values(people=None, temperature=None, fever=None),
                                    uncertain=["temperature", "fever", "people"]))
     assert plan.questions == ["❓ 王建国家的体温、发热、人数没看清，请补一下。"]
     [hw] = plan.save.items[0].households
     assert hw.data["temperature"] is None and hw.data["fever"] is None and hw.anomaly is False
+
+
+def test_values_read_but_doubtful_are_shown_for_confirmation_and_stored_as_unknown() -> None:
+    plan = plan_of(HouseholdReport("王建国", values(people=5, temperature=38.5, fever=True, returned=None),
+                                   uncertain=["temperature", "fever", "people", "returned"]))
+    assert plan.questions == ["❓ 王建国家的返乡没看清，请补一下。",  # nothing read: asked open
+                              "❓ 王建国家的体温38.5℃，人数5，对吗？对的请回“是”，不对请写正确的。"]  # the fever follows
+    [hw] = plan.save.items[0].households
+    assert hw.data["temperature"] is None and hw.data["fever"] is None and hw.data["people"] is None
+    assert hw.anomaly is False and hw.read == {"temperature": 38.5, "people": 5}
+    assert hw.uncertain == ["temperature", "fever", "people", "returned"]
+
+
+def test_a_placeholder_is_not_shown_for_confirmation() -> None:
+    plan = plan_of(HouseholdReport("王建国", values(symptoms=["不适"], note="好像"), uncertain=["symptoms", "note"]))
+    assert plan.questions == ["❓ 王建国家的症状、备注没看清，请补一下。"]
+    assert plan.save.items[0].households[0].read == {}
 
 
 def test_a_doubtful_household_is_not_stored_at_all() -> None:
@@ -100,7 +117,7 @@ def test_a_doubtful_room_line_is_asked_about() -> None:
     plan = plan_rooms(chain, save(), MessageContext([1], roster=roster), TPL)
     [item] = plan.save.items
     assert item.households[0].data["people"] is None and item.via == "resident"
-    assert plan.questions[0] == "❓ 接龙第1条“2105-2”的人数没看清，请补一下。"
+    assert plan.questions[0] == "❓ 接龙第1条“2105-2”的人数2，对吗？对的请回“是”，不对请写正确的。"
     assert plan.questions[1] == texts.ROOM_UNKNOWN.format(line="接龙第2条“2106-1”")
     assert plan.merge_item is None
 

@@ -123,3 +123,25 @@ async def test_a_chit_chat_reply_is_not_taken(tbot: OfflineBot) -> None:
         _, calls = await tbot.post(A, tower.RESIDENT, text, "09:01", reply_to=question)
         assert not any("已补上" in r or "没看明白" in r for r in replies(calls)), (text, replies(calls))
     assert (await rows(tbot))[R2105][1]["people"] is None
+
+
+@pytest.mark.parametrize(("answer", "temperature"), [("是的", 36.5), ("嗯嗯👍", 36.5), ("对的！", 36.5),
+                                                    ("不对，是36.8", 36.8), ("写错了 三十六度六", 36.6)])
+async def test_a_resident_confirms_or_corrects_a_value_shown(tbot: OfflineBot, answer: str, temperature: float
+                                                             ) -> None:
+    question = await chain(tbot, "接龙\n1. 2105-2，体温365")
+    before = (await rows(tbot))[R2105][1]
+    assert before["temperature"] is None
+    _, calls = await tbot.post(A, tower.RESIDENT, answer, "09:02", reply_to=question)
+    assert replies(calls) == [f"✅ 已补上 3-2105：体温{temperature}"], answer
+    assert (await rows(tbot))[R2105][1]["temperature"] == temperature
+
+
+async def test_a_residents_chain_shows_the_value_read(tbot: OfflineBot) -> None:
+    _, calls = await tbot.post(A, tower.RESIDENT, "接龙\n1. 2105-2，体温365", "09:00")
+    [reply] = replies(calls)
+    assert texts.ROOM_CONFIRM.format(line="接龙第1条“2105-2,体温365”", items="体温36.5℃") in reply, reply
+    _, calls = await tbot.post(A, tower.RESIDENT, "不对", "09:01")  # plain, right after: the right value, please
+    assert replies(calls) == [texts.ANSWER_CORRECT.format(household="3-2105", fields="体温", example="体温…")]
+    _, calls = await tbot.post(A, tower.RESIDENT, "36.7", "09:02")
+    assert replies(calls) == ["✅ 已补上 3-2105：体温36.7"]
