@@ -135,7 +135,9 @@ def bare_value(answer: str, f: Field, template: Template) -> Any:
 #: or a pause (``是3个人`` is a count, not a yes)
 _YES_LEAD = r"(?:是的|是滴|是得|是哒|是啊|是呀|是嘞|是|对的|对滴|对得|对啊|对呀|对头|对|没错的?|没毛病|正确|嗯呢|嗯|恩|en|ok)"
 _NO_LEAD = r"(?:不是的?|不对的?|不太对|错了|写错了|说错了|打错了|搞错了|弄错了|错的|不)"
-_PAUSE = r"(?=$|[\s,，.。!！?？~～、;；:：…]|[了的啊呀哈吧啦哦呢嘛噢喔哇]*(?:$|[\s,，.。!！~～、;；:：…]))"
+#: (not 了: ``对了，…`` is "by the way")
+_PAUSE = r"(?=$|[\s,，.。!！?？~～、;；:：…]|[的啊呀哈吧啦哦呢嘛噢喔哇]*(?:$|[\s,，.。!！~～、;；:：…]))"
+_SEPS = " ,，.。!！~～、;；:：…"
 _STANCE_RE = re.compile(rf"^\s*(?:(?P<yes>{_YES_LEAD}+)|(?P<no>{_NO_LEAD}+)){_PAUSE}", re.IGNORECASE)
 #: what may come between a 不对 and the right value (``不对，应该是36.8``)
 _LEAD_RE = re.compile(r"^[\s,，.。!！~～、;；:：…了的啊呀哈吧啦哦呢嘛]*(?:应该是|应该|应是|实际是|其实是|改成|改为|是)?\s*")
@@ -149,9 +151,11 @@ def stance(answer: str) -> tuple[str | None, str]:
     if m is None:
         return None, answer
     rest = norm[m.end():]
-    again = _STANCE_RE.match(_LEAD_RE.sub("", rest, count=1) if m.group("yes") else rest)
-    if m.group("yes") and again is not None and again.group("yes"):  # 嗯嗯，是的
-        rest = rest.lstrip(" ,，.。!！~～、;；:：…")[again.end() - again.start():]
+    while m.group("yes"):  # 嗯嗯，是的 / 对，对的: one yes
+        again = _STANCE_RE.match(rest.lstrip(_SEPS))
+        if again is None or not again.group("yes"):
+            break
+        rest = rest.lstrip(_SEPS)[again.end():]
     rest = _LEAD_RE.sub("", rest, count=1).strip()
     rest = _PARTICLES_RE.sub("", rest)
     return ("yes" if m.group("yes") else "no"), rest

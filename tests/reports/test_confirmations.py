@@ -150,7 +150,8 @@ async def test_a_later_report_keeps_the_value_to_confirm(bot: OfflineBot) -> Non
     ("answer", "said"),
     [("是的", ("yes", "")), ("嗯嗯，是的。", ("yes", "")), ("是3个人", (None, "是3个人")), ("不烧", (None, "不烧")),
      ("不对，应该是36.8", ("no", "36.8")), ("没有", (None, "没有")), ("对，发烧了", ("yes", "发烧")),
-     ("ＯＫ", ("yes", "")), ("好的", (None, "好的"))],
+     ("ＯＫ", ("yes", "")), ("好的", (None, "好的")), ("对，对的，36.5", ("yes", "36.5")),
+     ("对了，我家来了亲戚", (None, "对了，我家来了亲戚")), ("不知道", (None, "不知道"))],
 )
 def test_how_a_yes_or_a_no_is_heard(answer: str, said: tuple) -> None:
     assert stance(answer) == said
