@@ -6,8 +6,9 @@ Which question a message answers:
 * a Telegram reply to the bot's reply that asked it (:attr:`MessageContext.answering`: the member's message
   the bot's reply answered; the questions are the fields still in doubt of the rows that message stored);
 * else the sender's next message in the chat within the answer window (``reporting.answer_window_minutes``,
-  15 by default; 0: only replies answer) of the report that raised the question, when that report is the sender's latest in the chat and its question asked exactly one field of
-  one household (:func:`asked_plainly`). A plain message after a question about two fields is not taken as
+  15 by default; 0: only replies answer) of the report that raised the question, when that report is the
+  sender's latest in the chat and its question asked exactly one field of one household
+  (:func:`asked_plainly`). A plain message after a question about two fields is not taken as
   an answer at all (the member may be writing about something else).
 
 A resident (no linked member) answers the questions about the lines of a residents' chain they posted, the
