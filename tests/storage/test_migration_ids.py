@@ -117,6 +117,8 @@ async def test_a_version_7_database_keeps_every_row_with_qualified_ids(tmp_path:
             assert (await db.fetchone(f"SELECT COUNT(*) FROM {table}"))[0] == n, table  # noqa: S608 - names
         assert await _indexes(db) - {"inbox_open"} == old_indexes - {"inbox_open"}  # every index is back
         assert "new_grids" not in {r[0] for r in await db.fetchall("SELECT name FROM sqlite_master")}
+        await db.close()
+        db = await open_database(path)  # the rows and today's code below: through the later migrations too
 
         def rows(sql: str):
             return db.fetchall(sql)
