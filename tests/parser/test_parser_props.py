@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -52,10 +54,15 @@ long_runs = st.lists(
 ).map("".join)
 
 
-@settings(max_examples=60, deadline=2000)
+@settings(max_examples=60, deadline=None)
 @given(long_runs)
 def test_long_repetitive_input_is_handled_quickly(text):
+    # a guard against runaway (super-linear) matching on long repetitive text, not a speed target: the
+    # parser's CPU time, which other processes on the machine do not inflate, with a bound far above the
+    # few milliseconds such a message takes (bench.parse_speed prints the real figures)
+    start = time.process_time()
     result = parse_message(text, "刘志宇", ROSTER, TEMPLATE)
+    assert time.process_time() - start < 10.0
     check_contract(result, ROSTER, TEMPLATE.fever_threshold)
 
 
