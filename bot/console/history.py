@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from bot.config.stats import StatisticianEntry
+from bot.core import texts
 from bot.core.console import HouseholdInfo, ReportVersion
 from bot.core.template import Template
 from bot.stats.ledger import VIA_LABELS
@@ -90,6 +92,18 @@ def changes(before: Mapping[str, Any] | None, after: Mapping[str, Any], template
         b = _text(template, f.key, before.get(f.key)) if before is not None else ""
         if a != b:
             out.append(FieldChange(f.key, f.label, b, a))
+    return out
+
+
+def staff_names(statisticians: Iterable[StatisticianEntry], admins: Iterable[str]) -> dict[str, str]:
+    """User id → a role label for the statisticians (``东风村统计员``) and admins the config names by id: the
+    editors of corrections whom no roster row names."""
+    out: dict[str, str] = {}
+    for a in admins:
+        out[a] = texts.CONSOLE_ADMIN
+    for s in statisticians:
+        if s.user_id is not None:
+            out.setdefault(s.user_id, texts.CONSOLE_STATISTICIAN.format(scope=s.scope.split("/")[-1] or s.scope))
     return out
 
 

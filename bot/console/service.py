@@ -18,7 +18,7 @@ from datetime import date
 
 from bot.config.settings import Config
 from bot.console.anomalies import AnomalyKind, AnomalyRow, anomaly_kinds, pick_anomalies
-from bot.console.history import HouseholdHistory, build_history
+from bot.console.history import HouseholdHistory, build_history, staff_names
 from bot.console.roster import RosterPreview, preview_roster, preview_token
 from bot.console.scope import (
     Refused,
@@ -171,8 +171,10 @@ class ConsoleService:
         assert info is not None
         versions = await self.repo.versions(hid, start.isoformat(), end.isoformat())
         grid = unit.ancestor("grid")
+        names = staff_names(self.config.roles.statisticians, self.config.admins)
+        names.update(await self.stats.stats.user_names())  # a name the roster knows comes first
         return build_history(ref, info, unit_title(grid) if grid else "", start, end, versions, self.template,
-                             await self.stats.stats.member_names(), await self.stats.stats.user_names())
+                             await self.stats.stats.member_names(), names)
 
     # ------------------------------------------------------------------ corrections
     async def correct(self, sender: Sender, ref: str, day: date, field: str, value: str, reason: str

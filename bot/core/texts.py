@@ -348,6 +348,9 @@ CONSOLE_ROSTER_OUTSIDE = "这份花名册改动了您负责范围以外的住户
 CONSOLE_ROSTER_CHANGED = "预览之后台账或文件有了变化，请重新预览再确认。"
 CONSOLE_NO_ARGS = "请写要改的时间，例如：截止 20:00、提醒 16:00 18:00，或 恢复默认"
 CONSOLE_ROSTER_EMPTY = "文件里没有任何住户行。"
+#: who stored a correction, when the chat knows no name for them (a statistician or an admin)
+CONSOLE_STATISTICIAN = "{scope}统计员"
+CONSOLE_ADMIN = "系统管理员"
 
 # ---------------------------------------------------------------- the web console
 HELP += _feature(

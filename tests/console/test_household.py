@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from bot.console.history import changes
+from bot.config.stats import StatisticianEntry
+from bot.console.history import changes, staff_names
 from bot.console.scope import Refused, household_ref
 from bot.core import texts
 from bot.core.template import default_template
@@ -109,3 +110,21 @@ def test_changes_between_versions() -> None:
                                                         {"people": 4, "symptoms": ["咳嗽"]}, tpl)] == [
         ("symptoms", "无", "咳嗽")]
     assert [c.key for c in changes(None, {"people": 4, "note": ""}, tpl)] == ["people"]
+
+
+async def test_a_statistician_or_admin_editor_shows_by_role_not_by_id(bot) -> None:
+    await bot.post(GROUP1, LIU, "王建国家4人 体温36.5", "09:00")
+    ref = await ref_of(bot, "王建国")
+    console = bot.services.console
+    assert not isinstance(await console.correct(STAT, ref, DAY, "people", "5", "电话核实"), Refused)
+    assert not isinstance(await console.correct(OPERATOR, ref, DAY, "people", "6", "管理员核实"), Refused)
+    page = await console.household(STAT, ref, DAY, DAY)
+    whos = [e.who for e in page.days[0].entries]
+    assert whos == ["刘志宇", "刘志宇（东风村统计员）", "刘志宇（系统管理员）"]
+    assert not any("ID" in w for w in whos)
+
+
+def test_staff_names() -> None:
+    got = staff_names([StatisticianEntry("青山镇/东风村", "tg:1"), StatisticianEntry("青山镇", "tg:2"),
+                       StatisticianEntry("东风村", None, "tongji"), StatisticianEntry("西山村", "tg:9")], ["tg:9"])
+    assert got == {"tg:1": "东风村统计员", "tg:2": "青山镇统计员", "tg:9": "系统管理员"}
