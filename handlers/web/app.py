@@ -16,7 +16,6 @@ from __future__ import annotations
 import logging
 import secrets
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -25,10 +24,11 @@ import jinja2
 from aiohttp import web
 
 from bot.core import texts
-from bot.core.web import WebSession
 from bot.services import Services
-from bot.stats.hierarchy import Hierarchy
-from bot.stats.roles import Viewer
+from handlers.web.render import SERVICES, TEMPLATES, VISIT, Visit
+from handlers.web.render import page as _page
+from handlers.web.render import signed_in_page as _signed_in_page
+from handlers.web.render import who as _who
 
 log = logging.getLogger(__name__)
 
@@ -41,8 +41,6 @@ PRE_COOKIE = "gb_signin"
 OPEN_ROUTES = frozenset({"home", "signin", "signin_post", "static"})
 #: the routes whose pages poll for changes
 LIVE_ROUTES = frozenset({"progress", "grid", "missing"})
-SERVICES: web.AppKey[Services] = web.AppKey("services", Services)
-TEMPLATES: web.AppKey[jinja2.Environment] = web.AppKey("templates", jinja2.Environment)
 SECURITY_HEADERS = {
     "X-Content-Type-Options": "nosniff",
     "X-Frame-Options": "DENY",
@@ -51,20 +49,6 @@ SECURITY_HEADERS = {
 }
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
-
-
-@dataclass
-class Visit:
-    """A signed-in request: its session, the cookie's value, and the user as the chat sees them now."""
-
-    session: WebSession
-    cookie: str
-    hierarchy: Hierarchy
-    viewer: Viewer
-    csrf: str = ""
-
-
-VISIT: Any = web.RequestKey("visit", Visit) if hasattr(web, "RequestKey") else "gridbot.visit"
 
 
 def templates() -> jinja2.Environment:
@@ -168,22 +152,6 @@ def _client(request: web.Request) -> str:
 
 
 # ---------------------------------------------------------------------------------------------- rendering
-def _page(request: web.Request, name: str, ctx: dict[str, Any], status: int = 200) -> web.Response:
-    env = request.app[TEMPLATES]
-    visit: Visit | None = request.get(VISIT)
-    base = {"viewer": visit.viewer if visit else None, "csrf": visit.csrf if visit else "",
-            "signed_in": visit is not None and not visit.viewer.stranger,
-            "poll": request.app[SERVICES].config.web.poll_seconds}
-    html = env.get_template(name).render(**base, **ctx)
-    return web.Response(text=html, content_type="text/html", charset="utf-8", status=status)
-
-
-async def _signed_in_page(request: web.Request, name: str, ctx: dict[str, Any]) -> web.Response:
-    visit: Visit = request[VISIT]
-    visit.csrf = await request.app[SERVICES].web.csrf(visit.cookie)
-    return _page(request, name, ctx)
-
-
 async def live_version(request: web.Request, svc: Services) -> str:
     """What a live page shows changes only when this does: the day's reports and the roster (and, for 未报,
     the minute: the next nag's time passes too)."""
@@ -252,11 +220,6 @@ async def signout(request: web.Request) -> web.StreamResponse:
 
 
 # ---------------------------------------------------------------------------------------------- pages
-def _who(request: web.Request) -> tuple[Services, Hierarchy, Viewer, WebSession]:
-    visit: Visit = request[VISIT]
-    return request.app[SERVICES], visit.hierarchy, visit.viewer, visit.session
-
-
 async def progress(request: web.Request) -> web.StreamResponse:
     """今日进度: a bar per grid of the scope."""
     svc, h, viewer, _ = _who(request)
