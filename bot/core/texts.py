@@ -94,6 +94,7 @@ REPORT_COUNT_MISMATCH = "❓ 您名下共{expected}户，这次写的是{stated}
 REPORT_NOTHING = "这条上报没有找到可以记录的住户。请写明户主姓名，或写“包联X户X人均正常”。"
 REPORT_CORRECTED = "✅ 已更正 {member} {summary}"
 REPORT_EDIT_WITHDRAWN = "已按修改后的消息撤回 {member} 的上报。"
+REPORT_RECALL_WITHDRAWN = "{member} 撤回了消息，这条消息的上报已撤销。"
 CHAIN_OK = "✅ 接龙已记录：{names}"
 #: a message longer than the parser reads (bot.parser.textnorm.MAX_CHARS): only its first lines were read
 MESSAGE_TOO_LONG = "⚠️ 这条消息太长，只读了前{lines}行，后面的内容没有读到，也没有记录。请把后面的内容分几条发送。"

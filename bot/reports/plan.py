@@ -87,7 +87,9 @@ def plan_message(result: ParseResult, save: ReportSave, sender: Member, ctx: Mes
     if not result.reports:
         if save.retire:  # an edit turned a report into something else: withdraw it
             plan.save = save
-            plan.lines.append(texts.REPORT_EDIT_WITHDRAWN.format(member=sender.name))
+            # a recalled message (Feishu's 撤回) comes as an edit to no text; Telegram's edits always keep some
+            said = texts.REPORT_RECALL_WITHDRAWN if not save.text else texts.REPORT_EDIT_WITHDRAWN
+            plan.lines.append(said.format(member=sender.name))
         return plan
     for rep in result.reports:
         member = resolve_member(rep, sender, ctx.roster)

@@ -54,6 +54,8 @@ async def test_a_morning_in_a_grid_group(tmp_path: Path, monkeypatch: pytest.Mon
         s.recall(mid)
         await t.settle()
         assert "王建国" not in await t.stored("刘志宇")
+        assert any("刘志宇 撤回了消息，这条消息的上报已撤销" in m.text for m in s.sent())
+        assert not any("修改后的消息" in m.text for m in s.sent())
         assert liu
 
         # rich text: its text parts are read
