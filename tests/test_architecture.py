@@ -29,9 +29,10 @@ TELEGRAM_MAY_USE = (
     "bot.reminders.service", "bot.reminders.schedule", "bot.stats.service", "bot.ocr.errors", "bot.inbox",
     "bot.quota.service",
 )
-#: and what the web console (handlers/web) may use besides: its own services, the roles and the hierarchy
-#: they answer with
-WEB_MAY_USE = (*TELEGRAM_MAY_USE, "bot.web.signin", "bot.web.progress", "bot.stats.roles", "bot.stats.hierarchy")
+#: and what the web console (handlers/web) may use besides: its own services (sign-in, the live board, the
+#: console's pages), the roles and the hierarchy they answer with
+WEB_MAY_USE = (*TELEGRAM_MAY_USE, "bot.web.signin", "bot.web.progress", "bot.console.service", "bot.stats.roles",
+               "bot.stats.hierarchy")
 
 
 def module_name(path: Path) -> str:

@@ -64,6 +64,7 @@ class HouseholdHistory:
     start: date
     end: date
     days: list[DayHistory]  # newest day first
+    correctable: bool = False  # whether the viewer may correct its values (ConsoleService.household says)
 
 
 def _text(template: Template, key: str, v: Any) -> str:

@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Collection, Sequence
-from dataclasses import dataclass
-from datetime import date
+from dataclasses import dataclass, replace
+from datetime import date, timedelta
 
 from bot.config.settings import Config
 from bot.console.anomalies import AnomalyKind, AnomalyRow, anomaly_kinds, pick_anomalies
@@ -144,8 +144,9 @@ class ConsoleService:
 
     # ------------------------------------------------------------------ a household
     async def _household(self, sender: Sender, ref: str, *, editing: bool
-                         ) -> tuple[Hierarchy, Unit, int] | Refused:
-        """The household's id and its member's unit, if the sender may see (``editing``: correct) it."""
+                         ) -> tuple[Viewer, Unit, int] | Refused:
+        """The viewer, the household's member's unit and the household's id, if the sender may see
+        (``editing``: correct) it."""
         seen = await self._viewer(sender)
         if isinstance(seen, Refused):
             return seen
@@ -157,14 +158,14 @@ class ConsoleService:
             return Refused(texts.CONSOLE_NOT_FOUND)  # the same answer whether it exists or not
         if editing and not any(r.contains(unit) for r in editing_roots(viewer)):
             return Refused(texts.CONSOLE_CORRECT_NOT_ALLOWED)
-        return h, unit, info.id
+        return viewer, unit, info.id
 
     async def household(self, sender: Sender, ref: str, start: date, end: date) -> HouseholdHistory | Refused:
         """The household's reports from ``start`` to ``end`` with every version the audit table keeps."""
         found = await self._household(sender, ref, editing=False)
         if isinstance(found, Refused):
             return found
-        _, unit, hid = found
+        viewer, unit, hid = found
         if start > end:
             return Refused(texts.CONSOLE_BAD_PERIOD)
         info = await self.repo.household(hid)
@@ -173,8 +174,9 @@ class ConsoleService:
         grid = unit.ancestor("grid")
         names = staff_names(self.config.roles.statisticians, self.config.admins)
         names.update(await self.stats.stats.user_names())  # a name the roster knows comes first
-        return build_history(ref, info, unit_title(grid) if grid else "", start, end, versions, self.template,
-                             await self.stats.stats.member_names(), names)
+        history = build_history(ref, info, unit_title(grid) if grid else "", start, end, versions, self.template,
+                                await self.stats.stats.member_names(), names)
+        return replace(history, correctable=any(r.contains(unit) for r in editing_roots(viewer)))
 
     # ------------------------------------------------------------------ corrections
     async def correct(self, sender: Sender, ref: str, day: date, field: str, value: str, reason: str
@@ -194,6 +196,9 @@ class ConsoleService:
             return Refused(texts.CONSOLE_CORRECT_BAD_FIELD.format(field=field))
         if day > self.today():
             return Refused(texts.CONSOLE_CORRECT_FUTURE.format(day=day.isoformat()))
+        keep = self.config.summary.retention_days
+        if keep and day < self.today() - timedelta(days=keep):
+            return Refused(texts.CONSOLE_CORRECT_TOO_OLD.format(days=keep))
         info = await self.repo.household(hid)
         assert info is not None
         live = await self.repo.live_report(hid, day.isoformat())

@@ -344,6 +344,7 @@ CONSOLE_CORRECT_NO_REASON = "请填写更正原因。"
 CONSOLE_CORRECT_BAD_FIELD = "没有这个项目：{field}。"
 CONSOLE_CORRECT_FUTURE = "不能更正还没到的日子（{day}）。"
 CONSOLE_CORRECT_SAME = "数值没有变化，没有更正。"
+CONSOLE_CORRECT_TOO_OLD = "只能更正最近{days}天内的数值（更早的记录已按保留期删除）。"
 CONSOLE_ROSTER_NOT_ALLOWED = "只有统计员或系统管理员可以上传花名册。"
 CONSOLE_ROSTER_OUTSIDE = "这份花名册改动了您负责范围以外的住户（{places}），不能由您导入。"
 CONSOLE_ROSTER_CHANGED = "预览之后台账或文件有了变化，请重新预览再确认。"
@@ -352,6 +353,12 @@ CONSOLE_ROSTER_EMPTY = "文件里没有任何住户行。"
 #: who stored a correction, when the chat knows no name for them (a statistician or an admin)
 CONSOLE_STATISTICIAN = "{scope}统计员"
 CONSOLE_ADMIN = "系统管理员"
+#: the web console's 异常, household and 更正 pages
+WEB_BAD_DATE = "日期格式不对：「{value}」。请用 2020-02-03 这样的日期。"
+WEB_BAD_GRID = "没有这个网格，或不在您的范围内。"
+WEB_TOO_LONG = "{what}太长了，最多{n}个字。"
+WEB_CORRECTED = "✅ 已保存更正（{day}），见下方记录。"
+WEB_CORRECT_NO_VALUE = "请填写新的数值（要清除就写「空」）。"
 
 # ---------------------------------------------------------------- the web console
 HELP += _feature(

@@ -128,3 +128,13 @@ def test_staff_names() -> None:
     got = staff_names([StatisticianEntry("青山镇/东风村", "tg:1"), StatisticianEntry("青山镇", "tg:2"),
                        StatisticianEntry("东风村", None, "tongji"), StatisticianEntry("西山村", "tg:9")], ["tg:9"])
     assert got == {"tg:1": "东风村统计员", "tg:2": "青山镇统计员", "tg:9": "系统管理员"}
+
+
+async def test_a_day_past_retention_is_not_corrected(bot) -> None:
+    ref = await ref_of(bot, "王建国")
+    keep = bot.services.config.summary.retention_days
+    old = DAY - timedelta(days=keep + 1)
+    assert await bot.services.console.correct(STAT, ref, old, "people", "5", "补录") == Refused(
+        texts.CONSOLE_CORRECT_TOO_OLD.format(days=keep))
+    assert not isinstance(await bot.services.console.correct(STAT, ref, DAY - timedelta(days=keep), "people", "5",
+                                                             "补录"), Refused)
