@@ -16,6 +16,7 @@ from datetime import date, datetime
 from typing import Any
 
 from bot.config.settings import Config
+from bot.console.scope import household_ref
 from bot.core.reminders import Leave
 from bot.core.template import Template
 from bot.reminders.schedule import (
@@ -101,6 +102,7 @@ class HouseholdLine:
     people: int | None
     note: str  # what was reported, short (``2人 体温正常``), or ""
     reported_at: str | None
+    ref: str = ""  # the household page's reference (h12)
 
 
 @dataclass
@@ -223,7 +225,8 @@ class LiveBoard:
             note = "" if r.data is None else _short(tpl, r.data)
             people = r.data.get("people") if r.data else r.roster_people
             out.append(HouseholdLine(r.household, r.address or "", r.data is not None,
-                                     people if isinstance(people, int) else r.roster_people, note, r.reported_at))
+                                     people if isinstance(people, int) else r.roster_people, note, r.reported_at,
+                                     household_ref(r.household_id)))
         return unit, out
 
     async def missing(self, h: Hierarchy, viewer: Viewer, day: date, now: datetime) -> list[GridMissing]:

@@ -25,6 +25,7 @@ from aiohttp import web
 
 from bot.core import texts
 from bot.services import Services
+from handlers.web import anomalies, household
 from handlers.web.render import SERVICES, TEMPLATES, VISIT, Visit
 from handlers.web.render import page as _page
 from handlers.web.render import signed_in_page as _signed_in_page
@@ -73,6 +74,8 @@ def build_app(services: Services) -> web.Application:
     r.add_get("/grid/{grid_id:\\d+}", grid, name="grid")
     r.add_get("/member/{member_id:\\d+}", member, name="member")
     r.add_get("/missing", missing, name="missing")
+    anomalies.add_routes(r)
+    household.add_routes(r)
     r.add_static("/static", STATIC, name="static")
     return app
 

@@ -8,6 +8,8 @@ import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+import aiohttp
+
 from bot.config.settings import Config
 from bot.config.stats import parse_roles
 from bot.config.web import WebConfig
@@ -53,3 +55,33 @@ async def console(bot: OfflineBot) -> AsyncIterator[str]:
 def local(link: str, base: str) -> str:
     """A sign-in link pointed at the console under test."""
     return base + link[link.index("/signin"):]
+
+
+def client(base: str, cookies: dict[str, str] | None = None) -> aiohttp.ClientSession:
+    """A client that keeps cookies of 127.0.0.1 (aiohttp's jar refuses an IP address's by default)."""
+    return aiohttp.ClientSession(base, cookie_jar=aiohttp.CookieJar(unsafe=True), cookies=cookies)
+
+
+async def sign_in(http: aiohttp.ClientSession, url: str) -> aiohttp.ClientResponse:
+    """Open the link's page and press its button, as a browser would."""
+    async with http.get(url) as r:
+        assert r.status == 200
+        page = await r.text()
+    token = re.search(r'name="t" value="([^"]*)"', page).group(1)
+    pre = re.search(r'name="pre" value="([^"]*)"', page).group(1)
+    return await http.post(url.split("?")[0], data={"t": token, "pre": pre}, allow_redirects=False)
+
+
+async def signed_in_client(bot: OfflineBot, base: str, user: FakeUser) -> aiohttp.ClientSession:
+    """A client signed in as ``user`` through the link the bot sent them (close it when done)."""
+    link, text = await link_for(bot, user)
+    assert link, text
+    http = client(base)
+    r = await sign_in(http, local(link, base))
+    assert r.status == 303, await r.text()
+    return http
+
+
+def csrf_of(page: str) -> str:
+    """The CSRF token of a page's forms."""
+    return re.search(r'name="csrf" value="([^"]+)"', page).group(1)

@@ -6,34 +6,18 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
-import aiohttp
 import pytest
 
 from bot.config.settings import Config
 from bot.core import texts
 from bot.sample.cast import GROUP1, LIU, STRANGER, WANG
 from handlers.offline.bot import OfflineBot
-from tests.web.helpers import STAT, console, link_for, local, web_config
+from tests.web.helpers import STAT, client, console, link_for, local, sign_in, web_config
 
 
 @pytest.fixture
 def config(config: Config) -> Config:
     return web_config(config)
-
-
-def client(base: str, cookies: dict[str, str] | None = None) -> aiohttp.ClientSession:
-    """A client that keeps cookies of 127.0.0.1 (aiohttp's jar refuses an IP address's by default)."""
-    return aiohttp.ClientSession(base, cookie_jar=aiohttp.CookieJar(unsafe=True), cookies=cookies)
-
-
-async def sign_in(http: aiohttp.ClientSession, url: str) -> aiohttp.ClientResponse:
-    """Open the link's page and press its button, as a browser would."""
-    async with http.get(url) as r:
-        assert r.status == 200
-        page = await r.text()
-    token = re.search(r'name="t" value="([^"]*)"', page).group(1)
-    pre = re.search(r'name="pre" value="([^"]*)"', page).group(1)
-    return await http.post(url.split("?")[0], data={"t": token, "pre": pre}, allow_redirects=False)
 
 
 async def test_a_statistician_signs_in_and_sees_the_village(bot: OfflineBot) -> None:
